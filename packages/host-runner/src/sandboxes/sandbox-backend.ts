@@ -1,0 +1,67 @@
+/**
+ * The seam between the runner's lifecycle logic and the machinery that runs sandboxes.
+ * `docker/` implements it with dockerode; a Kubernetes backend would implement the same.
+ * Nothing outside a backend may talk to Docker.
+ */
+
+export interface SandboxLimits {
+  /** CPUs (fractional allowed). */
+  cpuCount: number;
+  memoryMiB: number;
+  /** Writable disk for the sandbox (its home directory), enforced whatever the storage driver. */
+  diskMiB: number;
+  pids: number;
+}
+
+/** What the lifecycle layer asks a backend to start. */
+export interface SandboxSpec {
+  sandboxId: string;
+  /** Opaque tenant id derived from the API key that created the sandbox. */
+  tenant: string;
+  /** Template name as the caller asked for it (e.g. `base`). */
+  templateId: string;
+  /** The resolved image reference for that template. */
+  image: string;
+  metadata: Record<string, string>;
+  envVars: Record<string, string>;
+  allowInternetAccess: boolean;
+  /** Secret the gateway checks in `X-Access-Token`; absent for `secure: false` sandboxes. */
+  accessToken?: string;
+  startedAt: Date;
+  expiresAt: Date;
+  limits: SandboxLimits;
+}
+
+/** A sandbox as the backend reports it: everything needed to rebuild runner state after a restart. */
+export interface SandboxRecord {
+  sandboxId: string;
+  tenant: string;
+  templateId: string;
+  metadata: Record<string, string>;
+  allowInternetAccess: boolean;
+  accessToken?: string;
+  startedAt: Date;
+  expiresAt: Date;
+  limits: SandboxLimits;
+  /** `running` while the container runs; `exited` when it stopped on its own (crash, OOM). */
+  status: 'running' | 'exited';
+  /** Host path of the unix socket the agent serves on; the only way in. */
+  agentSocketPath: string;
+}
+
+export interface SandboxBackend {
+  /** Creates and starts the sandbox and resolves once its agent answers `/health`. Leaves nothing behind on failure. */
+  create(spec: SandboxSpec): Promise<SandboxRecord>;
+  /** Stops and removes the sandbox and everything the backend made for it. Idempotent. */
+  destroy(sandboxId: string): Promise<void>;
+  /** Every sandbox this runner instance owns, as Docker (or the platform) reports it. */
+  list(): Promise<SandboxRecord[]>;
+  /** Persists a new expiry so a restarted runner sees it. */
+  setExpiry(sandboxId: string, expiresAt: Date): Promise<void>;
+  /** Removes leftovers (sockets, disks, network rules) of sandboxes that no longer exist. */
+  collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void>;
+  /** Prepares shared resources (networks, firewall rules). Called once at runner start. */
+  start(): Promise<void>;
+  /** Releases shared resources. Sandboxes stay running (a restarted runner re-adopts them). */
+  stop(): Promise<void>;
+}

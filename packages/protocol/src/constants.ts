@@ -1,0 +1,45 @@
+/** Ports the E2B SDKs address inside a sandbox; the gateway routes on them via `E2b-Sandbox-Port`. */
+export const ENVD_PORT = 49983;
+export const CODE_INTERPRETER_PORT = 49999;
+
+/**
+ * The envd version the runner advertises. The official SDK switches features on by this
+ * number (0.4.0 default user, 0.5.2 closeStdin, 0.5.7 octet-stream upload); advertise only
+ * what the agent implements.
+ */
+export const ENVD_VERSION = '0.5.7';
+
+/** The only user code runs as; E2B's `user` with home `/home/user`. */
+export const SANDBOX_USER = 'user';
+export const SANDBOX_UID = 1000;
+export const SANDBOX_GID = 1000;
+export const SANDBOX_HOME = '/home/user';
+
+/** Where the agent lives inside every sandbox (root-owned, unreadable to user code). */
+export const AGENT_DIR = '/opt/codebox';
+/** Directory (bind-mounted from a runner-owned host directory) holding the agent's socket. */
+export const AGENT_SOCKET_DIR = '/run/codebox';
+export const AGENT_SOCKET_NAME = 'agent.sock';
+
+export const HEADERS = {
+  apiKey: 'x-api-key',
+  sandboxId: 'e2b-sandbox-id',
+  sandboxPort: 'e2b-sandbox-port',
+  accessToken: 'x-access-token',
+  trafficAccessToken: 'e2b-traffic-access-token',
+  nextToken: 'x-next-token',
+  totalRunning: 'x-total-running',
+  keepalivePingInterval: 'keepalive-ping-interval',
+} as const;
+
+/** Template names the official SDKs default to. */
+export const DEFAULT_TEMPLATE = 'base';
+export const CODE_INTERPRETER_TEMPLATE = 'code-interpreter-v1';
+
+export const DEFAULT_SANDBOX_TIMEOUT_MS = 300_000;
+export const MAX_SANDBOX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/** Sandbox ids are `[a-z0-9]+`: E2B splits `<port>-<id>.<domain>` hosts on `-`. */
+export const SANDBOX_ID_PATTERN = /^[a-z0-9]+$/;
+/** API keys have the SDK's shape; the JS SDK checks it client side. */
+export const API_KEY_PATTERN = /^e2b_[0-9a-f]+$/;

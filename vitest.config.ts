@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two layers: unit tests beside the code, and integration tests (`*.integration.test.ts`)
+// that hit a real dockerd, real containers and a real runner.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
+          exclude: ['**/*.integration.test.ts', '**/node_modules/**', '**/dist/**'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['packages/*/src/**/*.integration.test.ts', 'packages/*/test/**/*.integration.test.ts', 'examples/**/*.integration.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          // Containers share a 2-core machine: run integration files one at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
