@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.integration.test.ts', 'packages/*/test/**/*.integration.test.ts', 'examples/**/*.integration.test.ts'],
+          include: ['packages/*/src/**/*.integration.test.ts', 'test/**/*.integration.test.ts', 'examples/**/*.integration.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**'],
           testTimeout: 180_000,
           hookTimeout: 900_000,

@@ -4,3 +4,4 @@ export * as processPb from './gen/process/process_pb.js';
 export * as filesystemPb from './gen/filesystem/filesystem_pb.js';
 export { Process } from './gen/process/process_pb.js';
 export { Filesystem } from './gen/filesystem/filesystem_pb.js';
+export * from './rest-lifecycle.js';

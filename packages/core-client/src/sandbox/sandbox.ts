@@ -1,0 +1,216 @@
+import { DEFAULT_SANDBOX_TIMEOUT_MS, DEFAULT_TEMPLATE, ENVD_PORT } from '@codebox/protocol';
+import { Commands } from '../commands/commands.js';
+import { ConnectionConfig, type ConnectionOpts } from '../connection-config.js';
+import { EnvdConnection } from '../envd/envd-connection.js';
+import { envdHttpError } from '../envd/envd-http-error.js';
+import { ENVD_DEBUG_VERSION } from '../envd/envd-versions.js';
+import { Filesystem } from '../filesystem/filesystem.js';
+import {
+  connectSandbox,
+  createSandbox,
+  getSandboxInfo,
+  killSandbox,
+  setSandboxTimeout,
+  type SandboxApiOpts,
+  type SandboxConnection,
+} from './sandbox-api.js';
+import type { SandboxInfo } from './sandbox-info.js';
+import { SandboxPaginator, type SandboxListOpts } from './sandbox-paginator.js';
+
+/** Options of `Sandbox.create()`. */
+export interface SandboxOpts extends ConnectionOpts {
+  /**
+   * Template name or ID.
+   * @default 'base'
+   */
+  template?: string;
+  /** Your own key/value pairs, returned by `getInfo()` and filterable in `list()`. */
+  metadata?: Record<string, string>;
+  /** Environment variables for every command and code run in the sandbox. */
+  envs?: Record<string, string>;
+  /**
+   * Lifetime in **milliseconds** before the sandbox is killed; extend it with `setTimeout()`.
+   * @default 300_000
+   */
+  timeoutMs?: number;
+  /**
+   * Require an access token (issued at create) for every request to the sandbox.
+   * @default true
+   */
+  secure?: boolean;
+  /**
+   * Allow the sandbox to reach the internet; `false` gives it no network at all.
+   * @default true
+   */
+  allowInternetAccess?: boolean;
+}
+
+/** Options of `Sandbox.connect()`. */
+export type SandboxConnectOpts = ConnectionOpts & {
+  /** New lifetime in **milliseconds**; a running sandbox's lifetime is only ever extended. */
+  timeoutMs?: number;
+};
+
+type PerCallOpts = Pick<ConnectionOpts, 'requestTimeoutMs' | 'signal'>;
+
+/** Everything the constructor needs; build instances with `Sandbox.create()` or `Sandbox.connect()`. */
+export type SandboxConstructorOpts = SandboxConnectOpts & SandboxConnection;
+
+/**
+ * A Codebox sandbox: an isolated container you run commands and code in. Mirrors `e2b`'s
+ * `Sandbox`, so E2B code ports by changing the import. Subclasses (the code interpreter) get
+ * the right instance type back from `create()`/`connect()` and reach other in-sandbox
+ * services through {@link Sandbox.fetchService}.
+ */
+export class Sandbox {
+  protected static readonly defaultTemplate: string = DEFAULT_TEMPLATE;
+
+  /** The sandbox's filesystem. */
+  readonly files: Filesystem;
+  /** Commands running in the sandbox. */
+  readonly commands: Commands;
+  readonly sandboxId: string;
+  /** Domain the sandbox is served under, when the runner reports one. */
+  readonly sandboxDomain?: string;
+  readonly trafficAccessToken?: string;
+
+  protected readonly envdPort = ENVD_PORT;
+  protected readonly connectionConfig: ConnectionConfig;
+  protected readonly envdAccessToken?: string;
+  protected readonly envd: EnvdConnection;
+  /** Connection options this sandbox was made with; instance calls reuse them. */
+  private readonly connectionOpts: ConnectionOpts;
+
+  /** @internal Use {@link Sandbox.create} or {@link Sandbox.connect}. */
+  constructor(opts: SandboxConstructorOpts) {
+    // A signal passed to create/connect belongs to that call; later calls must not inherit it.
+    const { sandboxId, sandboxDomain, envdVersion, envdAccessToken, trafficAccessToken, timeoutMs: _, signal: _s, ...conn } =
+      opts;
+    this.connectionOpts = conn;
+    this.connectionConfig = new ConnectionConfig(conn);
+    this.sandboxId = sandboxId;
+    if (sandboxDomain) this.sandboxDomain = sandboxDomain;
+    if (envdAccessToken) this.envdAccessToken = envdAccessToken;
+    if (trafficAccessToken) this.trafficAccessToken = trafficAccessToken;
+    const init: ConstructorParameters<typeof EnvdConnection>[0] = { config: this.connectionConfig, sandboxId, envdVersion };
+    if (envdAccessToken) init.envdAccessToken = envdAccessToken;
+    this.envd = new EnvdConnection(init);
+    this.files = new Filesystem(this.envd);
+    this.commands = new Commands(this.envd);
+  }
+
+  /** Creates a sandbox from the default template (`base`). */
+  static create<S extends typeof Sandbox>(this: S, opts?: SandboxOpts): Promise<InstanceType<S>>;
+  /** Creates a sandbox from `template`. */
+  static create<S extends typeof Sandbox>(this: S, template: string, opts?: SandboxOpts): Promise<InstanceType<S>>;
+  static async create<S extends typeof Sandbox>(
+    this: S,
+    templateOrOpts?: string | SandboxOpts,
+    maybeOpts?: SandboxOpts,
+  ): Promise<InstanceType<S>> {
+    const opts = (typeof templateOrOpts === 'string' ? maybeOpts : templateOrOpts) ?? {};
+    const template = typeof templateOrOpts === 'string' ? templateOrOpts : (opts.template ?? this.defaultTemplate);
+    const { template: _t, metadata, envs, timeoutMs, secure, allowInternetAccess, ...conn } = opts;
+    if (new ConnectionConfig(conn).debug) {
+      return new this({ ...conn, sandboxId: 'debug_sandbox_id', envdVersion: ENVD_DEBUG_VERSION }) as InstanceType<S>;
+    }
+    const req: Parameters<typeof createSandbox>[0] = {
+      template,
+      timeoutMs: timeoutMs ?? DEFAULT_SANDBOX_TIMEOUT_MS,
+      secure: secure ?? true,
+      allowInternetAccess: allowInternetAccess ?? true,
+    };
+    if (metadata) req.metadata = metadata;
+    if (envs) req.envs = envs;
+    const connection = await createSandbox(req, conn);
+    return new this({ ...conn, ...connection }) as InstanceType<S>;
+  }
+
+  /** Connects to an existing sandbox by ID (extending its lifetime when `timeoutMs` is given). */
+  static async connect<S extends typeof Sandbox>(
+    this: S,
+    sandboxId: string,
+    opts: SandboxConnectOpts = {},
+  ): Promise<InstanceType<S>> {
+    const { timeoutMs: _, ...conn } = opts;
+    if (new ConnectionConfig(conn).debug) {
+      return new this({ ...conn, sandboxId, envdVersion: ENVD_DEBUG_VERSION }) as InstanceType<S>;
+    }
+    const connection = await connectSandbox(sandboxId, opts);
+    return new this({ ...conn, ...connection }) as InstanceType<S>;
+  }
+
+  /** Lists your sandboxes, a page at a time. */
+  static list(opts?: SandboxListOpts): SandboxPaginator {
+    return new SandboxPaginator(opts);
+  }
+
+  /** Kills a sandbox; `false` when there was no such sandbox. */
+  static async kill(sandboxId: string, opts?: SandboxApiOpts): Promise<boolean> {
+    if (new ConnectionConfig(opts).debug) return true;
+    return killSandbox(sandboxId, opts);
+  }
+
+  static async getInfo(sandboxId: string, opts?: SandboxApiOpts): Promise<SandboxInfo> {
+    return getSandboxInfo(sandboxId, opts);
+  }
+
+  /**
+   * Sets a sandbox's remaining lifetime to `timeoutMs` from now (it may shorten it).
+   * @throws SandboxNotFoundError when there is no such sandbox.
+   */
+  static async setTimeout(sandboxId: string, timeoutMs: number, opts?: SandboxApiOpts): Promise<void> {
+    if (new ConnectionConfig(opts).debug) return;
+    await setSandboxTimeout(sandboxId, timeoutMs, opts);
+  }
+
+  /** Re-connects to this sandbox (extending its lifetime when `timeoutMs` is given). */
+  async connect(opts?: SandboxConnectOpts): Promise<this> {
+    if (this.connectionConfig.debug) return this;
+    await connectSandbox(this.sandboxId, { ...this.connectionOpts, ...opts });
+    return this;
+  }
+
+  /** Whether the sandbox still answers; `false` once it has been killed or expired. */
+  async isRunning(opts?: PerCallOpts): Promise<boolean> {
+    const init: RequestInit = { method: 'GET' };
+    const signal = this.connectionConfig.getSignal(opts?.requestTimeoutMs, opts?.signal);
+    if (signal) init.signal = signal;
+    const res = await this.envd.fetch('/health', init);
+    // The gateway answers 502 for a sandbox that is gone.
+    if (res.status === 502) return false;
+    const err = await envdHttpError(res);
+    if (err) throw err;
+    await res.body?.cancel();
+    return true;
+  }
+
+  /** Sets this sandbox's remaining lifetime to `timeoutMs` from now. */
+  async setTimeout(timeoutMs: number, opts?: PerCallOpts): Promise<void> {
+    if (this.connectionConfig.debug) return;
+    await setSandboxTimeout(this.sandboxId, timeoutMs, { ...this.connectionOpts, ...opts });
+  }
+
+  /** Kills this sandbox; `false` when it was already gone. */
+  async kill(opts?: PerCallOpts): Promise<boolean> {
+    if (this.connectionConfig.debug) return true;
+    return killSandbox(this.sandboxId, { ...this.connectionOpts, ...opts });
+  }
+
+  async getInfo(opts?: PerCallOpts): Promise<SandboxInfo> {
+    return getSandboxInfo(this.sandboxId, { ...this.connectionOpts, ...opts });
+  }
+
+  /** `await using sandbox = await Sandbox.create()` kills the sandbox when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.kill();
+  }
+
+  /**
+   * An HTTP request to `port` inside this sandbox through the gateway, with the routing and
+   * access headers; how subclasses (the code interpreter on 49999) reach their services.
+   */
+  protected fetchService(port: number, path: string, init: RequestInit & { requestTimeoutMs?: number }): Promise<Response> {
+    return this.envd.fetch(path, init, port);
+  }
+}

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const cliPath = join(repoRoot, 'packages/host-runner/bin/codebox.js');
+
+/** A real `codebox serve` child process on a free loopback port, with two tenants' keys. */
+export interface RunnerHandle {
+  readonly url: string;
+  readonly runnerName: string;
+  /** Two API keys, one tenant each. */
+  readonly keys: readonly [string, string];
+  /** Output the runner wrote so far (for failure messages). */
+  output(): string;
+  /** SIGTERM, wait for exit, start again on the same port, name and data dir. */
+  restart(): Promise<void>;
+  /** Stops the runner and removes every sandbox and file it made. */
+  close(): Promise<void>;
+  /** Containers Docker has for this runner (running or not). */
+  containerIds(): string[];
+}
+
+export function newApiKey(): string {
+  return `e2b_${randomBytes(20).toString('hex')}`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') return reject(new Error('no port'));
+      server.close(() => resolvePort(address.port));
+    });
+  });
+}
+
+export async function startRunner(options: { readyTimeoutMs?: number } = {}): Promise<RunnerHandle> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const runnerName = `t${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'codebox-runner-'));
+  const keys = [newApiKey(), newApiKey()] as const;
+  let log = '';
+  let child: ChildProcess | undefined;
+
+  const launch = async (): Promise<void> => {
+    log += `--- start ${new Date().toISOString()}\n`;
+    const proc = spawn(
+      process.execPath,
+      [cliPath, 'serve', '--port', String(port), '--host', '127.0.0.1', '--runner-name', runnerName, '--data-dir', dataDir],
+      {
+        env: { ...process.env, CODEBOX_API_KEYS: keys.join(','), CODEBOX_LOG_LEVEL: process.env.CODEBOX_LOG_LEVEL ?? 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child = proc;
+    proc.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    proc.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 900_000);
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`runner exited with ${proc.exitCode}:\n${log}`);
+      try {
+        const res = await fetch(`${url}/v2/sandboxes`, { headers: { 'X-API-KEY': keys[0] } });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`runner not ready in time:\n${log}`);
+  };
+
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const containerIds = (): string[] =>
+    execFileSync('docker', ['ps', '-aq', '--filter', `label=codebox.runner=${runnerName}`], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+
+  await launch();
+  return {
+    url,
+    runnerName,
+    keys,
+    output: () => log,
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+    close: async () => {
+      await stop();
+      const ids = containerIds();
+      if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids]);
+      // Leftover loop mounts would keep the directory busy; the runner unmounts on kill.
+      try {
+        execFileSync('bash', ['-c', `grep -o '${dataDir}[^ ]*' /proc/mounts | xargs -r -n1 umount -l`]);
+      } catch {
+        // nothing mounted
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    containerIds,
+  };
+}
