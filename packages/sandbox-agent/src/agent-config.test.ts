@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { agentConfigFrom, parseSandboxEnvs } from './agent-config.js';
+import { AgentConfigError } from './errors.js';
+
+describe('agentConfigFrom', () => {
+  it('defaults to the contract socket path and takes CODEBOX_AGENT_SOCKET', () => {
+    expect(agentConfigFrom([], {}).listen).toEqual({ socket: '/run/codebox/agent.sock' });
+    expect(agentConfigFrom([], { CODEBOX_AGENT_SOCKET: '/tmp/a.sock' }).listen).toEqual({ socket: '/tmp/a.sock' });
+    expect(agentConfigFrom(['--socket', '/tmp/b.sock'], { CODEBOX_AGENT_SOCKET: '/tmp/a.sock' }).listen).toEqual({ socket: '/tmp/b.sock' });
+  });
+
+  it('parses --listen HOST:PORT and refuses bad flags', () => {
+    expect(agentConfigFrom(['--listen', '127.0.0.1:49983'], {}).listen).toEqual({ host: '127.0.0.1', port: 49983 });
+    expect(agentConfigFrom(['--listen', '[::1]:80'], {}).listen).toEqual({ host: '::1', port: 80 });
+    expect(() => agentConfigFrom(['--listen', 'nohost'], {})).toThrow(AgentConfigError);
+    expect(() => agentConfigFrom(['--listen', 'h:99999'], {})).toThrow(AgentConfigError);
+    expect(() => agentConfigFrom(['--socket', 'a', '--listen', 'h:1'], {})).toThrow(/not both/);
+    expect(() => agentConfigFrom(['--bogus'], {})).toThrow(/usage/);
+  });
+
+  it('reads the helper and passwd overrides', () => {
+    expect(agentConfigFrom([], { CODEBOX_SANDBOX_EXEC: '/x/sandbox-exec', CODEBOX_PASSWD: '/x/passwd' })).toMatchObject({
+      sandboxExecPath: '/x/sandbox-exec',
+      passwdPath: '/x/passwd',
+    });
+  });
+});
+
+describe('parseSandboxEnvs', () => {
+  it('accepts a JSON object of strings', () => {
+    expect(parseSandboxEnvs(undefined)).toEqual({});
+    expect(parseSandboxEnvs('{"A":"1"}')).toEqual({ A: '1' });
+  });
+
+  it('refuses anything else', () => {
+    expect(() => parseSandboxEnvs('{')).toThrow(/not valid JSON/);
+    expect(() => parseSandboxEnvs('[]')).toThrow(/JSON object/);
+    expect(() => parseSandboxEnvs('{"A":1}')).toThrow(/CODEBOX_SANDBOX_ENVS.A must be a string/);
+  });
+});

@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { AGENT_SOCKET_DIR, AGENT_SOCKET_NAME } from '@codebox/protocol';
+import type { ListenTarget } from './agent-server.js';
+import { AgentConfigError } from './errors.js';
+
+export interface AgentMainConfig {
+  readonly listen: ListenTarget;
+  readonly sandboxEnvs: Record<string, string>;
+  readonly sandboxExecPath?: string;
+  readonly passwdPath?: string;
+}
+
+const USAGE = 'usage: agent [--socket PATH | --listen HOST:PORT]';
+
+/**
+ * The entry point's configuration: `--socket PATH` or `--listen HOST:PORT` (tests), else
+ * `$CODEBOX_AGENT_SOCKET`, else `/run/codebox/agent.sock`; sandbox env vars from
+ * `$CODEBOX_SANDBOX_ENVS` (a JSON object of strings); `$CODEBOX_SANDBOX_EXEC` and
+ * `$CODEBOX_PASSWD` override the helper and users file.
+ */
+export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv): AgentMainConfig {
+  let values: { socket?: string | undefined; listen?: string | undefined };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { socket: { type: 'string' }, listen: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new AgentConfigError(`${(error as Error).message}; ${USAGE}`);
+  }
+  if (values.socket && values.listen) throw new AgentConfigError(`pass --socket or --listen, not both; ${USAGE}`);
+  return {
+    listen: values.listen
+      ? parseListen(values.listen)
+      : { socket: values.socket ?? env.CODEBOX_AGENT_SOCKET ?? `${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}` },
+    sandboxEnvs: parseSandboxEnvs(env.CODEBOX_SANDBOX_ENVS),
+    ...(env.CODEBOX_SANDBOX_EXEC ? { sandboxExecPath: env.CODEBOX_SANDBOX_EXEC } : {}),
+    ...(env.CODEBOX_PASSWD ? { passwdPath: env.CODEBOX_PASSWD } : {}),
+  };
+}
+
+function parseListen(text: string): ListenTarget {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match?.[1] || port > 65535) throw new AgentConfigError(`--listen must be HOST:PORT, got '${text}'`);
+  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+export function parseSandboxEnvs(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new AgentConfigError('CODEBOX_SANDBOX_ENVS is not valid JSON; pass a JSON object of strings');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AgentConfigError('CODEBOX_SANDBOX_ENVS must be a JSON object of strings');
+  }
+  const envs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string') throw new AgentConfigError(`CODEBOX_SANDBOX_ENVS.${name} must be a string`);
+    envs[name] = value;
+  }
+  return envs;
+}

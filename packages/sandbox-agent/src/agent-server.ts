@@ -1,0 +1,144 @@
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Filesystem, Process } from '@codebox/protocol';
+import type { HandlerContext } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { Logger } from 'pino';
+import { createAgentLogger } from './logger.js';
+import { AgentConfigError } from './errors.js';
+import { filesHandler } from './handlers/files-handler.js';
+import { filesystemHandler } from './handlers/filesystem-handler.js';
+import { sendError, sendJson } from './handlers/http-response.js';
+import { processHandler } from './handlers/process-handler.js';
+import { requestUser } from './handlers/request-user.js';
+import { systemHandler } from './handlers/system-handler.js';
+import { createRouter, type RequestHandler } from './router.js';
+import { FilesystemService } from './services/filesystem-service.js';
+import { ProcessLauncher } from './services/process-launcher.js';
+import { ProcessService } from './services/process-service.js';
+import { UserDirectory } from './services/user-directory.js';
+import { WatchService } from './services/watch-service.js';
+
+export interface AgentServerOptions {
+  /** Users file; tests point it at a temp file. Default `/etc/passwd`. */
+  readonly passwdPath?: string;
+  /** Groups file, for owner/group names. Default `/etc/group`. */
+  readonly groupPath?: string;
+  /** The user of requests that name none. Default `user`. */
+  readonly defaultUser?: string;
+  /** The sandbox's env vars (from `CODEBOX_SANDBOX_ENVS`), applied to every process. */
+  readonly sandboxEnvs?: Readonly<Record<string, string>>;
+  /**
+   * The `sandbox-exec` helper. Default: `sandbox-exec` beside the agent's own file. `null`
+   * starts processes with Node's uid/gid options only (logs a warning).
+   */
+  readonly sandboxExecPath?: string | null;
+  /** The code interpreter's handler (port 49999); answered 404 while absent. */
+  readonly interpreter?: RequestHandler;
+  readonly logger?: Logger;
+}
+
+export type ListenTarget = { readonly socket: string } | { readonly host: string; readonly port: number };
+
+export interface AgentServer {
+  readonly server: Server;
+  /** True when processes start through the sandbox-exec helper. */
+  readonly hardened: boolean;
+  /** Listens on a unix socket (stale one removed, mode 0600) or a TCP address. */
+  listen(target: ListenTarget): Promise<string | AddressInfo>;
+  /** Stops listening, ends watches and SIGKILLs every user process group. */
+  close(): Promise<void>;
+}
+
+/** Builds the agent (services, handlers, router) as an HTTP/1.1 server, not yet listening. */
+export function createAgentServer(options: AgentServerOptions = {}): AgentServer {
+  const logger = options.logger ?? createAgentLogger();
+  const defaultUser = options.defaultUser ?? 'user';
+  const sandboxEnvs = options.sandboxEnvs ?? {};
+  const users = new UserDirectory(options.passwdPath, options.groupPath);
+  const filesystem = new FilesystemService(users);
+  const helperPath =
+    options.sandboxExecPath === undefined ? fileURLToPath(new URL('./sandbox-exec', import.meta.url)) : options.sandboxExecPath;
+  const launcher = new ProcessLauncher(helperPath ?? undefined, logger);
+  const processes = new ProcessService(launcher, filesystem, sandboxEnvs, logger);
+  const watches = new WatchService(users, logger);
+
+  const rpcUser = (context: HandlerContext) => requestUser(users, defaultUser, context.requestHeader.get('authorization'));
+  const files = filesHandler({
+    filesystem,
+    logger,
+    userOf: (request, url) => requestUser(users, defaultUser, request.headers.authorization, url.searchParams.get('username')),
+  });
+  const system = systemHandler(sandboxEnvs);
+
+  const plainHttp = (request: IncomingMessage, response: ServerResponse): void => {
+    const url = new URL(request.url ?? '/', 'http://agent');
+    if (url.pathname === '/files') {
+      void files(request, response, url);
+    } else if (url.pathname === '/health' && request.method === 'GET') {
+      system.health(request, response);
+    } else if (url.pathname === '/envs' && request.method === 'GET') {
+      system.envs(request, response);
+    } else {
+      sendJson(response, 404, { message: `no route ${request.method} ${url.pathname} in envd`, code: 404 });
+    }
+  };
+
+  const envd = connectNodeAdapter({
+    routes: (router) => {
+      router.service(Process, processHandler({ processes, userOf: rpcUser, logger }));
+      router.service(Filesystem, filesystemHandler({ filesystem, watches, userOf: rpcUser, logger }));
+    },
+    // The agent serves HTTP/1.1 only, so the request is always an IncomingMessage.
+    fallback: (request, response) => plainHttp(request as IncomingMessage, response as ServerResponse),
+    jsonOptions: { ignoreUnknownFields: true },
+  });
+  const route = createRouter({ envd, ...(options.interpreter ? { interpreter: options.interpreter } : {}) });
+
+  const server = createServer((request, response) => {
+    Promise.resolve(route(request, response)).catch((error: unknown) => sendError(response, error, logger));
+  });
+  // Process and watch streams stay open for as long as commands run.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
+  return {
+    server,
+    hardened: launcher.hardened,
+    async listen(target) {
+      if ('socket' in target) removeStaleSocket(target.socket);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        const done = (): void => {
+          server.off('error', reject);
+          resolve();
+        };
+        if ('socket' in target) server.listen(target.socket, done);
+        else server.listen(target.port, target.host, done);
+      });
+      // Only root (the runner) may talk to the agent; user code cannot even connect.
+      if ('socket' in target) chmodSync(target.socket, 0o600);
+      const address = server.address();
+      if (address === null) throw new Error('agent server has no address after listen');
+      logger.info({ address }, 'agent listening');
+      return address;
+    },
+    async close() {
+      watches.closeAll();
+      processes.killAll();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function removeStaleSocket(path: string): void {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  if (!stats) return;
+  if (!stats.isSocket()) throw new AgentConfigError(`refusing to replace '${path}': it exists and is not a socket; remove it or pick another path`);
+  unlinkSync(path);
+}

@@ -1,0 +1,164 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { posix } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import busboy from 'busboy';
+import type { Logger } from 'pino';
+import { InvalidArgumentError } from '../errors.js';
+import type { FilesystemService } from '../services/filesystem-service.js';
+import { fromSystemError, isErrnoError } from '../services/system-error.js';
+import type { SandboxUser } from '../services/user-directory.js';
+import { sendError, sendJson } from './http-response.js';
+
+export interface WrittenFile {
+  readonly path: string;
+  readonly name: string;
+  readonly type: 'file';
+}
+
+export interface FilesHandlerDeps {
+  readonly filesystem: FilesystemService;
+  readonly userOf: (request: IncomingMessage, url: URL) => SandboxUser;
+  readonly logger: Logger;
+}
+
+/**
+ * envd's `GET /files` (download) and `POST /files` (upload). Bodies are streamed through
+ * descriptors opened with the user's identity; nothing is held in memory whole.
+ */
+export function filesHandler(deps: FilesHandlerDeps) {
+  const { filesystem, userOf, logger } = deps;
+
+  async function download(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const user = userOf(request, url);
+    const file = filesystem.openForRead(user, requiredPath(url));
+    const source = createReadStream('', { fd: file.fd, autoClose: true });
+    const gzip = file.size > 0 && acceptsGzip(request.headers['accept-encoding']);
+    response.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename=${JSON.stringify(posix.basename(file.path))}`,
+      ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : { 'content-length': file.size }),
+    });
+    if (gzip) await pipeline(source, createGzip(), response);
+    else await pipeline(source, response);
+  }
+
+  async function upload(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const user = userOf(request, url);
+    const path = url.searchParams.get('path') || undefined;
+    const contentType = request.headers['content-type'] ?? '';
+    const gzipped = /\bgzip\b/i.test(request.headers['content-encoding'] ?? '');
+    let written: WrittenFile[];
+    if (contentType.startsWith('multipart/form-data')) {
+      written = await uploadMultipart(user, request, path, gzipped);
+    } else if (contentType.startsWith('application/octet-stream')) {
+      if (!path) throw new InvalidArgumentError('the path query parameter is required for application/octet-stream uploads');
+      written = [await writeFile(user, path, gzipped ? gunzipped(request) : request)];
+    } else {
+      throw new InvalidArgumentError(
+        `unsupported Content-Type '${contentType}'; send multipart/form-data (field "file") or application/octet-stream`,
+      );
+    }
+    sendJson(response, 200, written);
+  }
+
+  function uploadMultipart(
+    user: SandboxUser,
+    request: IncomingMessage,
+    path: string | undefined,
+    gzipped: boolean,
+  ): Promise<WrittenFile[]> {
+    return new Promise((resolve, reject) => {
+      // preservePath: the SDK puts the target path in each part's filename.
+      const parser = busboy({ headers: request.headers, preservePath: true });
+      const writes: Promise<WrittenFile>[] = [];
+      let missingTarget = false;
+      parser.on('file', (field, stream, info) => {
+        const target = path ?? info.filename;
+        if (field !== 'file' || !target) {
+          stream.resume();
+          if (field === 'file') missingTarget = true;
+          return;
+        }
+        const write = writeFile(user, target, stream);
+        // Keep reading the body even if this part failed, so later parts and the reply still flow.
+        write.catch(() => stream.resume());
+        writes.push(write);
+      });
+      parser.on('error', (error: Error) => reject(new InvalidArgumentError(`malformed multipart body: ${error.message}`)));
+      parser.on('close', () => {
+        Promise.all(writes).then((files) => {
+          if (missingTarget) reject(new InvalidArgumentError('a file part has no filename and no path query parameter was given'));
+          else if (files.length === 0) reject(new InvalidArgumentError('no "file" part in the multipart body; add one'));
+          else resolve(files);
+        }, reject);
+      });
+      const body: Readable = gzipped ? gunzipped(request) : request;
+      body.pipe(parser);
+    });
+  }
+
+  async function writeFile(user: SandboxUser, path: string, data: Readable): Promise<WrittenFile> {
+    const file = filesystem.openForWrite(user, path);
+    try {
+      await copyInto(data, createWriteStream('', { fd: file.fd, autoClose: true }));
+    } catch (error) {
+      if (isErrnoError(error) && error.code?.startsWith('Z_')) {
+        throw new InvalidArgumentError(`the body of '${file.path}' is not valid gzip; send it uncompressed or fix the encoding`);
+      }
+      throw fromSystemError(error, file.path);
+    }
+    return { path: file.path, name: posix.basename(file.path), type: 'file' };
+  }
+
+  return async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
+    try {
+      if (request.method === 'GET') await download(request, response, url);
+      else if (request.method === 'POST') await upload(request, response, url);
+      else sendJson(response, 405, { message: `method ${request.method} is not allowed on /files; use GET or POST`, code: 405 });
+    } catch (error) {
+      sendError(response, error, logger);
+    }
+  };
+}
+
+function requiredPath(url: URL): string {
+  const path = url.searchParams.get('path');
+  if (!path) throw new InvalidArgumentError('the path query parameter is required');
+  return path;
+}
+
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => /^\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*$)[\d.]+)?\s*$/i.test(part));
+}
+
+/**
+ * Copies `source` into `sink` until the sink has closed its descriptor. Unlike pipeline(),
+ * a failing sink (ENOSPC, EDQUOT) does not destroy the request: the rest of the body is
+ * drained so the error reply still reaches the client on an intact connection.
+ */
+function copyInto(source: Readable, sink: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failure: unknown;
+    sink.once('error', (error) => {
+      failure = error;
+      source.unpipe(sink);
+      source.resume();
+    });
+    source.once('error', (error) => {
+      failure = error;
+      sink.destroy();
+    });
+    sink.once('close', () => (failure === undefined ? resolve() : reject(failure)));
+    source.pipe(sink);
+  });
+}
+
+/** pipe() does not forward errors; an aborted upload must fail the gunzip stream too. */
+function gunzipped(source: Readable): Readable {
+  const gunzip = createGunzip();
+  source.once('error', (error) => gunzip.destroy(error));
+  return source.pipe(gunzip);
+}

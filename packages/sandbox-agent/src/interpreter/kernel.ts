@@ -1,0 +1,62 @@
+/**
+ * The contract between the code-interpreter service (contexts, `/execute` streaming) and the
+ * language kernels behind it. One `Kernel` per context; each runs as the sandbox user in its
+ * own process(es) started through the agent's `ProcessLauncher` (so it gets the same
+ * hardening as commands).
+ */
+
+export type KernelLanguage = 'python' | 'javascript' | 'typescript' | 'r' | 'java' | 'bash';
+
+/** A Jupyter-style MIME bundle: `text/plain`, `text/html`, `image/png` (base64), … */
+export type MimeBundle = Readonly<Record<string, unknown>>;
+
+export interface ExecutionErrorInfo {
+  readonly name: string;
+  readonly value: string;
+  /** The traceback as one string, lines joined with `\n` (what the SDK exposes). */
+  readonly traceback: string;
+}
+
+/** Where a kernel reports an execution's output, in the order it happens. */
+export interface ExecutionSink {
+  /** A chunk of stdout as produced (the service splits lines for the wire). */
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** A rich result; `isMainResult` for the last expression's value, false for `display(...)`. */
+  result(bundle: MimeBundle, isMainResult: boolean): void;
+  error(error: ExecutionErrorInfo): void;
+}
+
+export interface ExecuteRequest {
+  readonly code: string;
+  /** Apply for this execution only; restored or removed afterwards. */
+  readonly envVars: Readonly<Record<string, string>>;
+  /** Aborted when the caller's timeout fires or the client disconnects: interrupt, keep state. */
+  readonly signal: AbortSignal;
+}
+
+export interface ExecuteOutcome {
+  /** Jupyter-style execution counter after this execution. */
+  readonly executionCount: number;
+}
+
+export interface Kernel {
+  readonly language: KernelLanguage;
+  /** Starts the kernel process(es); resolves when it can execute. Idempotent. */
+  start(): Promise<void>;
+  /**
+   * Runs one execution. Executions on one kernel are serialised by the caller. Resolves after
+   * the last output was delivered to the sink. If the kernel process dies (OOM, crash), it
+   * rejects with `KernelDiedError` after restarting the kernel.
+   */
+  execute(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome>;
+  /** Clears all state (fresh process). */
+  restart(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface KernelOptions {
+  readonly cwd: string;
+  /** Base environment for the kernel process (sandbox envs, HOME, PATH, …). */
+  readonly env: Readonly<Record<string, string>>;
+}

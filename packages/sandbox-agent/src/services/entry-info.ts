@@ -1,0 +1,45 @@
+import { lstatSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { posix } from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { TimestampSchema } from '@bufbuild/protobuf/wkt';
+import { filesystemPb } from '@codebox/protocol';
+import type { UserDirectory } from './user-directory.js';
+
+export type EntryInfo = filesystemPb.EntryInfo;
+
+/**
+ * Describes `path` without following a final symlink (so links are reported as links with
+ * their target). Must run inside `asUser`: it calls lstat/readlink.
+ */
+export function entryInfoOf(path: string, users: UserDirectory): EntryInfo {
+  // bigint stats: mtime in whole nanoseconds, as a protobuf Timestamp wants it.
+  const stats = lstatSync(path, { bigint: true });
+  const symlinkTarget = stats.isSymbolicLink() ? posix.resolve(posix.dirname(path), readlinkSync(path)) : undefined;
+  return create(filesystemPb.EntryInfoSchema, {
+    name: posix.basename(path),
+    type: fileTypeOf(stats),
+    path,
+    size: stats.size,
+    mode: Number(stats.mode & 0o7777n),
+    permissions: permissionString(stats),
+    owner: users.userName(Number(stats.uid)),
+    group: users.groupName(Number(stats.gid)),
+    modifiedTime: create(TimestampSchema, { seconds: stats.mtimeNs / 1_000_000_000n, nanos: Number(stats.mtimeNs % 1_000_000_000n) }),
+    ...(symlinkTarget === undefined ? {} : { symlinkTarget }),
+  });
+}
+
+function fileTypeOf(stats: BigIntStats): filesystemPb.FileType {
+  if (stats.isSymbolicLink()) return filesystemPb.FileType.SYMLINK;
+  if (stats.isDirectory()) return filesystemPb.FileType.DIRECTORY;
+  return filesystemPb.FileType.FILE;
+}
+
+/** `ls -l` style, e.g. `-rw-r--r--` or `drwxr-xr-x` (as Go's fs.FileMode.String, which envd uses). */
+export function permissionString(stats: Pick<BigIntStats, 'mode' | 'isDirectory' | 'isSymbolicLink'>): string {
+  const kind = stats.isDirectory() ? 'd' : stats.isSymbolicLink() ? 'L' : '-';
+  const bits = 'rwxrwxrwx';
+  let text = kind;
+  for (let i = 0; i < 9; i++) text += stats.mode & (1n << BigInt(8 - i)) ? bits[i] : '-';
+  return text;
+}

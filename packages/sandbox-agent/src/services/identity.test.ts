@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { asUser } from './identity.js';
+
+const user = { name: 'user', uid: 1000, gid: 1000, home: '/home/user' };
+
+describe.skipIf(process.geteuid?.() !== 0)('asUser', () => {
+  it('switches effective uid, gid and groups for the call and restores them', () => {
+    const groupsBefore = process.getgroups?.();
+    const inside = asUser(user, () => ({ uid: process.geteuid?.(), gid: process.getegid?.(), groups: process.getgroups?.() }));
+    expect(inside).toEqual({ uid: 1000, gid: 1000, groups: [1000] });
+    expect(process.geteuid?.()).toBe(0);
+    expect(process.getegid?.()).toBe(0);
+    expect(process.getgroups?.()).toEqual(groupsBefore);
+  });
+
+  it('lets the kernel refuse root-only files and restores root after the error', () => {
+    expect(() => asUser(user, () => readFileSync('/etc/shadow'))).toThrow(expect.objectContaining({ code: 'EACCES' }));
+    expect(process.geteuid?.()).toBe(0);
+    expect(readFileSync('/etc/shadow').length).toBeGreaterThan(0);
+  });
+});

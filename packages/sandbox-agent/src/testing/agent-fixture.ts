@@ -1,0 +1,81 @@
+// Test support (excluded from the build): a real agent on this host, with a temp passwd file
+// mapping `user` to uid 1000 and a temp home owned by it, plus clients that speak to it the
+// way the e2b SDK does (Connect JSON, Basic auth header, plain fetch for /files).
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createClient, type Client } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { Filesystem, Process } from '@codebox/protocol';
+import { pino } from 'pino';
+import { createAgentServer, type AgentServer, type AgentServerOptions } from '../agent-server.js';
+
+export const TEST_UID = 1000;
+export const TEST_GID = 1000;
+
+export interface AgentFixture {
+  readonly agent: AgentServer;
+  readonly root: string;
+  readonly home: string;
+  readonly baseUrl: string;
+  readonly process: Client<typeof Process>;
+  readonly filesystem: Client<typeof Filesystem>;
+  /** `Authorization` header selecting `name`, as the SDK builds it. */
+  auth(name: string): { Authorization: string };
+  close(): Promise<void>;
+}
+
+export function isRoot(): boolean {
+  return process.geteuid?.() === 0;
+}
+
+/** Compiles native/sandbox-exec.c into `dir` (as the package build does) and returns its path. */
+export function buildSandboxExec(dir: string): string {
+  const output = join(dir, 'sandbox-exec');
+  execFileSync('gcc', ['-static', '-O2', '-o', output, new URL('../../native/sandbox-exec.c', import.meta.url).pathname]);
+  return output;
+}
+
+export interface StartAgentOptions extends Partial<AgentServerOptions> {
+  /** Default: a free loopback port. */
+  readonly listen?: { host: string; port: number };
+}
+
+export async function startAgent({ listen, ...options }: StartAgentOptions = {}): Promise<AgentFixture> {
+  const root = mkdtempSync(join(tmpdir(), 'codebox-agent-test-'));
+  // mkdtemp makes 0700; the sandbox user must be able to traverse down to its home.
+  chmodSync(root, 0o755);
+  const home = join(root, 'home', 'user');
+  mkdirSync(home, { recursive: true });
+  chownSync(home, TEST_UID, TEST_GID);
+  const passwdPath = join(root, 'passwd');
+  const groupPath = join(root, 'group');
+  writeFileSync(passwdPath, `root:x:0:0:root:/root:/bin/bash\nuser:x:${TEST_UID}:${TEST_GID}::${home}:/bin/bash\n`);
+  writeFileSync(groupPath, `root:x:0:\nuser:x:${TEST_GID}:\n`);
+
+  const agent = createAgentServer({
+    passwdPath,
+    groupPath,
+    sandboxExecPath: null,
+    logger: pino({ level: 'silent' }),
+    ...options,
+  });
+  const address = (await agent.listen(listen ?? { host: '127.0.0.1', port: 0 })) as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  const transport = createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: false });
+  return {
+    agent,
+    root,
+    home,
+    baseUrl,
+    process: createClient(Process, transport),
+    filesystem: createClient(Filesystem, transport),
+    auth: (name) => ({ Authorization: `Basic ${Buffer.from(`${name}:`).toString('base64')}` }),
+    async close() {
+      await agent.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
