@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import { containerSpec, type ContainerSpecContext } from './container-spec.js';
+import { InvalidSandboxSpecError } from './errors.js';
+
+const MiB = 1024 * 1024;
+
+function spec(overrides: Partial<SandboxSpec> = {}): SandboxSpec {
+  return {
+    sandboxId: 'abc123def456ghi789jk',
+    tenant: '0123456789abcdef0123456789abcdef',
+    templateId: 'base',
+    image: 'codebox/base:1234',
+    metadata: { purpose: 'test' },
+    envVars: { FOO: 'bar' },
+    allowInternetAccess: false,
+    accessToken: 'tok',
+    startedAt: new Date(1_000),
+    expiresAt: new Date(301_000),
+    limits: { cpuCount: 1.5, memoryMiB: 512, diskMiB: 1024, pids: 256 },
+    ...overrides,
+  };
+}
+
+const loopCtx: ContainerSpecContext = {
+  runnerName: 'r1',
+  runDir: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/run',
+  home: { kind: 'loop', hostPath: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/home' },
+};
+
+describe('containerSpec', () => {
+  const body = containerSpec(spec(), loopCtx);
+  const host = body.HostConfig;
+
+  it('names the container after the sandbox and runs the agent as root with its socket env', () => {
+    expect(body.name).toBe('codebox-abc123def456ghi789jk');
+    expect(body.Image).toBe('codebox/base:1234');
+    expect(body.Cmd).toEqual(['/opt/codebox/bin/node', '/opt/codebox/agent.mjs']);
+    expect(body.Entrypoint).toEqual([]);
+    expect(body.User).toBe('0:0');
+    expect(body.WorkingDir).toBe('/home/user');
+    expect(body.Env).toEqual(['CODEBOX_AGENT_SOCKET=/run/codebox/agent.sock', 'CODEBOX_SANDBOX_ENVS={"FOO":"bar"}']);
+  });
+
+  it('keeps only the capabilities the agent needs and forbids privilege gain', () => {
+    expect(host.CapDrop).toEqual(['ALL']);
+    expect(host.CapAdd).toEqual(['SETUID', 'SETGID', 'SETPCAP', 'KILL']);
+    expect(host.SecurityOpt).toEqual(['no-new-privileges:true']);
+    expect(host.SecurityOpt?.some((o: string) => o.startsWith('seccomp'))).toBe(false);
+    expect(host.Privileged).toBe(false);
+  });
+
+  it('uses an init, a read-only root and private namespaces', () => {
+    expect(host.Init).toBe(true);
+    expect(host.ReadonlyRootfs).toBe(true);
+    expect(host.IpcMode).toBe('private');
+    expect(host.CgroupnsMode).toBe('private');
+  });
+
+  it('applies the sandbox limits with no swap', () => {
+    expect(host.Memory).toBe(512 * MiB);
+    expect(host.MemorySwap).toBe(512 * MiB);
+    expect(host.NanoCpus).toBe(1_500_000_000);
+    expect(host.PidsLimit).toBe(256);
+    expect(host.OomScoreAdj).toBe(500);
+    expect(host.ShmSize).toBe(64 * MiB);
+    expect(host.Ulimits).toEqual([
+      { Name: 'nofile', Soft: 4096, Hard: 4096 },
+      { Name: 'fsize', Soft: 2048 * MiB, Hard: 2048 * MiB },
+      { Name: 'core', Soft: 0, Hard: 0 },
+    ]);
+    expect(host.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } });
+  });
+
+  it('caps /tmp and mounts only the run dir and the home disk', () => {
+    expect(host.Tmpfs).toEqual({ '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' });
+    expect(host.Mounts).toEqual([
+      { Type: 'bind', Source: loopCtx.runDir, Target: '/run/codebox', ReadOnly: false },
+      { Type: 'bind', Source: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/home', Target: '/home/user', ReadOnly: false },
+    ]);
+    expect(JSON.stringify(body)).not.toContain('docker.sock');
+    expect(host.Binds).toBeUndefined();
+  });
+
+  it('falls back to a size-capped tmpfs home owned by the sandbox user', () => {
+    const tmpfsHome = containerSpec(spec(), { ...loopCtx, home: { kind: 'tmpfs', sizeMiB: 256 } }).HostConfig;
+    expect(tmpfsHome.Tmpfs?.['/home/user']).toBe('rw,nosuid,nodev,size=256m,uid=1000,gid=1000,mode=0755');
+    expect(tmpfsHome.Mounts).toHaveLength(1);
+  });
+
+  it('has no network at all without internet access', () => {
+    expect(host.NetworkMode).toBe('none');
+    expect(body.NetworkDisabled).toBe(true);
+  });
+
+  it('joins the runner network with internet access, and refuses without one', () => {
+    const online = containerSpec(spec({ allowInternetAccess: true }), { ...loopCtx, networkName: 'codebox-r1' });
+    expect(online.HostConfig.NetworkMode).toBe('codebox-r1');
+    expect(online.NetworkDisabled).toBe(false);
+    expect(() => containerSpec(spec({ allowInternetAccess: true }), loopCtx)).toThrow(InvalidSandboxSpecError);
+  });
+
+  it('labels the container with its state', () => {
+    expect(body.Labels).toMatchObject({
+      'codebox.runner': 'r1',
+      'codebox.sandbox-id': 'abc123def456ghi789jk',
+      'codebox.template': 'base',
+      'codebox.allow-internet': 'false',
+      'codebox.expires-at': '301000',
+    });
+  });
+});

@@ -1,0 +1,115 @@
+import type Dockerode from 'dockerode';
+import { AGENT_DIR, AGENT_SOCKET_DIR, AGENT_SOCKET_NAME, SANDBOX_HOME } from '@codebox/protocol';
+import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import { InvalidSandboxSpecError } from './errors.js';
+import { sandboxLabels } from './sandbox-labels.js';
+
+const MiB = 1024 * 1024;
+
+/** Where /home/user comes from: a loop-mounted ext4 image (real disk limit) or, as a fallback, tmpfs. */
+export type HomeVolume = { kind: 'loop'; hostPath: string } | { kind: 'tmpfs'; sizeMiB: number };
+
+export interface ContainerSpecContext {
+  runnerName: string;
+  /** Host directory bound to /run/codebox (the agent socket lives there). */
+  runDir: string;
+  home: HomeVolume;
+  /** The runner's bridge network; required when the spec allows internet access. */
+  networkName?: string;
+}
+
+/** Fixed limits that are not per-sandbox knobs; see /work/shared/research/container-hardening.md. */
+export const HARDENING = {
+  tmpSizeMiB: 64,
+  shmSizeMiB: 64,
+  nofile: 4096,
+  oomScoreAdj: 500,
+  logMaxSize: '1m',
+} as const;
+
+/** @types/dockerode predates Engine API 1.41's CgroupnsMode; the daemon here accepts it. */
+export type ContainerCreateBody = Omit<Dockerode.ContainerCreateOptions, 'HostConfig'> & {
+  HostConfig: Dockerode.HostConfig & { CgroupnsMode: 'private' | 'host' };
+};
+
+/**
+ * Every writable place is size-capped already; fsize is a backstop above the largest of them so
+ * users see the mount's ENOSPC rather than SIGXFSZ.
+ */
+function fsizeBytes(diskMiB: number): number {
+  return 2 * Math.max(diskMiB, HARDENING.tmpSizeMiB) * MiB;
+}
+
+export function containerName(sandboxId: string): string {
+  return `codebox-${sandboxId}`;
+}
+
+/**
+ * The create-container body for one sandbox. Pure, so every hardening field is unit-tested.
+ * The agent runs as root with only the capabilities it needs to start user processes as uid 1000
+ * (docs/internals.md); everything else is dropped and the root filesystem is read-only.
+ */
+export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): ContainerCreateBody {
+  const memoryBytes = Math.round(spec.limits.memoryMiB * MiB);
+  const offline = !spec.allowInternetAccess;
+  if (!offline && !ctx.networkName) throw new InvalidSandboxSpecError('internet access needs the runner network; none was given');
+  const tmpfs: Record<string, string> = {
+    '/tmp': `rw,nosuid,nodev,size=${HARDENING.tmpSizeMiB}m,mode=1777`,
+  };
+  const mounts: Dockerode.MountSettings[] = [
+    { Type: 'bind', Source: ctx.runDir, Target: AGENT_SOCKET_DIR, ReadOnly: false },
+  ];
+  if (ctx.home.kind === 'loop') {
+    mounts.push({ Type: 'bind', Source: ctx.home.hostPath, Target: SANDBOX_HOME, ReadOnly: false });
+  } else {
+    tmpfs[SANDBOX_HOME] = `rw,nosuid,nodev,size=${ctx.home.sizeMiB}m,uid=1000,gid=1000,mode=0755`;
+  }
+  return {
+    name: containerName(spec.sandboxId),
+    Image: spec.image,
+    Cmd: [`${AGENT_DIR}/bin/node`, `${AGENT_DIR}/agent.mjs`],
+    Entrypoint: [],
+    User: '0:0',
+    WorkingDir: SANDBOX_HOME,
+    Env: [
+      `CODEBOX_AGENT_SOCKET=${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
+      `CODEBOX_SANDBOX_ENVS=${JSON.stringify(spec.envVars)}`,
+    ],
+    Labels: sandboxLabels(spec, ctx.runnerName),
+    Tty: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    OpenStdin: false,
+    NetworkDisabled: offline,
+    HostConfig: {
+      NetworkMode: offline ? 'none' : ctx.networkName,
+      CapDrop: ['ALL'],
+      CapAdd: ['SETUID', 'SETGID', 'SETPCAP', 'KILL'],
+      // Docker's default seccomp profile applies because none is named here.
+      SecurityOpt: ['no-new-privileges:true'],
+      Privileged: false,
+      Init: true,
+      ReadonlyRootfs: true,
+      Tmpfs: tmpfs,
+      Mounts: mounts,
+      PidsLimit: spec.limits.pids,
+      Memory: memoryBytes,
+      // Equal to Memory: no swap, so the memory limit is a real limit and OOM kills are visible.
+      MemorySwap: memoryBytes,
+      NanoCpus: Math.round(spec.limits.cpuCount * 1e9),
+      OomScoreAdj: HARDENING.oomScoreAdj,
+      Ulimits: [
+        { Name: 'nofile', Soft: HARDENING.nofile, Hard: HARDENING.nofile },
+        { Name: 'fsize', Soft: fsizeBytes(spec.limits.diskMiB), Hard: fsizeBytes(spec.limits.diskMiB) },
+        { Name: 'core', Soft: 0, Hard: 0 },
+      ],
+      IpcMode: 'private',
+      CgroupnsMode: 'private',
+      ShmSize: HARDENING.shmSizeMiB * MiB,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': HARDENING.logMaxSize, 'max-file': '1' } },
+      RestartPolicy: { Name: 'no' },
+      AutoRemove: false,
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { mkdir } from 'node:fs/promises';
+import type Dockerode from 'dockerode';
+import { createLogger, type Logger } from '../logger.js';
+import type { SandboxBackend, SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import { containerName } from './container-spec.js';
+import { createDockerClient } from './docker-client.js';
+import { installEgressFirewall, removeEgressFirewall } from './egress-firewall.js';
+import { isDockerNotFound } from './errors.js';
+import { writeExpiryFile } from './expiry-file.js';
+import { probeLoopDisks } from './home-disk.js';
+import { LABEL } from './sandbox-labels.js';
+import type { SandboxEnvironment } from './sandbox-environment.js';
+import { ensureSandboxNetwork, firewallConfig, removeSandboxNetworkIfUnused, sandboxNetworkNames } from './sandbox-network.js';
+import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
+import { sandboxRecordFromContainer } from './sandbox-records.js';
+import { startSandbox } from './sandbox-starting.js';
+import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
+
+export interface DockerBackendOptions {
+  /** Runner instance name; a runner only touches containers labelled with it. Default `default`. */
+  runnerName?: string;
+  /** Where per-sandbox files live. Default `/var/lib/codebox`. */
+  dataDir?: string;
+  logger?: Logger;
+  docker?: Dockerode;
+  /** How long create() waits for the agent's /health. Default 30 s. */
+  healthTimeoutMs?: number;
+  /**
+   * `auto` (default): loop-mounted ext4 home disks when start() finds them working, else tmpfs.
+   * `tmpfs`: always tmpfs (disk use then counts against the sandbox's memory).
+   */
+  homeDisk?: 'auto' | 'tmpfs';
+}
+
+/** How a sandbox's container ended, for telling OOM kills from crashes. */
+export interface SandboxExit {
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  finishedAt?: Date;
+}
+
+export class DockerBackend implements SandboxBackend {
+  readonly runnerName: string;
+  readonly dataDir: string;
+  private readonly logger: Logger;
+  private readonly docker: Dockerode;
+  private readonly env: SandboxEnvironment;
+  /** Ids whose files exist before their container does; collectGarbage must not touch them. */
+  private readonly creating = new Set<string>();
+  private readonly homeDiskMode: 'auto' | 'tmpfs';
+
+  constructor(options: DockerBackendOptions = {}) {
+    this.runnerName = options.runnerName ?? 'default';
+    this.dataDir = options.dataDir ?? '/var/lib/codebox';
+    this.homeDiskMode = options.homeDisk ?? 'auto';
+    this.logger = (options.logger ?? createLogger()).child({ component: 'docker-backend', runner: this.runnerName });
+    this.docker = options.docker ?? createDockerClient();
+    this.env = {
+      docker: this.docker,
+      runnerName: this.runnerName,
+      dataDir: this.dataDir,
+      logger: this.logger,
+      homeDisks: 'tmpfs',
+      networkName: undefined,
+      healthTimeoutMs: options.healthTimeoutMs ?? 30_000,
+      healthIntervalMs: 50,
+    };
+  }
+
+  async start(): Promise<void> {
+    await mkdir(sandboxesDir(this.dataDir), { recursive: true, mode: 0o700 });
+    const loop =
+      this.homeDiskMode === 'tmpfs' ? { ok: false as const, reason: 'configured' } : await probeLoopDisks(this.dataDir, this.logger);
+    this.env.homeDisks = loop.ok ? 'loop' : 'tmpfs';
+    if (!loop.ok) {
+      this.logger.warn(
+        { reason: loop.reason },
+        'loop-mounted home disks unavailable; /home/user falls back to tmpfs, so disk use counts against sandbox memory',
+      );
+    }
+    await ensureSandboxNetwork(this.docker, this.runnerName, this.logger);
+    await installEgressFirewall(await firewallConfig(this.runnerName), this.logger);
+    this.env.networkName = sandboxNetworkNames(this.runnerName).network;
+    this.logger.info({ homeDisks: this.env.homeDisks, network: this.env.networkName }, 'docker backend started');
+  }
+
+  async stop(): Promise<void> {
+    this.env.networkName = undefined;
+    // Removing the firewall while sandboxes still sit on the bridge would open the host to them
+    // until the next start(); so rules and network go only once the bridge is empty.
+    if (await removeSandboxNetworkIfUnused(this.docker, this.runnerName, this.logger)) {
+      await removeEgressFirewall(await firewallConfig(this.runnerName), this.logger);
+    } else {
+      this.logger.info('sandboxes still attached to the network; keeping its firewall rules');
+    }
+  }
+
+  async create(spec: SandboxSpec): Promise<SandboxRecord> {
+    this.creating.add(spec.sandboxId);
+    try {
+      return await startSandbox(this.env, spec);
+    } finally {
+      this.creating.delete(spec.sandboxId);
+    }
+  }
+
+  async destroy(sandboxId: string): Promise<void> {
+    await destroySandbox(this.env, sandboxId);
+  }
+
+  async list(): Promise<SandboxRecord[]> {
+    const containers = await this.listContainers();
+    const records = await Promise.all(containers.map((c) => sandboxRecordFromContainer(c, this.dataDir)));
+    return records.filter((r): r is SandboxRecord => r !== undefined);
+  }
+
+  async setExpiry(sandboxId: string, expiresAt: Date): Promise<void> {
+    await writeExpiryFile(sandboxPaths(this.dataDir, sandboxId).expiresAtFile, expiresAt);
+  }
+
+  async collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void> {
+    const withContainer = new Set<string>();
+    for (const c of await this.listContainers()) {
+      const id = c.Labels?.[LABEL.sandboxId];
+      if (id) withContainer.add(id);
+    }
+    const keep = new Set([...liveSandboxIds, ...this.creating]);
+    await collectSandboxLeftovers(this.env, keep, withContainer);
+  }
+
+  /** Exit facts of a sandbox's container (OOM kill, exit code); undefined when it does not exist. */
+  async inspectExit(sandboxId: string): Promise<SandboxExit | undefined> {
+    try {
+      const state = (await this.docker.getContainer(containerName(sandboxId)).inspect()).State;
+      const finished = Date.parse(state.FinishedAt);
+      return {
+        running: state.Running,
+        exitCode: state.ExitCode,
+        oomKilled: state.OOMKilled,
+        ...(state.Running || !(finished > 0) ? {} : { finishedAt: new Date(finished) }),
+      };
+    } catch (err) {
+      if (isDockerNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private listContainers(): Promise<Dockerode.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABEL.runner}=${this.runnerName}`] } });
+  }
+}

@@ -1,0 +1,9 @@
+import Dockerode from 'dockerode';
+
+/**
+ * The runner's one Docker connection. docker-modem reads DOCKER_HOST (and DOCKER_TLS_VERIFY /
+ * DOCKER_CERT_PATH) itself and falls back to /var/run/docker.sock, as the docker CLI does.
+ */
+export function createDockerClient(): Dockerode {
+  return new Dockerode();
+}

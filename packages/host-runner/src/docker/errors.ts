@@ -1,0 +1,90 @@
+/** Typed failures of the Docker backend. `name` is stable so callers can branch on it. */
+
+export class HostCommandError extends Error {
+  override readonly name = 'HostCommandError';
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(
+      `\`${command}\` failed (${exitCode === null ? 'killed by a signal' : `exit ${exitCode}`}): ${stderr.trim().slice(-2000) || 'no error output'}`,
+    );
+  }
+}
+
+export class AgentHealthTimeoutError extends Error {
+  override readonly name = 'AgentHealthTimeoutError';
+  constructor(
+    readonly sandboxId: string,
+    readonly timeoutMs: number,
+    readonly lastError: string,
+    readonly containerLogs: string,
+  ) {
+    super(
+      `The agent of sandbox ${sandboxId} did not answer GET /health within ${timeoutMs} ms (last error: ${lastError}). ` +
+        `Check that the template image contains a working /opt/codebox/agent.mjs. Last container log lines:\n${containerLogs || '(none)'}`,
+    );
+  }
+}
+
+export class SandboxExitedDuringStartError extends Error {
+  override readonly name = 'SandboxExitedDuringStartError';
+  constructor(
+    readonly sandboxId: string,
+    readonly exitCode: number,
+    readonly oomKilled: boolean,
+    readonly containerLogs: string,
+  ) {
+    super(
+      `Sandbox ${sandboxId} exited (code ${exitCode}${oomKilled ? ', OOM-killed' : ''}) before its agent became healthy; ` +
+        `check the template image and the memory limit. Last container log lines:\n${containerLogs || '(none)'}`,
+    );
+  }
+}
+
+export class SandboxNetworkNotReadyError extends Error {
+  override readonly name = 'SandboxNetworkNotReadyError';
+  constructor(readonly networkName: string) {
+    super(
+      `Sandbox network ${networkName} is not prepared: call DockerBackend.start() before creating sandboxes with internet access.`,
+    );
+  }
+}
+
+export class InvalidSandboxSpecError extends Error {
+  override readonly name = 'InvalidSandboxSpecError';
+  constructor(reason: string) {
+    super(`Invalid sandbox spec: ${reason}`);
+  }
+}
+
+export class ImageBuildError extends Error {
+  override readonly name = 'ImageBuildError';
+  constructor(
+    readonly image: string,
+    reason: string,
+    readonly outputTail: string,
+  ) {
+    super(`Building image ${image} failed: ${reason}. Last build output:\n${outputTail || '(none)'}`);
+  }
+}
+
+export class SandboxNetworkConflictError extends Error {
+  override readonly name = 'SandboxNetworkConflictError';
+  constructor(readonly networkName: string, reason: string) {
+    super(`Docker network ${networkName} exists but ${reason}; remove it (docker network rm ${networkName}) and restart the runner.`);
+  }
+}
+
+/** dockerode rejects with the Engine API status code; 404 means the object does not exist. */
+export function isDockerNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'statusCode' in err && (err as { statusCode: unknown }).statusCode === 404;
+}
+
+export class SandboxAlreadyExistsError extends Error {
+  override readonly name = 'SandboxAlreadyExistsError';
+  constructor(readonly sandboxId: string, readonly path: string) {
+    super(`Sandbox ${sandboxId} already has files at ${path}; use a new sandbox id or destroy the old sandbox first.`);
+  }
+}

@@ -1,0 +1,16 @@
+import type Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+
+/** What the per-state sandbox operations share; built once by DockerBackend. */
+export interface SandboxEnvironment {
+  docker: Dockerode;
+  runnerName: string;
+  dataDir: string;
+  logger: Logger;
+  /** `loop` when start() proved loop-mounted ext4 images work here; `tmpfs` otherwise. */
+  homeDisks: 'loop' | 'tmpfs';
+  /** Set once start() prepared the bridge network and firewall. */
+  networkName: string | undefined;
+  healthTimeoutMs: number;
+  healthIntervalMs: number;
+}

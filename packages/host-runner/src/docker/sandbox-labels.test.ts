@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import { LABEL, parseSandboxLabels, sandboxLabels } from './sandbox-labels.js';
+
+const spec: SandboxSpec = {
+  sandboxId: 'abc123',
+  tenant: 'ten',
+  templateId: 'code-interpreter-v1',
+  image: 'img',
+  metadata: { a: '1', b: 'two' },
+  envVars: { SECRET: 'never in labels' },
+  allowInternetAccess: true,
+  startedAt: new Date(1_700_000_000_000),
+  expiresAt: new Date(1_700_000_300_000),
+  limits: { cpuCount: 0.5, memoryMiB: 256, diskMiB: 512, pids: 128 },
+};
+
+describe('sandbox labels', () => {
+  it('round-trip everything a restarted runner needs', () => {
+    const labels = sandboxLabels(spec, 'default');
+    expect(labels[LABEL.accessToken]).toBe('');
+    expect(JSON.stringify(labels)).not.toContain('never in labels');
+    expect(parseSandboxLabels(labels)).toEqual({
+      sandboxId: 'abc123',
+      tenant: 'ten',
+      templateId: 'code-interpreter-v1',
+      metadata: { a: '1', b: 'two' },
+      allowInternetAccess: true,
+      startedAt: spec.startedAt,
+      expiresAt: spec.expiresAt,
+      limits: spec.limits,
+    });
+  });
+
+  it('keeps the access token when there is one', () => {
+    expect(parseSandboxLabels(sandboxLabels({ ...spec, accessToken: 't0k' }, 'r'))?.accessToken).toBe('t0k');
+  });
+
+  it('rejects incomplete or malformed label sets', () => {
+    const labels = sandboxLabels(spec, 'default');
+    expect(parseSandboxLabels({ ...labels, [LABEL.metadata]: '[1]' })).toBeUndefined();
+    expect(parseSandboxLabels({ ...labels, [LABEL.expiresAt]: 'soon' })).toBeUndefined();
+    const { [LABEL.pids]: _dropped, ...noPids } = labels;
+    expect(parseSandboxLabels(noPids)).toBeUndefined();
+  });
+});

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
+import type Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+import { LABEL } from './sandbox-labels.js';
+import type { EgressFirewallConfig } from './egress-firewall.js';
+import { SandboxNetworkConflictError, isDockerNotFound } from './errors.js';
+
+export interface SandboxNetworkNames {
+  /** Docker network name. */
+  network: string;
+  /** Linux bridge interface (<= 15 chars), fixed so firewall rules can name it. */
+  bridge: string;
+  inputChain: string;
+  forwardChain: string;
+}
+
+/** Names derived from the runner name; hashed where kernel length limits apply (IFNAMSIZ, chain names). */
+export function sandboxNetworkNames(runnerName: string): SandboxNetworkNames {
+  const h = createHash('sha256').update(runnerName).digest('hex').slice(0, 8);
+  return {
+    network: `codebox-${runnerName}`,
+    bridge: `cbx-${h}`,
+    inputChain: `CODEBOX-IN-${h}`,
+    forwardChain: `CODEBOX-FWD-${h}`,
+  };
+}
+
+const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
+const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+
+/** Creates the runner's bridge (inter-container traffic off, no IPv6) unless it is already there. */
+export async function ensureSandboxNetwork(docker: Dockerode, runnerName: string, logger: Logger): Promise<void> {
+  const names = sandboxNetworkNames(runnerName);
+  const existing = await inspectNetwork(docker, names.network);
+  if (existing) {
+    const options = existing.Options ?? {};
+    if (options[ICC_OPTION] !== 'false') throw new SandboxNetworkConflictError(names.network, 'lets containers talk to each other (icc on)');
+    if (options[BRIDGE_NAME_OPTION] !== names.bridge) {
+      throw new SandboxNetworkConflictError(names.network, `uses bridge ${options[BRIDGE_NAME_OPTION] ?? '(default)'} instead of ${names.bridge}`);
+    }
+    if (existing.EnableIPv6) throw new SandboxNetworkConflictError(names.network, 'has IPv6 enabled');
+    return;
+  }
+  await docker.createNetwork({
+    Name: names.network,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    EnableIPv6: false,
+    Internal: false,
+    Attachable: false,
+    Options: { [ICC_OPTION]: 'false', [BRIDGE_NAME_OPTION]: names.bridge },
+    Labels: { [LABEL.runner]: runnerName },
+  });
+  logger.info({ network: names.network, bridge: names.bridge }, 'created sandbox network');
+}
+
+/** Removes the runner's network if no container uses it any more; returns whether it is gone. */
+export async function removeSandboxNetworkIfUnused(docker: Dockerode, runnerName: string, logger: Logger): Promise<boolean> {
+  const names = sandboxNetworkNames(runnerName);
+  const existing = await inspectNetwork(docker, names.network);
+  if (!existing) return true;
+  if (Object.keys(existing.Containers ?? {}).length > 0) return false;
+  await docker.getNetwork(names.network).remove();
+  logger.info({ network: names.network }, 'removed sandbox network');
+  return true;
+}
+
+export async function firewallConfig(runnerName: string): Promise<EgressFirewallConfig> {
+  const names = sandboxNetworkNames(runnerName);
+  return {
+    bridge: names.bridge,
+    inputChain: names.inputChain,
+    forwardChain: names.forwardChain,
+    dnsServers: parseNameservers(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')),
+  };
+}
+
+/** IPv4 nameservers of a resolv.conf (loopback ones are answered by Docker's fallback, not forwarded). */
+export function parseNameservers(resolvConf: string): string[] {
+  const servers: string[] = [];
+  for (const line of resolvConf.split('\n')) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (m?.[1] && isIPv4(m[1]) && !m[1].startsWith('127.')) servers.push(m[1]);
+  }
+  return servers;
+}
+
+async function inspectNetwork(docker: Dockerode, name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
+  try {
+    return (await docker.getNetwork(name).inspect()) as Dockerode.NetworkInspectInfo;
+  } catch (err) {
+    if (isDockerNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,19 @@
+import type Dockerode from 'dockerode';
+import type { SandboxRecord } from '../sandboxes/sandbox-backend.js';
+import { effectiveExpiry, readExpiryFile } from './expiry-file.js';
+import { parseSandboxLabels } from './sandbox-labels.js';
+import { sandboxPaths } from './sandbox-paths.js';
+
+/** A listed container as a SandboxRecord; undefined for containers without complete sandbox labels. */
+export async function sandboxRecordFromContainer(info: Dockerode.ContainerInfo, dataDir: string): Promise<SandboxRecord | undefined> {
+  const labelled = parseSandboxLabels(info.Labels ?? {});
+  if (!labelled) return undefined;
+  const paths = sandboxPaths(dataDir, labelled.sandboxId);
+  return {
+    ...labelled,
+    expiresAt: effectiveExpiry(labelled.expiresAt, await readExpiryFile(paths.expiresAtFile)),
+    // created/restarting/paused never serve requests; only a running container has a live agent.
+    status: info.State === 'running' ? 'running' : 'exited',
+    agentSocketPath: paths.agentSocket,
+  };
+}

@@ -1,0 +1,51 @@
+import { readdir, rm } from 'node:fs/promises';
+import { SANDBOX_ID_PATTERN } from '@codebox/protocol';
+import { containerName } from './container-spec.js';
+import { isDockerNotFound } from './errors.js';
+import { removeHomeDisk } from './home-disk.js';
+import type { SandboxEnvironment } from './sandbox-environment.js';
+import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
+
+/** Removes the container (killing it) and every host file made for it. Idempotent. */
+export async function destroySandbox(env: SandboxEnvironment, sandboxId: string): Promise<void> {
+  const paths = sandboxPaths(env.dataDir, sandboxId);
+  try {
+    await env.docker.getContainer(containerName(sandboxId)).remove({ force: true, v: true });
+  } catch (err) {
+    if (!isDockerNotFound(err)) throw err;
+  }
+  await removeSandboxFiles(env, sandboxId);
+  env.logger.info({ sandboxId, path: paths.root }, 'sandbox destroyed');
+}
+
+/** Host-side leftovers only (disk, socket dir, expiry file); the container must be gone already. */
+export async function removeSandboxFiles(env: SandboxEnvironment, sandboxId: string): Promise<void> {
+  const paths = sandboxPaths(env.dataDir, sandboxId);
+  await removeHomeDisk(paths.homeImage, paths.homeMount, env.logger);
+  await rm(paths.root, { recursive: true, force: true });
+}
+
+/**
+ * Deletes the files of sandboxes that are neither live nor backed by a container of this runner
+ * (e.g. after a crash between creating the disk and the container).
+ */
+export async function collectSandboxLeftovers(
+  env: SandboxEnvironment,
+  liveSandboxIds: ReadonlySet<string>,
+  containerSandboxIds: ReadonlySet<string>,
+): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(sandboxesDir(env.dataDir));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const id of entries) {
+    if (!SANDBOX_ID_PATTERN.test(id) || liveSandboxIds.has(id) || containerSandboxIds.has(id)) continue;
+    await removeSandboxFiles(env, id);
+    removed.push(id);
+  }
+  if (removed.length > 0) env.logger.info({ sandboxIds: removed }, 'removed leftovers of gone sandboxes');
+  return removed;
+}

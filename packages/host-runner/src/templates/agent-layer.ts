@@ -1,0 +1,63 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import * as tar from 'tar-stream';
+import { AGENT_DIR, AGENT_SOCKET_DIR, SANDBOX_GID, SANDBOX_HOME, SANDBOX_UID, SANDBOX_USER } from '@codebox/protocol';
+import type { AgentBundle } from './agent-bundle.js';
+
+/**
+ * Makes the sandbox user exactly `user` 1000:1000 with home /home/user and bash, whatever the
+ * base image had: Ubuntu images ship an `ubuntu` user at uid 1000, user templates built FROM
+ * codebox/base already have `user`. No sudo is installed or configured.
+ */
+const SETUP_SCRIPT = [
+  'set -eu',
+  `other="$(getent passwd ${SANDBOX_UID} | cut -d: -f1)"`,
+  `if [ -n "$other" ] && [ "$other" != ${SANDBOX_USER} ]; then userdel "$other"; fi`,
+  `group="$(getent group ${SANDBOX_GID} | cut -d: -f1)"`,
+  `if [ -z "$group" ]; then groupadd -g ${SANDBOX_GID} ${SANDBOX_USER}; elif [ "$group" != ${SANDBOX_USER} ]; then groupmod -n ${SANDBOX_USER} "$group"; fi`,
+  `if ! id -u ${SANDBOX_USER} >/dev/null 2>&1; then useradd -u ${SANDBOX_UID} -g ${SANDBOX_GID} -d ${SANDBOX_HOME} -s /bin/bash -m ${SANDBOX_USER}; fi`,
+  `usermod -d ${SANDBOX_HOME} -s /bin/bash ${SANDBOX_USER}`,
+  `mkdir -p ${SANDBOX_HOME} ${AGENT_SOCKET_DIR}`,
+  `chown ${SANDBOX_UID}:${SANDBOX_GID} ${SANDBOX_HOME}`,
+].join('; ');
+
+type EntryHeader = Parameters<ReturnType<typeof tar.pack>['entry']>[0];
+
+/** The Dockerfile that turns any Debian/Ubuntu image into a Codebox template. */
+export function agentLayerDockerfile(baseImage: string): string {
+  return [
+    `FROM ${baseImage}`,
+    // A user Dockerfile may end as another user or with its own entrypoint; the agent needs neither.
+    'USER root',
+    // COPY makes everything root:root; a later chown would copy the 100 MB Node binary into another layer.
+    `COPY codebox/ ${AGENT_DIR}/`,
+    `RUN ${SETUP_SCRIPT}`,
+    `WORKDIR ${SANDBOX_HOME}`,
+    'ENTRYPOINT []',
+    `CMD ["${AGENT_DIR}/bin/node", "${AGENT_DIR}/agent.mjs"]`,
+    '',
+  ].join('\n');
+}
+
+/** The build context: the Dockerfile plus /opt/codebox's files, root-owned with fixed modes. */
+export function agentLayerContext(baseImage: string, bundle: AgentBundle): Readable {
+  const pack = tar.pack();
+  const owner = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date(0) };
+  const add = (header: EntryHeader, body: Buffer = Buffer.alloc(0)) =>
+    new Promise<void>((resolve, reject) => pack.entry({ ...owner, ...header }, body, (err) => (err ? reject(err) : resolve())));
+  const addFile = (name: string, path: string, size: number, mode: number) =>
+    new Promise<void>((resolve, reject) => {
+      const entry = pack.entry({ ...owner, name, size, mode }, (err) => (err ? reject(err) : resolve()));
+      createReadStream(path).on('error', reject).pipe(entry);
+    });
+  void (async () => {
+    await add({ name: 'Dockerfile', mode: 0o644 }, Buffer.from(agentLayerDockerfile(baseImage)));
+    await add({ name: 'codebox', type: 'directory', mode: 0o755 });
+    await add({ name: 'codebox/bin', type: 'directory', mode: 0o755 });
+    await addFile('codebox/bin/node', bundle.nodePath, bundle.nodeSize, 0o755);
+    await add({ name: 'codebox/agent.mjs', mode: 0o644 }, bundle.agent);
+    await add({ name: 'codebox/sandbox-exec', mode: 0o755 }, bundle.sandboxExec);
+    pack.finalize();
+  })().catch((err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))));
+  return pack as unknown as Readable;
+}

@@ -1,0 +1,26 @@
+import { InvalidTemplateNameError } from './errors.js';
+
+/** Docker repository components are lowercase; the name also becomes part of a label and a tag. */
+const TEMPLATE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function assertTemplateName(name: string): void {
+  if (!TEMPLATE_NAME.test(name)) throw new InvalidTemplateNameError(name);
+}
+
+/** Tags per docs/internals.md: `codebox/<name>:<contentHash>` and `codebox/<name>:latest`. */
+export function templateRepo(name: string): string {
+  return `codebox/${name}`;
+}
+
+/** The debootstrapped tree without the agent; not a template, so it carries no codebox.template label. */
+export const ROOTFS_REPO = 'codebox/rootfs';
+
+/** The user's own image before the agent layer; separate repo so it never looks like a template. */
+export const USER_BUILD_REPO = 'codebox-build';
+
+export const TEMPLATE_LABEL = {
+  template: 'codebox.template',
+  contentHash: 'codebox.content-hash',
+  /** Marks the intermediate rootfs image so it can be found and cleaned up. */
+  rootfs: 'codebox.rootfs',
+} as const;
