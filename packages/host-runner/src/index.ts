@@ -1,2 +1,15 @@
 export type { SandboxBackend, SandboxSpec, SandboxRecord, SandboxLimits } from './sandboxes/sandbox-backend.js';
 export type { TemplateCatalog, TemplateImage } from './templates/template-catalog.js';
+export { SandboxManager, type SandboxManagerOptions, type CreateSandboxRequest, type SandboxRemovedListener } from './sandboxes/sandbox-manager.js';
+export { SandboxNotFoundError, TemplateNotFoundError, InvalidRequestError, QuotaExceededError } from './sandboxes/errors.js';
+export { AuthenticationError, NotSupportedError } from './api/errors.js';
+export { ApiKeyRing, generateApiKey, tenantIdForKey } from './api/api-keys.js';
+export { createControlPlane, type ControlPlaneOptions } from './api/control-plane.js';
+export { toErrorResponse, type ErrorResponse } from './api/error-response.js';
+export { RunnerClient, RunnerRequestError, type RunnerClientOptions } from './api/runner-client.js';
+export { Gateway, type GatewayOptions } from './gateway/gateway.js';
+export { RunnerServer, type RunnerServerOptions, type CloseOptions } from './server.js';
+export { loadConfig, parseConfig, runnerConfigSchema, ConfigError, CONFIG_ENV_VARIABLES, type RunnerConfig, type RunnerConfigInput, type ConfigSources } from './config.js';
+export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export { DockerBackend, type DockerBackendOptions } from './docker/docker-backend.js';
+export { TemplateStore, type TemplateStoreOptions, type TemplateBuildRequest } from './templates/template-store.js';

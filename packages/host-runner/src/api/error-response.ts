@@ -1,0 +1,27 @@
+import type { ErrorBody } from '@codebox/protocol';
+import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from '../sandboxes/errors.js';
+import { AuthenticationError, NotSupportedError } from './errors.js';
+
+export interface ErrorResponse {
+  status: 400 | 401 | 404 | 429 | 500 | 501;
+  body: ErrorBody;
+}
+
+/** The one place errors become HTTP statuses, with E2B's `{code, message}` body. */
+export function toErrorResponse(error: unknown): ErrorResponse {
+  const status = statusFor(error);
+  const message =
+    status === 500
+      ? `The runner failed to handle the request: ${error instanceof Error ? error.message : String(error)}. See the runner log for details.`
+      : (error as Error).message;
+  return { status, body: { code: status, message } };
+}
+
+function statusFor(error: unknown): ErrorResponse['status'] {
+  if (error instanceof InvalidRequestError) return 400;
+  if (error instanceof AuthenticationError) return 401;
+  if (error instanceof SandboxNotFoundError || error instanceof TemplateNotFoundError) return 404;
+  if (error instanceof QuotaExceededError) return 429;
+  if (error instanceof NotSupportedError) return 501;
+  return 500;
+}

@@ -1,0 +1,42 @@
+import { ENVD_VERSION, type ListedSandbox, type SandboxDetail, type SandboxResponse } from '@codebox/protocol';
+import type { SandboxRecord } from '../sandboxes/sandbox-backend.js';
+
+/** The E2B REST shapes of a sandbox. `clientID` names the runner that hosts it. */
+
+export function toSandboxResponse(record: SandboxRecord, clientId: string): SandboxResponse {
+  return {
+    templateID: record.templateId,
+    sandboxID: record.sandboxId,
+    clientID: clientId,
+    envdVersion: ENVD_VERSION,
+    ...(record.accessToken ? { envdAccessToken: record.accessToken } : {}),
+    trafficAccessToken: null,
+    domain: null,
+  };
+}
+
+export function toListedSandbox(record: SandboxRecord, clientId: string): ListedSandbox {
+  return {
+    templateID: record.templateId,
+    sandboxID: record.sandboxId,
+    clientID: clientId,
+    startedAt: record.startedAt.toISOString(),
+    endAt: record.expiresAt.toISOString(),
+    // E2B reports whole CPUs; a fractional operator limit rounds up to what the sandbox may burst to.
+    cpuCount: Math.ceil(record.limits.cpuCount),
+    memoryMB: record.limits.memoryMiB,
+    diskSizeMB: record.limits.diskMiB,
+    metadata: record.metadata,
+    state: 'running',
+    envdVersion: ENVD_VERSION,
+  };
+}
+
+export function toSandboxDetail(record: SandboxRecord, clientId: string): SandboxDetail {
+  return {
+    ...toListedSandbox(record, clientId),
+    ...(record.accessToken ? { envdAccessToken: record.accessToken } : {}),
+    allowInternetAccess: record.allowInternetAccess,
+    domain: null,
+  };
+}

@@ -1,0 +1,62 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'codebox-config-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function configFile(content: unknown): Promise<string> {
+  const path = join(dir, 'codebox.json');
+  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', async () => {
+    const config = await loadConfig({ env: {} });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      runnerName: 'default',
+      apiKeys: [],
+      sandbox: { defaultTimeoutSeconds: 300, maxTimeoutSeconds: 86_400, limits: { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids: 256 } },
+      quotas: { maxSandboxes: 64, maxSandboxesPerTenant: 16 },
+      reconcileIntervalSeconds: 30,
+    });
+  });
+
+  it('layers file < env < flags, merging nested objects', async () => {
+    const file = await configFile({ port: 4000, host: '0.0.0.0', sandbox: { limits: { memoryMiB: 1024, pids: 100 } } });
+    const config = await loadConfig({
+      env: { CODEBOX_PORT: '5000', CODEBOX_SANDBOX_PIDS: '200', CODEBOX_API_KEYS: 'e2b_aa, e2b_bb' },
+      file,
+      flags: { port: 6000 },
+    });
+    expect(config.port).toBe(6000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.sandbox.limits).toEqual({ cpuCount: 1, memoryMiB: 1024, diskMiB: 1024, pids: 200 });
+    expect(config.apiKeys).toEqual(['e2b_aa', 'e2b_bb']);
+  });
+
+  it('reads the file named by CODEBOX_CONFIG', async () => {
+    const file = await configFile({ runnerName: 'ci' });
+    expect((await loadConfig({ env: { CODEBOX_CONFIG: file } })).runnerName).toBe('ci');
+  });
+
+  it('names the offending setting', async () => {
+    await expect(loadConfig({ env: { CODEBOX_PORT: 'abc' } })).rejects.toThrow(/CODEBOX_PORT="abc" is not a number/);
+    await expect(loadConfig({ env: { CODEBOX_API_KEYS: 'sk-123' } })).rejects.toThrow(/apiKeys\.0: API keys look like e2b_<hex>/);
+    await expect(loadConfig({ flags: { sandbox: { limits: { memoryMiB: 1 } } } })).rejects.toThrow(/sandbox\.limits\.memoryMiB/);
+    await expect(loadConfig({ flags: { sandbox: { defaultTimeoutSeconds: 600, maxTimeoutSeconds: 60 } } })).rejects.toThrow(/defaultTimeoutSeconds must not exceed/);
+    await expect(loadConfig({ file: await configFile({ prot: 1 }) })).rejects.toThrow(/Unrecognized key.*prot/);
+    await expect(loadConfig({ file: await configFile('{nope') })).rejects.toBeInstanceOf(ConfigError);
+    await expect(loadConfig({ file: join(dir, 'missing.json') })).rejects.toThrow(/Cannot read config file/);
+  });
+});

@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { API_KEY_PATTERN, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
+
+const MAX_TIMEOUT_SECONDS = MAX_SANDBOX_TIMEOUT_MS / 1000;
+
+function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/codebox' : join(homedir(), '.local', 'share', 'codebox');
+}
+
+/**
+ * Everything an operator can set. Layers, later wins: defaults, the JSON config file
+ * (`--config` / `CODEBOX_CONFIG`), `CODEBOX_*` environment variables, command-line flags.
+ * Unknown keys are rejected so a typo does not silently fall back to a default.
+ */
+export const runnerConfigSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(3000),
+  /** Label value separating this runner's containers from another runner's on the same dockerd. */
+  runnerName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'use lowercase letters, digits, ".", "_" or "-" (at most 63 characters)')
+    .default('default'),
+  dataDir: z.string().min(1).default(defaultDataDir),
+  /** One tenant per key. Empty: the runner generates a development key at start. */
+  apiKeys: z.array(z.string().regex(API_KEY_PATTERN, 'API keys look like e2b_<hex> (the shape the E2B SDK accepts)')).default([]),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  sandbox: z
+    .strictObject({
+      defaultTimeoutSeconds: z.number().int().positive().max(MAX_TIMEOUT_SECONDS).default(300),
+      maxTimeoutSeconds: z.number().int().positive().max(MAX_TIMEOUT_SECONDS).default(MAX_TIMEOUT_SECONDS),
+      limits: z
+        .strictObject({
+          cpuCount: z.number().positive().max(64).default(1),
+          memoryMiB: z.number().int().min(64).default(512),
+          diskMiB: z.number().int().min(64).default(1024),
+          pids: z.number().int().min(16).default(256),
+        })
+        .prefault({}),
+    })
+    .prefault({})
+    .refine((sandbox) => sandbox.defaultTimeoutSeconds <= sandbox.maxTimeoutSeconds, {
+      message: 'defaultTimeoutSeconds must not exceed maxTimeoutSeconds',
+      path: ['defaultTimeoutSeconds'],
+    }),
+  quotas: z
+    .strictObject({
+      maxSandboxes: z.number().int().positive().default(64),
+      maxSandboxesPerTenant: z.number().int().positive().default(16),
+    })
+    .prefault({}),
+  reconcileIntervalSeconds: z.number().positive().default(30),
+});
+
+export type RunnerConfig = z.output<typeof runnerConfigSchema>;
+export type RunnerConfigInput = z.input<typeof runnerConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** `CODEBOX_*` variables and where they land in the config. */
+const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind: 'string' | 'number' | 'list']> = [
+  ['CODEBOX_HOST', ['host'], 'string'],
+  ['CODEBOX_PORT', ['port'], 'number'],
+  ['CODEBOX_RUNNER_NAME', ['runnerName'], 'string'],
+  ['CODEBOX_DATA_DIR', ['dataDir'], 'string'],
+  ['CODEBOX_API_KEYS', ['apiKeys'], 'list'],
+  ['CODEBOX_LOG_LEVEL', ['logLevel'], 'string'],
+  ['CODEBOX_DEFAULT_TIMEOUT_SECONDS', ['sandbox', 'defaultTimeoutSeconds'], 'number'],
+  ['CODEBOX_MAX_TIMEOUT_SECONDS', ['sandbox', 'maxTimeoutSeconds'], 'number'],
+  ['CODEBOX_SANDBOX_CPU', ['sandbox', 'limits', 'cpuCount'], 'number'],
+  ['CODEBOX_SANDBOX_MEMORY_MIB', ['sandbox', 'limits', 'memoryMiB'], 'number'],
+  ['CODEBOX_SANDBOX_DISK_MIB', ['sandbox', 'limits', 'diskMiB'], 'number'],
+  ['CODEBOX_SANDBOX_PIDS', ['sandbox', 'limits', 'pids'], 'number'],
+  ['CODEBOX_MAX_SANDBOXES', ['quotas', 'maxSandboxes'], 'number'],
+  ['CODEBOX_MAX_SANDBOXES_PER_TENANT', ['quotas', 'maxSandboxesPerTenant'], 'number'],
+  ['CODEBOX_RECONCILE_INTERVAL_SECONDS', ['reconcileIntervalSeconds'], 'number'],
+];
+
+export const CONFIG_ENV_VARIABLES: readonly string[] = ENV_VARIABLES.map(([name]) => name);
+
+type Layer = Record<string, unknown>;
+
+export function configFromEnv(env: NodeJS.ProcessEnv): Layer {
+  const layer: Layer = {};
+  for (const [name, path, kind] of ENV_VARIABLES) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const value =
+      kind === 'number'
+        ? Number(raw)
+        : kind === 'list'
+          ? raw
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : raw.trim();
+    if (kind === 'number' && Number.isNaN(value)) throw new ConfigError(`${name}="${raw}" is not a number.`);
+    setPath(layer, path, value);
+  }
+  return layer;
+}
+
+export async function configFromFile(path: string): Promise<Layer> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Config file ${path} is not valid JSON: ${(error as Error).message}.`);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigError(`Config file ${path} must hold a JSON object.`);
+  return parsed;
+}
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** JSON config file; `CODEBOX_CONFIG` names one when this is absent. */
+  file?: string;
+  flags?: RunnerConfigInput | Layer;
+}
+
+export async function loadConfig(sources: ConfigSources = {}): Promise<RunnerConfig> {
+  const env = sources.env ?? {};
+  const file = sources.file ?? env.CODEBOX_CONFIG;
+  const layers: Layer[] = [file ? await configFromFile(file) : {}, configFromEnv(env), (sources.flags ?? {}) as Layer];
+  return parseConfig(layers.reduce(mergeLayers, {}));
+}
+
+export function parseConfig(input: unknown): RunnerConfig {
+  const parsed = runnerConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid runner configuration: ${issues.join('; ')}.`);
+  }
+  return parsed.data;
+}
+
+function isPlainObject(value: unknown): value is Layer {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mergeLayers(base: Layer, override: Layer): Layer {
+  const merged: Layer = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined) continue;
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeLayers(current, value) : value;
+  }
+  return merged;
+}
+
+function setPath(target: Layer, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (isPlainObject(next)) node = next;
+    else node = node[key] = {};
+  }
+  const last = path.at(-1);
+  if (last !== undefined) node[last] = value;
+}

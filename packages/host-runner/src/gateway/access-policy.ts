@@ -1,0 +1,67 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { CODE_INTERPRETER_PORT } from '@codebox/protocol';
+
+/**
+ * Which requests must prove they hold a secure sandbox's access token, and how.
+ *
+ * Matches what the official SDKs send (e2b 2.51, @e2b/code-interpreter 2.8):
+ * - envd (port 49983): `X-Access-Token` on every call; `GET /health` is an unauthenticated
+ *   liveness probe (the SDK probes it after a dropped connection).
+ * - `/files` download/upload URLs (`uploadUrl()`/`downloadUrl()`) carry a `signature` query
+ *   parameter instead: `v1_` + base64(sha256("<path>:<read|write>:<user>:<token>[:<exp>]")).
+ * - code interpreter (port 49999): the SDK sends the token on `/execute` only; `/contexts`
+ *   calls and `/health` carry none. Those cannot run code, so they pass without it.
+ */
+export type AccessDecision = { allowed: true } | { allowed: false; reason: string };
+
+export interface AccessRequest {
+  method: string;
+  /** Path and query as received (`req.url`). */
+  url: string;
+  port: number;
+  accessTokenHeader: string | undefined;
+  now: number;
+}
+
+export function checkAccess(request: AccessRequest, sandboxToken: string | undefined): AccessDecision {
+  if (!sandboxToken) return { allowed: true };
+  const url = new URL(request.url, 'http://sandbox');
+  if (isExempt(request.method, url.pathname, request.port)) return { allowed: true };
+  if (request.accessTokenHeader !== undefined) {
+    return safeEqual(request.accessTokenHeader, sandboxToken)
+      ? { allowed: true }
+      : { allowed: false, reason: 'The X-Access-Token header does not match this sandbox\'s access token (envdAccessToken).' };
+  }
+  if (url.pathname === '/files' && url.searchParams.has('signature')) return checkSignature(request.method, url.searchParams, sandboxToken, request.now);
+  return { allowed: false, reason: 'This sandbox is secure: send its envdAccessToken in the X-Access-Token header.' };
+}
+
+function isExempt(method: string, pathname: string, port: number): boolean {
+  if (method === 'GET' && pathname === '/health') return true;
+  return port === CODE_INTERPRETER_PORT && (pathname === '/contexts' || pathname.startsWith('/contexts/'));
+}
+
+function checkSignature(method: string, params: URLSearchParams, token: string, now: number): AccessDecision {
+  const operation = method === 'GET' ? 'read' : method === 'POST' ? 'write' : undefined;
+  if (!operation) return { allowed: false, reason: `Signed /files URLs allow GET and POST only, not ${method}.` };
+  const path = params.get('path') ?? '';
+  const user = params.get('username') ?? '';
+  const expiration = params.get('signature_expiration');
+  if (expiration !== null) {
+    const expiresAt = Number(expiration);
+    if (!Number.isInteger(expiresAt)) return { allowed: false, reason: 'signature_expiration must be a unix time in seconds.' };
+    if (expiresAt * 1000 < now) return { allowed: false, reason: 'The signed URL has expired; ask the SDK for a new one.' };
+  }
+  const raw = expiration === null ? `${path}:${operation}:${user}:${token}` : `${path}:${operation}:${user}:${token}:${expiration}`;
+  const expected = `v1_${createHash('sha256').update(raw).digest('base64').replace(/=+$/, '')}`;
+  return safeEqual(params.get('signature') ?? '', expected)
+    ? { allowed: true }
+    : { allowed: false, reason: 'The URL signature does not match this sandbox, path, user and operation.' };
+}
+
+/** Constant-time comparison; hashing first makes the lengths equal without leaking the real length. */
+function safeEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

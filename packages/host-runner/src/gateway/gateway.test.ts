@@ -1,0 +1,242 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SandboxRecord } from '../sandboxes/sandbox-backend.js';
+import { Gateway } from './gateway.js';
+
+const TOKEN = 'tok-123';
+const SANDBOX_ID = 'abcdefghij0123456789';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+let dir: string;
+let agent: Server;
+let agentHandler: Handler;
+let front: Server;
+let gateway: Gateway;
+let baseUrl: URL;
+let sandboxes: Map<string, SandboxRecord>;
+
+function record(overrides: Partial<SandboxRecord> = {}): SandboxRecord {
+  return {
+    sandboxId: SANDBOX_ID,
+    tenant: 't',
+    templateId: 'base',
+    metadata: {},
+    allowInternetAccess: true,
+    accessToken: TOKEN,
+    startedAt: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+    limits: { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids: 256 },
+    status: 'running',
+    agentSocketPath: join(dir, 'agent.sock'),
+    ...overrides,
+  };
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'codebox-gateway-'));
+  agent = createServer((req, res) => agentHandler(req, res));
+  agent.listen(join(dir, 'agent.sock'));
+  await once(agent, 'listening');
+  sandboxes = new Map([[SANDBOX_ID, record()]]);
+  gateway = new Gateway({ lookup: (id) => sandboxes.get(id), logger: pino({ level: 'silent' }) });
+  front = createServer((req, res) => gateway.handle(req, res));
+  front.listen(0, '127.0.0.1');
+  await once(front, 'listening');
+  baseUrl = new URL(`http://127.0.0.1:${(front.address() as AddressInfo).port}`);
+});
+
+afterEach(async () => {
+  gateway.close();
+  front.closeAllConnections();
+  agent.closeAllConnections();
+  await Promise.all([new Promise((r) => front.close(r)), new Promise((r) => agent.close(r))]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Sent {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+function send(path: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Sent> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, baseUrl), { method, headers: { 'e2b-sandbox-id': SANDBOX_ID, ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('Gateway', () => {
+  it('forwards method, path, query, body and headers, minus credentials', async () => {
+    let seen: { method?: string; url?: string; headers?: IncomingMessage['headers']; body?: string } = {};
+    agentHandler = (req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        seen = { method: req.method, url: req.url, headers: req.headers, body };
+        res.writeHead(207, { 'x-agent': 'yes', 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    };
+    const response = await send('/process.Process/Start?x=1', {
+      method: 'POST',
+      headers: {
+        'x-access-token': TOKEN,
+        'x-api-key': 'e2b_00',
+        'e2b-traffic-access-token': 'traffic',
+        'e2b-sandbox-port': '49983',
+        authorization: 'Basic dXNlcjo=',
+        'content-type': 'application/connect+json',
+      },
+      body: '{"process":{}}',
+    });
+    expect(response).toMatchObject({ status: 207, body: '{"ok":true}' });
+    expect(response.headers['x-agent']).toBe('yes');
+    expect(seen.method).toBe('POST');
+    expect(seen.url).toBe('/process.Process/Start?x=1');
+    expect(seen.body).toBe('{"process":{}}');
+    expect(seen.headers?.['e2b-sandbox-port']).toBe('49983');
+    expect(seen.headers?.['e2b-sandbox-id']).toBe(SANDBOX_ID);
+    expect(seen.headers?.authorization).toBe('Basic dXNlcjo=');
+    expect(seen.headers?.['content-type']).toBe('application/connect+json');
+    expect(seen.headers).not.toHaveProperty('x-access-token');
+    expect(seen.headers).not.toHaveProperty('x-api-key');
+    expect(seen.headers).not.toHaveProperty('e2b-traffic-access-token');
+  });
+
+  it('answers E2B’s 502 body for unknown, exited and unreachable sandboxes', async () => {
+    agentHandler = (_req, res) => res.end('unreachable');
+    const expected = (id: string) => JSON.stringify({ message: 'The sandbox was not found', sandboxId: id, code: 502 });
+
+    const unknown = await send('/health', { headers: { 'e2b-sandbox-id': 'zzzzzzzzzzzzzzzzzzzz' } });
+    expect(unknown).toMatchObject({ status: 502, body: expected('zzzzzzzzzzzzzzzzzzzz') });
+
+    sandboxes.set(SANDBOX_ID, record({ status: 'exited' }));
+    expect(await send('/health')).toMatchObject({ status: 502, body: expected(SANDBOX_ID) });
+
+    sandboxes.set(SANDBOX_ID, record({ agentSocketPath: join(dir, 'missing.sock') }));
+    const dead = await send('/process.Process/List', { method: 'POST', headers: { 'x-access-token': TOKEN } });
+    expect(dead).toMatchObject({ status: 502, body: expected(SANDBOX_ID) });
+    expect(dead.headers['content-type']).toBe('application/json');
+  });
+
+  it('checks the access token but lets GET /health through', async () => {
+    agentHandler = (_req, res) => res.end('reached');
+    expect((await send('/files?path=a')).status).toBe(401);
+    const wrong = await send('/files?path=a', { headers: { 'x-access-token': 'nope' } });
+    expect(wrong.status).toBe(401);
+    expect(JSON.parse(wrong.body)).toMatchObject({ code: 401 });
+    expect(await send('/files?path=a', { headers: { 'x-access-token': TOKEN } })).toMatchObject({ status: 200, body: 'reached' });
+    expect(await send('/health')).toMatchObject({ status: 200, body: 'reached' });
+
+    sandboxes.set(SANDBOX_ID, record({ accessToken: undefined }));
+    expect(await send('/files?path=a')).toMatchObject({ status: 200, body: 'reached' });
+  });
+
+  it('rejects a malformed E2b-Sandbox-Port', async () => {
+    agentHandler = (_req, res) => res.end();
+    expect((await send('/health', { headers: { 'e2b-sandbox-port': 'abc' } })).status).toBe(400);
+  });
+
+  it('streams a response chunk to the client before the upstream ends', async () => {
+    let clientGotFirstChunk!: () => void;
+    const firstChunkSeen = new Promise<void>((resolve) => (clientGotFirstChunk = resolve));
+    agentHandler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write('{"type":"stdout"}\n');
+      // Ends only once the client has the first line: a buffering gateway would deadlock here.
+      void firstChunkSeen.then(() => res.end('{"type":"end_of_execution"}\n'));
+    };
+    const chunks: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const req = request(new URL('/execute', baseUrl), { method: 'POST', headers: { 'e2b-sandbox-id': SANDBOX_ID, 'e2b-sandbox-port': '49999', 'x-access-token': TOKEN } }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          chunks.push(chunk);
+          clientGotFirstChunk();
+        });
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end('{"code":"print(1)"}');
+    });
+    expect(chunks[0]).toBe('{"type":"stdout"}\n');
+    expect(chunks.join('')).toBe('{"type":"stdout"}\n{"type":"end_of_execution"}\n');
+  });
+
+  it('streams the request body to the agent before the client finishes sending', async () => {
+    let agentGotFirstChunk!: () => void;
+    const firstChunk = new Promise<void>((resolve) => (agentGotFirstChunk = resolve));
+    agentHandler = (req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+        agentGotFirstChunk();
+      });
+      req.on('end', () => res.end(body));
+    };
+    const response = await new Promise<string>((resolve, reject) => {
+      const req = request(new URL('/process.Process/StreamInput', baseUrl), { method: 'POST', headers: { 'e2b-sandbox-id': SANDBOX_ID, 'x-access-token': TOKEN } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.write('first;');
+      void firstChunk.then(() => req.end('second'));
+    });
+    expect(response).toBe('first;second');
+  });
+
+  it('destroys the upstream request when the client disconnects', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    let started!: () => void;
+    const streaming = new Promise<void>((resolve) => (started = resolve));
+    agentHandler = (_req, res) => {
+      res.writeHead(200);
+      res.write('tick\n');
+      res.on('close', () => upstreamClosed());
+    };
+    const req = request(new URL('/execute', baseUrl), { method: 'POST', headers: { 'e2b-sandbox-id': SANDBOX_ID, 'e2b-sandbox-port': '49999', 'x-access-token': TOKEN } }, (res) => {
+      res.once('data', () => started());
+    });
+    req.on('error', () => undefined);
+    req.end();
+    await streaming;
+    req.destroy();
+    await closed;
+  });
+
+  it('cuts the client off when the agent dies mid-response', async () => {
+    agentHandler = (req, res) => {
+      res.writeHead(200);
+      res.write('partial');
+      setTimeout(() => req.socket.destroy(), 20);
+    };
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request(new URL('/execute', baseUrl), { method: 'POST', headers: { 'e2b-sandbox-id': SANDBOX_ID, 'e2b-sandbox-port': '49999', 'x-access-token': TOKEN } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve('clean end'));
+        res.on('error', () => resolve('error'));
+        res.on('aborted', () => resolve('error'));
+      });
+      req.on('error', () => resolve('error'));
+      req.end();
+    });
+    expect(outcome).toBe('error');
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Failures of the sandbox lifecycle. Each class has a stable `name` callers can switch on;
+ * `api/error-response.ts` is the one place that maps them to HTTP status codes.
+ */
+
+export class SandboxNotFoundError extends Error {
+  override readonly name = 'SandboxNotFoundError';
+  constructor(readonly sandboxId: string) {
+    super(`Sandbox "${sandboxId}" was not found: it was killed, it expired, or it belongs to another API key. List your sandboxes with GET /v2/sandboxes.`);
+  }
+}
+
+export class TemplateNotFoundError extends Error {
+  override readonly name = 'TemplateNotFoundError';
+  constructor(readonly templateId: string, readonly available: readonly string[]) {
+    const known = available.length > 0 ? available.map((name) => `"${name}"`).join(', ') : 'none (build one with `codebox template build`)';
+    super(`Template "${templateId}" does not exist. Available templates: ${known}.`);
+  }
+}
+
+/** A request that is well-formed JSON but asks for something the runner will not do. */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+}
+
+export class QuotaExceededError extends Error {
+  override readonly name = 'QuotaExceededError';
+  constructor(readonly scope: 'tenant' | 'runner', readonly limit: number) {
+    super(
+      scope === 'tenant'
+        ? `This API key already has ${limit} running sandboxes, the most it may have. Kill one (DELETE /sandboxes/{id}) and retry.`
+        : `The runner already runs ${limit} sandboxes, the most it allows. Retry later or ask the operator to raise the limit.`,
+    );
+  }
+}

@@ -1,0 +1,224 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SandboxRecord } from './sandbox-backend.js';
+import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from './errors.js';
+import { SandboxManager, type SandboxManagerOptions } from './sandbox-manager.js';
+import { InMemoryBackend } from './testing/in-memory-backend.js';
+import { InMemoryTemplateCatalog } from './testing/in-memory-template-catalog.js';
+
+const logger = pino({ level: 'silent' });
+const limits = { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids: 256 };
+const managers: SandboxManager[] = [];
+
+function setup(overrides: Partial<SandboxManagerOptions> = {}) {
+  const backend = new InMemoryBackend();
+  const manager = new SandboxManager({
+    backend,
+    templates: new InMemoryTemplateCatalog(),
+    logger,
+    limits,
+    maxSandboxes: 10,
+    maxSandboxesPerTenant: 5,
+    reconcileIntervalMs: 0,
+    ...overrides,
+  });
+  managers.push(manager);
+  return { backend, manager };
+}
+
+function storedRecord(overrides: Partial<SandboxRecord>): SandboxRecord {
+  return {
+    sandboxId: 'a'.repeat(20),
+    tenant: 't1',
+    templateId: 'base',
+    metadata: {},
+    allowInternetAccess: true,
+    startedAt: new Date(Date.now() - 1000),
+    expiresAt: new Date(Date.now() + 60_000),
+    limits,
+    status: 'running',
+    agentSocketPath: '/nonexistent',
+    ...overrides,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+  return Date.now();
+}
+
+afterEach(async () => {
+  await Promise.all(managers.splice(0).map((manager) => manager.stop()));
+});
+
+describe('SandboxManager.create', () => {
+  it('starts a sandbox with the configured limits, a 20-char id and an access token', async () => {
+    const { backend, manager } = setup();
+    await manager.start();
+    const record = await manager.create({ tenant: 't1', templateId: 'base', metadata: { a: 'b' }, envVars: { X: '1' } });
+    expect(record.sandboxId).toMatch(/^[a-z0-9]{20}$/);
+    expect(record.accessToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.limits).toEqual(limits);
+    expect(record.expiresAt.getTime() - record.startedAt.getTime()).toBe(300_000);
+    expect(backend.sandboxes.get(record.sandboxId)?.metadata).toEqual({ a: 'b' });
+    expect(manager.get('t1', record.sandboxId)).toEqual(record);
+  });
+
+  it('gives insecure sandboxes no access token', async () => {
+    const { manager } = setup();
+    const record = await manager.create({ tenant: 't1', templateId: 'base', secure: false });
+    expect(record.accessToken).toBeUndefined();
+  });
+
+  it('names the existing templates when the template is unknown', async () => {
+    const { manager } = setup();
+    const error = await manager.create({ tenant: 't1', templateId: 'nope' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TemplateNotFoundError);
+    expect((error as Error).message).toContain('"base", "code-interpreter-v1"');
+  });
+
+  it('rejects a timeout above 24 h', async () => {
+    const { manager } = setup();
+    await expect(manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 86_401_000 })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 86_400_000 })).resolves.toBeDefined();
+  });
+
+  it('enforces the per-tenant and the runner-wide caps, counting creates in flight', async () => {
+    const { manager } = setup({ maxSandboxes: 3, maxSandboxesPerTenant: 2 });
+    await Promise.all([manager.create({ tenant: 't1', templateId: 'base' }), manager.create({ tenant: 't1', templateId: 'base' })]);
+    await expect(manager.create({ tenant: 't1', templateId: 'base' })).rejects.toMatchObject({ name: 'QuotaExceededError', scope: 'tenant' });
+    await manager.create({ tenant: 't2', templateId: 'base' });
+    const error = await manager.create({ tenant: 't3', templateId: 'base' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuotaExceededError);
+    expect(error).toMatchObject({ scope: 'runner' });
+  });
+
+  it('frees the quota slot when the backend fails', async () => {
+    const { backend, manager } = setup({ maxSandboxesPerTenant: 1 });
+    backend.failCreate = new Error('boom');
+    await expect(manager.create({ tenant: 't1', templateId: 'base' })).rejects.toThrow('boom');
+    backend.failCreate = undefined;
+    await expect(manager.create({ tenant: 't1', templateId: 'base' })).resolves.toBeDefined();
+  });
+});
+
+describe('SandboxManager ownership and kill', () => {
+  it("reports another tenant's sandbox as not found", async () => {
+    const { manager } = setup();
+    const record = await manager.create({ tenant: 't1', templateId: 'base' });
+    expect(() => manager.get('t2', record.sandboxId)).toThrow(SandboxNotFoundError);
+    await expect(manager.kill('t2', record.sandboxId)).rejects.toBeInstanceOf(SandboxNotFoundError);
+    expect(manager.list('t2')).toEqual([]);
+    expect(manager.list('t1')).toHaveLength(1);
+  });
+
+  it('kills once; a second kill, even concurrent, is a not-found', async () => {
+    const { backend, manager } = setup();
+    const removed: string[] = [];
+    manager.onSandboxRemoved((record, reason) => removed.push(`${record.sandboxId}:${reason}`));
+    const { sandboxId } = await manager.create({ tenant: 't1', templateId: 'base' });
+    const results = await Promise.allSettled([manager.kill('t1', sandboxId), manager.kill('t1', sandboxId)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    await expect(manager.kill('t1', sandboxId)).rejects.toBeInstanceOf(SandboxNotFoundError);
+    expect(backend.destroyed).toEqual([sandboxId]);
+    expect(removed).toEqual([`${sandboxId}:killed`]);
+    expect(manager.lookup(sandboxId)).toBeUndefined();
+  });
+});
+
+describe('SandboxManager expiry', () => {
+  it('removes a sandbox within 1 s of its deadline', async () => {
+    const { backend, manager } = setup();
+    const record = await manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 300 });
+    const goneAt = await waitUntil(() => backend.destroyed.includes(record.sandboxId), 2_000);
+    expect(goneAt - record.expiresAt.getTime()).toBeLessThan(1_000);
+    expect(goneAt).toBeGreaterThanOrEqual(record.expiresAt.getTime());
+    expect(manager.lookup(record.sandboxId)).toBeUndefined();
+  });
+
+  it('setTimeout may shorten the deadline and persists it through the backend', async () => {
+    const { backend, manager } = setup();
+    const { sandboxId } = await manager.create({ tenant: 't1', templateId: 'base' });
+    const updated = await manager.setTimeout('t1', sandboxId, 200);
+    expect(backend.sandboxes.get(sandboxId)?.expiresAt).toEqual(updated.expiresAt);
+    const goneAt = await waitUntil(() => backend.destroyed.includes(sandboxId), 2_000);
+    expect(goneAt - updated.expiresAt.getTime()).toBeLessThan(1_000);
+  });
+
+  it('setTimeout can lengthen the deadline past the original one', async () => {
+    const { backend, manager } = setup();
+    const { sandboxId } = await manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 200 });
+    await manager.setTimeout('t1', sandboxId, 60_000);
+    await sleep(500);
+    expect(backend.destroyed).toEqual([]);
+    expect(manager.get('t1', sandboxId).expiresAt.getTime()).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it('extend only ever moves the deadline later', async () => {
+    const { manager } = setup();
+    const created = await manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 120_000 });
+    const unchanged = await manager.extend('t1', created.sandboxId, 10_000);
+    expect(unchanged.expiresAt).toEqual(created.expiresAt);
+    const extended = await manager.extend('t1', created.sandboxId, 600_000);
+    expect(extended.expiresAt.getTime()).toBeGreaterThan(created.expiresAt.getTime());
+  });
+
+  it('rejects setTimeout above the maximum', async () => {
+    const { manager } = setup({ maxTimeoutMs: 60_000 });
+    const { sandboxId } = await manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 1_000 });
+    await expect(manager.setTimeout('t1', sandboxId, 61_000)).rejects.toThrow(/longer than the maximum of 60 s/);
+  });
+});
+
+describe('SandboxManager start and reconcile', () => {
+  it('re-adopts live sandboxes, reaps expired and exited ones, then collects garbage', async () => {
+    const { backend, manager } = setup();
+    const live = storedRecord({ sandboxId: 'live0000000000000000' });
+    const expired = storedRecord({ sandboxId: 'expired0000000000000', expiresAt: new Date(Date.now() - 1) });
+    const exited = storedRecord({ sandboxId: 'exited00000000000000', status: 'exited' });
+    for (const record of [live, expired, exited]) backend.sandboxes.set(record.sandboxId, record);
+    await manager.start();
+    expect(manager.get('t1', live.sandboxId)).toEqual(live);
+    expect(backend.destroyed.sort()).toEqual([exited.sandboxId, expired.sandboxId].sort());
+    expect([...(backend.collected[0] ?? [])]).toEqual([live.sandboxId]);
+  });
+
+  it('expires re-adopted sandboxes on their persisted deadline', async () => {
+    const { backend, manager } = setup();
+    const soon = storedRecord({ expiresAt: new Date(Date.now() + 300) });
+    backend.sandboxes.set(soon.sandboxId, soon);
+    await manager.start();
+    const goneAt = await waitUntil(() => backend.destroyed.includes(soon.sandboxId), 2_000);
+    expect(goneAt - soon.expiresAt.getTime()).toBeLessThan(1_000);
+  });
+
+  it('drops sandboxes whose container exited or vanished and adopts strays', async () => {
+    const { backend, manager } = setup();
+    await manager.start();
+    const crashed = await manager.create({ tenant: 't1', templateId: 'base' });
+    const vanished = await manager.create({ tenant: 't1', templateId: 'base' });
+    const stray = storedRecord({ sandboxId: 'stray000000000000000' });
+    backend.markExited(crashed.sandboxId);
+    backend.sandboxes.delete(vanished.sandboxId);
+    backend.sandboxes.set(stray.sandboxId, stray);
+    const removed: string[] = [];
+    manager.onSandboxRemoved((record, reason) => removed.push(`${record.sandboxId}:${reason}`));
+    await manager.reconcile();
+    expect(manager.list('t1').map((r) => r.sandboxId)).toEqual([stray.sandboxId]);
+    expect(removed.sort()).toEqual([`${crashed.sandboxId}:exited`, `${vanished.sandboxId}:disappeared from the backend`].sort());
+  });
+
+  it('runs reconcile periodically', async () => {
+    const { backend, manager } = setup({ reconcileIntervalMs: 50 });
+    await manager.start();
+    const { sandboxId } = await manager.create({ tenant: 't1', templateId: 'base' });
+    backend.markExited(sandboxId);
+    await waitUntil(() => manager.lookup(sandboxId) === undefined, 1_000);
+  });
+});

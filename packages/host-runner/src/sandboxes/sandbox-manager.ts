@@ -1,0 +1,303 @@
+import type { Logger } from 'pino';
+import { DEFAULT_SANDBOX_TIMEOUT_MS, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
+import type { SandboxBackend, SandboxLimits, SandboxRecord, SandboxSpec } from './sandbox-backend.js';
+import type { TemplateCatalog } from '../templates/template-catalog.js';
+import { ExpiryScheduler } from './expiry-scheduler.js';
+import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from './errors.js';
+import { generateAccessToken, generateSandboxId } from './sandbox-ids.js';
+
+export interface SandboxManagerOptions {
+  backend: SandboxBackend;
+  templates: TemplateCatalog;
+  logger: Logger;
+  /** Limits every new sandbox gets (the operator's configuration). */
+  limits: SandboxLimits;
+  defaultTimeoutMs?: number;
+  maxTimeoutMs?: number;
+  /** Running sandboxes allowed on this runner, all tenants together. */
+  maxSandboxes: number;
+  maxSandboxesPerTenant: number;
+  /** How often Docker is asked which sandboxes still run; 0 turns the periodic check off. */
+  reconcileIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface CreateSandboxRequest {
+  tenant: string;
+  templateId: string;
+  /** Lifetime from now; the default lifetime when absent. */
+  timeoutMs?: number;
+  metadata?: Record<string, string>;
+  envVars?: Record<string, string>;
+  allowInternetAccess?: boolean;
+  /** When true (the default) the gateway demands the sandbox's access token. */
+  secure?: boolean;
+}
+
+export type SandboxRemovedListener = (record: SandboxRecord, reason: string) => void;
+
+/**
+ * The lifecycle of every sandbox this runner owns. The index is a cache of what the backend
+ * reports (principle 3): `start()` rebuilds it from `backend.list()`, and nothing here exists
+ * that a restarted runner could not get back.
+ */
+export class SandboxManager {
+  readonly #backend: SandboxBackend;
+  readonly #templates: TemplateCatalog;
+  readonly #logger: Logger;
+  readonly #limits: SandboxLimits;
+  readonly #defaultTimeoutMs: number;
+  readonly #maxTimeoutMs: number;
+  readonly #maxSandboxes: number;
+  readonly #maxPerTenant: number;
+  readonly #reconcileIntervalMs: number;
+  readonly #now: () => number;
+  readonly #expiry: ExpiryScheduler;
+
+  readonly #sandboxes = new Map<string, SandboxRecord>();
+  /** Creates in flight per tenant: they count against quotas before the backend answers. */
+  readonly #pendingByTenant = new Map<string, number>();
+  readonly #pendingIds = new Set<string>();
+  /** Ids this process destroyed (with when), so a reconcile racing a kill never re-adopts one. */
+  readonly #tombstones = new Map<string, number>();
+  readonly #removedListeners = new Set<SandboxRemovedListener>();
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  #reconciling: Promise<void> | undefined;
+
+  constructor(options: SandboxManagerOptions) {
+    this.#backend = options.backend;
+    this.#templates = options.templates;
+    this.#logger = options.logger.child({ component: 'sandbox-manager' });
+    this.#limits = options.limits;
+    this.#defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_SANDBOX_TIMEOUT_MS;
+    this.#maxTimeoutMs = options.maxTimeoutMs ?? MAX_SANDBOX_TIMEOUT_MS;
+    this.#maxSandboxes = options.maxSandboxes;
+    this.#maxPerTenant = options.maxSandboxesPerTenant;
+    this.#reconcileIntervalMs = options.reconcileIntervalMs ?? 30_000;
+    this.#now = options.now ?? Date.now;
+    this.#expiry = new ExpiryScheduler((id) => void this.#expire(id), this.#now);
+  }
+
+  get defaultTimeoutMs(): number {
+    return this.#defaultTimeoutMs;
+  }
+
+  /** Re-adopts live sandboxes, reaps expired or exited ones, then lets the backend collect leftovers. */
+  async start(): Promise<void> {
+    const now = this.#now();
+    const records = await this.#backend.list();
+    const reaped: Promise<void>[] = [];
+    for (const record of records) {
+      if (record.status !== 'running') {
+        reaped.push(this.#destroy(record, 'exited while the runner was down'));
+      } else if (record.expiresAt.getTime() <= now) {
+        reaped.push(this.#destroy(record, 'expired while the runner was down'));
+      } else {
+        this.#adopt(record);
+      }
+    }
+    // A failed removal is logged by #destroy and retried by the next reconcile.
+    await Promise.allSettled(reaped);
+    await this.#backend.collectGarbage(new Set(this.#sandboxes.keys()));
+    this.#logger.info({ adopted: this.#sandboxes.size, reaped: reaped.length }, 'sandbox index rebuilt from the backend');
+    if (this.#reconcileIntervalMs > 0) {
+      this.#reconcileTimer = setInterval(() => void this.reconcile(), this.#reconcileIntervalMs);
+      this.#reconcileTimer.unref();
+    }
+  }
+
+  /** Stops timers. Sandboxes keep running so that the next runner re-adopts them. */
+  async stop(): Promise<void> {
+    clearInterval(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
+    this.#expiry.cancelAll();
+    await this.#reconciling;
+  }
+
+  onSandboxRemoved(listener: SandboxRemovedListener): () => void {
+    this.#removedListeners.add(listener);
+    return () => this.#removedListeners.delete(listener);
+  }
+
+  async create(request: CreateSandboxRequest): Promise<SandboxRecord> {
+    const timeoutMs = request.timeoutMs ?? this.#defaultTimeoutMs;
+    this.#checkTimeout(timeoutMs);
+    const template = await this.#templates.resolve(request.templateId);
+    if (!template) {
+      const available = (await this.#templates.list()).map((t) => t.name).sort();
+      throw new TemplateNotFoundError(request.templateId, available);
+    }
+    this.#checkQuota(request.tenant);
+
+    const sandboxId = generateSandboxId();
+    const startedAt = new Date(this.#now());
+    const spec: SandboxSpec = {
+      sandboxId,
+      tenant: request.tenant,
+      templateId: request.templateId,
+      image: template.image,
+      metadata: request.metadata ?? {},
+      envVars: request.envVars ?? {},
+      allowInternetAccess: request.allowInternetAccess ?? true,
+      ...(request.secure === false ? {} : { accessToken: generateAccessToken() }),
+      startedAt,
+      expiresAt: new Date(startedAt.getTime() + timeoutMs),
+      limits: { ...this.#limits },
+    };
+
+    this.#pendingByTenant.set(request.tenant, (this.#pendingByTenant.get(request.tenant) ?? 0) + 1);
+    this.#pendingIds.add(sandboxId);
+    try {
+      const record = await this.#backend.create(spec);
+      this.#adopt(record);
+      this.#logger.info({ sandboxId, tenant: request.tenant, template: request.templateId, expiresAt: record.expiresAt }, 'sandbox created');
+      return record;
+    } finally {
+      this.#pendingIds.delete(sandboxId);
+      const pending = (this.#pendingByTenant.get(request.tenant) ?? 1) - 1;
+      if (pending > 0) this.#pendingByTenant.set(request.tenant, pending);
+      else this.#pendingByTenant.delete(request.tenant);
+    }
+  }
+
+  /** The caller's sandbox; another tenant's sandbox is reported as missing, never as forbidden. */
+  get(tenant: string, sandboxId: string): SandboxRecord {
+    const record = this.#sandboxes.get(sandboxId);
+    if (!record || record.tenant !== tenant) throw new SandboxNotFoundError(sandboxId);
+    return record;
+  }
+
+  list(tenant: string): SandboxRecord[] {
+    return [...this.#sandboxes.values()].filter((record) => record.tenant === tenant);
+  }
+
+  /** Any live sandbox by id, whoever owns it: the gateway authorises by access token instead. */
+  lookup(sandboxId: string): SandboxRecord | undefined {
+    return this.#sandboxes.get(sandboxId);
+  }
+
+  async kill(tenant: string, sandboxId: string): Promise<void> {
+    const record = this.get(tenant, sandboxId);
+    await this.#destroy(record, 'killed');
+  }
+
+  /** Sets the deadline to `timeoutMs` from now, shortening it if asked to (E2B's `setTimeout`). */
+  async setTimeout(tenant: string, sandboxId: string, timeoutMs: number): Promise<SandboxRecord> {
+    this.#checkTimeout(timeoutMs);
+    this.get(tenant, sandboxId);
+    return this.#setExpiry(sandboxId, new Date(this.#now() + timeoutMs));
+  }
+
+  /** Moves the deadline to `timeoutMs` from now only if that is later (connect, refresh). */
+  async extend(tenant: string, sandboxId: string, timeoutMs: number): Promise<SandboxRecord> {
+    this.#checkTimeout(timeoutMs);
+    const record = this.get(tenant, sandboxId);
+    const candidate = new Date(this.#now() + timeoutMs);
+    if (candidate.getTime() <= record.expiresAt.getTime()) return record;
+    return this.#setExpiry(sandboxId, candidate);
+  }
+
+  /** Brings the index in line with the backend: drops sandboxes that died, adopts strays. */
+  reconcile(): Promise<void> {
+    this.#reconciling ??= this.#reconcileOnce().finally(() => {
+      this.#reconciling = undefined;
+    });
+    return this.#reconciling;
+  }
+
+  async #reconcileOnce(): Promise<void> {
+    const startedAt = this.#now();
+    const indexedBefore = new Set(this.#sandboxes.keys());
+    let records: SandboxRecord[];
+    try {
+      records = await this.#backend.list();
+    } catch (error) {
+      this.#logger.error({ err: error }, 'reconcile could not list sandboxes; keeping the current index');
+      return;
+    }
+    const listed = new Set(records.map((record) => record.sandboxId));
+    const work: Promise<void>[] = [];
+    for (const record of records) {
+      const id = record.sandboxId;
+      if (this.#pendingIds.has(id) || this.#tombstones.has(id)) continue;
+      if (record.status !== 'running') {
+        work.push(this.#destroy(this.#sandboxes.get(id) ?? record, 'exited'));
+      } else if (!this.#sandboxes.has(id)) {
+        if (record.expiresAt.getTime() <= this.#now()) work.push(this.#destroy(record, 'expired'));
+        else this.#adopt(record);
+      }
+    }
+    for (const id of indexedBefore) {
+      const record = this.#sandboxes.get(id);
+      if (record && !listed.has(id)) work.push(this.#destroy(record, 'disappeared from the backend'));
+    }
+    await Promise.allSettled(work);
+    for (const [id, destroyedAt] of this.#tombstones) {
+      if (destroyedAt < startedAt && !listed.has(id)) this.#tombstones.delete(id);
+    }
+  }
+
+  #adopt(record: SandboxRecord): void {
+    this.#sandboxes.set(record.sandboxId, record);
+    this.#expiry.schedule(record.sandboxId, record.expiresAt);
+  }
+
+  async #setExpiry(sandboxId: string, expiresAt: Date): Promise<SandboxRecord> {
+    await this.#backend.setExpiry(sandboxId, expiresAt);
+    const current = this.#sandboxes.get(sandboxId);
+    // Killed while the expiry was being written: nothing left to update.
+    if (!current) throw new SandboxNotFoundError(sandboxId);
+    const updated: SandboxRecord = { ...current, expiresAt };
+    this.#sandboxes.set(sandboxId, updated);
+    this.#expiry.schedule(sandboxId, expiresAt);
+    this.#logger.debug({ sandboxId, expiresAt }, 'sandbox expiry changed');
+    return updated;
+  }
+
+  async #expire(sandboxId: string): Promise<void> {
+    const record = this.#sandboxes.get(sandboxId);
+    if (!record) return;
+    // #destroy logs a failure and the next reconcile retries; nothing awaits this timer callback.
+    await this.#destroy(record, 'expired').catch(() => undefined);
+  }
+
+  /**
+   * Forgets the sandbox first, so a concurrent second kill is a clean "not found", then asks
+   * the backend to remove it. A failed removal is logged; the next reconcile retries it.
+   */
+  async #destroy(record: SandboxRecord, reason: string): Promise<void> {
+    const id = record.sandboxId;
+    this.#sandboxes.delete(id);
+    this.#expiry.cancel(id);
+    this.#tombstones.set(id, this.#now());
+    for (const listener of this.#removedListeners) listener(record, reason);
+    try {
+      await this.#backend.destroy(id);
+      this.#logger.info({ sandboxId: id, tenant: record.tenant, reason }, 'sandbox removed');
+    } catch (error) {
+      // Let the next reconcile see the container again and retry.
+      this.#tombstones.delete(id);
+      this.#logger.error({ err: error, sandboxId: id, reason }, 'sandbox removal failed; will retry on the next reconcile');
+      throw error;
+    }
+  }
+
+  #checkTimeout(timeoutMs: number): void {
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      throw new InvalidRequestError(`timeout must be a non-negative number of seconds, got ${timeoutMs / 1000}.`);
+    }
+    if (timeoutMs > this.#maxTimeoutMs) {
+      throw new InvalidRequestError(
+        `timeout ${Math.ceil(timeoutMs / 1000)} s is longer than the maximum of ${this.#maxTimeoutMs / 1000} s; pass a shorter timeout.`,
+      );
+    }
+  }
+
+  #checkQuota(tenant: string): void {
+    let pendingTotal = 0;
+    for (const count of this.#pendingByTenant.values()) pendingTotal += count;
+    if (this.#sandboxes.size + pendingTotal >= this.#maxSandboxes) throw new QuotaExceededError('runner', this.#maxSandboxes);
+    const mine = this.list(tenant).length + (this.#pendingByTenant.get(tenant) ?? 0);
+    if (mine >= this.#maxPerTenant) throw new QuotaExceededError('tenant', this.#maxPerTenant);
+  }
+}

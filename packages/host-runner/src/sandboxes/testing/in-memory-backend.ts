@@ -1,0 +1,62 @@
+import type { SandboxBackend, SandboxRecord, SandboxSpec } from '../sandbox-backend.js';
+
+/**
+ * Unit-test double of `SandboxBackend`: sandboxes are plain records, so lifecycle and API
+ * tests run without Docker. The integration suite uses the real Docker backend.
+ */
+export class InMemoryBackend implements SandboxBackend {
+  readonly sandboxes = new Map<string, SandboxRecord>();
+  readonly destroyed: string[] = [];
+  readonly collected: ReadonlySet<string>[] = [];
+  /** Socket path every created sandbox reports (e.g. a test agent's socket). */
+  agentSocketPath = '/nonexistent/agent.sock';
+  /** When set, `create` rejects with it (to test failure paths). */
+  failCreate: Error | undefined;
+
+  async create(spec: SandboxSpec): Promise<SandboxRecord> {
+    if (this.failCreate) throw this.failCreate;
+    const record: SandboxRecord = {
+      sandboxId: spec.sandboxId,
+      tenant: spec.tenant,
+      templateId: spec.templateId,
+      metadata: { ...spec.metadata },
+      allowInternetAccess: spec.allowInternetAccess,
+      ...(spec.accessToken === undefined ? {} : { accessToken: spec.accessToken }),
+      startedAt: spec.startedAt,
+      expiresAt: spec.expiresAt,
+      limits: { ...spec.limits },
+      status: 'running',
+      agentSocketPath: this.agentSocketPath,
+    };
+    this.sandboxes.set(spec.sandboxId, record);
+    return { ...record };
+  }
+
+  async destroy(sandboxId: string): Promise<void> {
+    this.destroyed.push(sandboxId);
+    this.sandboxes.delete(sandboxId);
+  }
+
+  async list(): Promise<SandboxRecord[]> {
+    return [...this.sandboxes.values()].map((record) => ({ ...record }));
+  }
+
+  async setExpiry(sandboxId: string, expiresAt: Date): Promise<void> {
+    const record = this.sandboxes.get(sandboxId);
+    if (record) this.sandboxes.set(sandboxId, { ...record, expiresAt });
+  }
+
+  async collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void> {
+    this.collected.push(new Set(liveSandboxIds));
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+
+  /** Simulates a container that died on its own (crash, OOM). */
+  markExited(sandboxId: string): void {
+    const record = this.sandboxes.get(sandboxId);
+    if (record) this.sandboxes.set(sandboxId, { ...record, status: 'exited' });
+  }
+}
