@@ -67,7 +67,8 @@ describe.each(clients)('typed errors through the $name client', ({ module }) => 
       expect((await sandbox.commands.run(`cat /tmp/${marker}`)).stdout).toBe('x');
 
       // The agent's files and socket are out of reach, directly and through symlinks.
-      await expect(sandbox.files.read('/opt/codebox/agent.mjs')).rejects.toBeInstanceOf(SandboxError);
+      await expect(sandbox.files.write('/opt/codebox/agent.mjs', 'x')).rejects.toBeInstanceOf(SandboxError);
+      await expect(sandbox.files.read('/run/codebox/agent.sock')).rejects.toBeInstanceOf(SandboxError);
       await sandbox.commands.run('ln -s /run/codebox/agent.sock /home/user/sock; ln -s /etc/shadow /home/user/shadow');
       await expect(sandbox.files.read('/home/user/shadow')).rejects.toBeInstanceOf(SandboxError);
       await expect(sandbox.files.write('/home/user/sock', 'x')).rejects.toBeInstanceOf(SandboxError);
