@@ -1,21 +1,12 @@
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRunner, type RunnerHandle } from '../support/runner.js';
-import { clients, pointClientsAt } from './clients.js';
+import { describe, expect, it } from 'vitest';
+import { useRunner } from '../support/use-runner.js';
+import { clients } from './clients.js';
 
-let runner: RunnerHandle;
-
-beforeAll(async () => {
-  runner = await startRunner();
-  pointClientsAt(runner.url, runner.keys[0]);
-});
-
-afterAll(async () => {
-  await runner?.close();
-});
+const runner = useRunner();
 
 const post = (path: string, body: string, key?: string): Promise<Response> =>
-  fetch(`${runner.url}${path}`, {
+  fetch(`${runner().url}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(key === undefined ? {} : { 'X-API-KEY': key }) },
     body,
@@ -31,22 +22,22 @@ describe('control plane rejects bad requests with E2B error bodies', () => {
   });
 
   it('answers 400 for malformed JSON and invalid fields', async () => {
-    const malformed = await post('/sandboxes', '{"templateID": ', runner.keys[0]);
+    const malformed = await post('/sandboxes', '{"templateID": ', runner().keys[0]);
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ code: 400, message: expect.any(String) });
-    const invalid = await post('/sandboxes', JSON.stringify({ templateID: 'base', timeout: 'soon' }), runner.keys[0]);
+    const invalid = await post('/sandboxes', JSON.stringify({ templateID: 'base', timeout: 'soon' }), runner().keys[0]);
     expect(invalid.status).toBe(400);
-    const tooLong = await post('/sandboxes', JSON.stringify({ templateID: 'base', timeout: 25 * 3600 }), runner.keys[0]);
+    const tooLong = await post('/sandboxes', JSON.stringify({ templateID: 'base', timeout: 25 * 3600 }), runner().keys[0]);
     expect(tooLong.status).toBe(400);
   });
 
   it('answers 404 naming the templates that exist for an unknown template, and starts nothing', async () => {
-    const res = await post('/sandboxes', JSON.stringify({ templateID: 'no-such-template' }), runner.keys[0]);
+    const res = await post('/sandboxes', JSON.stringify({ templateID: 'no-such-template' }), runner().keys[0]);
     expect(res.status).toBe(404);
     const body = (await res.json()) as { message: string };
     expect(body.message).toContain('no-such-template');
     expect(body.message).toContain('base');
-    expect(runner.containerIds()).toEqual([]);
+    expect(runner().containerIds()).toEqual([]);
   });
 });
 

@@ -1,20 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRunner, type RunnerHandle } from '../support/runner.js';
-import { clients, pointClientsAt } from './clients.js';
+import { describe, expect, it } from 'vitest';
+import { useRunner } from '../support/use-runner.js';
+import { clients } from './clients.js';
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
-let runner: RunnerHandle;
-
-beforeAll(async () => {
-  runner = await startRunner();
-  pointClientsAt(runner.url, runner.keys[0]);
-});
-
-afterAll(async () => {
-  await runner?.close();
-});
+const runner = useRunner();
 
 describe.each(clients)('sandbox lifecycle through the $name client', ({ module: { Sandbox, CommandExitError } }) => {
   it('creates, runs commands, streams a background process with stdin, moves files, watches, extends and kills', async () => {
@@ -92,6 +83,17 @@ describe.each(clients)('sandbox lifecycle through the $name client', ({ module: 
     expect(await Sandbox.kill(sandbox.sandboxId)).toBe(false);
   });
 
+  it('gives a sandbox created with allowInternetAccess: false no network at all, yet serves it', async () => {
+    const sandbox = await Sandbox.create('base', { allowInternetAccess: false });
+    try {
+      const interfaces = await sandbox.commands.run("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
+      expect(interfaces.stdout.trim().split('\n')).toEqual(['lo']);
+      expect((await sandbox.getInfo()).allowInternetAccess).toBe(false);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
   it('expires a sandbox at its deadline', async () => {
     const sandbox = await Sandbox.create('base', { timeoutMs: 2_000 });
     const listedNow = await Sandbox.list().nextItems();
@@ -108,7 +110,7 @@ describe('runner restart', () => {
     const { Sandbox } = clients[1]!.module;
     const sandbox = await Sandbox.create('base');
     await sandbox.files.write('/home/user/keep.txt', 'still here');
-    await runner.restart();
+    await runner().restart();
     expect(await sandbox.files.read('/home/user/keep.txt')).toBe('still here');
     expect((await sandbox.commands.run('echo alive')).stdout).toBe('alive\n');
     const listed = await Sandbox.list().nextItems();
@@ -119,6 +121,6 @@ describe('runner restart', () => {
 
 describe('leaks', () => {
   it('leaves no container behind once every sandbox is killed', async () => {
-    expect(runner.containerIds()).toEqual([]);
+    expect(runner().containerIds()).toEqual([]);
   });
 });

@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRunner, type RunnerHandle } from '../support/runner.js';
-import { clients, pointClientsAt } from './clients.js';
+import { describe, expect, it } from 'vitest';
+import { useRunner } from '../support/use-runner.js';
+import { clients } from './clients.js';
 
-let runner: RunnerHandle;
-
-beforeAll(async () => {
-  runner = await startRunner();
-  pointClientsAt(runner.url, runner.keys[0]);
-});
-
-afterAll(async () => {
-  await runner?.close();
-});
+const runner = useRunner();
 
 describe.each(clients)('tenant isolation through the $name client', ({ module: { Sandbox, SandboxNotFoundError, NotFoundError } }) => {
   it("keeps tenant A's sandbox invisible and untouchable for tenant B", async () => {
-    const [keyA, keyB] = runner.keys;
+    const [keyA, keyB] = runner().keys;
     const sandbox = await Sandbox.create('base', { apiKey: keyA });
     try {
       const seenByB = await Sandbox.list({ apiKey: keyB }).nextItems();
@@ -38,11 +29,11 @@ describe('the data plane without the sandbox access token', () => {
     const sandbox = await Sandbox.create('base');
     try {
       const headers = { 'E2b-Sandbox-Id': sandbox.sandboxId, 'E2b-Sandbox-Port': '49983' };
-      const noToken = await fetch(`${runner.url}/files?path=/etc/hostname`, { headers });
+      const noToken = await fetch(`${runner().url}/files?path=/etc/hostname`, { headers });
       expect(noToken.status).toBe(401);
-      const wrongToken = await fetch(`${runner.url}/files?path=/etc/hostname`, { headers: { ...headers, 'X-Access-Token': 'nope' } });
+      const wrongToken = await fetch(`${runner().url}/files?path=/etc/hostname`, { headers: { ...headers, 'X-Access-Token': 'nope' } });
       expect(wrongToken.status).toBe(401);
-      const gone = await fetch(`${runner.url}/health`, { headers: { 'E2b-Sandbox-Id': 'doesnotexist0000', 'E2b-Sandbox-Port': '49983' } });
+      const gone = await fetch(`${runner().url}/health`, { headers: { 'E2b-Sandbox-Id': 'doesnotexist0000', 'E2b-Sandbox-Port': '49983' } });
       expect(gone.status).toBe(502);
       expect(await gone.json()).toMatchObject({ code: 502, sandboxId: 'doesnotexist0000' });
     } finally {

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const cliPath = join(repoRoot, 'packages/host-runner/bin/codebox.js');
@@ -117,3 +116,4 @@ export async function startRunner(options: { readyTimeoutMs?: number } = {}): Pr
     containerIds,
   };
 }
+
