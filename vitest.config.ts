@@ -18,6 +18,7 @@ export default defineConfig({
           name: 'integration',
           include: ['packages/*/src/**/*.integration.test.ts', 'test/**/*.integration.test.ts', 'examples/**/*.integration.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**'],
+          globalSetup: ['test/support/templates-ready.ts'],
           testTimeout: 180_000,
           hookTimeout: 900_000,
           // Containers share a 2-core machine: run integration files one at a time.

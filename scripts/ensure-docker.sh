@@ -1,9 +1,27 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers. Where none is installed or running and we may fix it
-# (root on Debian/Ubuntu), installs docker.io and starts dockerd in the background;
-# otherwise says exactly what to do.
+# Makes sure the host has what the runner drives: a Docker engine that answers, plus
+# debootstrap (builds the default template without an image registry), iptables (the egress
+# filter) and mkfs.ext4 (per-sandbox disks). Where something is missing and we may fix it
+# (root on Debian/Ubuntu), installs it from the distribution's packages and starts dockerd in
+# the background; otherwise says exactly what to do.
 set -euo pipefail
 log() { echo "codebox: $*" >&2; }
+
+missing=()
+command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || missing+=(iptables)
+command -v mkfs.ext4 >/dev/null 2>&1 || [ -x /usr/sbin/mkfs.ext4 ] || missing+=(e2fsprogs)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${missing[*]} from the distribution's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    log "missing host tools: ${missing[*]}; install them (e.g. apt-get install ${missing[*]}) and rerun"
+    exit 1
+  fi
+fi
 
 if docker info >/dev/null 2>&1; then exit 0; fi
 
@@ -18,7 +36,7 @@ if ! command -v dockerd >/dev/null 2>&1; then
     log "installing docker.io from the distribution's packages"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq docker.io iptables >/dev/null
+    apt-get install -y -qq docker.io >/dev/null
   else
     log "no dockerd and no apt-get: install Docker Engine for your distribution, then rerun"
     exit 1
