@@ -16,7 +16,11 @@ async function tour(sandbox: Sandbox): Promise<void> {
     '/home/user/primes.py',
     ['import time', 'for n in range(2, 30):', '    if all(n % d for d in range(2, n)):', '        print(n, flush=True)', '        time.sleep(0.1)'].join('\n'),
   );
-  await sandbox.commands.run('python3 primes.py', { onStdout: (text) => process.stdout.write(`  prime: ${text}`) });
+  await sandbox.commands.run('python3 primes.py', {
+    onStdout: (text) => {
+      process.stdout.write(`  prime: ${text}`);
+    },
+  });
 
   step('A background process that reads stdin');
   const proc = await sandbox.commands.run('read name; echo "hello, $name"', { background: true, stdin: true });
@@ -27,7 +31,7 @@ async function tour(sandbox: Sandbox): Promise<void> {
   await sandbox.files.write('/home/user/data/numbers.txt', Array.from({ length: 5 }, (_, i) => String(i * i)).join('\n'));
   const sum = await sandbox.commands.run(`python3 -c "print(sum(map(int, open('data/numbers.txt'))))"`);
   console.log(`  sum of squares: ${sum.stdout.trim()}`);
-  for (const entry of await sandbox.files.list('/home/user')) console.log(`  ${entry.type.padEnd(4)} ${entry.path}`);
+  for (const entry of await sandbox.files.list('/home/user')) console.log(`  ${(entry.type ?? '?').padEnd(4)} ${entry.path}`);
 
   step('Failures are typed');
   try {

@@ -29,7 +29,9 @@ describe.each(clients)('sandbox lifecycle through the $name client', ({ module: 
       const chunks: { text: string; at: number }[] = [];
       const handle = await sandbox.commands.run(
         'read line; echo "got:$line"; for i in 1 2 3; do echo "tick $i"; sleep 0.3; done',
-        { background: true, stdin: true, onStdout: (text: string) => chunks.push({ text, at: Date.now() }) },
+        { background: true, stdin: true, onStdout: (text: string) => {
+          chunks.push({ text, at: Date.now() });
+        } },
       );
       expect(handle.pid).toBeGreaterThan(0);
       await sandbox.commands.sendStdin(handle.pid, 'hello\n');
@@ -63,7 +65,9 @@ describe.each(clients)('sandbox lifecycle through the $name client', ({ module: 
       // watchDir sees a file created by a command.
       await sandbox.files.makeDir('/home/user/watched');
       const events: { name: string; type: string }[] = [];
-      const watcher = await sandbox.files.watchDir('/home/user/watched', (event: { name: string; type: string }) => events.push(event));
+      const watcher = await sandbox.files.watchDir('/home/user/watched', (event) => {
+        events.push(event);
+      });
       await sandbox.commands.run('echo x > /home/user/watched/new.txt');
       const deadline = Date.now() + 5_000;
       while (!events.some((e) => e.name === 'new.txt') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

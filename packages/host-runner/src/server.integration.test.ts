@@ -57,7 +57,9 @@ describe('runner with the Docker backend', () => {
     const arrivals: number[] = [];
     const started = Date.now();
     const result = await sandbox.commands.run('for i in 1 2 3; do echo $i; sleep 0.3; done', {
-      onStdout: () => arrivals.push(Date.now() - started),
+      onStdout: () => {
+        arrivals.push(Date.now() - started);
+      },
     });
     expect(result.stdout).toBe('1\n2\n3\n');
     expect(arrivals.length).toBeGreaterThanOrEqual(3);
