@@ -51,7 +51,7 @@ async function configFor(flags: ServeFlags | ConfigFlags): Promise<RunnerConfig>
 }
 
 function templateStoreFor(config: RunnerConfig, logger: Logger): TemplateStore {
-  return new TemplateStore({ dataDir: config.dataDir, logger });
+  return new TemplateStore({ dataDir: config.dataDir, rootfsSource: config.rootfsSource, logger });
 }
 
 async function serve(flags: ServeFlags): Promise<void> {

@@ -45,6 +45,12 @@ describe('loadConfig', () => {
     expect(config.apiKeys).toEqual(['e2b_aa', 'e2b_bb']);
   });
 
+  it('takes the rootfs source from CODEBOX_ROOTFS_SOURCE, auto by default, and rejects others', async () => {
+    expect((await loadConfig({ env: {} })).rootfsSource).toBe('auto');
+    expect((await loadConfig({ env: { CODEBOX_ROOTFS_SOURCE: 'registry' } })).rootfsSource).toBe('registry');
+    await expect(loadConfig({ env: { CODEBOX_ROOTFS_SOURCE: 'docker' } })).rejects.toThrow(/rootfsSource/);
+  });
+
   it('reads the file named by CODEBOX_CONFIG', async () => {
     const file = await configFile({ runnerName: 'ci' });
     expect((await loadConfig({ env: { CODEBOX_CONFIG: file } })).runnerName).toBe('ci');

@@ -82,6 +82,8 @@ export interface BuildTarget {
   labels: Record<string, string>;
   buildArgs?: Record<string, string>;
   dockerfile?: string;
+  /** Aborting it closes the request, which makes the daemon cancel the build (and a pull it waits on). */
+  signal?: AbortSignal;
 }
 
 /** `docker build` of a tar stream context; returns the image id. */
@@ -94,6 +96,7 @@ export async function buildFromContext(docker: Dockerode, context: Readable, tar
     dockerfile: target.dockerfile ?? 'Dockerfile',
     rm: true,
     forcerm: true,
+    ...(target.signal ? { abortSignal: target.signal } : {}),
   });
   const imageId = await followProgress(docker, name, stream, logger);
   for (const ref of target.tags.slice(1)) {

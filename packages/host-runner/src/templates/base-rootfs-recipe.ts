@@ -1,11 +1,16 @@
 /**
  * What the default template's root filesystem is made of: the one place to change the package list.
- * Everything here feeds the rootfs content hash, so a change rebuilds the image.
+ * Both sources (debootstrap, registry) install exactly these packages; what the chosen source
+ * uses, except the mirror, feeds the rootfs content hash, so a change rebuilds the image.
  */
 export const BASE_ROOTFS_RECIPE = {
   suite: 'trixie',
+  /** debootstrap only. */
   variant: 'minbase',
+  /** debootstrap only; the registry image keeps its own apt sources (which add security updates). */
   mirror: 'http://deb.debian.org/debian',
+  /** registry only: the image the generated Dockerfile starts FROM; must be Debian `suite`. */
+  image: 'debian:trixie-slim',
   packages: [
     'bash',
     'ca-certificates',
@@ -23,6 +28,7 @@ export type RootfsRecipe = {
   suite: string;
   variant: string;
   mirror: string;
+  image: string;
   packages: readonly string[];
 };
 

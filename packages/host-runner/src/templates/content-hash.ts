@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TEMPLATE_BUILDER_VERSION, type RootfsRecipe } from './base-rootfs-recipe.js';
+import type { RootfsSource } from './rootfs-source.js';
 
 /** Length of the hex content hash used in tags and labels. */
 const HASH_LENGTH = 24;
@@ -15,9 +16,14 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Cache key of a debootstrapped root filesystem; the mirror is left out on purpose (any mirror gives the same suite). */
-export function rootfsHash(recipe: RootfsRecipe): string {
-  return digest(['rootfs', TEMPLATE_BUILDER_VERSION, recipe.suite, recipe.variant, ...[...recipe.packages].sort()]);
+/**
+ * Cache key of the Debian root filesystem. The source is part of it because the two trees differ
+ * (a slim image vs. a minbase debootstrap); each source adds only the recipe fields it uses, and
+ * the mirror is left out on purpose (any mirror gives the same suite).
+ */
+export function rootfsHash(recipe: RootfsRecipe, source: RootfsSource): string {
+  const sourceInput = source === 'debootstrap' ? recipe.variant : recipe.image;
+  return digest(['rootfs', TEMPLATE_BUILDER_VERSION, source, sourceInput, recipe.suite, ...[...recipe.packages].sort()]);
 }
 
 export interface AgentLayerInputs {

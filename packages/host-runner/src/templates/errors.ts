@@ -1,5 +1,8 @@
 /** Typed failures of template building. `name` is stable so callers can branch on it. */
 
+import type { RootfsRecipe } from './base-rootfs-recipe.js';
+import type { RootfsSource } from './rootfs-source.js';
+
 export class InvalidTemplateNameError extends Error {
   override readonly name = 'InvalidTemplateNameError';
   constructor(readonly templateName: string) {
@@ -16,12 +19,56 @@ export class AgentBundleMissingError extends Error {
   }
 }
 
+export interface RootfsFailure {
+  source: RootfsSource;
+  recipe: RootfsRecipe;
+  /** What went wrong, e.g. the daemon's or debootstrap's error output. */
+  reason: string;
+  /** Why this source was used (see chooseRootfsSource). */
+  chosenBecause: string;
+}
+
 export class RootfsBuildError extends Error {
   override readonly name = 'RootfsBuildError';
-  constructor(readonly suite: string, reason: string) {
+  readonly source: RootfsSource;
+  readonly suite: string;
+  constructor(failure: RootfsFailure, options?: ErrorOptions) {
+    const { source, recipe, reason, chosenBecause } = failure;
+    const how = source === 'debootstrap' ? 'with debootstrap' : `FROM ${recipe.image}`;
+    const advice =
+      source === 'debootstrap'
+        ? `debootstrap needs root, the debootstrap package (apt-get install debootstrap) and access to the Debian mirror ${recipe.mirror}; ` +
+          `fix that, or set CODEBOX_ROOTFS_SOURCE=registry to build FROM ${recipe.image} where an image registry is reachable.`
+        : `This needs an image registry that serves ${recipe.image} (Docker Hub, or a mirror in dockerd's registry-mirrors) and the Debian ` +
+          'archive for apt-get; make one reachable, or install debootstrap and run the runner as root with CODEBOX_ROOTFS_SOURCE=debootstrap (or auto).';
     super(
-      `Building the Debian ${suite} root filesystem failed: ${reason}. debootstrap needs root and access to the Debian mirror; ` +
-        'rerun with LOG_LEVEL=debug to see its output.',
+      `Building the Debian ${recipe.suite} root filesystem ${how} failed (${chosenBecause}): ${reason}. ${advice} ` +
+        'Rerun with CODEBOX_LOG_LEVEL=debug to see the build output.',
+      options,
+    );
+    this.source = source;
+    this.suite = recipe.suite;
+  }
+}
+
+export class InvalidRootfsRecipeError extends Error {
+  override readonly name = 'InvalidRootfsRecipeError';
+  constructor(reason: string) {
+    super(`The root filesystem recipe is invalid: ${reason}; fix the recipe passed as rootfsRecipe (see base-rootfs-recipe.ts).`);
+  }
+}
+
+export class TemplateLockTimeoutError extends Error {
+  override readonly name = 'TemplateLockTimeoutError';
+  constructor(
+    readonly lockPath: string,
+    readonly timeoutMs: number,
+    /** Who holds the lock, as written in the lock file. */
+    readonly holder: string,
+  ) {
+    super(
+      `Waited ${Math.round(timeoutMs / 1000)} s for the template build lock ${lockPath}, held by ${holder}: another codebox process is ` +
+        `still building templates in this data directory. Retry once it has finished; if no such process is running, delete ${lockPath}.`,
     );
   }
 }

@@ -1,79 +1,39 @@
-import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { runHostCommand } from '../docker/host-command.js';
-import { importRootfsTar } from '../docker/image-builder.js';
 import type { RootfsRecipe } from './base-rootfs-recipe.js';
-import { RootfsBuildError } from './errors.js';
+import { buildRootfsWithDebootstrap } from './debootstrap-rootfs.js';
+import { InvalidRootfsRecipeError, RootfsBuildError } from './errors.js';
+import { buildRootfsFromRegistry } from './registry-rootfs.js';
+import type { RootfsSourceChoice } from './rootfs-source.js';
+import type { RootfsTarget } from './rootfs-target.js';
 
-export interface RootfsTarget {
-  repo: string;
-  tag: string;
-  labels: Record<string, string>;
+export interface RootfsBuild {
+  recipe: RootfsRecipe;
+  choice: RootfsSourceChoice;
+  target: RootfsTarget;
+  /** debootstrap's scratch space; the tree is removed when the build ends. */
+  workDir: string;
+  /** Upper bound of a registry build (pull plus apt-get). */
+  registryTimeoutMs: number;
 }
 
 /**
- * debootstrap on the host, then `docker import` of the tree: no image registry is needed, and
- * package downloads use the host's own network and trust store (apt verifies the Release file
- * by GPG; an https mirror is fetched with the host's CA bundle), so nothing about the host's
- * CAs ends up in the image.
+ * Builds the Debian root filesystem image from the chosen source. Every failure becomes a
+ * RootfsBuildError naming the source, why it was chosen and what to change.
  */
-export async function buildRootfsImage(
-  docker: Dockerode,
-  recipe: RootfsRecipe,
-  workDir: string,
-  target: RootfsTarget,
-  logger: Logger,
-): Promise<string> {
-  const dir = join(workDir, `rootfs-${target.tag}`);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+export async function buildRootfsImage(docker: Dockerode, build: RootfsBuild, logger: Logger): Promise<string> {
+  const { recipe, choice, target } = build;
+  const fail = (reason: string, cause?: unknown) =>
+    new RootfsBuildError({ source: choice.source, recipe, reason, chosenBecause: choice.reason }, { cause });
+  if (choice.unusable) throw fail(choice.unusable);
+  logger.info({ source: choice.source, reason: choice.reason, image: `${target.repo}:${target.tag}` }, 'rootfs: building');
   try {
-    let t = Date.now();
-    logger.info({ suite: recipe.suite, packages: recipe.packages }, 'debootstrap: starting');
-    try {
-      await runHostCommand(
-        'debootstrap',
-        [`--variant=${recipe.variant}`, `--include=${recipe.packages.join(',')}`, recipe.suite, dir, recipe.mirror],
-        { logger },
-      );
-    } catch (err) {
-      throw new RootfsBuildError(recipe.suite, err instanceof Error ? err.message : String(err));
-    }
-    // Package caches and indexes are large and stale by the time anyone uses them.
-    await rm(join(dir, 'var/cache/apt/archives'), { recursive: true, force: true });
-    await mkdir(join(dir, 'var/cache/apt/archives/partial'), { recursive: true });
-    await rm(join(dir, 'var/lib/apt/lists'), { recursive: true, force: true });
-    await mkdir(join(dir, 'var/lib/apt/lists/partial'), { recursive: true });
-    logger.info({ durationMs: Date.now() - t }, 'debootstrap: done');
-
-    t = Date.now();
-    const imageId = await importTree(docker, dir, target, logger);
-    logger.info({ durationMs: Date.now() - t, imageId, image: `${target.repo}:${target.tag}` }, 'rootfs imported');
-    return imageId;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    return choice.source === 'debootstrap'
+      ? await buildRootfsWithDebootstrap(docker, recipe, build.workDir, target, logger)
+      : await buildRootfsFromRegistry(docker, recipe, target, build.registryTimeoutMs, logger);
+  } catch (err) {
+    // A bad recipe is the caller's bug, not something another source or a registry would fix.
+    if (err instanceof InvalidRootfsRecipeError) throw err;
+    throw fail(err instanceof Error ? err.message : String(err), err);
   }
-}
-
-/** Streams `tar -c` of the tree into `docker import`; tar keeps device nodes, owners and xattrs intact. */
-async function importTree(docker: Dockerode, dir: string, target: RootfsTarget, logger: Logger): Promise<string> {
-  const child = spawn('tar', ['--numeric-owner', '--xattrs', '-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  const imported = importRootfsTar(docker, child.stdout, target, logger).catch((err: unknown) => {
-    child.kill();
-    throw err;
-  });
-  const [imageId, code] = await Promise.all([imported, exited]);
-  if (code !== 0) throw new RootfsBuildError(dir, `tar exited with ${code}: ${stderr.trim()}`);
-  return imageId;
 }

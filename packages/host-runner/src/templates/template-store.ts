@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { createDockerClient } from '../docker/docker-client.js';
@@ -11,13 +11,18 @@ import { BASE_ROOTFS_RECIPE, DEFAULT_TEMPLATE_NAMES, type RootfsRecipe } from '.
 import { agentLayerHash, rootfsHash } from './content-hash.js';
 import { INJECTED_DOCKERFILE, packBuildContext } from './context-packer.js';
 import { buildRootfsImage } from './rootfs-builder.js';
+import { chooseRootfsSource, probeRootfsHost, type RootfsSourceChoice, type RootfsSourceSetting } from './rootfs-source.js';
+import { withBuildLock } from './build-lock.js';
 import type { TemplateCatalog, TemplateImage } from './template-catalog.js';
 import { ROOTFS_REPO, USER_BUILD_REPO, TEMPLATE_LABEL, assertTemplateName, templateRepo } from './template-names.js';
 import { BUILD_CA_ARG, readHostCaBundle, usesBuildCaArg } from './build-ca.js';
 import { TemplateContextError } from './errors.js';
 
 export interface TemplateStoreOptions {
-  /** Runner data directory; debootstrap works under `<dataDir>/templates`. Default `/var/lib/codebox`. */
+  /**
+   * Runner data directory; debootstrap works under `<dataDir>/templates`, and `<dataDir>/templates.lock`
+   * serialises builds of every process using it. Default `/var/lib/codebox`.
+   */
   dataDir?: string;
   logger?: Logger;
   docker?: Dockerode;
@@ -25,7 +30,20 @@ export interface TemplateStoreOptions {
   agentBundle?: AgentBundlePaths;
   /** The default template's Debian tree; tests may shrink it. */
   rootfsRecipe?: RootfsRecipe;
+  /** Where that tree comes from (`CODEBOX_ROOTFS_SOURCE`); `auto` (default) uses debootstrap when installed and root. */
+  rootfsSource?: RootfsSourceSetting;
+  /** Upper bound of a registry rootfs build, pull included. Default 15 minutes. */
+  registryBuildTimeoutMs?: number;
+  /** Templates ensureDefaultTemplates builds; tests use their own names so the shared defaults stay untouched. */
+  defaultTemplateNames?: readonly string[];
+  /** How long a build waits for another process's build in the same data dir. Default 30 minutes. */
+  lockTimeoutMs?: number;
 }
+
+const DEFAULT_REGISTRY_BUILD_TIMEOUT_MS = 15 * 60_000;
+// A cold build of both default templates (debootstrap, two agent layers) takes minutes; waiting
+// for one must outlast it.
+const DEFAULT_LOCK_TIMEOUT_MS = 30 * 60_000;
 
 export interface TemplateBuildRequest {
   /** Template name users will pass as `templateID`. */
@@ -41,19 +59,32 @@ export interface TemplateBuildRequest {
  */
 export class TemplateStore implements TemplateCatalog {
   private readonly workDir: string;
+  private readonly lockPath: string;
   private readonly logger: Logger;
   private readonly docker: Dockerode;
   private readonly bundlePaths: AgentBundlePaths;
   private readonly recipe: RootfsRecipe;
+  private readonly sourceSetting: RootfsSourceSetting;
+  private readonly registryBuildTimeoutMs: number;
+  private readonly defaultNames: readonly string[];
+  private readonly lockTimeoutMs: number;
+  private sourceChoice: Promise<RootfsSourceChoice> | undefined;
   /** One build per key at a time: concurrent callers share the running build. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(options: TemplateStoreOptions = {}) {
-    this.workDir = join(options.dataDir ?? '/var/lib/codebox', 'templates');
+    const dataDir = options.dataDir ?? '/var/lib/codebox';
+    this.workDir = join(dataDir, 'templates');
+    this.lockPath = join(dataDir, 'templates.lock');
     this.logger = (options.logger ?? createLogger()).child({ component: 'templates' });
     this.docker = options.docker ?? createDockerClient();
     this.bundlePaths = options.agentBundle ?? defaultAgentBundlePaths();
     this.recipe = options.rootfsRecipe ?? BASE_ROOTFS_RECIPE;
+    this.sourceSetting = options.rootfsSource ?? 'auto';
+    this.registryBuildTimeoutMs = options.registryBuildTimeoutMs ?? DEFAULT_REGISTRY_BUILD_TIMEOUT_MS;
+    this.defaultNames = options.defaultTemplateNames ?? DEFAULT_TEMPLATE_NAMES;
+    for (const name of this.defaultNames) assertTemplateName(name);
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   }
 
   async resolve(name: string): Promise<TemplateImage | undefined> {
@@ -72,14 +103,14 @@ export class TemplateStore implements TemplateCatalog {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Builds (or finds in the cache) `base` and `code-interpreter-v1`. */
+  /** Builds (or finds in the cache) `base` and `code-interpreter-v1` (or the defaultTemplateNames option's). */
   ensureDefaultTemplates(): Promise<TemplateImage[]> {
-    return this.singleFlight('defaults', async () => {
+    return this.exclusive('defaults', async () => {
       const started = Date.now();
       const bundle = await loadAgentBundle(this.bundlePaths);
-      const rootfsId = (await this.ensureBaseRootfs()).imageId;
+      const rootfsId = (await this.buildBaseRootfsUnlessCached()).imageId;
       const images: TemplateImage[] = [];
-      for (const name of DEFAULT_TEMPLATE_NAMES) images.push(await this.ensureAgentLayer(name, rootfsId, bundle));
+      for (const name of this.defaultNames) images.push(await this.ensureAgentLayer(name, rootfsId, bundle));
       this.logger.info({ durationMs: Date.now() - started, templates: images.map((i) => i.image) }, 'default templates ready');
       return images;
     });
@@ -88,7 +119,7 @@ export class TemplateStore implements TemplateCatalog {
   /** Builds a user's Dockerfile, then adds the agent layer to the result. */
   build(request: TemplateBuildRequest): Promise<TemplateImage> {
     assertTemplateName(request.name);
-    return this.singleFlight(`build:${request.name}`, async () => {
+    return this.exclusive(`build:${request.name}`, async () => {
       const started = Date.now();
       const log = this.logger.child({ template: request.name });
       const dockerfilePath = request.dockerfile
@@ -120,29 +151,40 @@ export class TemplateStore implements TemplateCatalog {
   }
 
   /**
-   * The debootstrapped Debian tree without the agent (`codebox/rootfs:<hash>`), built if missing.
-   * A Dockerfile may start FROM it when it wants Debian without the default template's user.
+   * The Debian tree without the agent (`codebox/rootfs:<hash>`), built if missing. A Dockerfile
+   * may start FROM it when it wants Debian without the default template's user.
    */
   ensureBaseRootfs(): Promise<{ imageId: string; ref: string }> {
-    return this.singleFlight('rootfs', () => this.buildBaseRootfsUnlessCached());
+    return this.exclusive('rootfs', () => this.buildBaseRootfsUnlessCached());
   }
 
   private async buildBaseRootfsUnlessCached(): Promise<{ imageId: string; ref: string }> {
-    const hash = rootfsHash(this.recipe);
+    const choice = await this.chooseRootfsSource();
+    const hash = rootfsHash(this.recipe, choice.source);
     const ref = `${ROOTFS_REPO}:${hash}`;
     const cached = await inspectImage(this.docker, ref);
     if (cached) {
-      this.logger.info({ image: ref }, 'rootfs: cache hit');
+      this.logger.info({ image: ref, source: choice.source }, 'rootfs: cache hit');
       return { imageId: cached.Id, ref };
     }
     const imageId = await buildRootfsImage(
       this.docker,
-      this.recipe,
-      this.workDir,
-      { repo: ROOTFS_REPO, tag: hash, labels: { [TEMPLATE_LABEL.rootfs]: this.recipe.suite, [TEMPLATE_LABEL.contentHash]: hash } },
+      {
+        recipe: this.recipe,
+        choice,
+        workDir: this.workDir,
+        registryTimeoutMs: this.registryBuildTimeoutMs,
+        target: { repo: ROOTFS_REPO, tag: hash, labels: { [TEMPLATE_LABEL.rootfs]: this.recipe.suite, [TEMPLATE_LABEL.contentHash]: hash } },
+      },
       this.logger,
     );
     return { imageId, ref };
+  }
+
+  /** Decided once per store: the host does not change under a running runner. */
+  private chooseRootfsSource(): Promise<RootfsSourceChoice> {
+    this.sourceChoice ??= probeRootfsHost().then((host) => chooseRootfsSource(this.sourceSetting, host));
+    return this.sourceChoice;
   }
 
   private async ensureAgentLayer(name: string, baseImageId: string, bundle: AgentBundle): Promise<TemplateImage> {
@@ -184,12 +226,22 @@ export class TemplateStore implements TemplateCatalog {
     }
   }
 
-  private singleFlight<T>(key: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Callers of this store share a running build per key; across stores and processes, builds in
+   * one data dir take turns, so the second finds the first's images in the cache and never
+   * retags or removes an image the other is building on.
+   */
+  private exclusive<T>(key: string, run: () => Promise<T>): Promise<T> {
     const running = this.inFlight.get(key);
     if (running) return running as Promise<T>;
-    const p = run().finally(() => this.inFlight.delete(key));
+    const p = this.underLock(run).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, p);
     return p;
+  }
+
+  private async underLock<T>(run: () => Promise<T>): Promise<T> {
+    await mkdir(dirname(this.lockPath), { recursive: true });
+    return withBuildLock(this.lockPath, { timeoutMs: this.lockTimeoutMs, logger: this.logger }, run);
   }
 }
 
