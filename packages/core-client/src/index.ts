@@ -25,6 +25,17 @@ export type { WriteEntry, WriteData } from './filesystem/upload-body.js';
 export { FilesystemEventType, type FilesystemEvent, type WatchHandle } from './filesystem/watch-handle.js';
 
 export {
+  type Context,
+  type CreateCodeContextOpts,
+  type RunCodeOpts,
+  type RunCodeLanguage,
+  DEFAULT_RUN_CODE_TIMEOUT_MS,
+} from './code-interpreter/code-interpreter.js';
+export type { ExecutionCallbacks } from './code-interpreter/execute-line.js';
+export { Execution, ExecutionError, type Logs, type OutputMessage } from './code-interpreter/execution.js';
+export { Result, type MIMEType, type ChartData, type RawResult } from './code-interpreter/result.js';
+
+export {
   SandboxError,
   TimeoutError,
   InvalidArgumentError,
@@ -37,3 +48,39 @@ export {
   AuthenticationError,
   CommandExitError,
 } from './errors.js';
+
+// Agent tools: what the LangChain, AI SDK and OpenAI packages share (Codebox extensions).
+export {
+  SandboxSessions,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_SESSIONS,
+  type SandboxSessionsOpts,
+  type SessionSandbox,
+  type SandboxFactory,
+} from './agent-tools/sandbox-sessions.js';
+export { SessionLimitError, SessionsClosedError } from './agent-tools/errors.js';
+export { shapeOutput, DEFAULT_OUTPUT_MAX_CHARS, type ShapeOutputOpts, type ShapedOutput } from './agent-tools/shape-output.js';
+export type { ShapeableResult, ExecutionLike, CommandResultLike, ResultLike } from './agent-tools/shapeable-result.js';
+export { describeImage, type ImagePart } from './agent-tools/image-info.js';
+export { truncateMiddle } from './agent-tools/truncate-middle.js';
+export { extractCode, DEFAULT_CODE_LANGUAGE, type CodeBlock } from './agent-tools/extract-code.js';
+export { normalizeLanguage, type CodeLanguage } from './agent-tools/code-language.js';
+export {
+  commandsExecutor,
+  runCodeExecutor,
+  defaultExecutor,
+  type CodeExecutor,
+  type CommandsSandbox,
+  type RunCodeSandbox,
+  type ExecutorOpts,
+} from './agent-tools/code-executor.js';
+export {
+  runCodeLoop,
+  DEFAULT_MAX_STEPS,
+  type RunCodeLoopOpts,
+  type RunCodeLoopResult,
+  type LoopMessage,
+  type LoopModel,
+  type LoopStep,
+  type LoopExecution,
+} from './agent-tools/run-code-loop.js';

@@ -5,3 +5,4 @@ export * as filesystemPb from './gen/filesystem/filesystem_pb.js';
 export { Process } from './gen/process/process_pb.js';
 export { Filesystem } from './gen/filesystem/filesystem_pb.js';
 export * from './rest-lifecycle.js';
+export * from './execute.js';

@@ -1,4 +1,11 @@
 import { DEFAULT_SANDBOX_TIMEOUT_MS, DEFAULT_TEMPLATE, ENVD_PORT } from '@codebox/protocol';
+import {
+  CodeInterpreter,
+  type Context,
+  type CreateCodeContextOpts,
+  type RunCodeOpts,
+} from '../code-interpreter/code-interpreter.js';
+import type { Execution } from '../code-interpreter/execution.js';
 import { Commands } from '../commands/commands.js';
 import { ConnectionConfig, type ConnectionOpts } from '../connection-config.js';
 import { EnvdConnection } from '../envd/envd-connection.js';
@@ -80,6 +87,7 @@ export class Sandbox {
   protected readonly envd: EnvdConnection;
   /** Connection options this sandbox was made with; instance calls reuse them. */
   private readonly connectionOpts: ConnectionOpts;
+  private readonly codeInterpreter: CodeInterpreter;
 
   /** @internal Use {@link Sandbox.create} or {@link Sandbox.connect}. */
   constructor(opts: SandboxConstructorOpts) {
@@ -97,6 +105,7 @@ export class Sandbox {
     this.envd = new EnvdConnection(init);
     this.files = new Filesystem(this.envd);
     this.commands = new Commands(this.envd);
+    this.codeInterpreter = new CodeInterpreter((port, path, init) => this.fetchService(port, path, init), this.connectionConfig);
   }
 
   /** Creates a sandbox from the default template (`base`). */
@@ -199,6 +208,36 @@ export class Sandbox {
 
   async getInfo(opts?: PerCallOpts): Promise<SandboxInfo> {
     return getSandboxInfo(this.sandboxId, { ...this.connectionOpts, ...opts });
+  }
+
+  /**
+   * Runs code in a stateful kernel (Python by default; `language` picks another's default
+   * context, `context` a context of your own) and returns its output, results and error.
+   * Output is streamed to the callbacks as it is printed. When `timeoutMs` fires the execution
+   * is interrupted and a `TimeoutError` thrown; the context keeps its state.
+   */
+  runCode(code: string, opts?: RunCodeOpts): Promise<Execution> {
+    return this.codeInterpreter.runCode(code, opts);
+  }
+
+  /** Creates a code context: a kernel of its own (`language`, default python) in `cwd`. */
+  createCodeContext(opts?: CreateCodeContextOpts): Promise<Context> {
+    return this.codeInterpreter.createCodeContext(opts);
+  }
+
+  /** Every code context, including the default ones. */
+  listCodeContexts(): Promise<Context[]> {
+    return this.codeInterpreter.listCodeContexts();
+  }
+
+  /** Restarts a context's kernel: its state is cleared. */
+  restartCodeContext(context: Context | string): Promise<void> {
+    return this.codeInterpreter.restartCodeContext(context);
+  }
+
+  /** Removes a context and stops its kernel. */
+  removeCodeContext(context: Context | string): Promise<void> {
+    return this.codeInterpreter.removeCodeContext(context);
   }
 
   /** `await using sandbox = await Sandbox.create()` kills the sandbox when the scope ends. */

@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, NotFoundError, TimeoutError } from '../errors.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import type { OutputMessage } from './execution.js';
+import type { Result } from './result.js';
+
+/** A scripted code interpreter: answers each path with what the test put in `routes`. */
+const routes = new Map<string, (request: IncomingMessage, body: string, response: ServerResponse) => void>();
+const seen: { path: string; port: string | undefined; body: string }[] = [];
+let server: Server;
+let sandbox: Sandbox;
+
+const lines = (...objects: unknown[]) => objects.map((object) => `${JSON.stringify(object)}\n`).join('');
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      seen.push({ path: `${request.method} ${request.url}`, port: request.headers['e2b-sandbox-port'] as string | undefined, body });
+      const route = routes.get(`${request.method} ${request.url}`);
+      if (route) route(request, body, response);
+      else response.writeHead(404).end('Context not found');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sandbox = await Sandbox.create({ debug: true, sandboxUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('runCode', () => {
+  it('sends the request to port 49999 and folds every line into the Execution, calling back in order', async () => {
+    routes.set('POST /execute', (_request, _body, response) => {
+      response.writeHead(200);
+      response.end(
+        lines(
+          { type: 'stdout', text: 'a\n', timestamp: '2026-01-01T00:00:00.000Z' },
+          { type: 'keepalive' },
+          { type: 'stderr', text: 'warn\n', timestamp: '2026-01-01T00:00:01.000Z' },
+          { type: 'result', text: '<Figure>', png: 'iVBOR', extra: { 'application/vnd.x': 1 }, is_main_result: false },
+          { type: 'result', text: '2', is_main_result: true },
+          { type: 'something_new', x: 1 },
+          { type: 'error', name: 'ValueError', value: 'bad', traceback: 'Traceback\nValueError: bad' },
+          { type: 'number_of_executions', execution_count: 7 },
+          { type: 'end_of_execution' },
+        ),
+      );
+    });
+    const events: string[] = [];
+    const stdout: OutputMessage[] = [];
+    const results: Result[] = [];
+    const execution = await sandbox.runCode('x', {
+      language: 'python',
+      envs: { A: '1' },
+      onStdout: (output) => void (stdout.push(output), events.push('stdout')),
+      onStderr: () => void events.push('stderr'),
+      onResult: (result) => void (results.push(result), events.push('result')),
+      onError: () => void events.push('error'),
+    });
+    expect(seen.at(-1)).toEqual({ path: 'POST /execute', port: '49999', body: JSON.stringify({ code: 'x', language: 'python', env_vars: { A: '1' } }) });
+    expect(events).toEqual(['stdout', 'stderr', 'result', 'result', 'error']);
+    expect(stdout).toEqual([{ line: 'a\n', timestamp: Date.parse('2026-01-01T00:00:00.000Z') * 1000, error: false }]);
+    expect(execution.logs).toEqual({ stdout: ['a\n'], stderr: ['warn\n'] });
+    expect(execution.text).toBe('2');
+    expect(execution.executionCount).toBe(7);
+    expect(execution.error).toMatchObject({ name: 'ValueError', value: 'bad', traceback: 'Traceback\nValueError: bad' });
+    const figure = execution.results[0]!;
+    expect(figure.isMainResult).toBe(false);
+    expect(figure.formats()).toEqual(['png', 'application/vnd.x']);
+    expect(figure.extra).toEqual({ 'application/vnd.x': 1 });
+    expect(figure.toJSON()).toMatchObject({ text: '<Figure>', png: 'iVBOR' });
+  });
+
+  it('refuses both context and language, and maps 404 to NotFoundError', async () => {
+    const context = { id: 'c1', language: 'python', cwd: '/home/user' };
+    await expect(sandbox.runCode('1', { context, language: 'python' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    routes.set('POST /execute', (_request, _body, response) => void response.writeHead(404).end('Context c1 not found'));
+    await expect(sandbox.runCode('1', { context })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('times out a long execution with TimeoutError, closing the stream', async () => {
+    let closed = false;
+    routes.set('POST /execute', (_request, _body, response) => {
+      response.writeHead(200);
+      response.write(lines({ type: 'stdout', text: 'started\n' }));
+      response.on('close', () => (closed = true));
+    });
+    await expect(sandbox.runCode('loop', { timeoutMs: 200 })).rejects.toBeInstanceOf(TimeoutError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(true);
+  });
+});
+
+describe('code contexts', () => {
+  it('creates, lists, restarts and removes contexts', async () => {
+    const context = { id: 'c9', language: 'javascript', cwd: '/tmp' };
+    routes.set('POST /contexts', (_request, body, response) => {
+      expect(JSON.parse(body)).toEqual({ language: 'javascript', cwd: '/tmp' });
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(context));
+    });
+    routes.set('GET /contexts', (_request, _body, response) => void response.writeHead(200).end(JSON.stringify([context])));
+    routes.set('POST /contexts/c9/restart', (_request, _body, response) => void response.writeHead(200).end('null'));
+    routes.set('DELETE /contexts/c9', (_request, _body, response) => void response.writeHead(200).end('null'));
+    expect(await sandbox.createCodeContext({ language: 'javascript', cwd: '/tmp' })).toEqual(context);
+    expect(await sandbox.listCodeContexts()).toEqual([context]);
+    await sandbox.restartCodeContext(context);
+    await sandbox.removeCodeContext('c9');
+    await expect(sandbox.removeCodeContext('nope')).rejects.toBeInstanceOf(NotFoundError);
+    expect(seen.slice(-5).map((request) => [request.path, request.port])).toEqual([
+      ['POST /contexts', '49999'],
+      ['GET /contexts', '49999'],
+      ['POST /contexts/c9/restart', '49999'],
+      ['DELETE /contexts/c9', '49999'],
+      ['DELETE /contexts/nope', '49999'],
+    ]);
+  });
+});

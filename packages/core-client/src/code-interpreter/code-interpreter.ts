@@ -1,0 +1,162 @@
+import { CODE_INTERPRETER_PORT, contextListSchema, contextSchema } from '@codebox/protocol';
+import type { ConnectionConfig } from '../connection-config.js';
+import { envdHttpError } from '../envd/envd-http-error.js';
+import { InvalidArgumentError, SandboxError, TimeoutError } from '../errors.js';
+import { applyExecuteLine, type ExecutionCallbacks } from './execute-line.js';
+import { Execution } from './execution.js';
+
+/** Languages with a kernel in `code-interpreter-v1`; any other string is passed through. */
+export type RunCodeLanguage = 'python' | 'javascript' | 'typescript' | 'r' | 'java' | 'bash' | 'js' | 'ts';
+
+/** A code context: its own kernel state and working directory. */
+export interface Context {
+  readonly id: string;
+  readonly language: string;
+  readonly cwd: string;
+}
+
+export const DEFAULT_RUN_CODE_TIMEOUT_MS = 60_000;
+
+/** Options of `runCode()`, as `@e2b/code-interpreter` names them. */
+export interface RunCodeOpts extends ExecutionCallbacks {
+  /**
+   * Language of the default context to run in (`python` when neither this nor `context` is
+   * given). Pass `language` or `context`, not both.
+   */
+  language?: RunCodeLanguage | (string & {});
+  /** Context to run in (from `createCodeContext()`). */
+  context?: Context;
+  /** Environment variables for this execution only. */
+  envs?: Record<string, string>;
+  /**
+   * Time limit for the whole execution in **milliseconds**; when it fires the execution is
+   * interrupted (the context keeps its state). `0` disables it.
+   * @default 60_000
+   */
+  timeoutMs?: number;
+  /** Time limit until the response starts, in **milliseconds**. @default the connection's */
+  requestTimeoutMs?: number;
+}
+
+export interface CreateCodeContextOpts {
+  /** Working directory of the context. @default '/home/user' */
+  cwd?: string;
+  /** @default 'python' */
+  language?: RunCodeLanguage | (string & {});
+  requestTimeoutMs?: number;
+}
+
+/** `fetch` to a port inside the sandbox, through the gateway, with routing and access headers. */
+export type ServiceFetch = (port: number, path: string, init: RequestInit & { requestTimeoutMs?: number }) => Promise<Response>;
+
+/**
+ * The code-interpreter calls of a sandbox (port 49999): `/execute` and `/contexts`. The
+ * sandbox's own methods delegate here.
+ */
+export class CodeInterpreter {
+  constructor(
+    private readonly fetchService: ServiceFetch,
+    private readonly config: ConnectionConfig,
+  ) {}
+
+  async runCode(code: string, opts: RunCodeOpts = {}): Promise<Execution> {
+    if (opts.context && opts.language) {
+      throw new InvalidArgumentError('You can provide context or language, but not both at the same time.');
+    }
+    const requestTimeoutMs = opts.requestTimeoutMs ?? this.config.requestTimeoutMs;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_RUN_CODE_TIMEOUT_MS;
+    const controller = new AbortController();
+    const requestTimer = requestTimeoutMs
+      ? setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), requestTimeoutMs)
+      : undefined;
+    let response: Response;
+    try {
+      response = await this.fetchService(CODE_INTERPRETER_PORT, '/execute', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code, context_id: opts.context?.id, language: opts.language, env_vars: opts.envs }),
+        signal: controller.signal,
+        requestTimeoutMs,
+      });
+    } finally {
+      clearTimeout(requestTimer);
+    }
+    const error = await envdHttpError(response);
+    if (error) throw error;
+    if (!response.body) throw new SandboxError(`the code interpreter answered ${response.status} without a body`);
+
+    // Aborting the body read closes the connection, which is what makes the agent interrupt.
+    const executionTimer = timeoutMs ? setTimeout(() => controller.abort(), timeoutMs) : undefined;
+    const execution = new Execution();
+    try {
+      for await (const line of ndjsonLines(response.body)) await applyExecuteLine(execution, line, opts);
+    } catch (err) {
+      if (controller.signal.aborted) {
+        throw new TimeoutError(
+          `Execution timed out after ${timeoutMs} ms — the 'timeoutMs' option can be used to increase this timeout; the execution was interrupted and the context keeps its state.`,
+          { cause: err },
+        );
+      }
+      // A callback's own error, or the connection failing: passed through as they are.
+      throw err;
+    } finally {
+      clearTimeout(executionTimer);
+    }
+    return execution;
+  }
+
+  async createCodeContext(opts: CreateCodeContextOpts = {}): Promise<Context> {
+    const response = await this.call('/contexts', 'POST', opts.requestTimeoutMs, { language: opts.language, cwd: opts.cwd });
+    return contextSchema.parse(await response.json());
+  }
+
+  async listCodeContexts(): Promise<Context[]> {
+    const response = await this.call('/contexts', 'GET');
+    return contextListSchema.parse(await response.json());
+  }
+
+  async restartCodeContext(context: Context | string): Promise<void> {
+    const response = await this.call(`/contexts/${encodeURIComponent(idOf(context))}/restart`, 'POST');
+    await response.body?.cancel();
+  }
+
+  async removeCodeContext(context: Context | string): Promise<void> {
+    const response = await this.call(`/contexts/${encodeURIComponent(idOf(context))}`, 'DELETE');
+    await response.body?.cancel();
+  }
+
+  private async call(path: string, method: string, requestTimeoutMs?: number, body?: unknown): Promise<Response> {
+    const signal = this.config.getSignal(requestTimeoutMs);
+    const response = await this.fetchService(CODE_INTERPRETER_PORT, path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+      ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+    });
+    const error = await envdHttpError(response);
+    if (error) throw error;
+    return response;
+  }
+}
+
+function idOf(context: Context | string): string {
+  return typeof context === 'string' ? context : context.id;
+}
+
+/** The `\n`-terminated lines of a response body (a last line without `\n` included). */
+async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim()) yield line;
+    }
+  }
+  buffered += decoder.decode();
+  if (buffered.trim()) yield buffered;
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * The code interpreter's wire (sandbox port 49999), as E2B's code-interpreter server speaks it:
+ * `POST /execute` answers one JSON object per `\n`-terminated line; `/contexts` is plain JSON.
+ * Both official SDKs ignore line types they do not know, so additions here must be new types.
+ */
+
+/** Languages a context can run; `js` and `ts` are accepted as aliases on the wire. */
+export const CODE_LANGUAGES = ['python', 'javascript', 'typescript', 'r', 'java', 'bash'] as const;
+export type CodeLanguage = (typeof CODE_LANGUAGES)[number];
+
+const LANGUAGE_ALIASES: Readonly<Record<string, CodeLanguage>> = { js: 'javascript', ts: 'typescript' };
+
+/**
+ * The language a request names, as the server normalises it: aliases resolved, case and
+ * surrounding blanks ignored, empty meaning `python`. `undefined` for a language no kernel runs.
+ */
+export function normaliseLanguage(language: string | null | undefined): CodeLanguage | undefined {
+  const name = (language ?? '').trim().toLowerCase();
+  if (name === '') return 'python';
+  const resolved = LANGUAGE_ALIASES[name] ?? name;
+  return (CODE_LANGUAGES as readonly string[]).includes(resolved) ? (resolved as CodeLanguage) : undefined;
+}
+
+export const executeRequestSchema = z.object({
+  code: z.string(),
+  context_id: z.string().nullish(),
+  language: z.string().nullish(),
+  env_vars: z.record(z.string(), z.string()).nullish(),
+});
+export type ExecuteRequestBody = z.infer<typeof executeRequestSchema>;
+
+const timestamped = { text: z.string(), timestamp: z.string().optional() };
+
+export const stdoutLineSchema = z.object({ type: z.literal('stdout'), ...timestamped });
+export const stderrLineSchema = z.object({ type: z.literal('stderr'), ...timestamped });
+
+/**
+ * A result: the MIME bundle mapped to short keys (`text/plain` → `text`, `image/png` → `png`
+ * as base64, …); MIME types without a short key go in `extra`. Absent formats are omitted.
+ */
+export const resultLineSchema = z.object({
+  type: z.literal('result'),
+  text: z.string().optional(),
+  html: z.string().optional(),
+  markdown: z.string().optional(),
+  svg: z.string().optional(),
+  png: z.string().optional(),
+  jpeg: z.string().optional(),
+  pdf: z.string().optional(),
+  latex: z.string().optional(),
+  json: z.record(z.string(), z.unknown()).optional(),
+  javascript: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  chart: z.record(z.string(), z.unknown()).optional(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+  is_main_result: z.boolean(),
+});
+
+export const errorLineSchema = z.object({
+  type: z.literal('error'),
+  name: z.string(),
+  value: z.string(),
+  traceback: z.string(),
+});
+
+export const numberOfExecutionsLineSchema = z.object({
+  type: z.literal('number_of_executions'),
+  execution_count: z.number().int(),
+});
+
+export const keepaliveLineSchema = z.object({ type: z.literal('keepalive') });
+export const endOfExecutionLineSchema = z.object({ type: z.literal('end_of_execution') });
+
+export const executeLineSchema = z.discriminatedUnion('type', [
+  stdoutLineSchema,
+  stderrLineSchema,
+  resultLineSchema,
+  errorLineSchema,
+  numberOfExecutionsLineSchema,
+  keepaliveLineSchema,
+  endOfExecutionLineSchema,
+]);
+export type ExecuteLine = z.infer<typeof executeLineSchema>;
+export type ResultLine = z.infer<typeof resultLineSchema>;
+export type ErrorLine = z.infer<typeof errorLineSchema>;
+
+/** `POST /contexts`: both fields optional (`python`, `/home/user`). */
+export const createContextRequestSchema = z.object({
+  language: z.string().nullish(),
+  cwd: z.string().nullish(),
+});
+export type CreateContextRequestBody = z.infer<typeof createContextRequestSchema>;
+
+export const contextSchema = z.object({ id: z.string(), language: z.string(), cwd: z.string() });
+export type ContextBody = z.infer<typeof contextSchema>;
+
+export const contextListSchema = z.array(contextSchema);
+
+/**
+ * Jupyter MIME types and the short keys a result line carries them under. Anything else is
+ * passed through in `extra` under its MIME type.
+ */
+export const RESULT_MIME_KEYS: Readonly<Record<string, keyof ResultLine>> = {
+  'text/plain': 'text',
+  'text/html': 'html',
+  'text/markdown': 'markdown',
+  'image/svg+xml': 'svg',
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'application/pdf': 'pdf',
+  'text/latex': 'latex',
+  'application/json': 'json',
+  'application/javascript': 'javascript',
+  'e2b/data': 'data',
+  'e2b/chart': 'chart',
+};
