@@ -1,19 +1,36 @@
 // Bundles the agent into one ESM file that runs on the Node runtime copied into every template,
-// and builds the static sandbox-exec helper that starts every user process (see native/).
+// builds the static sandbox-exec helper that starts every user process (see native/), and lays
+// out the kernels' runtime files in dist/kernels/ (found beside agent.mjs at run time).
 import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['dist/main.js'],
-  outfile: 'dist/agent.mjs',
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node22',
   format: 'esm',
-  // Some dependencies are CommonJS and call require(); give the bundle a real one.
-  banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
   legalComments: 'none',
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: ['dist/main.js'],
+  outfile: 'dist/agent.mjs',
+  // Some dependencies are CommonJS and call require(); give the bundle a real one.
+  banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
+});
+
+// Bridge scripts (bash, Python, R, Java) as they are; the JavaScript bridge is TypeScript,
+// compiled by tsc and bundled here into one file the kernel's Node runs. debian-packages.txt
+// is read by the template builder from the source tree, so it is not copied.
+rmSync('dist/kernels', { recursive: true, force: true });
+cpSync('kernels', 'dist/kernels', { recursive: true, filter: (source) => !source.endsWith('debian-packages.txt') });
+await build({
+  ...common,
+  entryPoints: ['dist/interpreter/kernels/javascript-bridge.js'],
+  outfile: 'dist/kernels/javascript/bridge.mjs',
 });
 
 // Static, so it runs in any template image whatever libc it has (or none).

@@ -84,3 +84,7 @@ export {
   type LoopStep,
   type LoopExecution,
 } from './agent-tools/run-code-loop.js';
+export { CODE_LANGUAGES } from './agent-tools/code-languages.js';
+export { formatBytes } from './agent-tools/image-info.js';
+// The template whose sandboxes have the code interpreter (`runCode`), as E2B's Code Interpreter SDK defaults to.
+export { CODE_INTERPRETER_TEMPLATE } from '@codebox/protocol';

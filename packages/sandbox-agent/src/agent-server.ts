@@ -15,11 +15,14 @@ import { processHandler } from './handlers/process-handler.js';
 import { requestUser } from './handlers/request-user.js';
 import { systemHandler } from './handlers/system-handler.js';
 import { createRouter, type RequestHandler } from './router.js';
+import { createCodeInterpreter, type CodeInterpreter, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
 import { FilesystemService } from './services/filesystem-service.js';
 import { ProcessLauncher } from './services/process-launcher.js';
 import { ProcessService } from './services/process-service.js';
-import { UserDirectory } from './services/user-directory.js';
+import { UserDirectory, type SandboxUser } from './services/user-directory.js';
 import { WatchService } from './services/watch-service.js';
+
+export type { CodeInterpreterOptions };
 
 export interface AgentServerOptions {
   /** Users file; tests point it at a temp file. Default `/etc/passwd`. */
@@ -35,8 +38,8 @@ export interface AgentServerOptions {
    * starts processes with Node's uid/gid options only (logs a warning).
    */
   readonly sandboxExecPath?: string | null;
-  /** The code interpreter's handler (port 49999); answered 404 while absent. */
-  readonly interpreter?: RequestHandler;
+  /** The code interpreter (port 49999): its options, or `false` to answer it with 404. */
+  readonly codeInterpreter?: CodeInterpreterOptions | false;
   readonly logger?: Logger;
 }
 
@@ -73,6 +76,19 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   });
   const system = systemHandler(sandboxEnvs);
 
+  /** The code interpreter, or none (49999 answers 404) when its user is missing: envd still works. */
+  function tryCreateInterpreter(config: CodeInterpreterOptions): CodeInterpreter | undefined {
+    let user: SandboxUser;
+    try {
+      user = users.resolve(defaultUser);
+    } catch (error) {
+      logger.warn({ err: error, user: defaultUser }, 'code interpreter disabled: kernels have no user to run as');
+      return undefined;
+    }
+    const kernelsDir = config.kernelsDir ?? fileURLToPath(new URL('./kernels', import.meta.url));
+    return createCodeInterpreter({ ...config, kernelsDir }, { launcher, user, sandboxEnvs, logger });
+  }
+
   const plainHttp = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://agent');
     if (url.pathname === '/files') {
@@ -95,7 +111,8 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
     fallback: (request, response) => plainHttp(request as IncomingMessage, response as ServerResponse),
     jsonOptions: { ignoreUnknownFields: true },
   });
-  const route = createRouter({ envd, ...(options.interpreter ? { interpreter: options.interpreter } : {}) });
+  const interpreter = options.codeInterpreter === false ? undefined : tryCreateInterpreter(options.codeInterpreter ?? {});
+  const route = createRouter({ envd, ...(interpreter ? { interpreter: interpreter.handler } : {}) });
 
   const server = createServer((request, response) => {
     Promise.resolve(route(request, response)).catch((error: unknown) => sendError(response, error, logger));
@@ -128,6 +145,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
     async close() {
       watches.closeAll();
       processes.killAll();
+      await interpreter?.service.shutdown();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -91,6 +91,33 @@ describe('runCode', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(closed).toBe(true);
   });
+
+  it('aborts with the caller\'s signal: rejects with its reason and closes the stream, which interrupts the code', async () => {
+    let closed = false;
+    routes.set('POST /execute', (_request, _body, response) => {
+      response.writeHead(200);
+      response.write(lines({ type: 'stdout', text: 'started\n' }));
+      response.on('close', () => (closed = true));
+    });
+    const controller = new AbortController();
+    const stdout: string[] = [];
+    const running = sandbox.runCode('loop', {
+      signal: controller.signal,
+      onStdout: (output) => {
+        stdout.push(output.line);
+        controller.abort(new Error('user stopped it'));
+      },
+    });
+    await expect(running).rejects.toThrow('user stopped it');
+    expect(stdout).toEqual(['started\n']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(true);
+
+    // Already aborted: no request at all.
+    const requests = seen.length;
+    await expect(sandbox.runCode('x', { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toHaveLength(requests);
+  });
 });
 
 describe('code contexts', () => {

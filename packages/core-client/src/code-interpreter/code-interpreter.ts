@@ -36,6 +36,12 @@ export interface RunCodeOpts extends ExecutionCallbacks {
   timeoutMs?: number;
   /** Time limit until the response starts, in **milliseconds**. @default the connection's */
   requestTimeoutMs?: number;
+  /**
+   * Aborts the execution (a Codebox extension): the connection closes, which makes the
+   * interpreter interrupt the code (the context keeps its state), and `runCode` rejects with
+   * the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface CreateCodeContextOpts {
@@ -63,9 +69,24 @@ export class CodeInterpreter {
     if (opts.context && opts.language) {
       throw new InvalidArgumentError('You can provide context or language, but not both at the same time.');
     }
+    opts.signal?.throwIfAborted();
+    const controller = new AbortController();
+    // The caller's abort and the timeouts share one controller: whichever fires closes the connection.
+    const onAbort = (): void => controller.abort(opts.signal?.reason);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.execute(code, opts, controller);
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      throw err;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async execute(code: string, opts: RunCodeOpts, controller: AbortController): Promise<Execution> {
     const requestTimeoutMs = opts.requestTimeoutMs ?? this.config.requestTimeoutMs;
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RUN_CODE_TIMEOUT_MS;
-    const controller = new AbortController();
     const requestTimer = requestTimeoutMs
       ? setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), requestTimeoutMs)
       : undefined;

@@ -33,7 +33,7 @@ describe('Sandbox control plane', () => {
     expect(req.method).toBe('POST');
     expect(req.url).toBe('/sandboxes');
     expect(req.headers['x-api-key']).toBe(API_KEY);
-    expect(req.body).toEqual({ templateID: 'base', timeout: 300, secure: true, allow_internet_access: true });
+    expect(req.body).toEqual({ templateID: 'code-interpreter-v1', timeout: 300, secure: true, allow_internet_access: true });
     expect(sandbox.sandboxId).toMatch(/^[a-z0-9]+$/);
     await sandbox.kill();
   });

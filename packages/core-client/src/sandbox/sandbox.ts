@@ -1,4 +1,4 @@
-import { DEFAULT_SANDBOX_TIMEOUT_MS, DEFAULT_TEMPLATE, ENVD_PORT } from '@codebox/protocol';
+import { CODE_INTERPRETER_TEMPLATE, DEFAULT_SANDBOX_TIMEOUT_MS, ENVD_PORT } from '@codebox/protocol';
 import {
   CodeInterpreter,
   type Context,
@@ -28,7 +28,7 @@ import { SandboxPaginator, type SandboxListOpts } from './sandbox-paginator.js';
 export interface SandboxOpts extends ConnectionOpts {
   /**
    * Template name or ID.
-   * @default 'base'
+   * @default 'code-interpreter-v1'
    */
   template?: string;
   /** Your own key/value pairs, returned by `getInfo()` and filterable in `list()`. */
@@ -70,7 +70,12 @@ export type SandboxConstructorOpts = SandboxConnectOpts & SandboxConnection;
  * services through {@link Sandbox.fetchService}.
  */
 export class Sandbox {
-  protected static readonly defaultTemplate: string = DEFAULT_TEMPLATE;
+  /**
+   * One class serves both E2B entry points (`e2b` defaults to `base`, `@e2b/code-interpreter` to
+   * `code-interpreter-v1`). The code-interpreter template is a superset of base, so defaulting to
+   * it keeps code ported from either package working, `runCode` included.
+   */
+  protected static readonly defaultTemplate: string = CODE_INTERPRETER_TEMPLATE;
 
   /** The sandbox's filesystem. */
   readonly files: Filesystem;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AgentBundleMissingError } from './errors.js';
 import { sha256Hex } from './content-hash.js';
+import { loadKernelTree, type KernelTree } from './kernel-files.js';
 
 /** Host files that become /opt/codebox in every template. */
 export interface AgentBundlePaths {
@@ -13,6 +14,12 @@ export interface AgentBundlePaths {
   sandboxExec: string;
   /** A self-contained Node >= 22 binary (the official build; distro builds link a shared libnode). */
   node: string;
+  /**
+   * The code interpreter's kernel bridges (packages/sandbox-agent/dist/kernels), which become
+   * /opt/codebox/kernels: the agent looks for them beside its own file. Only agent doubles
+   * without a code interpreter (tests) leave it out.
+   */
+  kernels?: string;
 }
 
 /** The loaded bundle: bytes to copy and the facts the cache key needs. */
@@ -24,6 +31,8 @@ export interface AgentBundle {
   nodeVersion: string;
   agentSha256: string;
   sandboxExecSha256: string;
+  /** Undefined when the paths named no kernels directory. */
+  kernels: KernelTree | undefined;
 }
 
 const MIN_NODE_MAJOR = 22;
@@ -39,6 +48,7 @@ export function defaultAgentBundlePaths(): AgentBundlePaths {
   return {
     agent: fileURLToPath(new URL('agent.mjs', agentDist)),
     sandboxExec: fileURLToPath(new URL('sandbox-exec', agentDist)),
+    kernels: fileURLToPath(new URL('kernels/', agentDist)),
     node: major >= MIN_NODE_MAJOR ? process.execPath : fileURLToPath(new URL('../../../../.tools/node/bin/node', import.meta.url)),
   };
 }
@@ -56,6 +66,7 @@ export async function loadAgentBundle(paths: AgentBundlePaths): Promise<AgentBun
     nodeVersion: await nodeVersionOf(paths.node),
     agentSha256: sha256Hex(agent),
     sandboxExecSha256: sha256Hex(sandboxExec),
+    kernels: paths.kernels === undefined ? undefined : await loadKernelTree(paths.kernels),
   };
 }
 

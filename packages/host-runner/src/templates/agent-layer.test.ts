@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { agentLayerDockerfile } from './agent-layer.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AgentBundle } from './agent-bundle.js';
+import { agentLayerContext, agentLayerDockerfile } from './agent-layer.js';
+import { sha256Hex } from './content-hash.js';
+import { readTar } from './testing/read-tar.js';
 
 describe('agentLayerDockerfile', () => {
   const dockerfile = agentLayerDockerfile('sha256:abc');
@@ -20,5 +26,54 @@ describe('agentLayerDockerfile', () => {
   it('resets the entrypoint and starts the agent', () => {
     expect(lines).toContain('ENTRYPOINT []');
     expect(lines.at(-1)).toBe('CMD ["/opt/codebox/bin/node", "/opt/codebox/agent.mjs"]');
+  });
+});
+
+describe('agentLayerContext', () => {
+  const dir = mkdtemp(join(tmpdir(), 'codebox-layer-'));
+  afterAll(async () => rm(await dir, { recursive: true, force: true }));
+
+  async function bundle(kernels: AgentBundle['kernels']): Promise<AgentBundle> {
+    const nodePath = join(await dir, 'node');
+    await writeFile(nodePath, 'fake node binary');
+    const agent = Buffer.from('agent code');
+    const sandboxExec = Buffer.from('launcher');
+    return { agent, sandboxExec, nodePath, nodeSize: 16, nodeVersion: 'v22.0.0', agentSha256: sha256Hex(agent), sandboxExecSha256: sha256Hex(sandboxExec), kernels };
+  }
+
+  const file = (path: string, mode: number, text: string) => ({ path, mode, content: Buffer.from(text), sha256: sha256Hex(text) });
+
+  it('packs the Dockerfile and /opt/codebox with every kernel file under codebox/kernels, all root-owned with fixed modes', async () => {
+    const kernels = {
+      directories: ['bash', 'python', 'python/lib'],
+      files: [file('bash/bridge.sh', 0o755, 'echo'), file('python/bridge.py', 0o644, 'print(1)'), file('python/lib/util.py', 0o644, 'x = 1')],
+    };
+    const entries = await readTar(agentLayerContext('sha256:abc', await bundle(kernels)));
+    expect(entries.map((e) => [e.name, e.type, e.mode?.toString(8)])).toEqual([
+      ['Dockerfile', 'file', '644'],
+      ['codebox', 'directory', '755'],
+      ['codebox/bin', 'directory', '755'],
+      ['codebox/bin/node', 'file', '755'],
+      ['codebox/agent.mjs', 'file', '644'],
+      ['codebox/sandbox-exec', 'file', '755'],
+      ['codebox/kernels', 'directory', '755'],
+      ['codebox/kernels/bash', 'directory', '755'],
+      ['codebox/kernels/python', 'directory', '755'],
+      ['codebox/kernels/python/lib', 'directory', '755'],
+      ['codebox/kernels/bash/bridge.sh', 'file', '755'],
+      ['codebox/kernels/python/bridge.py', 'file', '644'],
+      ['codebox/kernels/python/lib/util.py', 'file', '644'],
+    ]);
+    for (const entry of entries) expect([entry.name, entry.uid, entry.gid]).toEqual([entry.name, 0, 0]);
+    const bodies = new Map(entries.map((e) => [e.name, e.body.toString()]));
+    expect(bodies.get('codebox/kernels/python/lib/util.py')).toBe('x = 1');
+    expect(bodies.get('codebox/bin/node')).toBe('fake node binary');
+    expect(bodies.get('Dockerfile')).toBe(agentLayerDockerfile('sha256:abc'));
+  });
+
+  it('has no kernels directory for an agent double without a code interpreter', async () => {
+    const entries = await readTar(agentLayerContext('sha256:abc', await bundle(undefined)));
+    expect(entries.filter((e) => e.name.startsWith('codebox/kernels'))).toEqual([]);
+    expect(entries.map((e) => e.name)).toContain('codebox/sandbox-exec');
   });
 });

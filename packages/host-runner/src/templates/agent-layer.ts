@@ -21,6 +21,9 @@ const SETUP_SCRIPT = [
   `chown ${SANDBOX_UID}:${SANDBOX_GID} ${SANDBOX_HOME}`,
 ].join('; ');
 
+/** In the context; becomes /opt/codebox/kernels, where the agent looks beside its own file. */
+const KERNELS_DIR = 'codebox/kernels';
+
 type EntryHeader = Parameters<ReturnType<typeof tar.pack>['entry']>[0];
 
 /** The Dockerfile that turns any Debian/Ubuntu image into a Codebox template. */
@@ -39,7 +42,10 @@ export function agentLayerDockerfile(baseImage: string): string {
   ].join('\n');
 }
 
-/** The build context: the Dockerfile plus /opt/codebox's files, root-owned with fixed modes. */
+/**
+ * The build context: the Dockerfile plus /opt/codebox's files, root-owned with fixed modes
+ * (directories 0755; kernel files 0644, or 0755 when executable in the agent build).
+ */
 export function agentLayerContext(baseImage: string, bundle: AgentBundle): Readable {
   const pack = tar.pack();
   const owner = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date(0) };
@@ -57,6 +63,11 @@ export function agentLayerContext(baseImage: string, bundle: AgentBundle): Reada
     await addFile('codebox/bin/node', bundle.nodePath, bundle.nodeSize, 0o755);
     await add({ name: 'codebox/agent.mjs', mode: 0o644 }, bundle.agent);
     await add({ name: 'codebox/sandbox-exec', mode: 0o755 }, bundle.sandboxExec);
+    if (bundle.kernels) {
+      await add({ name: KERNELS_DIR, type: 'directory', mode: 0o755 });
+      for (const dir of bundle.kernels.directories) await add({ name: `${KERNELS_DIR}/${dir}`, type: 'directory', mode: 0o755 });
+      for (const file of bundle.kernels.files) await add({ name: `${KERNELS_DIR}/${file.path}`, mode: file.mode }, file.content);
+    }
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))));
   return pack as unknown as Readable;

@@ -1,6 +1,7 @@
 /**
- * What the default template's root filesystem is made of: the one place to change the package list.
- * Both sources (debootstrap, registry) install exactly these packages; what the chosen source
+ * What the `base` template's root filesystem is made of: the one place to change its package
+ * list. Every default template starts from it (default-templates.ts adds the kernels' packages
+ * for `code-interpreter-v1`). Both sources (debootstrap, registry) install exactly these packages; what the chosen source
  * uses, except the mirror, feeds the rootfs content hash, so a change rebuilds the image.
  */
 export const BASE_ROOTFS_RECIPE = {
@@ -34,6 +35,3 @@ export type RootfsRecipe = {
 
 /** Bumped when the way images are built changes, so cached images from older builders are not reused. */
 export const TEMPLATE_BUILDER_VERSION = '1';
-
-/** The templates every runner provides; code-interpreter-v1 gains kernels in a later change. */
-export const DEFAULT_TEMPLATE_NAMES = ['base', 'code-interpreter-v1'] as const;

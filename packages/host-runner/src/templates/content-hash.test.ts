@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { BASE_ROOTFS_RECIPE } from './base-rootfs-recipe.js';
-import { agentLayerHash, rootfsHash } from './content-hash.js';
+import { agentLayerHash, packageLayerHash, rootfsHash } from './content-hash.js';
 
-const inputs = { templateName: 'base', baseImageId: 'sha256:aa', agentSha256: 'a1', sandboxExecSha256: 'e1', nodeVersion: 'v22.1.0' };
+const kernels = {
+  directories: ['python', 'r'],
+  files: [
+    { path: 'python/bridge.py', mode: 0o644, sha256: 'p1' },
+    { path: 'r/bridge.R', mode: 0o644, sha256: 'r1' },
+  ],
+};
+const scalars = { templateName: 'base', baseImageId: 'sha256:aa', agentSha256: 'a1', sandboxExecSha256: 'e1', nodeVersion: 'v22.1.0' };
+const inputs = { ...scalars, kernels };
 
 describe('content hashes', () => {
   it.each(['debootstrap', 'registry'] as const)('ignore package order and the mirror, but not the package set or suite (%s)', (source) => {
@@ -24,11 +32,36 @@ describe('content hashes', () => {
     expect(rootfsHash({ ...BASE_ROOTFS_RECIPE, variant: 'buildd' }, 'registry')).toBe(registry);
   });
 
+  it('key a package layer by the tree below and the added set, in any order', () => {
+    const h = packageLayerHash('base1', ['python3-numpy', 'r-base-core']);
+    expect(packageLayerHash('base1', ['r-base-core', 'python3-numpy'])).toBe(h);
+    expect(packageLayerHash('base2', ['python3-numpy', 'r-base-core'])).not.toBe(h);
+    expect(packageLayerHash('base1', ['python3-numpy'])).not.toBe(h);
+    expect(packageLayerHash('base1', ['python3-numpy', 'r-base-core', 'openjdk-21-jdk-headless'])).not.toBe(h);
+    expect(h).toMatch(/^[0-9a-f]{24}$/);
+  });
+
   it('change the agent layer hash with every input', () => {
     const h = agentLayerHash(inputs);
-    for (const key of Object.keys(inputs) as (keyof typeof inputs)[]) {
-      expect(agentLayerHash({ ...inputs, [key]: `${inputs[key]}x` })).not.toBe(h);
+    for (const key of Object.keys(scalars) as (keyof typeof scalars)[]) {
+      expect(agentLayerHash({ ...inputs, [key]: `${scalars[key]}x` })).not.toBe(h);
     }
-    expect(agentLayerHash({ ...inputs })).toBe(h);
+    expect(agentLayerHash({ ...inputs, kernels: structuredClone(kernels) })).toBe(h);
+  });
+
+  it("change the agent layer hash with every kernel file's path, mode and bytes, and with the directories", () => {
+    const h = agentLayerHash(inputs);
+    const [py, r] = kernels.files as [(typeof kernels.files)[0], (typeof kernels.files)[0]];
+    const withFiles = (files: typeof kernels.files) => agentLayerHash({ ...inputs, kernels: { ...kernels, files } });
+    expect(withFiles([{ ...py, sha256: 'p2' }, r])).not.toBe(h);
+    expect(withFiles([{ ...py, mode: 0o755 }, r])).not.toBe(h);
+    expect(withFiles([{ ...py, path: 'python/kernel.py' }, r])).not.toBe(h);
+    expect(withFiles([py])).not.toBe(h);
+    expect(withFiles([py, r, { path: 'r/extra.R', mode: 0o644, sha256: 'x' }])).not.toBe(h);
+    expect(agentLayerHash({ ...inputs, kernels: { ...kernels, directories: ['python', 'r', 'java'] } })).not.toBe(h);
+    // A directory named like a file is a different tree.
+    expect(agentLayerHash({ ...inputs, kernels: { directories: ['python', 'r', 'python/bridge.py'], files: [r] } })).not.toBe(h);
+    expect(agentLayerHash({ ...inputs, kernels: undefined })).not.toBe(h);
+    expect(agentLayerHash({ ...inputs, kernels: { directories: [], files: [] } })).not.toBe(agentLayerHash({ ...inputs, kernels: undefined }));
   });
 });

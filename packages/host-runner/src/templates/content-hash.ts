@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TEMPLATE_BUILDER_VERSION, type RootfsRecipe } from './base-rootfs-recipe.js';
+import type { KernelFile } from './kernel-files.js';
 import type { RootfsSource } from './rootfs-source.js';
 
 /** Length of the hex content hash used in tags and labels. */
@@ -26,6 +27,14 @@ export function rootfsHash(recipe: RootfsRecipe, source: RootfsSource): string {
   return digest(['rootfs', TEMPLATE_BUILDER_VERSION, source, sourceInput, recipe.suite, ...[...recipe.packages].sort()]);
 }
 
+/**
+ * Cache key of a rootfs with packages added by apt-get: the tree below (whose hash covers its
+ * packages and source) plus the added set, in any order.
+ */
+export function packageLayerHash(baseRootfsHash: string, packages: readonly string[]): string {
+  return digest(['package-layer', TEMPLATE_BUILDER_VERSION, baseRootfsHash, ...[...packages].sort()]);
+}
+
 export interface AgentLayerInputs {
   templateName: string;
   /** Image id (sha256:...) the agent layer is added to. */
@@ -33,6 +42,11 @@ export interface AgentLayerInputs {
   agentSha256: string;
   sandboxExecSha256: string;
   nodeVersion: string;
+  /** What /opt/codebox/kernels will hold (bytes as sha256); undefined when the layer has no kernels. */
+  kernels: {
+    directories: readonly string[];
+    files: readonly Pick<KernelFile, 'path' | 'mode' | 'sha256'>[];
+  } | undefined;
 }
 
 /** Cache key of a final template image: everything that ends up in it. */
@@ -45,5 +59,17 @@ export function agentLayerHash(inputs: AgentLayerInputs): string {
     inputs.agentSha256,
     inputs.sandboxExecSha256,
     inputs.nodeVersion,
+    ...kernelParts(inputs.kernels),
   ]);
+}
+
+/** With the counts the flat list reads back one way only: an entry moved between the lists changes the hash. */
+function kernelParts(kernels: AgentLayerInputs['kernels']): string[] {
+  if (!kernels) return ['no-kernels'];
+  return [
+    `kernel-directories:${kernels.directories.length}`,
+    ...kernels.directories,
+    `kernel-files:${kernels.files.length}`,
+    ...kernels.files.flatMap((file) => [file.path, file.mode.toString(8), file.sha256]),
+  ];
 }

@@ -1,32 +1,16 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tar from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INJECTED_DOCKERFILE, packBuildContext } from './context-packer.js';
 import { TemplateContextError } from './errors.js';
+import { readTar, type TarEntry } from './testing/read-tar.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'codebox-ctx-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function unpack(stream: NodeJS.ReadableStream): Promise<Map<string, { type: string; body: string; linkname?: string }>> {
-  const out = new Map<string, { type: string; body: string; linkname?: string }>();
-  const extract = tar.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, body, next) => {
-      const chunks: Buffer[] = [];
-      body.on('data', (c: unknown) => chunks.push(c as Buffer));
-      body.on('end', () => {
-        out.set(header.name, { type: header.type ?? 'file', body: Buffer.concat(chunks).toString(), ...(header.linkname ? { linkname: header.linkname } : {}) });
-        next();
-      });
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  stream.pipe(extract as unknown as NodeJS.WritableStream);
-  await done;
-  return out;
+async function unpack(stream: NodeJS.ReadableStream): Promise<Map<string, TarEntry>> {
+  return new Map((await readTar(stream)).map((entry) => [entry.name, entry]));
 }
 
 describe('packBuildContext', () => {
@@ -37,10 +21,10 @@ describe('packBuildContext', () => {
     await symlink('/etc/passwd', join(dir, 'link'));
     const entries = await unpack(await packBuildContext(dir, 'FROM codebox/base:latest\n'));
     expect(entries.get('sub')?.type).toBe('directory');
-    expect(entries.get('sub/a.txt')?.body).toBe('hello');
-    expect(entries.get('Dockerfile')?.body).toBe('FROM original');
+    expect(entries.get('sub/a.txt')?.body.toString()).toBe('hello');
+    expect(entries.get('Dockerfile')?.body.toString()).toBe('FROM original');
     expect(entries.get('link')).toMatchObject({ type: 'symlink', linkname: '/etc/passwd' });
-    expect(entries.get(INJECTED_DOCKERFILE)?.body).toBe('FROM codebox/base:latest\n');
+    expect(entries.get(INJECTED_DOCKERFILE)?.body.toString()).toBe('FROM codebox/base:latest\n');
   });
 
   it('refuses a context that is not a directory', async () => {

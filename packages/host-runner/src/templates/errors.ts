@@ -19,6 +19,24 @@ export class AgentBundleMissingError extends Error {
   }
 }
 
+/** The kernels directory is empty, or holds something the agent build never puts there (a symlink, a socket, …). */
+export class AgentBundleInvalidError extends Error {
+  override readonly name = 'AgentBundleInvalidError';
+  constructor(readonly path: string, reason: string) {
+    super(`The agent bundle entry ${path} ${reason}; rebuild the agent with \`npm run build -w packages/sandbox-agent\` and retry.`);
+  }
+}
+
+export class KernelPackageListError extends Error {
+  override readonly name = 'KernelPackageListError';
+  constructor(readonly path: string, reason: string) {
+    super(
+      `The kernels' Debian package list ${path} is unusable: ${reason}. It lists one Debian package name per line ` +
+        '(`#` starts a comment); fix the file and retry.',
+    );
+  }
+}
+
 export interface RootfsFailure {
   source: RootfsSource;
   recipe: RootfsRecipe;
@@ -48,6 +66,29 @@ export class RootfsBuildError extends Error {
     );
     this.source = source;
     this.suite = recipe.suite;
+  }
+}
+
+export interface PackageLayerFailure {
+  packages: readonly string[];
+  suite: string;
+  /** The rootfs image the packages were being installed on. */
+  from: string;
+  reason: string;
+}
+
+export class PackageLayerBuildError extends Error {
+  override readonly name = 'PackageLayerBuildError';
+  readonly packages: readonly string[];
+  constructor(failure: PackageLayerFailure, options?: ErrorOptions) {
+    const { packages, suite, from, reason } = failure;
+    super(
+      `Installing ${packages.length} Debian packages (${packages.join(' ')}) with apt-get on ${from} failed: ${reason}. ` +
+        `This needs the Debian ${suite} archive reachable from Docker's build network, and every name must be a ${suite} package ` +
+        '(the list is packages/sandbox-agent/kernels/debian-packages.txt). Rerun with CODEBOX_LOG_LEVEL=debug to see the build output.',
+      options,
+    );
+    this.packages = packages;
   }
 }
 

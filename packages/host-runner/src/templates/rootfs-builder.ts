@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { RootfsRecipe } from './base-rootfs-recipe.js';
 import { buildRootfsWithDebootstrap } from './debootstrap-rootfs.js';
 import { InvalidRootfsRecipeError, RootfsBuildError } from './errors.js';
+import { withHeartbeat } from './progress-heartbeat.js';
 import { buildRootfsFromRegistry } from './registry-rootfs.js';
 import type { RootfsSourceChoice } from './rootfs-source.js';
 import type { RootfsTarget } from './rootfs-target.js';
@@ -17,6 +18,8 @@ export interface RootfsBuild {
   registryTimeoutMs: number;
 }
 
+const HEARTBEAT_MS = 30_000;
+
 /**
  * Builds the Debian root filesystem image from the chosen source. Every failure becomes a
  * RootfsBuildError naming the source, why it was chosen and what to change.
@@ -26,11 +29,16 @@ export async function buildRootfsImage(docker: Dockerode, build: RootfsBuild, lo
   const fail = (reason: string, cause?: unknown) =>
     new RootfsBuildError({ source: choice.source, recipe, reason, chosenBecause: choice.reason }, { cause });
   if (choice.unusable) throw fail(choice.unusable);
-  logger.info({ source: choice.source, reason: choice.reason, image: `${target.repo}:${target.tag}` }, 'rootfs: building');
+  logger.info(
+    { source: choice.source, reason: choice.reason, image: `${target.repo}:${target.tag}`, packages: recipe.packages.length },
+    'rootfs: building',
+  );
   try {
-    return choice.source === 'debootstrap'
-      ? await buildRootfsWithDebootstrap(docker, recipe, build.workDir, target, logger)
-      : await buildRootfsFromRegistry(docker, recipe, target, build.registryTimeoutMs, logger);
+    return await withHeartbeat(logger, 'rootfs: still building', HEARTBEAT_MS, () =>
+      choice.source === 'debootstrap'
+        ? buildRootfsWithDebootstrap(docker, recipe, build.workDir, target, logger)
+        : buildRootfsFromRegistry(docker, recipe, target, build.registryTimeoutMs, logger),
+    );
   } catch (err) {
     // A bad recipe is the caller's bug, not something another source or a registry would fix.
     if (err instanceof InvalidRootfsRecipeError) throw err;

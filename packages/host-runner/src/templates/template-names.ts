@@ -23,4 +23,6 @@ export const TEMPLATE_LABEL = {
   contentHash: 'codebox.content-hash',
   /** Marks the intermediate rootfs image so it can be found and cleaned up. */
   rootfs: 'codebox.rootfs',
+  /** On a rootfs with packages added by apt-get: the template it was built for, so older ones can go. */
+  packagesFor: 'codebox.packages-for',
 } as const;

@@ -7,9 +7,12 @@ import { buildFromContext, inspectImage, listImagesWithLabel, removeImageIfUnuse
 import { createLogger } from '../logger.js';
 import { defaultAgentBundlePaths, loadAgentBundle, type AgentBundle, type AgentBundlePaths } from './agent-bundle.js';
 import { agentLayerContext } from './agent-layer.js';
-import { BASE_ROOTFS_RECIPE, DEFAULT_TEMPLATE_NAMES, type RootfsRecipe } from './base-rootfs-recipe.js';
-import { agentLayerHash, rootfsHash } from './content-hash.js';
+import { BASE_ROOTFS_RECIPE, type RootfsRecipe } from './base-rootfs-recipe.js';
+import { agentLayerHash, packageLayerHash, rootfsHash } from './content-hash.js';
 import { INJECTED_DOCKERFILE, packBuildContext } from './context-packer.js';
+import { DEFAULT_TEMPLATES, defaultTemplateRecipes, type DefaultTemplate, type TemplateRecipe } from './default-templates.js';
+import { defaultKernelPackageListPath } from './kernel-packages.js';
+import { buildPackageLayer } from './package-layer.js';
 import { buildRootfsImage } from './rootfs-builder.js';
 import { chooseRootfsSource, probeRootfsHost, type RootfsSourceChoice, type RootfsSourceSetting } from './rootfs-source.js';
 import { withBuildLock } from './build-lock.js';
@@ -26,23 +29,32 @@ export interface TemplateStoreOptions {
   dataDir?: string;
   logger?: Logger;
   docker?: Dockerode;
-  /** Where the agent, sandbox-exec and Node come from; defaults to the sandbox-agent package and this Node. */
+  /** Where the agent, sandbox-exec, the kernels and Node come from; defaults to the sandbox-agent package and this Node. */
   agentBundle?: AgentBundlePaths;
-  /** The default template's Debian tree; tests may shrink it. */
+  /** The `base` Debian tree, which every default template starts from; tests may shrink it. */
   rootfsRecipe?: RootfsRecipe;
   /** Where that tree comes from (`CODEBOX_ROOTFS_SOURCE`); `auto` (default) uses debootstrap when installed and root. */
   rootfsSource?: RootfsSourceSetting;
-  /** Upper bound of a registry rootfs build, pull included. Default 15 minutes. */
+  /** Upper bound of a docker-built rootfs (registry source, pull included) or package layer. Default 15 minutes. */
   registryBuildTimeoutMs?: number;
   /** Templates ensureDefaultTemplates builds; tests use their own names so the shared defaults stay untouched. */
-  defaultTemplateNames?: readonly string[];
+  defaultTemplates?: readonly DefaultTemplate[];
+  /** The kernels' Debian package list; defaults to the sandbox-agent package's kernels/debian-packages.txt. */
+  kernelPackageList?: string;
   /** How long a build waits for another process's build in the same data dir. Default 30 minutes. */
   lockTimeoutMs?: number;
 }
 
+/** A `codebox/rootfs:<hash>` image. */
+interface RootfsImage {
+  imageId: string;
+  ref: string;
+  hash: string;
+}
+
 const DEFAULT_REGISTRY_BUILD_TIMEOUT_MS = 15 * 60_000;
-// A cold build of both default templates (debootstrap, two agent layers) takes minutes; waiting
-// for one must outlast it.
+// A cold build of both default templates (a debootstrap, apt-get of R, a JDK and the Python stack,
+// two agent layers) takes several minutes; waiting for one must outlast it.
 const DEFAULT_LOCK_TIMEOUT_MS = 30 * 60_000;
 
 export interface TemplateBuildRequest {
@@ -64,9 +76,10 @@ export class TemplateStore implements TemplateCatalog {
   private readonly docker: Dockerode;
   private readonly bundlePaths: AgentBundlePaths;
   private readonly recipe: RootfsRecipe;
+  private readonly kernelPackageList: string;
   private readonly sourceSetting: RootfsSourceSetting;
   private readonly registryBuildTimeoutMs: number;
-  private readonly defaultNames: readonly string[];
+  private readonly defaultTemplates: readonly DefaultTemplate[];
   private readonly lockTimeoutMs: number;
   private sourceChoice: Promise<RootfsSourceChoice> | undefined;
   /** One build per key at a time: concurrent callers share the running build. */
@@ -80,10 +93,11 @@ export class TemplateStore implements TemplateCatalog {
     this.docker = options.docker ?? createDockerClient();
     this.bundlePaths = options.agentBundle ?? defaultAgentBundlePaths();
     this.recipe = options.rootfsRecipe ?? BASE_ROOTFS_RECIPE;
+    this.kernelPackageList = options.kernelPackageList ?? defaultKernelPackageListPath();
     this.sourceSetting = options.rootfsSource ?? 'auto';
     this.registryBuildTimeoutMs = options.registryBuildTimeoutMs ?? DEFAULT_REGISTRY_BUILD_TIMEOUT_MS;
-    this.defaultNames = options.defaultTemplateNames ?? DEFAULT_TEMPLATE_NAMES;
-    for (const name of this.defaultNames) assertTemplateName(name);
+    this.defaultTemplates = options.defaultTemplates ?? DEFAULT_TEMPLATES;
+    for (const { name } of this.defaultTemplates) assertTemplateName(name);
     this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   }
 
@@ -103,14 +117,28 @@ export class TemplateStore implements TemplateCatalog {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Builds (or finds in the cache) `base` and `code-interpreter-v1` (or the defaultTemplateNames option's). */
+  /**
+   * Builds (or finds in the cache) `base` and `code-interpreter-v1` (or the defaultTemplates
+   * option's): each its own rootfs from its recipe, then the agent layer on it. The whole run
+   * holds the build lock, so another process waits and then finds everything in the cache.
+   */
   ensureDefaultTemplates(): Promise<TemplateImage[]> {
     return this.exclusive('defaults', async () => {
       const started = Date.now();
       const bundle = await loadAgentBundle(this.bundlePaths);
-      const rootfsId = (await this.buildBaseRootfsUnlessCached()).imageId;
+      const recipes = await defaultTemplateRecipes(this.defaultTemplates, this.recipe, this.kernelPackageList);
       const images: TemplateImage[] = [];
-      for (const name of this.defaultNames) images.push(await this.ensureAgentLayer(name, rootfsId, bundle));
+      for (const recipe of recipes) {
+        const t = Date.now();
+        const log = this.logger.child({ template: recipe.name });
+        log.info({ packages: recipe.rootfs.packages.length + recipe.addedPackages.length }, 'template: ensuring');
+        const rootfs = await this.ensureTemplateRootfsUnlocked(recipe, log);
+        const image = await this.ensureAgentLayer(recipe.name, rootfs.imageId, bundle, log);
+        // After the agent layer: the template images on an older tree are gone by now.
+        if (recipe.addedPackages.length > 0) await this.removeStalePackageLayers(recipe.name, rootfs.imageId, log);
+        log.info({ durationMs: Date.now() - t, image: image.image }, 'template: ready');
+        images.push(image);
+      }
       this.logger.info({ durationMs: Date.now() - started, templates: images.map((i) => i.image) }, 'default templates ready');
       return images;
     });
@@ -144,41 +172,91 @@ export class TemplateStore implements TemplateCatalog {
         log,
       );
       log.info({ durationMs: Date.now() - started, imageId: userImageId }, 'user image: built');
-      const image = await this.ensureAgentLayer(request.name, userImageId, bundle);
+      const image = await this.ensureAgentLayer(request.name, userImageId, bundle, log);
       log.info({ durationMs: Date.now() - started, image: image.image }, 'template built');
       return image;
     });
   }
 
   /**
-   * The Debian tree without the agent (`codebox/rootfs:<hash>`), built if missing. A Dockerfile
-   * may start FROM it when it wants Debian without the default template's user.
+   * The `base` Debian tree without the agent (`codebox/rootfs:<hash>`), built if missing. A
+   * Dockerfile may start FROM it when it wants Debian without the default template's user.
    */
-  ensureBaseRootfs(): Promise<{ imageId: string; ref: string }> {
-    return this.exclusive('rootfs', () => this.buildBaseRootfsUnlessCached());
+  async ensureBaseRootfs(): Promise<{ imageId: string; ref: string }> {
+    const { imageId, ref } = await this.exclusive('rootfs', () => this.ensureRootfsUnlocked(this.recipe, this.logger));
+    return { imageId, ref };
   }
 
-  private async buildBaseRootfsUnlessCached(): Promise<{ imageId: string; ref: string }> {
-    const choice = await this.chooseRootfsSource();
-    const hash = rootfsHash(this.recipe, choice.source);
+  /**
+   * A default template's tree: the base tree, plus (when the template adds packages) an apt-get
+   * layer on it tagged `codebox/rootfs:<hash>` too; the caller holds the lock.
+   */
+  private async ensureTemplateRootfsUnlocked(recipe: TemplateRecipe, log: Logger): Promise<RootfsImage> {
+    const base = await this.ensureRootfsUnlocked(recipe.rootfs, log);
+    if (recipe.addedPackages.length === 0) return base;
+    const hash = packageLayerHash(base.hash, recipe.addedPackages);
     const ref = `${ROOTFS_REPO}:${hash}`;
     const cached = await inspectImage(this.docker, ref);
     if (cached) {
-      this.logger.info({ image: ref, source: choice.source }, 'rootfs: cache hit');
-      return { imageId: cached.Id, ref };
+      log.info({ image: ref, packages: recipe.addedPackages.length }, 'packages: cache hit');
+      return { imageId: cached.Id, ref, hash };
+    }
+    const imageId = await buildPackageLayer(
+      this.docker,
+      {
+        fromImageId: base.imageId,
+        suite: recipe.rootfs.suite,
+        packages: recipe.addedPackages,
+        timeoutMs: this.registryBuildTimeoutMs,
+        target: {
+          repo: ROOTFS_REPO,
+          tag: hash,
+          labels: { [TEMPLATE_LABEL.rootfs]: recipe.rootfs.suite, [TEMPLATE_LABEL.contentHash]: hash, [TEMPLATE_LABEL.packagesFor]: recipe.name },
+        },
+      },
+      log,
+    );
+    return { imageId, ref, hash };
+  }
+
+  /**
+   * Each change of the kernel package list leaves a package layer of about 1 GB; older ones go
+   * once nothing uses them. The daemon refuses (409) while a container or a template image built
+   * on one still exists, so those stay for a later run.
+   */
+  private async removeStalePackageLayers(name: string, currentId: string, log: Logger): Promise<void> {
+    for (const image of await listImagesWithLabel(this.docker, `${TEMPLATE_LABEL.packagesFor}=${name}`)) {
+      // Images built FROM a layer inherit its labels; only the layers themselves are tagged
+      // codebox/rootfs and carry no template label.
+      const isLayer = !image.Labels?.[TEMPLATE_LABEL.template] && (image.RepoTags ?? []).some((tag) => tag.startsWith(`${ROOTFS_REPO}:`));
+      if (image.Id === currentId || !isLayer) continue;
+      const removed = await removeImageIfUnused(this.docker, image.Id);
+      log.info({ imageId: image.Id, removed }, removed ? 'removed stale package layer' : 'stale package layer in use; kept');
+    }
+  }
+
+  /** A recipe's tree, found by its hash (packages and source) or built; the caller holds the lock. */
+  private async ensureRootfsUnlocked(recipe: RootfsRecipe, log: Logger): Promise<RootfsImage> {
+    const choice = await this.chooseRootfsSource();
+    const hash = rootfsHash(recipe, choice.source);
+    const ref = `${ROOTFS_REPO}:${hash}`;
+    const cached = await inspectImage(this.docker, ref);
+    if (cached) {
+      log.info({ image: ref, source: choice.source }, 'rootfs: cache hit');
+      return { imageId: cached.Id, ref, hash };
     }
     const imageId = await buildRootfsImage(
       this.docker,
       {
-        recipe: this.recipe,
+        recipe,
         choice,
         workDir: this.workDir,
         registryTimeoutMs: this.registryBuildTimeoutMs,
-        target: { repo: ROOTFS_REPO, tag: hash, labels: { [TEMPLATE_LABEL.rootfs]: this.recipe.suite, [TEMPLATE_LABEL.contentHash]: hash } },
+        target: { repo: ROOTFS_REPO, tag: hash, labels: { [TEMPLATE_LABEL.rootfs]: recipe.suite, [TEMPLATE_LABEL.contentHash]: hash } },
       },
-      this.logger,
+      log,
     );
-    return { imageId, ref };
+    return { imageId, ref, hash };
   }
 
   /** Decided once per store: the host does not change under a running runner. */
@@ -187,13 +265,14 @@ export class TemplateStore implements TemplateCatalog {
     return this.sourceChoice;
   }
 
-  private async ensureAgentLayer(name: string, baseImageId: string, bundle: AgentBundle): Promise<TemplateImage> {
+  private async ensureAgentLayer(name: string, baseImageId: string, bundle: AgentBundle, log: Logger): Promise<TemplateImage> {
     const hash = agentLayerHash({
       templateName: name,
       baseImageId,
       agentSha256: bundle.agentSha256,
       sandboxExecSha256: bundle.sandboxExecSha256,
       nodeVersion: bundle.nodeVersion,
+      kernels: bundle.kernels,
     });
     const repo = templateRepo(name);
     const ref = `${repo}:${hash}`;
@@ -202,14 +281,14 @@ export class TemplateStore implements TemplateCatalog {
     if (cached) {
       // `latest` may point elsewhere (an older build); the hash tag is the truth.
       await tagImage(this.docker, cached.Id, repo, 'latest');
-      this.logger.info({ image: ref }, 'agent layer: cache hit');
+      log.info({ image: ref }, 'agent layer: cache hit');
       return toTemplateImage(name, labels, new Date(cached.Created));
     }
     const started = Date.now();
-    this.logger.info({ image: ref, base: baseImageId }, 'agent layer: building');
-    await buildFromContext(this.docker, agentLayerContext(baseImageId, bundle), { tags: [ref, `${repo}:latest`], labels }, this.logger);
+    log.info({ image: ref, base: baseImageId, kernelFiles: bundle.kernels?.files.length ?? 0 }, 'agent layer: building');
+    await buildFromContext(this.docker, agentLayerContext(baseImageId, bundle), { tags: [ref, `${repo}:latest`], labels }, log);
     const built = await inspectImage(this.docker, ref);
-    this.logger.info({ image: ref, durationMs: Date.now() - started }, 'agent layer: built');
+    log.info({ image: ref, durationMs: Date.now() - started }, 'agent layer: built');
     if (built) await this.removeStaleImages(name, built.Id);
     return toTemplateImage(name, labels, built ? new Date(built.Created) : new Date());
   }

@@ -42,11 +42,11 @@ describe.skipIf(!isRoot())('/files, /health, /envs and port routing (real agent)
     expect(await (await fetch(`${fx.baseUrl}/envs`)).json()).toEqual({ A: '1' });
   });
 
-  it('routes by E2b-Sandbox-Port: 49983 is envd, 49999 is not served yet, others are 404', async () => {
+  it('routes by E2b-Sandbox-Port: 49983 is envd, 49999 the code interpreter, others are 404', async () => {
     expect((await fetch(`${fx.baseUrl}/health`, { headers: { 'E2b-Sandbox-Port': '49983' } })).status).toBe(204);
     const interpreter = await fetch(`${fx.baseUrl}/health`, { headers: { 'E2b-Sandbox-Port': '49999' } });
-    expect(interpreter.status).toBe(404);
-    expect(await interpreter.json()).toMatchObject({ code: 404, message: expect.stringContaining('code interpreter') });
+    expect(interpreter.status).toBe(200);
+    expect(await interpreter.json()).toBe('OK');
     expect((await fetch(`${fx.baseUrl}/health`, { headers: { 'E2b-Sandbox-Port': '8080' } })).status).toBe(404);
   });
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Logger } from 'pino';
 import type { SandboxUser } from './user-directory.js';
@@ -9,6 +9,11 @@ export interface LaunchRequest {
   readonly cwd: string;
   readonly env: Record<string, string>;
   readonly stdin: boolean;
+}
+
+export interface PipedLaunchRequest extends Omit<LaunchRequest, 'stdin'> {
+  /** How many pipes beyond stdin/stdout/stderr to open, at fd 3, 4, …: a side channel a kernel bridge reports on. */
+  readonly extraPipes: number;
 }
 
 /**
@@ -38,19 +43,30 @@ export class ProcessLauncher {
   }
 
   launch(user: SandboxUser, request: LaunchRequest): ChildProcess {
-    const stdio = [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] as const;
+    return this.spawnAs(user, request, [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe']);
+  }
+
+  /**
+   * Like `launch`, with stdin always piped and `extraPipes` more pipes (`child.stdio[3]`, …).
+   * The helper execs the command without closing descriptors, so the pipes reach it as is.
+   */
+  launchPiped(user: SandboxUser, request: PipedLaunchRequest): ChildProcess {
+    return this.spawnAs(user, request, ['pipe', 'pipe', 'pipe', ...Array.from({ length: request.extraPipes }, () => 'pipe' as const)]);
+  }
+
+  private spawnAs(user: SandboxUser, request: Omit<LaunchRequest, 'stdin'>, stdio: StdioOptions): ChildProcess {
     if (this.helper) {
       return spawn(this.helper, [String(user.uid), String(user.gid), request.cwd, '--', request.cmd, ...request.args], {
         cwd: '/',
         env: request.env,
-        stdio: [...stdio],
+        stdio,
         detached: true,
       });
     }
     return spawn(request.cmd, [...request.args], {
       cwd: request.cwd,
       env: request.env,
-      stdio: [...stdio],
+      stdio,
       detached: true,
       ...(process.geteuid?.() === 0 ? { uid: user.uid, gid: user.gid } : {}),
     });

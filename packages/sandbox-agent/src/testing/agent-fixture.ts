@@ -60,6 +60,8 @@ export async function startAgent({ listen, ...options }: StartAgentOptions = {})
     groupPath,
     sandboxExecPath: null,
     logger: pino({ level: 'silent' }),
+    // Tests that want a warm python kernel ask for it; the rest should not pay for one.
+    codeInterpreter: { warmUp: false },
     ...options,
   });
   const address = (await agent.listen(listen ?? { host: '127.0.0.1', port: 0 })) as AddressInfo;

@@ -14,7 +14,7 @@ const store = new TemplateStore({
   dataDir,
   docker,
   logger: pino({ level: 'info' }, pino.destination(2)),
-  defaultTemplateNames: [templateName],
+  defaultTemplates: [{ name: templateName, kernelPackages: false }],
   agentBundle: {
     agent: fileURLToPath(new URL('../../docker/testing/health-agent.mjs', import.meta.url)),
     sandboxExec: fileURLToPath(new URL('../../docker/testing/sandbox-exec.sh', import.meta.url)),

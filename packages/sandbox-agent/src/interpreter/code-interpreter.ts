@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { RequestHandler } from '../router.js';
+import { buildProcessEnv } from '../services/process-env.js';
+import type { ProcessLauncher } from '../services/process-launcher.js';
+import type { SandboxUser } from '../services/user-directory.js';
+import { interpreterHandler } from './interpreter-handler.js';
+import { InterpreterService } from './interpreter-service.js';
+import { builtInKernelFactories, type KernelFactories } from './kernel-factories.js';
+
+export interface CodeInterpreterOptions {
+  /** The kernels' runtime files (`dist/kernels`). Default: `kernels/` beside the agent's file (`/opt/codebox/kernels`). */
+  readonly kernelsDir?: string;
+  /** The Node runtime JavaScript kernels run on. Default: the agent's own (`/opt/codebox/bin/node`). */
+  readonly nodePath?: string;
+  /** Kernels by language. Default: every kernel built into the agent. */
+  readonly factories?: KernelFactories;
+  /** Start the default python kernel at once, so the first runCode finds it ready. Default true. */
+  readonly warmUp?: boolean;
+  readonly outputLimitBytes?: number;
+  readonly keepaliveMs?: number;
+}
+
+export interface CodeInterpreter {
+  readonly service: InterpreterService;
+  /** Serves port 49999. */
+  readonly handler: RequestHandler;
+}
+
+/** The code-interpreter service and its HTTP handler, with kernels running as `user`. */
+export function createCodeInterpreter(
+  options: CodeInterpreterOptions & { readonly kernelsDir: string },
+  deps: { readonly launcher: ProcessLauncher; readonly user: SandboxUser; readonly sandboxEnvs: Readonly<Record<string, string>>; readonly logger: Logger },
+): CodeInterpreter {
+  const { launcher, user, sandboxEnvs, logger } = deps;
+  const service = new InterpreterService({
+    host: {
+      launcher,
+      user,
+      kernelsDir: options.kernelsDir,
+      nodePath: options.nodePath ?? process.execPath,
+      logger,
+    },
+    factories: options.factories ?? builtInKernelFactories(),
+    kernelEnv: buildProcessEnv(user, sandboxEnvs, {}),
+    logger,
+  });
+  if (options.warmUp ?? true) service.warmUp();
+  const handler = interpreterHandler({
+    service,
+    logger,
+    ...(options.outputLimitBytes === undefined ? {} : { outputLimitBytes: options.outputLimitBytes }),
+    ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
+  });
+  return { service, handler };
+}

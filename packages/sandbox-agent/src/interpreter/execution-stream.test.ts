@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ExecutionStream, OUTPUT_LIMIT_ERROR_NAME, resultFields } from './execution-stream.js';
+
+function collect(options: { outputLimitBytes?: number; keepaliveMs?: number } = {}) {
+  const lines: Record<string, unknown>[] = [];
+  let limited = 0;
+  const stream = new ExecutionStream({
+    write: (line) => {
+      expect(line.endsWith('\n')).toBe(true);
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      delete parsed.timestamp;
+      lines.push(parsed);
+    },
+    onLimit: () => {
+      limited += 1;
+    },
+    ...options,
+  });
+  return { stream, lines, limited: () => limited };
+}
+
+describe('ExecutionStream', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('sends one line per printed line, holding a partial line briefly', () => {
+    const { stream, lines } = collect();
+    stream.stdout('a\nb');
+    expect(lines).toEqual([{ type: 'stdout', text: 'a\n' }]);
+    stream.stdout('c\nd\n');
+    expect(lines.slice(1)).toEqual([
+      { type: 'stdout', text: 'bc\n' },
+      { type: 'stdout', text: 'd\n' },
+    ]);
+    stream.stderr('prompt> ');
+    vi.advanceTimersByTime(60);
+    expect(lines.at(-1)).toEqual({ type: 'stderr', text: 'prompt> ' });
+  });
+
+  it('sends long output without newlines in pieces, and a trickle of partial output on time', () => {
+    const { stream, lines } = collect();
+    stream.stdout('x'.repeat(100 * 1024));
+    expect(lines).toHaveLength(1);
+    expect((lines[0]!.text as string).length).toBe(100 * 1024);
+    for (let i = 0; i < 5; i++) {
+      stream.stdout('.');
+      vi.advanceTimersByTime(20);
+    }
+    expect(lines.at(-1)).toEqual({ type: 'stdout', text: '...' });
+  });
+
+  it('flushes partial output before a result and ends with the count and end_of_execution', () => {
+    const { stream, lines } = collect();
+    stream.stdout('no newline');
+    stream.result({ 'text/plain': '2', 'text/html': '<b>2</b>', 'application/vnd.custom': { a: 1 } }, true);
+    stream.end(3);
+    expect(lines).toEqual([
+      { type: 'stdout', text: 'no newline' },
+      { type: 'result', text: '2', html: '<b>2</b>', extra: { 'application/vnd.custom': { a: 1 } }, is_main_result: true },
+      { type: 'number_of_executions', execution_count: 3 },
+      { type: 'end_of_execution' },
+    ]);
+  });
+
+  it('sends keepalive lines while quiet', () => {
+    const { stream, lines } = collect({ keepaliveMs: 1000 });
+    vi.advanceTimersByTime(2500);
+    expect(lines).toEqual([{ type: 'keepalive' }, { type: 'keepalive' }]);
+    stream.end(1);
+    vi.advanceTimersByTime(5000);
+    expect(lines.filter((line) => line.type === 'keepalive')).toHaveLength(2);
+  });
+
+  it('stops at the output limit, asks for an interrupt once and ends with OutputLimitExceeded', () => {
+    const { stream, lines, limited } = collect({ outputLimitBytes: 200 });
+    for (let i = 0; i < 50; i++) stream.stdout(`line ${i}\n`);
+    stream.error({ name: 'KeyboardInterrupt', value: '', traceback: '' });
+    stream.end(1);
+    expect(limited()).toBe(1);
+    const texts = lines.filter((line) => line.type === 'stdout');
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.length).toBeLessThan(10);
+    expect(lines.slice(-3)).toEqual([
+      { type: 'error', name: OUTPUT_LIMIT_ERROR_NAME, value: expect.stringContaining('200 bytes'), traceback: '' },
+      { type: 'number_of_executions', execution_count: 1 },
+      { type: 'end_of_execution' },
+    ]);
+  });
+});
+
+describe('resultFields', () => {
+  it('maps MIME types to the wire keys and drops empty ones', () => {
+    expect(resultFields({ 'image/png': 'iVBOR', 'application/json': { a: 1 }, 'text/latex': null, 'e2b/chart': { type: 'line' } })).toEqual({
+      png: 'iVBOR',
+      json: { a: 1 },
+      chart: { type: 'line' },
+    });
+  });
+});

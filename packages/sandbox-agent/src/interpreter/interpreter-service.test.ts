@@ -1,0 +1,133 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { ProcessLauncher } from '../services/process-launcher.js';
+import type { ExecuteRequest, ExecutionSink, Kernel, KernelLanguage, KernelOptions } from './kernel.js';
+import type { KernelFactories, KernelHost } from './kernel-factories.js';
+import { InterpreterService } from './interpreter-service.js';
+
+/** A kernel that records what it is asked and takes `delayMs` per cell. */
+class RecordingKernel implements Kernel {
+  readonly events: string[] = [];
+  started = 0;
+  constructor(
+    readonly language: KernelLanguage,
+    readonly options: KernelOptions,
+    private readonly log: string[],
+    private readonly delayMs = 30,
+  ) {}
+  async start(): Promise<void> {
+    this.started += 1;
+  }
+  async execute(request: ExecuteRequest, sink: ExecutionSink) {
+    this.log.push(`start ${request.code}`);
+    await sleep(this.delayMs);
+    sink.stdout(request.code);
+    this.log.push(`end ${request.code}`);
+    return { executionCount: 1 };
+  }
+  async restart(): Promise<void> {
+    this.log.push('restart');
+  }
+  async shutdown(): Promise<void> {
+    this.log.push('shutdown');
+  }
+}
+
+const logger = pino({ level: 'silent' });
+const host: KernelHost = {
+  launcher: new ProcessLauncher(undefined, logger),
+  user: { name: 'user', uid: 1000, gid: 1000, home: '/home/user' },
+  kernelsDir: '/opt/codebox/kernels',
+  nodePath: '/opt/codebox/bin/node',
+  logger,
+};
+
+function service(languages: KernelLanguage[] = ['python', 'javascript', 'bash']) {
+  const log: string[] = [];
+  const kernels: RecordingKernel[] = [];
+  const factories: KernelFactories = {};
+  for (const language of languages) {
+    factories[language] = (_host, options) => {
+      const kernel = new RecordingKernel(language, options, log);
+      kernels.push(kernel);
+      return kernel;
+    };
+  }
+  return { log, kernels, service: new InterpreterService({ host, factories, kernelEnv: { PATH: '/usr/bin' }, logger }) };
+}
+
+const sink: ExecutionSink = { stdout: () => undefined, stderr: () => undefined, result: () => undefined, error: () => undefined };
+const run = (code: string) => ({ code, envVars: {}, signal: new AbortController().signal });
+
+describe('InterpreterService', () => {
+  it('lists python and javascript contexts from the start, in the home directory', () => {
+    const { service: interpreter } = service();
+    expect(interpreter.list().map((context) => context.toJSON())).toEqual([
+      { id: expect.any(String), language: 'python', cwd: '/home/user' },
+      { id: expect.any(String), language: 'javascript', cwd: '/home/user' },
+    ]);
+  });
+
+  it('starts only the python kernel when warmed up', () => {
+    const { service: interpreter, kernels } = service();
+    interpreter.warmUp();
+    expect(kernels.map((kernel) => [kernel.language, kernel.started])).toEqual([
+      ['python', 1],
+      ['javascript', 0],
+    ]);
+  });
+
+  it('selects default contexts by language (aliases too), making them on first use', () => {
+    const { service: interpreter } = service();
+    const js = interpreter.select({ language: 'js' });
+    expect(js.language).toBe('javascript');
+    expect(interpreter.select({ language: 'javascript' })).toBe(js);
+    expect(interpreter.select({}).language).toBe('python');
+    const bash = interpreter.select({ language: 'bash' });
+    expect(interpreter.list()).toContain(bash);
+    expect(() => interpreter.select({ language: 'cobol' })).toThrow(InvalidArgumentError);
+    expect(() => interpreter.select({ language: 'r' })).toThrow(/no r kernel in this sandbox; available languages: python, javascript, bash/);
+    expect(() => interpreter.select({ language: 'bash', contextId: bash.id })).toThrow(InvalidArgumentError);
+    expect(() => interpreter.select({ contextId: 'missing' })).toThrow(NotFoundError);
+  });
+
+  it('creates contexts with their cwd (relative to home) and passes it to the kernel', () => {
+    const { service: interpreter, kernels } = service();
+    const context = interpreter.create({ language: 'bash', cwd: 'project' });
+    expect(context.cwd).toBe('/home/user/project');
+    expect(kernels.at(-1)?.options).toEqual({ cwd: '/home/user/project', env: { PATH: '/usr/bin', PWD: '/home/user/project' } });
+  });
+
+  it('serialises executions and restarts per context, and runs contexts concurrently', async () => {
+    const { service: interpreter, log } = service();
+    const a = interpreter.create({ language: 'bash' });
+    const b = interpreter.create({ language: 'bash' });
+    await Promise.all([a.execute(run('a1'), sink), a.restart(), a.execute(run('a2'), sink), b.execute(run('b1'), sink)]);
+    expect(log.filter((event) => /a\d|restart/.test(event))).toEqual(['start a1', 'end a1', 'restart', 'start a2', 'end a2']);
+    // b1 started while a1 was still running.
+    expect(log.indexOf('start b1')).toBeLessThan(log.indexOf('end a1'));
+  });
+
+  it('does not run an execution whose caller left while it was queued', async () => {
+    const { service: interpreter, log } = service();
+    const context = interpreter.create({ language: 'bash' });
+    const gone = new AbortController();
+    const first = context.execute(run('first'), sink);
+    const queued = context.execute({ ...run('queued'), signal: gone.signal }, sink);
+    gone.abort();
+    await first;
+    await expect(queued).rejects.toThrow();
+    expect(log).toEqual(['start first', 'end first']);
+  });
+
+  it('removes a context and shuts its kernel down', async () => {
+    const { service: interpreter, log } = service();
+    const context = interpreter.create({ language: 'javascript' });
+    await interpreter.remove(context.id);
+    expect(log).toEqual(['shutdown']);
+    expect(() => interpreter.get(context.id)).toThrow(NotFoundError);
+    await expect(interpreter.remove(context.id)).rejects.toThrow(NotFoundError);
+  });
+});

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { CODE_LANGUAGES, normaliseLanguage, type CodeLanguage } from '@codebox/protocol';
+import type { Logger } from 'pino';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { CodeContext } from './code-context.js';
+import type { KernelFactories, KernelHost } from './kernel-factories.js';
+
+/** Languages that have a context from the start, as E2B's server creates them at startup. */
+const DEFAULT_CONTEXT_LANGUAGES: readonly CodeLanguage[] = ['python', 'javascript'];
+
+export interface InterpreterServiceOptions {
+  readonly host: KernelHost;
+  readonly factories: KernelFactories;
+  /** The base environment of every kernel (login basics plus the sandbox's env vars). */
+  readonly kernelEnv: Readonly<Record<string, string>>;
+  readonly logger: Logger;
+}
+
+/** Which context a request runs in: one of them, or neither (the default python context). */
+export interface ContextSelector {
+  readonly contextId?: string | null | undefined;
+  readonly language?: string | null | undefined;
+}
+
+/**
+ * The code contexts of one sandbox. `python` and `javascript` contexts exist from the start
+ * (their kernels start on first use, except python's, which `warmUp` starts so the first
+ * `runCode` finds it ready); a request naming another language gets that language's default
+ * context, made on first use and listed from then on.
+ */
+export class InterpreterService {
+  private readonly contexts = new Map<string, CodeContext>();
+  private readonly defaults = new Map<CodeLanguage, CodeContext>();
+
+  constructor(private readonly options: InterpreterServiceOptions) {
+    for (const language of DEFAULT_CONTEXT_LANGUAGES) {
+      if (this.options.factories[language]) this.defaultContext(language);
+    }
+  }
+
+  /** Starts the default python kernel in the background; a failure is logged and retried on first use. */
+  warmUp(): void {
+    const python = this.defaults.get('python');
+    python?.kernel.start().catch((error: unknown) => this.options.logger.error({ err: error }, 'default python kernel did not start'));
+  }
+
+  list(): CodeContext[] {
+    return [...this.contexts.values()];
+  }
+
+  create(request: { readonly language?: string | null | undefined; readonly cwd?: string | null | undefined }): CodeContext {
+    const language = this.languageOf(request.language);
+    const context = this.newContext(language, this.cwdOf(request.cwd));
+    this.options.logger.info({ id: context.id, language, cwd: context.cwd }, 'code context created');
+    return context;
+  }
+
+  /** The context a request runs in; `InvalidArgumentError` for both or an unknown language, `NotFoundError` for an unknown id. */
+  select(selector: ContextSelector): CodeContext {
+    if (selector.contextId && selector.language) {
+      throw new InvalidArgumentError('pass context_id or language, not both: a context already has its language');
+    }
+    if (selector.contextId) return this.get(selector.contextId);
+    return this.defaultContext(this.languageOf(selector.language));
+  }
+
+  get(id: string): CodeContext {
+    const context = this.contexts.get(id);
+    if (!context) throw new NotFoundError(`context '${id}' not found; list contexts with GET /contexts or create one`);
+    return context;
+  }
+
+  async restart(id: string): Promise<void> {
+    await this.get(id).restart();
+  }
+
+  async remove(id: string): Promise<void> {
+    const context = this.get(id);
+    this.contexts.delete(id);
+    if (this.defaults.get(context.language) === context) this.defaults.delete(context.language);
+    await context.shutdown();
+    this.options.logger.info({ id }, 'code context removed');
+  }
+
+  async shutdown(): Promise<void> {
+    const all = [...this.contexts.values()];
+    this.contexts.clear();
+    this.defaults.clear();
+    await Promise.allSettled(all.map((context) => context.shutdown()));
+  }
+
+  private defaultContext(language: CodeLanguage): CodeContext {
+    const existing = this.defaults.get(language);
+    if (existing) return existing;
+    const context = this.newContext(language, this.options.host.user.home);
+    this.defaults.set(language, context);
+    return context;
+  }
+
+  private newContext(language: CodeLanguage, cwd: string): CodeContext {
+    const factory = this.options.factories[language];
+    if (!factory) {
+      const available = CODE_LANGUAGES.filter((name) => this.options.factories[name]).join(', ');
+      throw new InvalidArgumentError(`no ${language} kernel in this sandbox; available languages: ${available}`);
+    }
+    const kernel = factory(this.options.host, { cwd, env: { ...this.options.kernelEnv, PWD: cwd } });
+    const context = new CodeContext(randomUUID(), language, cwd, kernel);
+    this.contexts.set(context.id, context);
+    return context;
+  }
+
+  private languageOf(name: string | null | undefined): CodeLanguage {
+    const language = normaliseLanguage(name);
+    if (!language) {
+      throw new InvalidArgumentError(`unknown language '${name ?? ''}'; use one of ${CODE_LANGUAGES.join(', ')} (or js, ts)`);
+    }
+    return language;
+  }
+
+  private cwdOf(cwd: string | null | undefined): string {
+    if (!cwd) return this.options.host.user.home;
+    if (cwd.includes('\0')) throw new InvalidArgumentError('cwd contains a NUL byte; remove it');
+    return isAbsolute(cwd) ? resolve(cwd) : resolve(this.options.host.user.home, cwd);
+  }
+}

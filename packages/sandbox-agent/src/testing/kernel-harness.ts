@@ -1,0 +1,99 @@
+// Test support, run INSIDE a dev container by the agent's Node runtime (bundled by
+// `kernel-container.ts`): one kernel of the language given in argv, driven through the
+// `Kernel` interface with the production launcher (sandbox-exec, uid 1000). Requests arrive on
+// stdin and sink calls leave on stdout, one JSON object per line.
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { pino } from 'pino';
+import { ProcessLauncher } from '../services/process-launcher.js';
+import { UserDirectory } from '../services/user-directory.js';
+import type { Kernel, KernelOptions } from '../interpreter/kernel.js';
+import type { KernelHost } from '../interpreter/kernel-factories.js';
+import { createJavaKernel } from '../interpreter/kernels/java-kernel.js';
+import { createPythonKernel } from '../interpreter/kernels/python-kernel.js';
+import { createRKernel } from '../interpreter/kernels/r-kernel.js';
+
+export type HarnessRequest =
+  | { readonly op: 'start' | 'restart' | 'shutdown' | 'memory'; readonly id: number }
+  | { readonly op: 'execute'; readonly id: number; readonly code: string; readonly envVars: Record<string, string> }
+  | { readonly op: 'abort'; readonly id: number };
+
+export type HarnessReply =
+  | { readonly id: number; readonly kind: 'stdout' | 'stderr'; readonly text: string }
+  | { readonly id: number; readonly kind: 'result'; readonly bundle: Record<string, unknown>; readonly isMainResult: boolean }
+  | { readonly id: number; readonly kind: 'error'; readonly name: string; readonly value: string; readonly traceback: string }
+  | { readonly id: number; readonly kind: 'done'; readonly executionCount?: number; readonly rssKiB?: number }
+  | { readonly id: number; readonly kind: 'failed'; readonly errorName: string; readonly message: string };
+
+const factories = { python: createPythonKernel, r: createRKernel, java: createJavaKernel } as const;
+
+function main(): void {
+  const [language, cwd] = process.argv.slice(2);
+  if (!language || !(language in factories) || !cwd) throw new Error(`usage: harness.mjs <${Object.keys(factories).join('|')}> <cwd>`);
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const user = new UserDirectory().resolve('user');
+  const host: KernelHost = {
+    launcher: new ProcessLauncher('/opt/codebox/sandbox-exec', logger),
+    user,
+    kernelsDir: '/opt/codebox/kernels',
+    nodePath: process.execPath,
+    logger,
+  };
+  const options: KernelOptions = {
+    cwd,
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: user.home, USER: user.name },
+  };
+  const kernel: Kernel = factories[language as keyof typeof factories](host, options);
+  const aborts = new Map<number, AbortController>();
+  const reply = (message: HarnessReply): void => {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+  };
+  const fail = (id: number, error: unknown): void => {
+    const { name, message } = error instanceof Error ? error : new Error(String(error));
+    reply({ id, kind: 'failed', errorName: name, message });
+  };
+
+  createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line', (line) => {
+    const request = JSON.parse(line) as HarnessRequest;
+    const { id } = request;
+    switch (request.op) {
+      case 'execute': {
+        const controller = new AbortController();
+        aborts.set(id, controller);
+        kernel
+          .execute(
+            { code: request.code, envVars: request.envVars, signal: controller.signal },
+            {
+              stdout: (text) => reply({ id, kind: 'stdout', text }),
+              stderr: (text) => reply({ id, kind: 'stderr', text }),
+              result: (bundle, isMainResult) => reply({ id, kind: 'result', bundle: { ...bundle }, isMainResult }),
+              error: (error) => reply({ id, kind: 'error', ...error }),
+            },
+          )
+          .then(
+            (outcome) => reply({ id, kind: 'done', executionCount: outcome.executionCount }),
+            (error: unknown) => fail(id, error),
+          )
+          .finally(() => aborts.delete(id));
+        break;
+      }
+      case 'abort':
+        aborts.get(id)?.abort();
+        break;
+      case 'memory': {
+        const pid = (kernel as { readonly pid?: number }).pid;
+        const status = pid === undefined ? '' : readFileSync(`/proc/${pid}/status`, 'utf8');
+        const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+        reply({ id, kind: 'done', rssKiB });
+        break;
+      }
+      default:
+        kernel[request.op]().then(
+          () => reply({ id, kind: 'done' }),
+          (error: unknown) => fail(id, error),
+        );
+    }
+  });
+}
+
+main();
