@@ -4,18 +4,13 @@
 import Docker from 'dockerode';
 import * as e2bInterpreter from '@e2b/code-interpreter';
 import { Sandbox } from '@codebox/core-client';
-import { startRunner } from '../test/support/runner.ts';
+import { startBenchRunner } from './bench-runner.ts';
 import { percentile, printTable, timeRuns } from './stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUN_CODE_RUNS ?? 200);
 const IDLE_SANDBOXES = Number(process.env.BENCH_IDLE_SANDBOXES ?? 3);
 
-const runner = await startRunner();
-const apiKey = runner.keys[0];
-process.env.E2B_API_URL = runner.url;
-process.env.E2B_SANDBOX_URL = runner.url;
-process.env.E2B_API_KEY = apiKey;
-const opts = { apiKey, apiUrl: runner.url };
+const { runner, opts } = await startBenchRunner();
 const docker = new Docker();
 
 /** Memory the container's cgroup charges, less reclaimable page cache (cgroup v1 and v2). */

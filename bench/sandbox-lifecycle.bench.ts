@@ -3,19 +3,14 @@
 import Docker from 'dockerode';
 import * as e2b from 'e2b';
 import { Sandbox } from '@codebox/core-client';
-import { startRunner } from '../test/support/runner.ts';
+import { startBenchRunner } from './bench-runner.ts';
 import { printTable, timeRuns } from './stats.ts';
 
 const CREATE_RUNS = Number(process.env.BENCH_CREATE_RUNS ?? 10);
 const COMMAND_RUNS = Number(process.env.BENCH_COMMAND_RUNS ?? 50);
 const image = 'codebox/base:latest';
 
-const runner = await startRunner();
-const apiKey = runner.keys[0];
-process.env.E2B_API_URL = runner.url;
-process.env.E2B_SANDBOX_URL = runner.url;
-process.env.E2B_API_KEY = apiKey;
-const opts = { apiKey, apiUrl: runner.url };
+const { runner, opts } = await startBenchRunner();
 const docker = new Docker();
 
 try {
