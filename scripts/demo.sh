@@ -27,4 +27,27 @@ until curl -fsS -o /dev/null -H "X-API-KEY: $key" "http://127.0.0.1:$port/v2/san
 done
 kill "$progress" 2>/dev/null || true
 
-CODEBOX_DEMO_PORT="$port" CODEBOX_API_URL="http://127.0.0.1:$port" CODEBOX_API_KEY="$key" node examples/demo/demo.ts
+export CODEBOX_DEMO_PORT="$port" CODEBOX_API_URL="http://127.0.0.1:$port" CODEBOX_API_KEY="$key"
+# Files the examples save (charts, the coding agent's project) go here, not into the repository.
+out="$(mktemp -d -t codebox-demo.XXXXXX)"
+
+showcase=(
+  "examples/demo/demo.ts|A tour of one sandbox: commands, streaming, files, isolation"
+  "examples/langchain-agent/agent.ts|LangChain agent: a data analyst with the code tool"
+  "examples/code-loop/code-loop.ts|Extract-and-execute loop for a model that only writes Markdown"
+  "examples/openai-functions-bot/bot.ts|OpenAI function calling: a bot loop with Codebox functions"
+  "examples/coding-agent/agent.ts|A coding agent: write a module and its tests, fix until green"
+  "examples/vercel-ai-chat/chat.ts|AI SDK streamText chat with streamed tool output|How many primes are there below 10,000? Chart them per thousand."
+  "examples/e2b-drop-in/python.ts|E2B's documentation program, import changed to Codebox"
+)
+
+for entry in "${showcase[@]}"; do
+  IFS='|' read -r file title question <<<"$entry"
+  printf '\n\033[1;36m━━ %s\033[0m  (%s)\n' "$title" "$file"
+  if [ -n "$question" ]; then
+    (cd "$out" && node "$root/$file" "$question" </dev/null)
+  else
+    (cd "$out" && node "$root/$file" </dev/null)
+  fi
+done
+printf '\nFiles the examples saved are in %s\n' "$out"

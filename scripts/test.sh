@@ -5,6 +5,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/setup.sh"
 cd "$root"
+# The examples' browser test drives Debian's Chromium (playwright-core downloads none).
+bash scripts/ensure-chromium.sh
 # The build type-checks the sources; this checks the tests, fixtures, examples and benches.
 npx tsc -p tsconfig.test.json
 
