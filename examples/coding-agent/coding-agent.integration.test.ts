@@ -1,10 +1,10 @@
 // Runs the coding agent as a user would (its own process, in a scratch directory) against a
 // real runner on the scripted model, and checks the red-then-green run and the files it saved.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runExample } from '../../test/support/run-example.ts';
 import { startRunner, type RunnerHandle } from '../../test/support/runner.ts';
 
 let runner: RunnerHandle;
@@ -19,24 +19,8 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-function runAgent(): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    // No OPENAI_API_KEY: the test never reaches a network model.
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'agent.ts')], {
-      cwd: workDir,
-      env: { PATH: process.env.PATH, CODEBOX_API_URL: runner.url, CODEBOX_API_KEY: runner.keys[0] },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
-
 it('writes a buggy module, reads the failing tests, fixes it until green, and saves the project', async () => {
-  const { code, out } = await runAgent();
+  const { code, out } = await runExample(join(import.meta.dirname, 'agent.ts'), runner, { cwd: workDir });
   expect(code, out).toBe(0);
   expect(out.split('\n')[0]).toBe('model: scripted (set OPENAI_API_KEY to use a real model)');
 

@@ -1,8 +1,8 @@
 // Runs the bot as a user would (its own process, configured by environment) against a real
 // runner, on the scripted model, and checks the conversation it printed.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runExample } from '../../test/support/run-example.ts';
 import { startRunner, type RunnerHandle } from '../../test/support/runner.ts';
 
 let runner: RunnerHandle;
@@ -15,23 +15,8 @@ afterAll(async () => {
   await runner?.close();
 });
 
-function runBot(): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    // No OPENAI_API_KEY: the test never reaches a network model.
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'bot.ts')], {
-      env: { PATH: process.env.PATH, CODEBOX_API_URL: runner.url, CODEBOX_API_KEY: runner.keys[0] },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
-
 it('answers both sample questions with numbers the sandbox computed, then leaves no sandbox', async () => {
-  const { code, out } = await runBot();
+  const { code, out } = await runExample(join(import.meta.dirname, 'bot.ts'), runner);
   expect(code, out).toBe(0);
   expect(out.split('\n')[0]).toBe('model: scripted (set OPENAI_API_KEY to use a real model)');
 
