@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Execution, type CommandResult } from '@codebox/core-client';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
-import { build } from 'esbuild';
 import { createAgent, fakeModel } from 'langchain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stopChildWithSigterm, useChildScript } from '../../../test/support/sigterm-child.js';
 import { useRunner } from '../../../test/support/use-runner.js';
 import { createCodeboxTools, type CreateCodeboxToolsOpts } from './create-codebox-tools.js';
 import { CODEBOX_OUTPUT_EVENT, type CodeboxOutputEvent } from './output-events.js';
@@ -181,48 +178,23 @@ describe('Codebox tools in a LangChain agent against a real runner', () => {
   });
 
   describe('in an agent process stopped with SIGTERM while a tool runs', () => {
-    let dir: string;
-    let script: string;
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'codebox-langchain-child-'));
-      script = join(dir, 'agent-child.mjs');
-      await build({
-        entryPoints: [join(import.meta.dirname, 'testing/agent-child.ts')],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node22',
-        outfile: script,
-        logLevel: 'error',
-        // Bundled CommonJS dependencies call require(); give them one.
-        banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-      });
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const script = useChildScript(join(import.meta.dirname, 'testing/agent-child.ts'));
 
     it('kills the sandbox, then dies of the signal', async () => {
       const before = runner().containerIds().length;
-      const child = spawn(process.execPath, [script], {
-        env: { ...process.env, CODEBOX_API_URL: runner().url, CODEBOX_API_KEY: runner().keys[0] },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const { code, signal, tookMs } = await stopChildWithSigterm({
+        script: script(),
+        env: { CODEBOX_API_URL: runner().url, CODEBOX_API_KEY: runner().keys[0] },
+        readyText: 'running',
+        beforeSignal: (printed) => {
+          expect(printed).toContain('running');
+          expect(runner().containerIds()).toHaveLength(before + 1);
+        },
       });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once('exit', (code, signal) => resolve({ code, signal })),
-      );
-      const deadline = Date.now() + 60_000;
-      while (!output.includes('running') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(output).toContain('running');
-      expect(runner().containerIds()).toHaveLength(before + 1);
-
-      const stoppedAt = Date.now();
-      child.kill('SIGTERM');
-      expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+      expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
       // The kill waited for the sandbox to go: nothing left, long before the code's minute is up.
       expect(runner().containerIds()).toHaveLength(before);
-      console.log(`agent process closed its session and died of SIGTERM in ${Date.now() - stoppedAt} ms`);
+      console.log(`agent process closed its session and died of SIGTERM in ${tookMs} ms`);
     });
   });
 });

@@ -1,15 +1,12 @@
 // Whole tool-calling loops offline: the real `openai` client talks to a local scripted
 // OpenAI-compatible server, and the code runs in real sandboxes of a real runner.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxSessions } from '@codebox/core-client';
-import { build } from 'esbuild';
 import OpenAI from 'openai';
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRunner, type RunnerHandle } from '../../../test/support/runner.js';
+import { stopChildWithSigterm, useChildScript } from '../../../test/support/sigterm-child.js';
 import { dispatchResponsesFunctionCalls } from './dispatch-responses.js';
 import { responsesTools } from './function-definitions.js';
 import { runToolLoop } from './run-tool-loop.js';
@@ -225,47 +222,22 @@ describe('runToolLoop against a real runner', () => {
   });
 
   describe('in a child process stopped with SIGTERM while its code runs', () => {
-    let dir: string;
-    let script: string;
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'codebox-openai-child-'));
-      script = join(dir, 'tool-loop-child.mjs');
-      await build({
-        entryPoints: [join(import.meta.dirname, 'testing/tool-loop-child.ts')],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node22',
-        outfile: script,
-        logLevel: 'error',
-        // Bundled CommonJS dependencies call require(); give them one.
-        banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-      });
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const script = useChildScript(join(import.meta.dirname, 'testing/tool-loop-child.ts'));
 
     it('kills the session sandbox, then dies of the signal', async () => {
       const before = runner.containerIds().length;
       const code = 'import time\nprint("running", flush=True)\ntime.sleep(120)';
       const { server } = await clientFor([{ toolCalls: [{ name: 'run_code', arguments: { code, language: 'python' } }] }]);
-      const child = spawn(process.execPath, [script, server.baseURL], {
-        env: { ...process.env, CODEBOX_API_URL: runner.url, CODEBOX_API_KEY: runner.keys[0] },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const { code: exitCode, signal, output, tookMs } = await stopChildWithSigterm({
+        script: script(),
+        args: [server.baseURL],
+        env: { CODEBOX_API_URL: runner.url, CODEBOX_API_KEY: runner.keys[0] },
+        readyText: 'running',
+        beforeSignal: (printed) => {
+          expect(printed).toContain('running');
+          expect(runner.containerIds()).toHaveLength(before + 1);
+        },
       });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once('exit', (exitCode, signal) => resolve({ code: exitCode, signal })),
-      );
-      await eventually(() => output.includes('running') || child.exitCode !== null, 60_000).catch(() => {});
-      expect(output).toContain('running');
-      expect(runner.containerIds()).toHaveLength(before + 1);
-
-      const stoppedAt = Date.now();
-      child.kill('SIGTERM');
-      const { code: exitCode, signal } = await exited;
-      const tookMs = Date.now() - stoppedAt;
       // The execution failed when its sandbox was killed, the program said so, and the signal
       // then had its own effect once the cleanup was done: death by SIGTERM, not a normal exit.
       expect(output).toMatch(/loop ended: \w+/);

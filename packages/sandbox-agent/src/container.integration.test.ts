@@ -14,6 +14,7 @@ import { Code, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Filesystem, Process } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHardenedAgent } from './testing/agent-dev-container.js';
 import { isRoot } from './testing/agent-fixture.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -93,17 +94,14 @@ describe.skipIf(!isRoot() || !dockerAvailable())('agent in a hardened container'
     const rootfs = join(work, 'rootfs');
     buildRootfs(rootfs);
     execFileSync('bash', ['-c', `tar -C '${rootfs}' -c . | docker import --change 'LABEL ${TEST_LABEL}' - ${image}`], { stdio: 'ignore' });
-    const runDir = join(work, 'run');
-    mkdirSync(runDir, { mode: 0o700 });
-    socket = join(runDir, 'agent.sock');
-    execFileSync('docker', [
-      'run', '-d', '--name', container, '--label', TEST_LABEL,
-      '--cap-drop', 'ALL', '--cap-add', 'SETUID', '--cap-add', 'SETGID', '--cap-add', 'SETPCAP', '--cap-add', 'KILL',
-      '--security-opt', 'no-new-privileges', '--network', 'none', '--init', '--pids-limit', '128', '--memory', '256m',
-      '-v', `${runDir}:/run/codebox`,
-      '-e', 'CODEBOX_SANDBOX_ENVS={"IN_SANDBOX":"1"}',
-      image, '/opt/codebox/bin/node', '/opt/codebox/agent.mjs',
-    ], { stdio: 'ignore' });
+    socket = runHardenedAgent({
+      name: container,
+      label: TEST_LABEL,
+      image,
+      work,
+      limits: { pids: 128, memory: '256m' },
+      flags: ['-e', 'CODEBOX_SANDBOX_ENVS={"IN_SANDBOX":"1"}'],
+    });
     for (let i = 0; i < 100; i++) {
       if (existsSync(socket) && (await health(socket).catch(() => 0)) === 204) return;
       await sleep(100);

@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stopChildWithSigterm, useChildScript } from '../../../../test/support/sigterm-child.js';
 import { useRunner } from '../../../../test/support/use-runner.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import { SessionLimitError } from './errors.js';
@@ -75,45 +72,20 @@ describe('SandboxSessions against a real runner', () => {
   });
 
   describe('in a child process stopped with SIGTERM', () => {
-    let dir: string;
-    let script: string;
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'codebox-sessions-child-'));
-      script = join(dir, 'sessions-child.mjs');
-      await build({
-        entryPoints: [join(import.meta.dirname, 'testing/sessions-child.ts')],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node22',
-        outfile: script,
-        logLevel: 'error',
-        // Bundled CommonJS dependencies call require(); give them one.
-        banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-      });
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const script = useChildScript(join(import.meta.dirname, 'testing/sessions-child.ts'));
 
     it('kills its sandboxes, then dies of the signal', async () => {
       const before = runner().containerIds().length;
-      const child = spawn(process.execPath, [script, 's1', 's2'], {
-        env: { ...process.env, CODEBOX_API_URL: runner().url, CODEBOX_API_KEY: runner().keys[0] },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const { code, signal, output, tookMs } = await stopChildWithSigterm({
+        script: script(),
+        args: ['s1', 's2'],
+        env: { CODEBOX_API_URL: runner().url, CODEBOX_API_KEY: runner().keys[0] },
+        readyText: 'ready s1,s2',
+        beforeSignal: (printed) => {
+          expect(printed).toContain('ready s1,s2');
+          expect(runner().containerIds()).toHaveLength(before + 2);
+        },
       });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once('exit', (code, signal) => resolve({ code, signal })),
-      );
-      await eventually(() => output.includes('ready s1,s2') || child.exitCode !== null, 60_000).catch(() => {});
-      expect(output).toContain('ready s1,s2');
-      expect(runner().containerIds()).toHaveLength(before + 2);
-
-      const stoppedAt = Date.now();
-      child.kill('SIGTERM');
-      const { code, signal } = await exited;
-      const tookMs = Date.now() - stoppedAt;
       // The signal's own effect after cleanup: death by SIGTERM, not a normal exit.
       expect({ code, signal, output }).toMatchObject({ code: null, signal: 'SIGTERM' });
       await eventually(() => runner().containerIds().length === before);

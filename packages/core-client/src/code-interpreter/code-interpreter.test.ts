@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, NotFoundError, TimeoutError } from '../errors.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, NotFoundError, SandboxError, SandboxNotFoundError, TimeoutError } from '../errors.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import type { OutputMessage } from './execution.js';
 import type { Result } from './result.js';
@@ -117,6 +117,50 @@ describe('runCode', () => {
     const requests = seen.length;
     await expect(sandbox.runCode('x', { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toHaveLength(requests);
+  });
+
+  describe('when the stream breaks mid-execution', () => {
+    const cutAfterFirstLine = (_request: IncomingMessage, _body: string, response: ServerResponse): void => {
+      response.writeHead(200);
+      response.write(lines({ type: 'stdout', text: 'started\n' }), () => response.destroy());
+    };
+    afterEach(() => routes.delete('GET /health'));
+
+    it('says the sandbox was killed or expired when its health check no longer answers', async () => {
+      routes.set('POST /execute', cutAfterFirstLine);
+      // What the gateway answers for a sandbox that is gone.
+      routes.set('GET /health', (_request, _body, response) => void response.writeHead(502).end());
+      const stdout: string[] = [];
+      const running = sandbox.runCode('loop', { onStdout: (output) => void stdout.push(output.line) });
+      await expect(running).rejects.toBeInstanceOf(SandboxNotFoundError);
+      await expect(running).rejects.toThrow('the sandbox was killed or expired during the execution');
+      expect(stdout).toEqual(['started\n']);
+      expect(seen.at(-1)?.path).toBe('GET /health');
+    });
+
+    it('names the broken stream when the sandbox still runs', async () => {
+      routes.set('POST /execute', cutAfterFirstLine);
+      routes.set('GET /health', (_request, _body, response) => void response.writeHead(204).end());
+      const failure = await sandbox.runCode('loop').catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(SandboxError);
+      expect(failure).not.toBeInstanceOf(SandboxNotFoundError);
+      expect((failure as Error).message).toMatch(/\/execute response stream broke during the execution/);
+    });
+
+    it('passes a callback\'s own error through unchanged', async () => {
+      routes.set('POST /execute', (_request, _body, response) => {
+        response.writeHead(200);
+        response.write(lines({ type: 'stdout', text: 'started\n' }));
+      });
+      const own = new Error('callback failed');
+      await expect(
+        sandbox.runCode('loop', {
+          onStdout: () => {
+            throw own;
+          },
+        }),
+      ).rejects.toBe(own);
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { CODE_INTERPRETER_PORT, contextListSchema, contextSchema } from '@codebo
 import type { ConnectionConfig } from '../connection-config.js';
 import { envdHttpError } from '../envd/envd-http-error.js';
 import { InvalidArgumentError, SandboxError, TimeoutError } from '../errors.js';
+import { brokenStreamError, ExecuteStreamBroken } from './broken-stream.js';
 import { applyExecuteLine, type ExecutionCallbacks } from './execute-line.js';
 import { Execution } from './execution.js';
 
@@ -55,6 +56,9 @@ export interface CreateCodeContextOpts {
 /** `fetch` to a port inside the sandbox, through the gateway, with routing and access headers. */
 export type ServiceFetch = (port: number, path: string, init: RequestInit & { requestTimeoutMs?: number }) => Promise<Response>;
 
+/** Whether the sandbox still answers its health check (`Sandbox.isRunning`). */
+export type HealthProbe = () => Promise<boolean>;
+
 /**
  * The code-interpreter calls of a sandbox (port 49999): `/execute` and `/contexts`. The
  * sandbox's own methods delegate here.
@@ -63,6 +67,7 @@ export class CodeInterpreter {
   constructor(
     private readonly fetchService: ServiceFetch,
     private readonly config: ConnectionConfig,
+    private readonly isRunning: HealthProbe,
   ) {}
 
   async runCode(code: string, opts: RunCodeOpts = {}): Promise<Execution> {
@@ -118,7 +123,8 @@ export class CodeInterpreter {
           { cause: err },
         );
       }
-      // A callback's own error, or the connection failing: passed through as they are.
+      if (err instanceof ExecuteStreamBroken) throw await brokenStreamError(err, this.isRunning);
+      // A callback's own error: passed through as it is.
       throw err;
     } finally {
       clearTimeout(executionTimer);
@@ -165,18 +171,26 @@ function idOf(context: Context | string): string {
   return typeof context === 'string' ? context : context.id;
 }
 
-/** The `\n`-terminated lines of a response body (a last line without `\n` included). */
+/**
+ * The `\n`-terminated lines of a response body (a last line without `\n` included). A failed
+ * read throws `ExecuteStreamBroken`; a consumer that stops early ends the generator through
+ * `return()`, which skips the `catch`, so its own errors never get that name.
+ */
 async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffered = '';
-  for await (const chunk of body) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (line.trim()) yield line;
+  try {
+    for await (const chunk of body) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim()) yield line;
+      }
     }
+  } catch (err) {
+    throw new ExecuteStreamBroken('the /execute response stream broke', { cause: err });
   }
   buffered += decoder.decode();
   if (buffered.trim()) yield buffered;

@@ -110,7 +110,11 @@ export class Sandbox {
     this.envd = new EnvdConnection(init);
     this.files = new Filesystem(this.envd);
     this.commands = new Commands(this.envd);
-    this.codeInterpreter = new CodeInterpreter((port, path, init) => this.fetchService(port, path, init), this.connectionConfig);
+    this.codeInterpreter = new CodeInterpreter(
+      (port, path, init) => this.fetchService(port, path, init),
+      this.connectionConfig,
+      () => this.isRunning(),
+    );
   }
 
   /** Creates a sandbox from the default template (`base`). */

@@ -3,18 +3,16 @@
 // kernels start through sandbox-exec as uid 1000 with no capabilities, on the agent's Node.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecuteLine } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtAgentMounts, runHardenedAgent } from '../testing/agent-dev-container.js';
 import { isRoot } from '../testing/agent-fixture.js';
-import { buildKernels, KERNELS_DIR } from '../testing/interpreter-client.js';
-
-const distDir = fileURLToPath(new URL('../../dist', import.meta.url));
+import { buildKernels } from '../testing/interpreter-client.js';
 const IMAGE = 'codebox/base:latest';
 const TEST_LABEL = 'codebox.test=interpreter-core';
 
@@ -58,20 +56,14 @@ describe.skipIf(!isRoot() || !dockerHas(IMAGE))('code interpreter in a hardened 
   beforeAll(async () => {
     buildKernels();
     work = mkdtempSync(join(tmpdir(), 'codebox-interp-container-'));
-    const runDir = join(work, 'run');
-    mkdirSync(runDir, { mode: 0o700 });
-    socket = join(runDir, 'agent.sock');
-    execFileSync('docker', [
-      'run', '-d', '--name', container, '--label', TEST_LABEL,
-      '--cap-drop', 'ALL', '--cap-add', 'SETUID', '--cap-add', 'SETGID', '--cap-add', 'SETPCAP', '--cap-add', 'KILL',
-      '--security-opt', 'no-new-privileges', '--network', 'none', '--init', '--pids-limit', '256', '--memory', '512m',
-      '-v', `${runDir}:/run/codebox`,
-      '-v', `${join(distDir, 'agent.mjs')}:/opt/codebox/agent.mjs:ro`,
-      '-v', `${join(distDir, 'sandbox-exec')}:/opt/codebox/sandbox-exec:ro`,
-      '-v', `${KERNELS_DIR}:/opt/codebox/kernels:ro`,
-      '-e', 'CODEBOX_SANDBOX_ENVS={"FROM_SANDBOX":"yes"}',
-      IMAGE, '/opt/codebox/bin/node', '/opt/codebox/agent.mjs',
-    ], { stdio: 'ignore' });
+    socket = runHardenedAgent({
+      name: container,
+      label: TEST_LABEL,
+      image: IMAGE,
+      work,
+      limits: { pids: 256, memory: '512m' },
+      flags: [...builtAgentMounts(), '-e', 'CODEBOX_SANDBOX_ENVS={"FROM_SANDBOX":"yes"}'],
+    });
     for (let i = 0; i < 100; i++) {
       if (existsSync(socket) && (await call(socket, 'GET', '/health').catch(() => ({ status: 0 }))).status === 200) return;
       await sleep(100);

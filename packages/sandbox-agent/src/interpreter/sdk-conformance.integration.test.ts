@@ -1,21 +1,12 @@
 // The issue's conformance cases for bash, JavaScript and TypeScript, run through the official
 // `@e2b/code-interpreter` SDK (debug mode: it talks to http://localhost:49999, where this test
 // runs the agent) and through our own client, against a real agent with real kernels.
-import { createServer } from 'node:net';
 import { Sandbox as OfficialSandbox } from '@e2b/code-interpreter';
 import { Sandbox as CodeboxSandbox } from '@codebox/core-client';
 import { CODE_INTERPRETER_PORT } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, type AgentFixture } from '../testing/agent-fixture.js';
-import { buildKernels, startInterpreterAgent } from '../testing/interpreter-client.js';
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
+import { buildKernels, codeInterpreterPortFree, startInterpreterAgent } from '../testing/interpreter-client.js';
 
 interface ContextLike {
   readonly id: string;
@@ -43,7 +34,7 @@ interface CodeSandbox {
   removeCodeContext(context: ContextLike | string): Promise<void>;
 }
 
-const runnable = isRoot() && (await portFree(CODE_INTERPRETER_PORT));
+const runnable = isRoot() && (await codeInterpreterPortFree());
 const LANGUAGES = ['bash', 'javascript', 'typescript'] as const;
 type Language = (typeof LANGUAGES)[number];
 

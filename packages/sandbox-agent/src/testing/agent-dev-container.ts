@@ -23,6 +23,47 @@ export interface AgentDevContainer {
   close(): Promise<void>;
 }
 
+export interface HardenedAgentRun {
+  readonly name: string;
+  readonly label: string;
+  readonly image: string;
+  /** A host directory of the test's own; the agent's socket directory is made in it. */
+  readonly work: string;
+  readonly limits: { readonly pids: number; readonly memory: string };
+  /** More `docker run` flags (mounts, env), before the image. */
+  readonly flags?: readonly string[];
+}
+
+/**
+ * Starts the agent as the main process of a container hardened as the runner hardens sandboxes
+ * (docs/internals.md): only the capabilities the agent needs to drop to the sandbox user and
+ * signal its processes, no privilege gain, no network, an init reaping orphans, and the given
+ * limits. Its socket directory is bind-mounted from `work`; returns the socket's host path,
+ * which appears once the agent listens.
+ */
+export function runHardenedAgent(run: HardenedAgentRun): string {
+  const runDir = join(run.work, 'run');
+  mkdirSync(runDir, { mode: 0o700 });
+  execFileSync('docker', [
+    'run', '-d', '--name', run.name, '--label', run.label,
+    '--cap-drop', 'ALL', '--cap-add', 'SETUID', '--cap-add', 'SETGID', '--cap-add', 'SETPCAP', '--cap-add', 'KILL',
+    '--security-opt', 'no-new-privileges', '--network', 'none', '--init', '--pids-limit', String(run.limits.pids), '--memory', run.limits.memory,
+    '-v', `${runDir}:/run/codebox`,
+    ...(run.flags ?? []),
+    run.image, '/opt/codebox/bin/node', '/opt/codebox/agent.mjs',
+  ], { stdio: 'ignore' });
+  return join(runDir, 'agent.sock');
+}
+
+/** `docker run` flags that mount the built agent (dist/) over /opt/codebox, read-only. */
+export function builtAgentMounts(): string[] {
+  return [
+    '-v', `${join(distDir, 'agent.mjs')}:/opt/codebox/agent.mjs:ro`,
+    '-v', `${join(distDir, 'sandbox-exec')}:/opt/codebox/sandbox-exec:ro`,
+    '-v', `${join(distDir, 'kernels')}:/opt/codebox/kernels:ro`,
+  ];
+}
+
 /** Needs `dist/` built (see interpreter-client.ts `buildKernels`). */
 export async function startAgentDevContainer(forwardPort: number, memory = '512m'): Promise<AgentDevContainer> {
   for (const file of ['agent.mjs', 'sandbox-exec', 'kernels/python/bridge.py']) {
@@ -30,21 +71,16 @@ export async function startAgentDevContainer(forwardPort: number, memory = '512m
   }
   const image = kernelImage();
   const work = mkdtempSync(join(tmpdir(), 'codebox-agent-dev-'));
-  const runDir = join(work, 'run');
-  mkdirSync(runDir, { mode: 0o700 });
-  const socket = join(runDir, 'agent.sock');
   const name = `codebox-agent-dev-${randomBytes(6).toString('hex')}`;
   const started = Date.now();
-  execFileSync('docker', [
-    'run', '-d', '--name', name, '--label', DEV_IMAGE_LABEL,
-    '--cap-drop', 'ALL', '--cap-add', 'SETUID', '--cap-add', 'SETGID', '--cap-add', 'SETPCAP', '--cap-add', 'KILL',
-    '--security-opt', 'no-new-privileges', '--network', 'none', '--init', '--pids-limit', '256', '--memory', memory, '--memory-swap', memory,
-    '-v', `${runDir}:/run/codebox`,
-    '-v', `${join(distDir, 'agent.mjs')}:/opt/codebox/agent.mjs:ro`,
-    '-v', `${join(distDir, 'sandbox-exec')}:/opt/codebox/sandbox-exec:ro`,
-    '-v', `${join(distDir, 'kernels')}:/opt/codebox/kernels:ro`,
-    image, '/opt/codebox/bin/node', '/opt/codebox/agent.mjs',
-  ], { stdio: 'ignore' });
+  const socket = runHardenedAgent({
+    name,
+    label: DEV_IMAGE_LABEL,
+    image,
+    work,
+    limits: { pids: 256, memory },
+    flags: ['--memory-swap', memory, ...builtAgentMounts()],
+  });
 
   const proxy = await forward(forwardPort, socket);
   let startMs = 0;

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { ExecutionSink, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
-import { FencedBridgeKernel, type BridgeMessage } from './fenced-bridge-kernel.js';
+import { FencedBridgeKernel } from './fenced-bridge-kernel.js';
+import type { BridgeMessage } from './fenced-wire.js';
 
 /** The error a cell whose last command failed reports; `value` is the exit status. */
 export const EXIT_CODE_ERROR_NAME = 'ExitCode';

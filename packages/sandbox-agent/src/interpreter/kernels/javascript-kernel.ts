@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { ExecuteOutcome, ExecuteRequest, ExecutionSink, KernelOptions, MimeBundle } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
-import { FencedBridgeKernel, type BridgeMessage } from './fenced-bridge-kernel.js';
+import { FencedBridgeKernel } from './fenced-bridge-kernel.js';
+import type { BridgeMessage } from './fenced-wire.js';
 import { CellSyntaxError, compileCell } from './javascript-cell.js';
 
 /**

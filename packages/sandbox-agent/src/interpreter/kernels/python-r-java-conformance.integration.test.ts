@@ -2,23 +2,14 @@
 // `@e2b/code-interpreter` SDK (debug mode: http://localhost:49999) and through our client,
 // against the built agent running in the kernels' dev image (Debian 13 packages, hardened
 // container, no network), so the kernels are reached through the real /execute path.
-import { createServer } from 'node:net';
 import { Sandbox as OfficialSandbox } from '@e2b/code-interpreter';
 import { Sandbox as CodeboxSandbox } from '@codebox/core-client';
 import { CODE_INTERPRETER_PORT } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentDevContainer, type AgentDevContainer } from '../../testing/agent-dev-container.js';
-import { buildKernels } from '../../testing/interpreter-client.js';
+import { buildKernels, codeInterpreterPortFree } from '../../testing/interpreter-client.js';
 import { dockerAvailable } from '../../testing/kernel-dev-image.js';
 import { pngSize } from '../../testing/png-size.js';
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
 
 interface ContextLike {
   readonly id: string;
@@ -127,7 +118,7 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-const runnable = dockerAvailable() && (await portFree(CODE_INTERPRETER_PORT));
+const runnable = dockerAvailable() && (await codeInterpreterPortFree());
 
 describe.skipIf(!runnable)('python, r and java through the official SDK and our client (agent in the dev image)', () => {
   let agent: AgentDevContainer;
