@@ -11,6 +11,10 @@
  * uid change clears the permitted/effective sets; capset() then clears what setuid keeps
  * (inheritable), ambient is cleared explicitly; no_new_privs lets an unprivileged process
  * install the filter; chdir runs as the user so the kernel checks the user's access.
+ * Before all that, the process makes itself the OOM killer's first choice (oom_score_adj 1000,
+ * inherited by its children): when user code exhausts the sandbox's memory, the kernel kills
+ * user code, not the agent that serves every request. Raising the score needs no privilege, but
+ * /proc/self stops being ours to write once the uid changes, so it comes first.
  * Exit codes: 126 setup failed, 127 command not found (as a shell would report).
  */
 #define _GNU_SOURCE
@@ -102,6 +106,14 @@ static void install_seccomp_filter(void) {
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) die("install seccomp filter");
 }
 
+static void prefer_as_oom_victim(void) {
+  FILE *adj = fopen("/proc/self/oom_score_adj", "w");
+  // Best effort: without /proc the sandbox still works, only the agent is less protected.
+  if (adj == NULL) return;
+  fputs("1000", adj);
+  fclose(adj);
+}
+
 int main(int argc, char **argv) {
   if (argc < 6 || strcmp(argv[4], "--") != 0) {
     fprintf(stderr, "usage: sandbox-exec <uid> <gid> <cwd> -- <cmd> [args...]\n");
@@ -112,6 +124,7 @@ int main(int argc, char **argv) {
   const char *cwd = argv[3];
   char **command = &argv[5];
 
+  prefer_as_oom_victim();
   drop_bounding_set();
   if (setgroups(0, NULL) != 0) die("setgroups");
   if (setresgid(gid, gid, gid) != 0) die("setresgid");
