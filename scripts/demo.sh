@@ -51,3 +51,4 @@ for entry in "${showcase[@]}"; do
   fi
 done
 printf '\nFiles the examples saved are in %s\n' "$out"
+rm -f "$log"

@@ -30,7 +30,7 @@ describe('hostile workloads', () => {
     await sandbox.runCode('kept = 1');
     const bomb = await sandbox
       .runCode('blocks = []\nwhile True:\n    blocks.append(bytearray(32 * 1024 * 1024))', { timeoutMs: 60_000 })
-      .catch((error: unknown) => error);
+      .catch((error: Error) => error);
     const said = bomb instanceof Error ? bomb.message : `${bomb.error?.name}: ${bomb.error?.value}`;
     expect(said).toMatch(/memory|died|killed/i);
     await stillServes();

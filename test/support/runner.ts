@@ -40,6 +40,15 @@ async function freePort(): Promise<number> {
   });
 }
 
+async function killAllSandboxes(url: string, keys: readonly string[]): Promise<void> {
+  for (const key of keys) {
+    const res = await fetch(`${url}/v2/sandboxes`, { headers: { 'X-API-KEY': key } });
+    if (!res.ok) continue;
+    const sandboxes = (await res.json()) as { sandboxID: string }[];
+    await Promise.all(sandboxes.map((s) => fetch(`${url}/sandboxes/${s.sandboxID}`, { method: 'DELETE', headers: { 'X-API-KEY': key } })));
+  }
+}
+
 export async function startRunner(options: { readyTimeoutMs?: number } = {}): Promise<RunnerHandle> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -102,6 +111,9 @@ export async function startRunner(options: { readyTimeoutMs?: number } = {}): Pr
       await launch();
     },
     close: async () => {
+      // Kill what tests left through the API first, so the runner finds its bridge empty at
+      // stop and removes its network and firewall chains; Docker is only the safety net.
+      await killAllSandboxes(url, keys).catch(() => undefined);
       await stop();
       const ids = containerIds();
       if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids]);
