@@ -14,7 +14,7 @@ import { sendError, sendJson } from './handlers/http-response.js';
 import { processHandler } from './handlers/process-handler.js';
 import { requestUser } from './handlers/request-user.js';
 import { systemHandler } from './handlers/system-handler.js';
-import { createRouter, type RequestHandler } from './router.js';
+import { createRouter } from './router.js';
 import { createCodeInterpreter, type CodeInterpreter, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
 import { FilesystemService } from './services/filesystem-service.js';
 import { ProcessLauncher } from './services/process-launcher.js';
