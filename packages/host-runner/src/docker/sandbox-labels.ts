@@ -1,4 +1,4 @@
-import type { SandboxLimits, SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import type { SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
 
 /** Docker labels are the sandbox's state (docs/internals.md, "Docker objects"). */
 export const LABEL = {
@@ -18,17 +18,7 @@ export const LABEL = {
 } as const;
 
 /** What the labels of one container say, before runtime facts (status, socket) are added. */
-export interface LabelledSandbox {
-  sandboxId: string;
-  tenant: string;
-  templateId: string;
-  metadata: Record<string, string>;
-  allowInternetAccess: boolean;
-  accessToken?: string;
-  startedAt: Date;
-  expiresAt: Date;
-  limits: SandboxLimits;
-}
+export type LabelledSandbox = Omit<SandboxRecord, 'status' | 'agentSocketPath'>;
 
 export function sandboxLabels(spec: SandboxSpec, runnerName: string): Record<string, string> {
   return {
