@@ -3,7 +3,10 @@ import type { Sandbox } from '@codebox/core-client';
 import { useRunner } from '../support/use-runner.js';
 import { interpreterClients } from './interpreter-clients.js';
 
-useRunner();
+// Eleven Python kernels at once (the default one plus ten contexts) need about 450 MiB next to the
+// agent; 1 GiB keeps that case about output isolation rather than the 512 MiB default's OOM
+// behaviour, which hostile-workloads.integration.test.ts covers.
+useRunner({ env: { CODEBOX_SANDBOX_MEMORY_MIB: '1024' } });
 
 /** Per language: code for each conformance case, and how its answer shows. */
 interface LanguageCase {

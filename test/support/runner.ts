@@ -49,7 +49,13 @@ async function killAllSandboxes(url: string, keys: readonly string[]): Promise<v
   }
 }
 
-export async function startRunner(options: { readyTimeoutMs?: number } = {}): Promise<RunnerHandle> {
+export interface StartRunnerOptions {
+  readyTimeoutMs?: number;
+  /** Extra runner configuration (`CODEBOX_*` variables), e.g. larger sandbox limits. */
+  env?: Readonly<Record<string, string>>;
+}
+
+export async function startRunner(options: StartRunnerOptions = {}): Promise<RunnerHandle> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const runnerName = `t${randomBytes(4).toString('hex')}`;
@@ -64,7 +70,7 @@ export async function startRunner(options: { readyTimeoutMs?: number } = {}): Pr
       process.execPath,
       [cliPath, 'serve', '--port', String(port), '--host', '127.0.0.1', '--runner-name', runnerName, '--data-dir', dataDir],
       {
-        env: { ...process.env, CODEBOX_API_KEYS: keys.join(','), CODEBOX_LOG_LEVEL: process.env.CODEBOX_LOG_LEVEL ?? 'info' },
+        env: { ...process.env, CODEBOX_API_KEYS: keys.join(','), CODEBOX_LOG_LEVEL: process.env.CODEBOX_LOG_LEVEL ?? 'info', ...options.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
