@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_TOKEN, API_KEY, FakeRunner } from '../../test/fake-runner.js';
+import { describe, expect, it } from 'vitest';
+import { ACCESS_TOKEN } from '../../test/fake-runner.js';
+import { useFakeSandbox } from '../../test/use-fake-sandbox.js';
 import { CommandExitError, TimeoutError } from '../errors.js';
-import { Sandbox } from '../sandbox/sandbox.js';
 
-const runner = new FakeRunner();
-let sandbox: Sandbox;
+const fixture = useFakeSandbox();
+const { runner } = fixture;
 
-beforeAll(async () => {
-  await runner.start();
-  sandbox = await Sandbox.create({ apiKey: API_KEY, apiUrl: runner.url });
-});
-afterAll(() => runner.stop());
-
-describe('sandbox.commands over Connect-RPC', () => {
+describe('fixture.sandbox.commands over Connect-RPC', () => {
   it('runs a command with /bin/bash -l -c and returns its output', async () => {
-    const result = await sandbox.commands.run('echo hi; echo oops >&2');
+    const result = await fixture.sandbox.commands.run('echo hi; echo oops >&2');
     expect(result).toEqual({ exitCode: 0, stdout: 'hi\n', stderr: 'oops\n' });
     const start = runner.gatewayRequests().find((r) => r.url === '/process.Process/Start');
-    expect(start?.headers['e2b-sandbox-id']).toBe(sandbox.sandboxId);
+    expect(start?.headers['e2b-sandbox-id']).toBe(fixture.sandbox.sandboxId);
     expect(start?.headers['e2b-sandbox-port']).toBe('49983');
     expect(start?.headers['x-access-token']).toBe(ACCESS_TOKEN);
     expect(start?.headers['keepalive-ping-interval']).toBe('50');
@@ -27,7 +21,7 @@ describe('sandbox.commands over Connect-RPC', () => {
   });
 
   it('passes cwd, envs and user', async () => {
-    const result = await sandbox.commands.run('echo "$GREETING from $(pwd)"', {
+    const result = await fixture.sandbox.commands.run('echo "$GREETING from $(pwd)"', {
       cwd: '/tmp',
       envs: { GREETING: 'hello' },
       user: 'user',
@@ -39,7 +33,7 @@ describe('sandbox.commands over Connect-RPC', () => {
 
   it('streams output to callbacks in order', async () => {
     const seen: string[] = [];
-    await sandbox.commands.run('for i in 1 2 3; do echo $i; sleep 0.05; done; echo e >&2', {
+    await fixture.sandbox.commands.run('for i in 1 2 3; do echo $i; sleep 0.05; done; echo e >&2', {
       onStdout: (d) => void seen.push(`out:${d}`),
       onStderr: (d) => void seen.push(`err:${d}`),
     });
@@ -47,37 +41,37 @@ describe('sandbox.commands over Connect-RPC', () => {
   });
 
   it('throws CommandExitError with the result on a non-zero exit', async () => {
-    const err = await sandbox.commands.run('echo partial; exit 3').catch((e: unknown) => e);
+    const err = await fixture.sandbox.commands.run('echo partial; exit 3').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CommandExitError);
     expect(err).toMatchObject({ exitCode: 3, stdout: 'partial\n', stderr: '', name: 'CommandExitError' });
   });
 
   it('maps the command deadline to TimeoutError', async () => {
-    const err = await sandbox.commands.run('sleep 5', { timeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await fixture.sandbox.commands.run('sleep 5', { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as Error).message).toMatch(/timeoutMs/);
   });
 
   it('sends no deadline when timeoutMs is 0', async () => {
-    await sandbox.commands.run('true', { timeoutMs: 0 });
+    await fixture.sandbox.commands.run('true', { timeoutMs: 0 });
     const start = runner.gatewayRequests().filter((r) => r.url === '/process.Process/Start').at(-1);
     expect(start?.headers['connect-timeout-ms']).toBeUndefined();
   });
 
   it('runs in the background with stdin, list, connect and kill', async () => {
     const chunks: string[] = [];
-    const handle = await sandbox.commands.run('cat', { background: true, stdin: true, onStdout: (d) => void chunks.push(d) });
+    const handle = await fixture.sandbox.commands.run('cat', { background: true, stdin: true, onStdout: (d) => void chunks.push(d) });
     expect(handle.pid).toBeGreaterThan(0);
     expect(handle.exitCode).toBeUndefined();
-    const listed = await sandbox.commands.list();
+    const listed = await fixture.sandbox.commands.list();
     expect(listed.find((p) => p.pid === handle.pid)).toMatchObject({ cmd: '/bin/bash', args: ['-l', '-c', 'cat'] });
 
     await handle.sendStdin('ping\n');
     await until(() => chunks.join('') === 'ping\n');
 
     const second: string[] = [];
-    const attached = await sandbox.commands.connect(handle.pid, { onStdout: (d) => void second.push(d) });
-    await sandbox.commands.sendStdin(handle.pid, new TextEncoder().encode('pong\n'));
+    const attached = await fixture.sandbox.commands.connect(handle.pid, { onStdout: (d) => void second.push(d) });
+    await fixture.sandbox.commands.sendStdin(handle.pid, new TextEncoder().encode('pong\n'));
     await until(() => second.join('') === 'pong\n');
 
     await handle.closeStdin();
@@ -85,17 +79,17 @@ describe('sandbox.commands over Connect-RPC', () => {
     expect(result).toEqual({ exitCode: 0, stdout: 'ping\npong\n', stderr: '' });
     expect((await attached.wait()).stdout).toBe('pong\n');
 
-    const sleeper = await sandbox.commands.run('sleep 30', { background: true });
+    const sleeper = await fixture.sandbox.commands.run('sleep 30', { background: true });
     expect(await sleeper.kill()).toBe(true);
     const killed = await sleeper.wait().catch((e: unknown) => e);
     expect(killed).toBeInstanceOf(CommandExitError);
     expect((killed as CommandExitError).error).toMatch(/signal/);
-    expect(await sandbox.commands.kill(sleeper.pid)).toBe(false);
+    expect(await fixture.sandbox.commands.kill(sleeper.pid)).toBe(false);
   });
 
   it('stops delivering output after disconnect while the command keeps running', async () => {
     const seen: string[] = [];
-    const handle = await sandbox.commands.run('while true; do echo tick; sleep 0.05; done', {
+    const handle = await fixture.sandbox.commands.run('while true; do echo tick; sleep 0.05; done', {
       background: true,
       onStdout: (d) => void seen.push(d),
     });
@@ -104,8 +98,8 @@ describe('sandbox.commands over Connect-RPC', () => {
     const count = seen.length;
     await new Promise((r) => setTimeout(r, 200));
     expect(seen.length).toBe(count);
-    expect((await sandbox.commands.list()).some((p) => p.pid === handle.pid)).toBe(true);
-    expect(await sandbox.commands.kill(handle.pid)).toBe(true);
+    expect((await fixture.sandbox.commands.list()).some((p) => p.pid === handle.pid)).toBe(true);
+    expect(await fixture.sandbox.commands.kill(handle.pid)).toBe(true);
   });
 });
 

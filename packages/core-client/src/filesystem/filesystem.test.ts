@@ -1,76 +1,70 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, FakeRunner, sha256 } from '../../test/fake-runner.js';
+import { describe, expect, it } from 'vitest';
+import { sha256 } from '../../test/fake-runner.js';
+import { useFakeSandbox } from '../../test/use-fake-sandbox.js';
 import { FileNotFoundError, InvalidArgumentError } from '../errors.js';
-import { Sandbox } from '../sandbox/sandbox.js';
 import { FileType } from './entry-info.js';
 import { FilesystemEventType, type FilesystemEvent } from './watch-handle.js';
 
-const runner = new FakeRunner();
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  await runner.start();
-  sandbox = await Sandbox.create({ apiKey: API_KEY, apiUrl: runner.url });
-});
-afterAll(() => runner.stop());
+const fixture = useFakeSandbox();
+const { runner } = fixture;
 
 function lastFilesRequest() {
   return runner.gatewayRequests().filter((r) => r.url.startsWith('/files')).at(-1);
 }
 
-describe('sandbox.files', () => {
+describe('fixture.sandbox.files', () => {
   it('writes and reads text as multipart with the sandbox headers', async () => {
-    const info = await sandbox.files.write('/home/user/a/hello.txt', 'hello\n');
+    const info = await fixture.sandbox.files.write('/home/user/a/hello.txt', 'hello\n');
     expect(info).toEqual({ name: 'hello.txt', path: '/home/user/a/hello.txt', type: FileType.FILE });
     const req = lastFilesRequest();
     expect(req?.headers['content-type']).toMatch(/^multipart\/form-data/);
-    expect(req?.headers['e2b-sandbox-id']).toBe(sandbox.sandboxId);
+    expect(req?.headers['e2b-sandbox-id']).toBe(fixture.sandbox.sandboxId);
     expect(req?.url).toBe('/files?path=%2Fhome%2Fuser%2Fa%2Fhello.txt');
-    expect(await sandbox.files.read('/home/user/a/hello.txt')).toBe('hello\n');
+    expect(await fixture.sandbox.files.read('/home/user/a/hello.txt')).toBe('hello\n');
   });
 
   it('round-trips 5 MiB of random bytes in every read format', async () => {
     const data = new Uint8Array(randomBytes(5 * 1024 * 1024));
-    await sandbox.files.write('/home/user/blob.bin', data);
-    const bytes = await sandbox.files.read('/home/user/blob.bin', { format: 'bytes' });
+    await fixture.sandbox.files.write('/home/user/blob.bin', data);
+    const bytes = await fixture.sandbox.files.read('/home/user/blob.bin', { format: 'bytes' });
     expect(bytes).toBeInstanceOf(Uint8Array);
     expect(sha256(bytes)).toBe(sha256(data));
-    const blob = await sandbox.files.read('/home/user/blob.bin', { format: 'blob' });
+    const blob = await fixture.sandbox.files.read('/home/user/blob.bin', { format: 'blob' });
     expect(sha256(new Uint8Array(await blob.arrayBuffer()))).toBe(sha256(data));
-    const stream = await sandbox.files.read('/home/user/blob.bin', { format: 'stream' });
+    const stream = await fixture.sandbox.files.read('/home/user/blob.bin', { format: 'stream' });
     expect(sha256(new Uint8Array(await new Response(stream).arrayBuffer()))).toBe(sha256(data));
   });
 
   it('accepts ArrayBuffer, a Buffer view, Blob and ReadableStream (streamed as octet-stream)', async () => {
     const backing = Buffer.from('xxpartyy');
-    await sandbox.files.write('view.txt', backing.subarray(2, 6));
-    expect(await sandbox.files.read('view.txt')).toBe('part');
-    await sandbox.files.write('ab.txt', new TextEncoder().encode('ab').buffer);
-    expect(await sandbox.files.read('ab.txt')).toBe('ab');
-    await sandbox.files.write('blob.txt', new Blob(['blob']));
-    expect(await sandbox.files.read('blob.txt')).toBe('blob');
-    await sandbox.files.write('stream.txt', new Blob(['streamed']).stream());
+    await fixture.sandbox.files.write('view.txt', backing.subarray(2, 6));
+    expect(await fixture.sandbox.files.read('view.txt')).toBe('part');
+    await fixture.sandbox.files.write('ab.txt', new TextEncoder().encode('ab').buffer);
+    expect(await fixture.sandbox.files.read('ab.txt')).toBe('ab');
+    await fixture.sandbox.files.write('blob.txt', new Blob(['blob']));
+    expect(await fixture.sandbox.files.read('blob.txt')).toBe('blob');
+    await fixture.sandbox.files.write('stream.txt', new Blob(['streamed']).stream());
     expect(lastFilesRequest()?.headers['content-type']).toBe('application/octet-stream');
-    expect(await sandbox.files.read('/home/user/stream.txt')).toBe('streamed');
+    expect(await fixture.sandbox.files.read('/home/user/stream.txt')).toBe('streamed');
   });
 
   it('writes several files in one multipart request', async () => {
-    const infos = await sandbox.files.write([
+    const infos = await fixture.sandbox.files.write([
       { path: '/home/user/m/1.txt', data: 'one' },
       { path: '/home/user/m/2.txt', data: 'two' },
     ]);
     expect(infos.map((i) => i.path)).toEqual(['/home/user/m/1.txt', '/home/user/m/2.txt']);
     expect(lastFilesRequest()?.url).toBe('/files');
-    expect(await sandbox.files.read('/home/user/m/2.txt')).toBe('two');
-    expect(await sandbox.files.write([])).toEqual([]);
+    expect(await fixture.sandbox.files.read('/home/user/m/2.txt')).toBe('two');
+    expect(await fixture.sandbox.files.write([])).toEqual([]);
   });
 
   it('lists, stats, renames and removes', async () => {
-    await sandbox.files.write('/home/user/d/x.txt', 'x');
-    expect(await sandbox.files.makeDir('/home/user/d/sub')).toBe(true);
-    expect(await sandbox.files.makeDir('/home/user/d/sub')).toBe(false);
-    const entries = await sandbox.files.list('/home/user/d');
+    await fixture.sandbox.files.write('/home/user/d/x.txt', 'x');
+    expect(await fixture.sandbox.files.makeDir('/home/user/d/sub')).toBe(true);
+    expect(await fixture.sandbox.files.makeDir('/home/user/d/sub')).toBe(false);
+    const entries = await fixture.sandbox.files.list('/home/user/d');
     expect(entries.map((e) => [e.name, e.type])).toEqual([
       ['sub', FileType.DIR],
       ['x.txt', FileType.FILE],
@@ -79,34 +73,34 @@ describe('sandbox.files', () => {
     expect(x).toMatchObject({ path: '/home/user/d/x.txt', size: 1, owner: 'user', permissions: '-rw-r--r--' });
     expect(x?.modifiedTime).toBeInstanceOf(Date);
 
-    const moved = await sandbox.files.rename('/home/user/d/x.txt', '/home/user/d/y.txt');
+    const moved = await fixture.sandbox.files.rename('/home/user/d/x.txt', '/home/user/d/y.txt');
     expect(moved).toMatchObject({ name: 'y.txt', path: '/home/user/d/y.txt', type: FileType.FILE });
-    expect(await sandbox.files.exists('/home/user/d/x.txt')).toBe(false);
-    expect((await sandbox.files.getInfo('/home/user/d/y.txt')).size).toBe(1);
-    await sandbox.files.remove('/home/user/d/y.txt');
-    expect(await sandbox.files.exists('/home/user/d/y.txt')).toBe(false);
+    expect(await fixture.sandbox.files.exists('/home/user/d/x.txt')).toBe(false);
+    expect((await fixture.sandbox.files.getInfo('/home/user/d/y.txt')).size).toBe(1);
+    await fixture.sandbox.files.remove('/home/user/d/y.txt');
+    expect(await fixture.sandbox.files.exists('/home/user/d/y.txt')).toBe(false);
   });
 
   it('maps missing paths to FileNotFoundError over HTTP and RPC', async () => {
-    await expect(sandbox.files.read('/nope')).rejects.toBeInstanceOf(FileNotFoundError);
-    await expect(sandbox.files.getInfo('/nope')).rejects.toBeInstanceOf(FileNotFoundError);
-    await expect(sandbox.files.list('/nope')).rejects.toBeInstanceOf(FileNotFoundError);
-    await expect(sandbox.files.remove('/nope')).rejects.toBeInstanceOf(FileNotFoundError);
-    await expect(sandbox.files.list('/', { depth: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(fixture.sandbox.files.read('/nope')).rejects.toBeInstanceOf(FileNotFoundError);
+    await expect(fixture.sandbox.files.getInfo('/nope')).rejects.toBeInstanceOf(FileNotFoundError);
+    await expect(fixture.sandbox.files.list('/nope')).rejects.toBeInstanceOf(FileNotFoundError);
+    await expect(fixture.sandbox.files.remove('/nope')).rejects.toBeInstanceOf(FileNotFoundError);
+    await expect(fixture.sandbox.files.list('/', { depth: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it('watches a directory until stopped', async () => {
-    await sandbox.files.makeDir('/home/user/w');
+    await fixture.sandbox.files.makeDir('/home/user/w');
     const events: FilesystemEvent[] = [];
     let exited: { err: Error | undefined } | undefined;
-    const handle = await sandbox.files.watchDir('/home/user/w', (e) => void events.push(e), {
+    const handle = await fixture.sandbox.files.watchDir('/home/user/w', (e) => void events.push(e), {
       onExit: (err) => {
         exited = { err };
       },
     });
     const watchReq = runner.gatewayRequests().find((r) => r.url === '/filesystem.Filesystem/WatchDir');
     expect(watchReq?.headers['keepalive-ping-interval']).toBe('50');
-    await sandbox.files.write('/home/user/w/new.txt', 'n');
+    await fixture.sandbox.files.write('/home/user/w/new.txt', 'n');
     await until(() => events.some((e) => e.name === 'new.txt'));
     expect(Object.values(FilesystemEventType)).toContain(events[0]?.type);
     await handle.stop();
@@ -115,7 +109,7 @@ describe('sandbox.files', () => {
   });
 
   it('reports a watch of a missing directory as FileNotFoundError', async () => {
-    await expect(sandbox.files.watchDir('/home/user/none', () => undefined)).rejects.toBeInstanceOf(FileNotFoundError);
+    await expect(fixture.sandbox.files.watchDir('/home/user/none', () => undefined)).rejects.toBeInstanceOf(FileNotFoundError);
   });
 });
 
