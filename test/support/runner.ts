@@ -22,6 +22,8 @@ export interface RunnerHandle {
   close(): Promise<void>;
   /** Containers Docker has for this runner (running or not). */
   containerIds(): string[];
+  /** The runner process's pid while it runs (e.g. to sample its memory). */
+  pid(): number | undefined;
 }
 
 export function newApiKey(): string {
@@ -132,6 +134,7 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
       rmSync(dataDir, { recursive: true, force: true });
     },
     containerIds,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
   };
 }
 
