@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { resolve } from 'node:path';
 import { RunnerClient, RunnerRequestError } from './api/runner-client.js';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
+import { parseDnsEndpoint } from './dns/dns-forwarder.js';
 import { DockerBackend } from './docker/docker-backend.js';
 import { createLogger, type Logger } from './logger.js';
 import { RunnerServer } from './server.js';
@@ -59,7 +60,15 @@ async function serve(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const templates = templateStoreFor(config, logger);
   await templates.ensureDefaultTemplates();
-  const backend = new DockerBackend({ runnerName: config.runnerName, dataDir: config.dataDir, logger });
+  const backend = new DockerBackend({
+    runnerName: config.runnerName,
+    dataDir: config.dataDir,
+    logger,
+    egressAllow: config.network.egressAllow,
+    ...(config.network.dnsUpstreams.length > 0
+      ? { dnsUpstreams: config.network.dnsUpstreams.flatMap((s) => parseDnsEndpoint(s) ?? []) }
+      : {}),
+  });
   const server = await RunnerServer.start({ config, backend, templates, logger });
 
   const displayUrl = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');

@@ -3,6 +3,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { API_KEY_PATTERN, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
+import { parseDnsEndpoint } from './dns/dns-forwarder.js';
+import { ipv4Network } from './docker/host-networks.js';
 import { ROOTFS_SOURCE_SETTINGS } from './templates/rootfs-source.js';
 
 const MAX_TIMEOUT_SECONDS = MAX_SANDBOX_TIMEOUT_MS / 1000;
@@ -55,6 +57,16 @@ export const runnerConfigSchema = z.strictObject({
   reconcileIntervalSeconds: z.number().positive().default(30),
   /** Where the default templates' Debian tree comes from: debootstrap, a registry's debian image, or whichever this host can do. */
   rootfsSource: z.enum(ROOTFS_SOURCE_SETTINGS).default('auto'),
+  network: z
+    .strictObject({
+      /** Resolvers the sandboxes' DNS forwarder asks (`ip` or `ip:port`). Empty: the host's resolv.conf. */
+      dnsUpstreams: z.array(z.string().refine((s) => parseDnsEndpoint(s) !== undefined, 'use an IP address, optionally with :port')).default([]),
+      /** IPv4 CIDRs sandboxes may reach although they are special-purpose (never the host or its networks). */
+      egressAllow: z
+        .array(z.string().refine((s) => /^[0-9.]+\/\d{1,2}$/.test(s) && ipv4Network(s.split('/')[0] ?? '', Number(s.split('/')[1])) === s, 'use an IPv4 network in CIDR form, host bits zero'))
+        .default([]),
+    })
+    .prefault({}),
 });
 
 export type RunnerConfig = z.output<typeof runnerConfigSchema>;
@@ -82,6 +94,8 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_MAX_SANDBOXES_PER_TENANT', ['quotas', 'maxSandboxesPerTenant'], 'number'],
   ['CODEBOX_RECONCILE_INTERVAL_SECONDS', ['reconcileIntervalSeconds'], 'number'],
   ['CODEBOX_ROOTFS_SOURCE', ['rootfsSource'], 'string'],
+  ['CODEBOX_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], 'list'],
+  ['CODEBOX_EGRESS_ALLOW', ['network', 'egressAllow'], 'list'],
 ];
 
 export const CONFIG_ENV_VARIABLES: readonly string[] = ENV_VARIABLES.map(([name]) => name);

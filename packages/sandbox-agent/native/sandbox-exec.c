@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -44,15 +45,42 @@
 /* x86-64's x32 ABI marks its syscall numbers with this bit; mask it so x32 cannot bypass. */
 #define X32_SYSCALL_BIT 0x40000000u
 
+/*
+ * socket(2) and socketpair(2) numbers differ per architecture and ABI, so each names its own.
+ * i386 also reaches them through the socketcall(2) multiplexer, whose arguments sit behind a
+ * pointer seccomp cannot read; COMPAT_SOCKETCALL 0 means the compat ABI has none (ARM EABI).
+ */
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
 #define COMPAT_ARCH AUDIT_ARCH_I386
+#define NATIVE_SOCKET 41
+#define NATIVE_SOCKETPAIR 53
+#define COMPAT_SOCKET 359
+#define COMPAT_SOCKETPAIR 360
+#define COMPAT_SOCKETCALL 102
 #elif defined(__aarch64__)
 #define NATIVE_ARCH AUDIT_ARCH_AARCH64
 #define COMPAT_ARCH AUDIT_ARCH_ARM
+#define NATIVE_SOCKET 198
+#define NATIVE_SOCKETPAIR 199
+#define COMPAT_SOCKET 281
+#define COMPAT_SOCKETPAIR 288
+#define COMPAT_SOCKETCALL 0
 #else
 #error "sandbox-exec: unsupported architecture"
 #endif
+
+/* The filter reads the low 32 bits of int arguments, which is where they are on little-endian. */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "sandbox-exec: the seccomp argument offsets assume a little-endian machine"
+#endif
+
+/* socketcall(2) call numbers (linux/net.h). */
+#define SOCKETCALL_SOCKET 1
+#define SOCKETCALL_SOCKETPAIR 8
+/* Netlink protocols user code needs: route (glibc's getaddrinfo, ip) and sock_diag (ss). */
+#define NETLINK_ROUTE_PROTOCOL 0
+#define NETLINK_SOCK_DIAG_PROTOCOL 4
 
 static void die(const char *what) {
   fprintf(stderr, "sandbox-exec: %s: %s\n", what, strerror(errno));
@@ -88,21 +116,146 @@ static void clear_capability_sets(void) {
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) die("clear ambient capabilities");
 }
 
+/*
+ * The seccomp program is assembled with labels instead of hand-counted jump offsets: classic
+ * BPF jumps are relative, and one miscount would silently allow or deny the wrong call.
+ */
+enum label {
+  L_NATIVE,
+  L_COMPAT,
+  L_SOCKET,
+  L_SOCKETPAIR,
+  L_FAMILY,
+  L_NETLINK,
+  L_SOCKETCALL,
+  L_ALLOW,
+  L_EPERM,
+  L_EAFNOSUPPORT,
+  L_EPROTONOSUPPORT,
+  L_KILL,
+  L_COUNT,
+  L_NEXT = -1,
+};
+
+#define MAX_INSTRUCTIONS 64
+
+struct program {
+  struct sock_filter code[MAX_INSTRUCTIONS];
+  int jt[MAX_INSTRUCTIONS];
+  int jf[MAX_INSTRUCTIONS];
+  int at[L_COUNT];
+  unsigned len;
+};
+
+static void emit(struct program *p, unsigned short code, unsigned k, int jt, int jf) {
+  if (p->len >= MAX_INSTRUCTIONS) {
+    fprintf(stderr, "sandbox-exec: seccomp program too long\n");
+    exit(126);
+  }
+  p->code[p->len] = (struct sock_filter)BPF_JUMP(code, k, 0, 0);
+  p->jt[p->len] = jt;
+  p->jf[p->len] = jf;
+  p->len++;
+}
+
+static void stmt(struct program *p, unsigned short code, unsigned k) { emit(p, code, k, L_NEXT, L_NEXT); }
+static void place(struct program *p, enum label l) { p->at[l] = (int)p->len; }
+static void load_arg(struct program *p, int index) {
+  stmt(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args) + 8u * (unsigned)index);
+}
+static void ret_errno(struct program *p, int err) { stmt(p, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)); }
+
+/* Turns label references into relative offsets; a backward or too-long jump is a bug here. */
+static void resolve(struct program *p) {
+  for (unsigned i = 0; i < p->len; i++) {
+    int targets[2] = {p->jt[i], p->jf[i]};
+    int offsets[2] = {0, 0};
+    for (int t = 0; t < 2; t++) {
+      if (targets[t] == L_NEXT) continue;
+      offsets[t] = p->at[targets[t]] - (int)i - 1;
+      if (p->at[targets[t]] < 0 || offsets[t] < 0 || offsets[t] > 255) {
+        fprintf(stderr, "sandbox-exec: bad seccomp jump at %u\n", i);
+        exit(126);
+      }
+    }
+    p->code[i].jt = (unsigned char)offsets[0];
+    p->code[i].jf = (unsigned char)offsets[1];
+  }
+}
+
+/* Per ABI: socket calls go to the family check, io_uring is EPERM, everything else is allowed. */
+static void dispatch(struct program *p, unsigned socket_nr, unsigned socketpair_nr, unsigned socketcall_nr) {
+  emit(p, BPF_JMP | BPF_JEQ | BPF_K, socket_nr, L_SOCKET, L_NEXT);
+  emit(p, BPF_JMP | BPF_JEQ | BPF_K, socketpair_nr, L_SOCKETPAIR, L_NEXT);
+  if (socketcall_nr != 0) emit(p, BPF_JMP | BPF_JEQ | BPF_K, socketcall_nr, L_SOCKETCALL, L_NEXT);
+  emit(p, BPF_JMP | BPF_JGE | BPF_K, NR_IO_URING_SETUP, L_NEXT, L_ALLOW);
+  emit(p, BPF_JMP | BPF_JGT | BPF_K, NR_IO_URING_REGISTER, L_ALLOW, L_EPERM);
+}
+
+/*
+ * On top of Docker's profile: io_uring_* (its submission path bypasses seccomp for the calls it
+ * carries, and Docker 20.10 allows it) and every socket family user code has no use for.
+ * AF_VSOCK is not scoped by the network namespace (on a VM host it reaches the hypervisor);
+ * AF_PACKET, AF_ALG, AF_KEY, AF_TIPC, AF_RDS, AF_XDP... are kernel attack surface only.
+ * Denied families get EAFNOSUPPORT, what programs already handle for "not built in"; netlink
+ * is limited to route (getaddrinfo, ip) and sock_diag (ss), others get EPROTONOSUPPORT.
+ */
 static void install_seccomp_filter(void) {
-  struct sock_filter filter[] = {
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 2, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, COMPAT_ARCH, 1, 0),
-    /* An architecture we did not write this filter for: fail closed. */
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT),
-    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, NR_IO_URING_SETUP, 0, 2),
-    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, NR_IO_URING_REGISTER, 1, 0),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  struct sock_fprog program = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
+  struct program p;
+  memset(&p, 0, sizeof(p));
+  for (int l = 0; l < L_COUNT; l++) p.at[l] = -1;
+
+  stmt(&p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, L_NATIVE, L_NEXT);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, COMPAT_ARCH, L_COMPAT, L_NEXT);
+  /* An architecture we did not write this filter for: fail closed. */
+  stmt(&p, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+
+  place(&p, L_NATIVE);
+  stmt(&p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  stmt(&p, BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT);
+  dispatch(&p, NATIVE_SOCKET, NATIVE_SOCKETPAIR, 0);
+
+  place(&p, L_COMPAT);
+  stmt(&p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  dispatch(&p, COMPAT_SOCKET, COMPAT_SOCKETPAIR, COMPAT_SOCKETCALL);
+
+  /* socketcall's family sits behind a pointer: creating sockets that way fails closed. */
+  place(&p, L_SOCKETCALL);
+  load_arg(&p, 0);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, SOCKETCALL_SOCKET, L_EAFNOSUPPORT, L_NEXT);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, SOCKETCALL_SOCKETPAIR, L_EAFNOSUPPORT, L_ALLOW);
+
+  place(&p, L_SOCKET);
+  load_arg(&p, 0);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, L_NETLINK, L_FAMILY);
+
+  place(&p, L_SOCKETPAIR);
+  load_arg(&p, 0);
+  place(&p, L_FAMILY);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, L_ALLOW, L_NEXT);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, AF_INET, L_ALLOW, L_NEXT);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, L_ALLOW, L_NEXT);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, L_ALLOW, L_EAFNOSUPPORT);
+
+  place(&p, L_NETLINK);
+  load_arg(&p, 2);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, NETLINK_ROUTE_PROTOCOL, L_ALLOW, L_NEXT);
+  emit(&p, BPF_JMP | BPF_JEQ | BPF_K, NETLINK_SOCK_DIAG_PROTOCOL, L_ALLOW, L_EPROTONOSUPPORT);
+
+  place(&p, L_ALLOW);
+  stmt(&p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  place(&p, L_EPERM);
+  ret_errno(&p, EPERM);
+  place(&p, L_EAFNOSUPPORT);
+  ret_errno(&p, EAFNOSUPPORT);
+  place(&p, L_EPROTONOSUPPORT);
+  ret_errno(&p, EPROTONOSUPPORT);
+  place(&p, L_KILL);
+  stmt(&p, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+
+  resolve(&p);
+  struct sock_fprog program = {.len = (unsigned short)p.len, .filter = p.code};
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) die("install seccomp filter");
 }
 

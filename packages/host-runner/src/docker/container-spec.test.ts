@@ -100,6 +100,12 @@ describe('containerSpec', () => {
     expect(() => containerSpec(spec({ allowInternetAccess: true }), loopCtx)).toThrow(InvalidSandboxSpecError);
   });
 
+  it('names the runner’s DNS forwarder as the only nameserver, and none offline', () => {
+    const ctx = { ...loopCtx, networkName: 'codebox-r1', dnsServer: '172.30.0.1' };
+    expect(containerSpec(spec({ allowInternetAccess: true }), ctx).HostConfig.Dns).toEqual(['172.30.0.1']);
+    expect(containerSpec(spec({ allowInternetAccess: false }), ctx).HostConfig.Dns).toBeUndefined();
+  });
+
   it('labels the container with its state', () => {
     expect(body.Labels).toMatchObject({
       'codebox.runner': 'r1',

@@ -16,6 +16,8 @@ export interface ContainerSpecContext {
   home: HomeVolume;
   /** The runner's bridge network; required when the spec allows internet access. */
   networkName?: string;
+  /** The runner's DNS forwarder on that network's gateway: the sandbox's only nameserver. */
+  dnsServer?: string;
 }
 
 /** Fixed limits that are not per-sandbox knobs; see /work/shared/research/container-hardening.md. */
@@ -84,6 +86,8 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
     NetworkDisabled: offline,
     HostConfig: {
       NetworkMode: offline ? 'none' : ctx.networkName,
+      // Docker's embedded resolver (127.0.0.11) forwards here; the firewall drops DNS to anyone else.
+      ...(!offline && ctx.dnsServer ? { Dns: [ctx.dnsServer] } : {}),
       CapDrop: ['ALL'],
       CapAdd: ['SETUID', 'SETGID', 'SETPCAP', 'KILL'],
       // Docker's default seccomp profile applies because none is named here.

@@ -1,13 +1,15 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import { createLogger, type Logger } from '../logger.js';
 import type { SandboxBackend, SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { containerName } from './container-spec.js';
 import { createDockerClient } from './docker-client.js';
-import { installEgressFirewall, removeEgressFirewall } from './egress-firewall.js';
+import { DnsForwarder, resolvConfNameservers, type DnsEndpoint } from '../dns/dns-forwarder.js';
+import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
 import { isDockerNotFound } from './errors.js';
 import { writeExpiryFile } from './expiry-file.js';
 import { probeLoopDisks } from './home-disk.js';
+import { HostNetworkWatcher, readConnectedNetworks } from './host-networks.js';
 import { LABEL } from './sandbox-labels.js';
 import type { SandboxEnvironment } from './sandbox-environment.js';
 import { ensureSandboxNetwork, firewallConfig, removeSandboxNetworkIfUnused, sandboxNetworkNames } from './sandbox-network.js';
@@ -30,6 +32,10 @@ export interface DockerBackendOptions {
    * `tmpfs`: always tmpfs (disk use then counts against the sandbox's memory).
    */
   homeDisk?: 'auto' | 'tmpfs';
+  /** Where the sandboxes' DNS forwarder sends queries. Default: the host's resolv.conf nameservers. */
+  dnsUpstreams?: readonly DnsEndpoint[];
+  /** CIDRs exempted from the special-purpose block list (never the host or its networks). */
+  egressAllow?: readonly string[];
 }
 
 /** How a sandbox's container ended, for telling OOM kills from crashes. */
@@ -49,11 +55,17 @@ export class DockerBackend implements SandboxBackend {
   /** Ids whose files exist before their container does; collectGarbage must not touch them. */
   private readonly creating = new Set<string>();
   private readonly homeDiskMode: 'auto' | 'tmpfs';
+  private readonly dnsUpstreams: readonly DnsEndpoint[] | undefined;
+  private readonly egressAllow: readonly string[];
+  private dns: DnsForwarder | undefined;
+  private hostNetworks: HostNetworkWatcher | undefined;
 
   constructor(options: DockerBackendOptions = {}) {
     this.runnerName = options.runnerName ?? 'default';
     this.dataDir = options.dataDir ?? '/var/lib/codebox';
     this.homeDiskMode = options.homeDisk ?? 'auto';
+    this.dnsUpstreams = options.dnsUpstreams;
+    this.egressAllow = options.egressAllow ?? [];
     this.logger = (options.logger ?? createLogger()).child({ component: 'docker-backend', runner: this.runnerName });
     this.docker = options.docker ?? createDockerClient();
     this.env = {
@@ -63,6 +75,7 @@ export class DockerBackend implements SandboxBackend {
       logger: this.logger,
       homeDisks: 'tmpfs',
       networkName: undefined,
+      dnsServer: undefined,
       healthTimeoutMs: options.healthTimeoutMs ?? 30_000,
       healthIntervalMs: 50,
     };
@@ -79,18 +92,29 @@ export class DockerBackend implements SandboxBackend {
         'loop-mounted home disks unavailable; /home/user falls back to tmpfs, so disk use counts against sandbox memory',
       );
     }
-    await ensureSandboxNetwork(this.docker, this.runnerName, this.logger);
-    await installEgressFirewall(await firewallConfig(this.runnerName), this.logger);
+    const gateway = await ensureSandboxNetwork(this.docker, this.runnerName, this.logger);
+    const firewall = firewallConfig(this.runnerName, gateway, this.egressAllow);
+    const networks = await readConnectedNetworks();
+    await installEgressFirewall(firewall, networks, this.logger);
+    this.hostNetworks = new HostNetworkWatcher({ logger: this.logger, onChange: (changed) => updateHostNetworks(firewall, changed) });
+    this.hostNetworks.start(networks);
+    const upstreams = this.dnsUpstreams ?? resolvConfNameservers(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    if (upstreams.length === 0) this.logger.warn('no DNS upstream (resolv.conf has no nameserver); sandbox lookups will fail');
+    this.dns = new DnsForwarder({ listen: firewall.dns, upstreams, logger: this.logger.child({ component: 'dns' }) });
+    await this.dns.start();
+    this.env.dnsServer = gateway;
     this.env.networkName = sandboxNetworkNames(this.runnerName).network;
     this.logger.info({ homeDisks: this.env.homeDisks, network: this.env.networkName }, 'docker backend started');
   }
 
   async stop(): Promise<void> {
     this.env.networkName = undefined;
+    this.hostNetworks?.stop();
+    await this.dns?.stop();
     // Removing the firewall while sandboxes still sit on the bridge would open the host to them
     // until the next start(); so rules and network go only once the bridge is empty.
     if (await removeSandboxNetworkIfUnused(this.docker, this.runnerName, this.logger)) {
-      await removeEgressFirewall(await firewallConfig(this.runnerName), this.logger);
+      await removeEgressFirewall(firewallConfig(this.runnerName, '', this.egressAllow), this.logger);
     } else {
       this.logger.info('sandboxes still attached to the network; keeping its firewall rules');
     }

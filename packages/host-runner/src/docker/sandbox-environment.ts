@@ -11,6 +11,8 @@ export interface SandboxEnvironment {
   homeDisks: 'loop' | 'tmpfs';
   /** Set once start() prepared the bridge network and firewall. */
   networkName: string | undefined;
+  /** The runner's DNS forwarder (the bridge gateway), set with networkName. */
+  dnsServer: string | undefined;
   healthTimeoutMs: number;
   healthIntervalMs: number;
 }

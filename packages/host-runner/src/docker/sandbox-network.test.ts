@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNameservers, sandboxNetworkNames } from './sandbox-network.js';
+import { firewallConfig, sandboxNetworkNames } from './sandbox-network.js';
 
 describe('sandboxNetworkNames', () => {
   it('fits kernel name limits whatever the runner name', () => {
@@ -8,6 +8,7 @@ describe('sandboxNetworkNames', () => {
     expect(names.bridge.length).toBeLessThanOrEqual(15);
     expect(names.inputChain.length).toBeLessThanOrEqual(28);
     expect(names.forwardChain.length).toBeLessThanOrEqual(28);
+    expect(names.hostNetworksChain.length).toBeLessThanOrEqual(28);
   });
 
   it('differs per runner', () => {
@@ -15,9 +16,11 @@ describe('sandboxNetworkNames', () => {
   });
 });
 
-describe('parseNameservers', () => {
-  it('keeps IPv4 resolvers that Docker forwards to, not loopback or IPv6 ones', () => {
-    const conf = '# c\nnameserver 10.255.255.53\nnameserver 127.0.0.53\nnameserver ::1\n  nameserver 192.0.2.1 \nsearch x\n';
-    expect(parseNameservers(conf)).toEqual(['10.255.255.53', '192.0.2.1']);
+describe('firewallConfig', () => {
+  it('lets sandboxes reach the host only at the DNS forwarder on the bridge gateway', () => {
+    const config = firewallConfig('a', '172.30.0.1', ['198.51.100.128/25']);
+    expect(config.dns).toEqual({ address: '172.30.0.1', port: 53 });
+    expect(config.allow).toEqual(['198.51.100.128/25']);
+    expect(config.hostNetworksChain.length).toBeLessThanOrEqual(28);
   });
 });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
@@ -14,6 +13,7 @@ export interface SandboxNetworkNames {
   bridge: string;
   inputChain: string;
   forwardChain: string;
+  hostNetworksChain: string;
 }
 
 /** Names derived from the runner name; hashed where kernel length limits apply (IFNAMSIZ, chain names). */
@@ -24,14 +24,18 @@ export function sandboxNetworkNames(runnerName: string): SandboxNetworkNames {
     bridge: `cbx-${h}`,
     inputChain: `CODEBOX-IN-${h}`,
     forwardChain: `CODEBOX-FWD-${h}`,
+    hostNetworksChain: `CODEBOX-NET-${h}`,
   };
 }
 
 const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
-/** Creates the runner's bridge (inter-container traffic off, no IPv6) unless it is already there. */
-export async function ensureSandboxNetwork(docker: Dockerode, runnerName: string, logger: Logger): Promise<void> {
+/**
+ * Creates the runner's bridge (inter-container traffic off, no IPv6) unless it is already there.
+ * Returns the bridge's gateway address, where the runner's DNS forwarder listens.
+ */
+export async function ensureSandboxNetwork(docker: Dockerode, runnerName: string, logger: Logger): Promise<string> {
   const names = sandboxNetworkNames(runnerName);
   const existing = await inspectNetwork(docker, names.network);
   if (existing) {
@@ -41,7 +45,7 @@ export async function ensureSandboxNetwork(docker: Dockerode, runnerName: string
       throw new SandboxNetworkConflictError(names.network, `uses bridge ${options[BRIDGE_NAME_OPTION] ?? '(default)'} instead of ${names.bridge}`);
     }
     if (existing.EnableIPv6) throw new SandboxNetworkConflictError(names.network, 'has IPv6 enabled');
-    return;
+    return gatewayOf(existing, names.network);
   }
   await docker.createNetwork({
     Name: names.network,
@@ -54,6 +58,15 @@ export async function ensureSandboxNetwork(docker: Dockerode, runnerName: string
     Labels: { [LABEL.runner]: runnerName },
   });
   logger.info({ network: names.network, bridge: names.bridge }, 'created sandbox network');
+  const created = await inspectNetwork(docker, names.network);
+  if (!created) throw new SandboxNetworkConflictError(names.network, 'vanished right after it was created');
+  return gatewayOf(created, names.network);
+}
+
+function gatewayOf(network: Dockerode.NetworkInspectInfo, name: string): string {
+  const gateway = network.IPAM?.Config?.map((c) => c.Gateway).find((g): g is string => g !== undefined && isIPv4(g));
+  if (!gateway) throw new SandboxNetworkConflictError(name, 'has no IPv4 gateway');
+  return gateway;
 }
 
 /** Removes the runner's network if no container uses it any more; returns whether it is gone. */
@@ -67,24 +80,16 @@ export async function removeSandboxNetworkIfUnused(docker: Dockerode, runnerName
   return true;
 }
 
-export async function firewallConfig(runnerName: string): Promise<EgressFirewallConfig> {
+export function firewallConfig(runnerName: string, gateway: string, allow: readonly string[]): EgressFirewallConfig {
   const names = sandboxNetworkNames(runnerName);
   return {
     bridge: names.bridge,
     inputChain: names.inputChain,
     forwardChain: names.forwardChain,
-    dnsServers: parseNameservers(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')),
+    hostNetworksChain: names.hostNetworksChain,
+    dns: { address: gateway, port: 53 },
+    allow,
   };
-}
-
-/** IPv4 nameservers of a resolv.conf (loopback ones are answered by Docker's fallback, not forwarded). */
-export function parseNameservers(resolvConf: string): string[] {
-  const servers: string[] = [];
-  for (const line of resolvConf.split('\n')) {
-    const m = /^\s*nameserver\s+(\S+)/.exec(line);
-    if (m?.[1] && isIPv4(m[1]) && !m[1].startsWith('127.')) servers.push(m[1]);
-  }
-  return servers;
 }
 
 async function inspectNetwork(docker: Dockerode, name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {

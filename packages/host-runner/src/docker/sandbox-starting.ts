@@ -38,6 +38,7 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
       runDir: paths.runDir,
       home,
       ...(env.networkName ? { networkName: env.networkName } : {}),
+      ...(env.dnsServer ? { dnsServer: env.dnsServer } : {}),
     });
     const container = await env.docker.createContainer(body);
     await container.start();
