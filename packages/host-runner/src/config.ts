@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { API_KEY_PATTERN, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
 import { ROOTFS_SOURCE_SETTINGS } from './templates/rootfs-source.js';
+import { SANDBOX_RUNTIMES } from './sandboxes/sandbox-runtime.js';
 
 const MAX_TIMEOUT_SECONDS = MAX_SANDBOX_TIMEOUT_MS / 1000;
 
@@ -55,6 +56,8 @@ export const runnerConfigSchema = z.strictObject({
   reconcileIntervalSeconds: z.number().positive().default(30),
   /** Where the default templates' Debian tree comes from: debootstrap, a registry's debian image, or whichever this host can do. */
   rootfsSource: z.enum(ROOTFS_SOURCE_SETTINGS).default('auto'),
+  /** Isolation level of sandboxes whose template names none: `runc` (shared kernel) or `runsc` (gVisor). */
+  runtime: z.enum(SANDBOX_RUNTIMES).default('runc'),
 });
 
 export type RunnerConfig = z.output<typeof runnerConfigSchema>;
@@ -82,6 +85,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_MAX_SANDBOXES_PER_TENANT', ['quotas', 'maxSandboxesPerTenant'], 'number'],
   ['CODEBOX_RECONCILE_INTERVAL_SECONDS', ['reconcileIntervalSeconds'], 'number'],
   ['CODEBOX_ROOTFS_SOURCE', ['rootfsSource'], 'string'],
+  ['CODEBOX_RUNTIME', ['runtime'], 'string'],
 ];
 
 export const CONFIG_ENV_VARIABLES: readonly string[] = ENV_VARIABLES.map(([name]) => name);

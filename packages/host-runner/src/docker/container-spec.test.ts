@@ -50,6 +50,19 @@ describe('containerSpec', () => {
     expect(host.Privileged).toBe(false);
   });
 
+  it('names the Docker runtime explicitly: runc by default, the runsc registration that fits the network', () => {
+    expect(host.Runtime).toBe('runc');
+    expect(containerSpec(spec({ runtime: 'runc', allowInternetAccess: true }), { ...loopCtx, networkName: 'n' }).HostConfig.Runtime).toBe('runc');
+    expect(containerSpec(spec({ runtime: 'runsc' }), loopCtx).HostConfig.Runtime).toBe('codebox-runsc-offline');
+    const online = containerSpec(spec({ runtime: 'runsc', allowInternetAccess: true }), { ...loopCtx, networkName: 'n' });
+    expect(online.HostConfig.Runtime).toBe('codebox-runsc');
+    expect(online.HostConfig.NetworkMode).toBe('n');
+    // The isolation level changes nothing else: every hardening field is the same.
+    const { Runtime: _a, ...runscHost } = containerSpec(spec({ runtime: 'runsc' }), loopCtx).HostConfig;
+    const { Runtime: _b, ...runcHost } = host;
+    expect(runscHost).toEqual(runcHost);
+  });
+
   it('uses an init, a read-only root and private namespaces', () => {
     expect(host.Init).toBe(true);
     expect(host.ReadonlyRootfs).toBe(true);

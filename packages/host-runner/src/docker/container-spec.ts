@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { AGENT_DIR, AGENT_SOCKET_DIR, AGENT_SOCKET_NAME, SANDBOX_HOME } from '@codebox/protocol';
 import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import { dockerRuntimeFor } from './container-runtime.js';
 import { InvalidSandboxSpecError } from './errors.js';
 import { sandboxLabels } from './sandbox-labels.js';
 
@@ -83,6 +84,8 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
     OpenStdin: false,
     NetworkDisabled: offline,
     HostConfig: {
+      // Always named, so a dockerd whose default runtime is something else still runs what was asked.
+      Runtime: dockerRuntimeFor(spec.runtime ?? 'runc', offline),
       NetworkMode: offline ? 'none' : ctx.networkName,
       CapDrop: ['ALL'],
       CapAdd: ['SETUID', 'SETGID', 'SETPCAP', 'KILL'],
