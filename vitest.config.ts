@@ -25,6 +25,21 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The conformance and hostile suites again with every sandbox under gVisor: the runners
+        // test/support starts inherit CODEBOX_RUNTIME. test/support/runsc-exclusions.ts lists
+        // what cannot pass there, with the reason.
+        test: {
+          name: 'integration-runsc',
+          include: ['test/conformance/**/*.integration.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          env: { CODEBOX_RUNTIME: 'runsc' },
+          globalSetup: ['test/support/templates-ready.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
