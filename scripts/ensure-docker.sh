@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Makes sure the host has what the runner drives: a Docker engine that answers, plus
 # debootstrap (builds the default template without an image registry), iptables (the egress
-# filter) and mkfs.ext4 (per-sandbox disks). Where something is missing and we may fix it
-# (root on Debian/Ubuntu), installs it from the distribution's packages and starts dockerd in
-# the background; otherwise says exactly what to do.
+# filter), mkfs.ext4 (per-sandbox disks) and gVisor's runsc (the `runsc` isolation level,
+# registered with dockerd as the runtimes the runner names). Where something is missing and we
+# may fix it (root on Debian/Ubuntu), installs it from the distribution's packages and starts
+# dockerd in the background; otherwise says exactly what to do.
 set -euo pipefail
 log() { echo "codebox: $*" >&2; }
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 missing=()
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
@@ -23,7 +25,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if docker info >/dev/null 2>&1; then exit 0; fi
+# gVisor is an optional isolation level: a host without it still runs runc sandboxes, so a
+# failed install only warns (a runner configured for runsc then refuses to start, saying why).
+if ! command -v runsc >/dev/null 2>&1 && [ ! -x /usr/bin/runsc ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  log "installing runsc (gVisor) from the distribution's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get update -qq && apt-get install -y -qq runsc >/dev/null; } || log "could not install runsc; the runsc runtime stays unavailable"
+fi
+
+# Registers Codebox's runsc runtimes in daemon.json and reloads dockerd, once dockerd answers.
+register_runsc() {
+  bash "$here/register-runsc.sh" || log "could not register the runsc runtimes; the runsc runtime stays unavailable"
+}
+
+if docker info >/dev/null 2>&1; then register_runsc; exit 0; fi
 
 if [ "$(id -u)" != 0 ]; then
   log "Docker is not reachable and this is not root."
@@ -53,7 +68,7 @@ if ! docker info >/dev/null 2>&1 && ! pgrep -x dockerd >/dev/null 2>&1; then
   nohup dockerd >/var/log/codebox-dockerd.log 2>&1 &
 fi
 for _ in $(seq 1 60); do
-  if docker info >/dev/null 2>&1; then exit 0; fi
+  if docker info >/dev/null 2>&1; then register_runsc; exit 0; fi
   sleep 0.5
 done
 log "dockerd did not come up in 30 s; see /var/log/codebox-dockerd.log"

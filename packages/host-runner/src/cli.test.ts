@@ -48,7 +48,7 @@ describe('codebox CLI', () => {
 
     const listed = await run('sandbox', 'list', ...client);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/^SANDBOX ID\s+TEMPLATE\s+STARTED\s+ENDS\s+METADATA/);
+    expect(listed.stdout).toMatch(/^SANDBOX ID\s+TEMPLATE\s+RUNTIME\s+STARTED\s+ENDS\s+METADATA/);
     expect(listed.stdout).toContain(record.sandboxId);
     expect(listed.stdout).toContain('{"who":"cli"}');
 

@@ -4,9 +4,11 @@ import { RunnerClient, RunnerRequestError } from './api/runner-client.js';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
 import { parseDnsEndpoint } from './dns/dns-forwarder.js';
 import { DockerBackend } from './docker/docker-backend.js';
+import { RuntimeNotRegisteredError } from './docker/errors.js';
+import { SANDBOX_RUNTIMES, type SandboxRuntime } from './sandboxes/sandbox-runtime.js';
 import { createLogger, type Logger } from './logger.js';
 import { RunnerServer } from './server.js';
-import { InvalidTemplateNameError, TemplateContextError } from './templates/errors.js';
+import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from './templates/errors.js';
 import { TemplateStore } from './templates/template-store.js';
 
 /** A failure the CLI reports as one line and an exit code. */
@@ -38,6 +40,7 @@ interface ServeFlags {
   runnerName?: string;
   dataDir?: string;
   logLevel?: string;
+  runtime?: string;
 }
 
 interface ConfigFlags {
@@ -58,17 +61,20 @@ function templateStoreFor(config: RunnerConfig, logger: Logger): TemplateStore {
 async function serve(flags: ServeFlags): Promise<void> {
   const config = await configFor(flags);
   const logger = createLogger({ level: config.logLevel });
-  const templates = templateStoreFor(config, logger);
-  await templates.ensureDefaultTemplates();
   const backend = new DockerBackend({
     runnerName: config.runnerName,
     dataDir: config.dataDir,
     logger,
+    runtime: config.runtime,
     egressAllow: config.network.egressAllow,
     ...(config.network.dnsUpstreams.length > 0
       ? { dnsUpstreams: config.network.dnsUpstreams.flatMap((s) => parseDnsEndpoint(s) ?? []) }
       : {}),
   });
+  // Before the (possibly long) template build: a runsc runner on a host without runsc stops at once.
+  await backend.assertRuntimeAvailable();
+  const templates = templateStoreFor(config, logger);
+  await templates.ensureDefaultTemplates();
   const server = await RunnerServer.start({ config, backend, templates, logger });
 
   const displayUrl = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
@@ -152,6 +158,11 @@ export function buildProgram(): Command {
       .option('-p, --port <port>', 'port to listen on (env CODEBOX_PORT; default 3000)', parsePort)
       .option('-H, --host <host>', 'address to bind (env CODEBOX_HOST; default 127.0.0.1)')
       .addOption(new Option('--log-level <level>', 'log level (env CODEBOX_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+      .addOption(
+        new Option('--runtime <runtime>', 'isolation level of sandboxes whose template names none: runc, or runsc (gVisor) (env CODEBOX_RUNTIME; default runc)').choices(
+          SANDBOX_RUNTIMES,
+        ),
+      )
       .addHelpText(
         'after',
         [
@@ -183,8 +194,8 @@ export function buildProgram(): Command {
       process.stdout.write('No running sandboxes.\n');
       return;
     }
-    const rows = sandboxes.map((s) => [s.sandboxID, s.templateID, s.startedAt, s.endAt, JSON.stringify(s.metadata ?? {})]);
-    process.stdout.write(`${table([['SANDBOX ID', 'TEMPLATE', 'STARTED', 'ENDS', 'METADATA'], ...rows])}\n`);
+    const rows = sandboxes.map((s) => [s.sandboxID, s.templateID, s.runtime ?? 'runc', s.startedAt, s.endAt, JSON.stringify(s.metadata ?? {})]);
+    process.stdout.write(`${table([['SANDBOX ID', 'TEMPLATE', 'RUNTIME', 'STARTED', 'ENDS', 'METADATA'], ...rows])}\n`);
   });
   addClientOptions(sandbox.command('kill').description('Kill a sandbox now.').argument('<id>', 'sandbox id')).action(
     async (id: string, flags: ClientFlags) => {
@@ -205,13 +216,23 @@ export function buildProgram(): Command {
       .description('Build a template from a Dockerfile; its base must be Debian/Ubuntu-like (the agent brings its own Node).')
       .requiredOption('-f, --file <dockerfile>', 'path to the Dockerfile')
       .requiredOption('-n, --name <name>', 'template name, used as templateID by SDKs')
+      .addOption(
+        new Option('--runtime <runtime>', "isolation level its sandboxes need, over the runner's default (or LABEL codebox.runtime=… in the Dockerfile)").choices(
+          SANDBOX_RUNTIMES,
+        ),
+      )
       .argument('[context]', 'build context directory', '.'),
     { runnerName: false },
-  ).action(async (context: string, flags: ConfigFlags & { file: string; name: string }) => {
+  ).action(async (context: string, flags: ConfigFlags & { file: string; name: string; runtime?: SandboxRuntime }) => {
     const config = await configFor({ config: flags.config, dataDir: flags.dataDir });
     const logger = createLogger({ level: config.logLevel });
-    const built = await templateStoreFor(config, logger).build({ name: flags.name, dockerfile: resolve(flags.file), contextDir: resolve(context) });
-    process.stdout.write(`Built template ${built.name} (${built.image})\n`);
+    const built = await templateStoreFor(config, logger).build({
+      name: flags.name,
+      dockerfile: resolve(flags.file),
+      contextDir: resolve(context),
+      ...(flags.runtime ? { runtime: flags.runtime } : {}),
+    });
+    process.stdout.write(`Built template ${built.name} (${built.image}${built.runtime ? `, runtime ${built.runtime}` : ''})\n`);
   });
   addConfigOptions(template.command('list').description('List the templates this host can start sandboxes from.'), { runnerName: false }).action(
     async (flags: ConfigFlags) => {
@@ -222,8 +243,8 @@ export function buildProgram(): Command {
         process.stdout.write('No templates built yet; `codebox serve` builds the defaults.\n');
         return;
       }
-      const rows = images.map((image) => [image.name, image.image, image.createdAt.toISOString()]);
-      process.stdout.write(`${table([['NAME', 'IMAGE', 'CREATED'], ...rows])}\n`);
+      const rows = images.map((image) => [image.name, image.image, image.runtime ?? `(runner's)`, image.createdAt.toISOString()]);
+      process.stdout.write(`${table([['NAME', 'IMAGE', 'RUNTIME', 'CREATED'], ...rows])}\n`);
     },
   );
 
@@ -232,7 +253,14 @@ export function buildProgram(): Command {
 
 /** Errors caused by what the user typed rather than by the system. */
 function isUsageError(error: unknown): boolean {
-  return error instanceof ConfigError || error instanceof InvalidTemplateNameError || error instanceof TemplateContextError;
+  return (
+    error instanceof ConfigError ||
+    error instanceof InvalidTemplateNameError ||
+    error instanceof TemplateContextError ||
+    error instanceof InvalidTemplateRuntimeError ||
+    // The host's configuration, not a failure: the message says how to register runsc or pick runc.
+    error instanceof RuntimeNotRegisteredError
+  );
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -51,6 +51,17 @@ describe('loadConfig', () => {
     await expect(loadConfig({ env: { CODEBOX_ROOTFS_SOURCE: 'docker' } })).rejects.toThrow(/rootfsSource/);
   });
 
+  it('takes the runtime from the file, CODEBOX_RUNTIME or the flag (later wins), runc by default, and rejects others', async () => {
+    expect((await loadConfig({ env: {} })).runtime).toBe('runc');
+    const file = await configFile({ runtime: 'runsc' });
+    expect((await loadConfig({ env: {}, file })).runtime).toBe('runsc');
+    expect((await loadConfig({ env: { CODEBOX_RUNTIME: 'runc' }, file })).runtime).toBe('runc');
+    expect((await loadConfig({ env: { CODEBOX_RUNTIME: 'runc' }, flags: { runtime: 'runsc' } })).runtime).toBe('runsc');
+    for (const bad of ['gvisor', 'RUNSC', 'kata-runtime', 'codebox-runsc']) {
+      await expect(loadConfig({ env: { CODEBOX_RUNTIME: bad } })).rejects.toThrow(/runtime/);
+    }
+  });
+
   it('reads the file named by CODEBOX_CONFIG', async () => {
     const file = await configFile({ runnerName: 'ci' });
     expect((await loadConfig({ env: { CODEBOX_CONFIG: file } })).runnerName).toBe('ci');

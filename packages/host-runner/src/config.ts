@@ -6,6 +6,7 @@ import { API_KEY_PATTERN, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
 import { parseDnsEndpoint } from './dns/dns-forwarder.js';
 import { ipv4Network } from './docker/host-networks.js';
 import { ROOTFS_SOURCE_SETTINGS } from './templates/rootfs-source.js';
+import { SANDBOX_RUNTIMES } from './sandboxes/sandbox-runtime.js';
 
 const MAX_TIMEOUT_SECONDS = MAX_SANDBOX_TIMEOUT_MS / 1000;
 
@@ -67,6 +68,8 @@ export const runnerConfigSchema = z.strictObject({
         .default([]),
     })
     .prefault({}),
+  /** Isolation level of sandboxes whose template names none: `runc` (shared kernel) or `runsc` (gVisor). */
+  runtime: z.enum(SANDBOX_RUNTIMES).default('runc'),
 });
 
 export type RunnerConfig = z.output<typeof runnerConfigSchema>;
@@ -96,6 +99,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_ROOTFS_SOURCE', ['rootfsSource'], 'string'],
   ['CODEBOX_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], 'list'],
   ['CODEBOX_EGRESS_ALLOW', ['network', 'egressAllow'], 'list'],
+  ['CODEBOX_RUNTIME', ['runtime'], 'string'],
 ];
 
 export const CONFIG_ENV_VARIABLES: readonly string[] = ENV_VARIABLES.map(([name]) => name);

@@ -13,3 +13,6 @@ export { loadConfig, parseConfig, runnerConfigSchema, ConfigError, CONFIG_ENV_VA
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { DockerBackend, type DockerBackendOptions } from './docker/docker-backend.js';
 export { TemplateStore, type TemplateStoreOptions, type TemplateBuildRequest } from './templates/template-store.js';
+export { SANDBOX_RUNTIMES, DEFAULT_SANDBOX_RUNTIME, isSandboxRuntime, type SandboxRuntime } from './sandboxes/sandbox-runtime.js';
+export { DOCKER_RUNTIMES, dockerRuntimeFor } from './docker/container-runtime.js';
+export { RuntimeNotRegisteredError } from './docker/errors.js';

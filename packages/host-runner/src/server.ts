@@ -57,6 +57,7 @@ export class RunnerServer {
       maxSandboxes: config.quotas.maxSandboxes,
       maxSandboxesPerTenant: config.quotas.maxSandboxesPerTenant,
       reconcileIntervalMs: config.reconcileIntervalSeconds * 1000,
+      runtime: config.runtime,
     });
     await manager.start();
 

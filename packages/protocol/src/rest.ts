@@ -44,6 +44,8 @@ export const listedSandboxSchema = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
   state: sandboxStateSchema,
   envdVersion: z.string(),
+  /** Codebox extension: the isolation level (`runc`, or `runsc` for gVisor). E2B's SDKs ignore it. */
+  runtime: z.enum(['runc', 'runsc']).optional(),
 });
 export type ListedSandbox = z.infer<typeof listedSandboxSchema>;
 

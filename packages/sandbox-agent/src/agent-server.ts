@@ -126,17 +126,24 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
     hardened: launcher.hardened,
     async listen(target) {
       if ('socket' in target) removeStaleSocket(target.socket);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        const done = (): void => {
-          server.off('error', reject);
-          resolve();
-        };
-        if ('socket' in target) server.listen(target.socket, done);
-        else server.listen(target.port, target.host, done);
-      });
-      // Only root (the runner) may talk to the agent; user code cannot even connect.
-      if ('socket' in target) chmodSync(target.socket, 0o600);
+      // Only root (the runner) may talk to the agent; user code cannot even connect. The umask
+      // makes bind() create the socket 0600, so it is never open to others, not even briefly;
+      // under gVisor a socket on a host directory cannot be chmod-ed at all.
+      const umask = 'socket' in target ? process.umask(0o177) : undefined;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          const done = (): void => {
+            server.off('error', reject);
+            resolve();
+          };
+          if ('socket' in target) server.listen(target.socket, done);
+          else server.listen(target.port, target.host, done);
+        });
+      } finally {
+        if (umask !== undefined) process.umask(umask);
+      }
+      if ('socket' in target) restrictSocket(target.socket, logger);
       const address = server.address();
       if (address === null) throw new Error('agent server has no address after listen');
       logger.info({ address }, 'agent listening');
@@ -152,6 +159,16 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       });
     },
   };
+}
+
+/** chmod as well where the filesystem allows it; gVisor's host-backed sockets refuse (EPERM), and the umask already made them 0600. */
+function restrictSocket(path: string, logger: Logger): void {
+  try {
+    chmodSync(path, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    logger.debug({ path }, 'socket mode set by umask only (chmod not permitted on this filesystem)');
+  }
 }
 
 function removeStaleSocket(path: string): void {

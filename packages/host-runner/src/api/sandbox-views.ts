@@ -29,6 +29,7 @@ export function toListedSandbox(record: SandboxRecord, clientId: string): Listed
     metadata: record.metadata,
     state: 'running',
     envdVersion: ENVD_VERSION,
+    runtime: record.runtime ?? 'runc',
   };
 }
 

@@ -50,6 +50,30 @@ describe('containerSpec', () => {
     expect(host.Privileged).toBe(false);
   });
 
+  it('names the Docker runtime explicitly: runc by default, the runsc registration that fits the network', () => {
+    expect(host.Runtime).toBe('runc');
+    expect(containerSpec(spec({ runtime: 'runc', allowInternetAccess: true }), { ...loopCtx, networkName: 'n' }).HostConfig.Runtime).toBe('runc');
+    expect(containerSpec(spec({ runtime: 'runsc' }), loopCtx).HostConfig.Runtime).toBe('codebox-runsc-offline');
+    const online = containerSpec(spec({ runtime: 'runsc', allowInternetAccess: true }), { ...loopCtx, networkName: 'n' });
+    expect(online.HostConfig.Runtime).toBe('codebox-runsc');
+    expect(online.HostConfig.NetworkMode).toBe('n');
+    // The isolation level changes nothing else but where the pids limit is enforced.
+    const { Runtime: _a, PidsLimit: _c, Ulimits: _d, ...runscHost } = containerSpec(spec({ runtime: 'runsc' }), loopCtx).HostConfig;
+    const { Runtime: _b, PidsLimit: _e, Ulimits: _f, ...runcHost } = host;
+    expect(runscHost).toEqual(runcHost);
+  });
+
+  it('under runsc enforces the pids limit inside gVisor (RLIMIT_NPROC) with a larger host backstop', () => {
+    for (const pids of [16, 64, 256, 1024]) {
+      const runscHost = containerSpec(spec({ runtime: 'runsc', limits: { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids } }), loopCtx).HostConfig;
+      expect(runscHost.Ulimits).toContainEqual({ Name: 'nproc', Soft: pids, Hard: pids });
+      expect(runscHost.PidsLimit).toBeGreaterThanOrEqual(pids * 6);
+    }
+    // Under runc RLIMIT_NPROC counts per host uid, shared by every sandbox: never set there.
+    expect(host.Ulimits?.some((u) => u.Name === 'nproc')).toBe(false);
+    expect(host.PidsLimit).toBe(256);
+  });
+
   it('uses an init, a read-only root and private namespaces', () => {
     expect(host.Init).toBe(true);
     expect(host.ReadonlyRootfs).toBe(true);

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { AGENT_DIR, AGENT_SOCKET_DIR, AGENT_SOCKET_NAME, SANDBOX_HOME } from '@codebox/protocol';
 import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import { dockerRuntimeFor } from './container-runtime.js';
 import { InvalidSandboxSpecError } from './errors.js';
 import { sandboxLabels } from './sandbox-labels.js';
 
@@ -27,6 +28,15 @@ export const HARDENING = {
   nofile: 4096,
   oomScoreAdj: 500,
   logMaxSize: '1m',
+  /**
+   * gVisor (ptrace platform) runs guest processes on host tasks of its own (stub processes and
+   * sentry threads: 254 idle guest processes took 1376), and a sentry that cannot make a thread dies
+   * with the whole sandbox. So under runsc the sandbox's pids limit is enforced inside gVisor as
+   * RLIMIT_NPROC (its own kernel, so per sandbox, unlike runc where it is per host uid), and the
+   * cgroup's is a host backstop this many times larger. A bash fork bomb held at 256 guest processes
+   * still grew to 7,500 host tasks in 24 s, so a long one ends the sandbox at the backstop.
+   */
+  runscHostTasksPerPid: 32,
 } as const;
 
 /** @types/dockerode predates Engine API 1.41's CgroupnsMode; the daemon here accepts it. */
@@ -54,6 +64,7 @@ export function containerName(sandboxId: string): string {
 export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): ContainerCreateBody {
   const memoryBytes = Math.round(spec.limits.memoryMiB * MiB);
   const offline = !spec.allowInternetAccess;
+  const runsc = spec.runtime === 'runsc';
   if (!offline && !ctx.networkName) throw new InvalidSandboxSpecError('internet access needs the runner network; none was given');
   const tmpfs: Record<string, string> = {
     '/tmp': `rw,nosuid,nodev,size=${HARDENING.tmpSizeMiB}m,mode=1777`,
@@ -85,6 +96,8 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
     OpenStdin: false,
     NetworkDisabled: offline,
     HostConfig: {
+      // Always named, so a dockerd whose default runtime is something else still runs what was asked.
+      Runtime: dockerRuntimeFor(spec.runtime ?? 'runc', offline),
       NetworkMode: offline ? 'none' : ctx.networkName,
       // Docker's embedded resolver (127.0.0.11) forwards here; the firewall drops DNS to anyone else.
       ...(!offline && ctx.dnsServer ? { Dns: [ctx.dnsServer] } : {}),
@@ -97,7 +110,7 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
       ReadonlyRootfs: true,
       Tmpfs: tmpfs,
       Mounts: mounts,
-      PidsLimit: spec.limits.pids,
+      PidsLimit: runsc ? spec.limits.pids * HARDENING.runscHostTasksPerPid + 64 : spec.limits.pids,
       Memory: memoryBytes,
       // Equal to Memory: no swap, so the memory limit is a real limit and OOM kills are visible.
       MemorySwap: memoryBytes,
@@ -107,6 +120,8 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
         { Name: 'nofile', Soft: HARDENING.nofile, Hard: HARDENING.nofile },
         { Name: 'fsize', Soft: fsizeBytes(spec.limits.diskMiB), Hard: fsizeBytes(spec.limits.diskMiB) },
         { Name: 'core', Soft: 0, Hard: 0 },
+        // uid 0 (the agent) is exempt, so this bounds user code only.
+        ...(runsc ? [{ Name: 'nproc', Soft: spec.limits.pids, Hard: spec.limits.pids }] : []),
       ],
       IpcMode: 'private',
       CgroupnsMode: 'private',

@@ -2,6 +2,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import { createLogger, type Logger } from '../logger.js';
 import type { SandboxBackend, SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import { DEFAULT_SANDBOX_RUNTIME, type SandboxRuntime } from '../sandboxes/sandbox-runtime.js';
+import { RuntimeRegistry } from './container-runtime.js';
 import { containerName } from './container-spec.js';
 import { createDockerClient } from './docker-client.js';
 import { DnsForwarder, resolvConfNameservers, type DnsEndpoint } from '../dns/dns-forwarder.js';
@@ -36,6 +38,8 @@ export interface DockerBackendOptions {
   dnsUpstreams?: readonly DnsEndpoint[];
   /** CIDRs exempted from the special-purpose block list (never the host or its networks). */
   egressAllow?: readonly string[];
+  /** The runner's isolation level: start() refuses to run when dockerd lacks its runtimes. Default `runc`. */
+  runtime?: SandboxRuntime;
 }
 
 /** How a sandbox's container ended, for telling OOM kills from crashes. */
@@ -59,6 +63,8 @@ export class DockerBackend implements SandboxBackend {
   private readonly egressAllow: readonly string[];
   private dns: DnsForwarder | undefined;
   private hostNetworks: HostNetworkWatcher | undefined;
+  private readonly runtime: SandboxRuntime;
+  private readonly runtimes: RuntimeRegistry;
 
   constructor(options: DockerBackendOptions = {}) {
     this.runnerName = options.runnerName ?? 'default';
@@ -68,6 +74,8 @@ export class DockerBackend implements SandboxBackend {
     this.egressAllow = options.egressAllow ?? [];
     this.logger = (options.logger ?? createLogger()).child({ component: 'docker-backend', runner: this.runnerName });
     this.docker = options.docker ?? createDockerClient();
+    this.runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
+    this.runtimes = new RuntimeRegistry(this.docker);
     this.env = {
       docker: this.docker,
       runnerName: this.runnerName,
@@ -81,7 +89,14 @@ export class DockerBackend implements SandboxBackend {
     };
   }
 
+  /** Throws RuntimeNotRegisteredError when dockerd lacks the Docker runtimes of the runner's level. */
+  assertRuntimeAvailable(): Promise<void> {
+    return this.runtimes.assertAvailable(this.runtime);
+  }
+
   async start(): Promise<void> {
+    // First, so a runner configured for runsc on a host without it fails before touching anything.
+    await this.assertRuntimeAvailable();
     await mkdir(sandboxesDir(this.dataDir), { recursive: true, mode: 0o700 });
     const loop =
       this.homeDiskMode === 'tmpfs' ? { ok: false as const, reason: 'configured' } : await probeLoopDisks(this.dataDir, this.logger);
@@ -104,7 +119,7 @@ export class DockerBackend implements SandboxBackend {
     await this.dns.start();
     this.env.dnsServer = gateway;
     this.env.networkName = sandboxNetworkNames(this.runnerName).network;
-    this.logger.info({ homeDisks: this.env.homeDisks, network: this.env.networkName }, 'docker backend started');
+    this.logger.info({ homeDisks: this.env.homeDisks, network: this.env.networkName, runtime: this.runtime }, 'docker backend started');
   }
 
   async stop(): Promise<void> {
@@ -121,6 +136,8 @@ export class DockerBackend implements SandboxBackend {
   }
 
   async create(spec: SandboxSpec): Promise<SandboxRecord> {
+    // A template may ask for another level than the runner's; check before any file exists.
+    await this.runtimes.assertAvailable(spec.runtime ?? DEFAULT_SANDBOX_RUNTIME);
     this.creating.add(spec.sandboxId);
     try {
       return await startSandbox(this.env, spec);

@@ -88,3 +88,19 @@ export class SandboxAlreadyExistsError extends Error {
     super(`Sandbox ${sandboxId} already has files at ${path}; use a new sandbox id or destroy the old sandbox first.`);
   }
 }
+
+/** A sandbox asks for an isolation level whose Docker runtime dockerd does not know. */
+export class RuntimeNotRegisteredError extends Error {
+  override readonly name = 'RuntimeNotRegisteredError';
+  constructor(
+    readonly runtime: string,
+    readonly missing: readonly string[],
+    readonly registered: readonly string[],
+  ) {
+    super(
+      `The ${runtime} runtime needs the Docker runtime(s) ${missing.join(', ')}, which dockerd does not know ` +
+        `(registered: ${registered.join(', ') || 'none'}). Install gVisor and register them with scripts/register-runsc.sh ` +
+        `(scripts/ensure-docker.sh does both as root), or run with --runtime runc.`,
+    );
+  }
+}

@@ -29,7 +29,17 @@ describe('sandbox labels', () => {
       startedAt: spec.startedAt,
       expiresAt: spec.expiresAt,
       limits: spec.limits,
+      runtime: 'runc',
     });
+  });
+
+  it('carry the runtime, read containers from before the label as runc, and reject unknown runtimes', () => {
+    expect(parseSandboxLabels(sandboxLabels({ ...spec, runtime: 'runsc' }, 'r'))?.runtime).toBe('runsc');
+    const { [LABEL.runtime]: _none, ...older } = sandboxLabels(spec, 'r');
+    expect(parseSandboxLabels(older)?.runtime).toBe('runc');
+    for (const bad of ['', 'RUNSC', 'kata', 'runsc ']) {
+      expect(parseSandboxLabels({ ...sandboxLabels(spec, 'r'), [LABEL.runtime]: bad })).toBeUndefined();
+    }
   });
 
   it('keeps the access token when there is one', () => {

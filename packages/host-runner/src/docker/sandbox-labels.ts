@@ -1,4 +1,5 @@
 import type { SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import { DEFAULT_SANDBOX_RUNTIME, isSandboxRuntime } from '../sandboxes/sandbox-runtime.js';
 
 /** Docker labels are the sandbox's state (docs/internals.md, "Docker objects"). */
 export const LABEL = {
@@ -15,6 +16,8 @@ export const LABEL = {
   memoryMiB: 'codebox.memory-mb',
   diskMiB: 'codebox.disk-mb',
   pids: 'codebox.pids',
+  /** Isolation level (`runc` / `runsc`); containers from before this label ran runc. */
+  runtime: 'codebox.runtime',
 } as const;
 
 /** What the labels of one container say, before runtime facts (status, socket) are added. */
@@ -35,6 +38,7 @@ export function sandboxLabels(spec: SandboxSpec, runnerName: string): Record<str
     [LABEL.memoryMiB]: String(spec.limits.memoryMiB),
     [LABEL.diskMiB]: String(spec.limits.diskMiB),
     [LABEL.pids]: String(spec.limits.pids),
+    [LABEL.runtime]: spec.runtime ?? DEFAULT_SANDBOX_RUNTIME,
   };
 }
 
@@ -53,7 +57,9 @@ export function parseSandboxLabels(labels: Record<string, string>): LabelledSand
   const memoryMiB = toNumber(labels[LABEL.memoryMiB]);
   const diskMiB = toNumber(labels[LABEL.diskMiB]);
   const pids = toNumber(labels[LABEL.pids]);
+  const runtime = labels[LABEL.runtime] ?? DEFAULT_SANDBOX_RUNTIME;
   if (
+    !isSandboxRuntime(runtime) ||
     !sandboxId || tenant === undefined || templateId === undefined || !startedAt || !expiresAt || !metadata ||
     cpuCount === undefined || memoryMiB === undefined || diskMiB === undefined || pids === undefined
   ) {
@@ -70,6 +76,7 @@ export function parseSandboxLabels(labels: Record<string, string>): LabelledSand
     startedAt,
     expiresAt,
     limits: { cpuCount, memoryMiB, diskMiB, pids },
+    runtime,
   };
 }
 

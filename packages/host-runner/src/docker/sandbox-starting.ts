@@ -55,7 +55,7 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
       }
       throw new AgentHealthTimeoutError(spec.sandboxId, env.healthTimeoutMs, health.lastError, logs);
     }
-    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind }, 'sandbox started');
+    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime }, 'sandbox started');
     return {
       sandboxId: spec.sandboxId,
       tenant: spec.tenant,
@@ -66,6 +66,7 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
       startedAt: spec.startedAt,
       expiresAt: spec.expiresAt,
       limits: spec.limits,
+      runtime: spec.runtime ?? 'runc',
       status: 'running',
       agentSocketPath: paths.agentSocket,
     };

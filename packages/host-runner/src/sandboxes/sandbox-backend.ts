@@ -3,6 +3,7 @@
  * `docker/` implements it with dockerode; a Kubernetes backend would implement the same.
  * Nothing outside a backend may talk to Docker.
  */
+import type { SandboxRuntime } from './sandbox-runtime.js';
 
 export interface SandboxLimits {
   /** CPUs (fractional allowed). */
@@ -30,6 +31,8 @@ export interface SandboxSpec {
   startedAt: Date;
   expiresAt: Date;
   limits: SandboxLimits;
+  /** Isolation level (the template's, else the runner's); absent means `runc`. */
+  runtime?: SandboxRuntime;
 }
 
 /** A sandbox as the backend reports it: everything needed to rebuild runner state after a restart. */
@@ -43,6 +46,8 @@ export interface SandboxRecord {
   startedAt: Date;
   expiresAt: Date;
   limits: SandboxLimits;
+  /** Isolation level it runs at; absent where a backend does not say (then `runc`). */
+  runtime?: SandboxRuntime;
   /** `running` while the container runs; `exited` when it stopped on its own (crash, OOM). */
   status: 'running' | 'exited';
   /** Host path of the unix socket the agent serves on; the only way in. */

@@ -58,6 +58,18 @@ afterEach(async () => {
 });
 
 describe('SandboxManager.create', () => {
+  it("runs a sandbox at its template's runtime, else at the runner's", async () => {
+    const templates = new InMemoryTemplateCatalog(['base', 'strong', 'fast'], { strong: 'runsc', fast: 'runc' });
+    for (const runnerRuntime of ['runc', 'runsc'] as const) {
+      const { manager } = setup({ templates, runtime: runnerRuntime });
+      expect((await manager.create({ tenant: 't1', templateId: 'base' })).runtime).toBe(runnerRuntime);
+      expect((await manager.create({ tenant: 't1', templateId: 'strong' })).runtime).toBe('runsc');
+      expect((await manager.create({ tenant: 't1', templateId: 'fast' })).runtime).toBe('runc');
+    }
+    const { manager } = setup({ templates });
+    expect((await manager.create({ tenant: 't1', templateId: 'base' })).runtime).toBe('runc');
+  });
+
   it('starts a sandbox with the configured limits, a 20-char id and an access token', async () => {
     const { backend, manager } = setup();
     await manager.start();

@@ -5,6 +5,7 @@ import type { TemplateCatalog } from '../templates/template-catalog.js';
 import { ExpiryScheduler } from './expiry-scheduler.js';
 import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from './errors.js';
 import { generateAccessToken, generateSandboxId } from './sandbox-ids.js';
+import { DEFAULT_SANDBOX_RUNTIME, type SandboxRuntime } from './sandbox-runtime.js';
 
 export interface SandboxManagerOptions {
   backend: SandboxBackend;
@@ -19,6 +20,8 @@ export interface SandboxManagerOptions {
   maxSandboxesPerTenant: number;
   /** How often Docker is asked which sandboxes still run; 0 turns the periodic check off. */
   reconcileIntervalMs?: number;
+  /** Isolation level of sandboxes whose template names none. Default `runc`. */
+  runtime?: SandboxRuntime;
   now?: () => number;
 }
 
@@ -51,6 +54,7 @@ export class SandboxManager {
   readonly #maxSandboxes: number;
   readonly #maxPerTenant: number;
   readonly #reconcileIntervalMs: number;
+  readonly #runtime: SandboxRuntime;
   readonly #now: () => number;
   readonly #expiry: ExpiryScheduler;
 
@@ -74,6 +78,7 @@ export class SandboxManager {
     this.#maxSandboxes = options.maxSandboxes;
     this.#maxPerTenant = options.maxSandboxesPerTenant;
     this.#reconcileIntervalMs = options.reconcileIntervalMs ?? 30_000;
+    this.#runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
     this.#now = options.now ?? Date.now;
     this.#expiry = new ExpiryScheduler((id) => void this.#expire(id), this.#now);
   }
@@ -143,6 +148,8 @@ export class SandboxManager {
       startedAt,
       expiresAt: new Date(startedAt.getTime() + timeoutMs),
       limits: { ...this.#limits },
+      // A template that needs the stronger (or the faster) level says so; the runner's is the default.
+      runtime: template.runtime ?? this.#runtime,
     };
 
     this.#pendingByTenant.set(request.tenant, (this.#pendingByTenant.get(request.tenant) ?? 0) + 1);
@@ -150,7 +157,7 @@ export class SandboxManager {
     try {
       const record = await this.#backend.create(spec);
       this.#adopt(record);
-      this.#logger.info({ sandboxId, tenant: request.tenant, template: request.templateId, expiresAt: record.expiresAt }, 'sandbox created');
+      this.#logger.info({ sandboxId, tenant: request.tenant, template: request.templateId, runtime: spec.runtime, expiresAt: record.expiresAt }, 'sandbox created');
       return record;
     } finally {
       this.#pendingIds.delete(sandboxId);

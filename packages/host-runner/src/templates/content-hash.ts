@@ -47,6 +47,8 @@ export interface AgentLayerInputs {
     directories: readonly string[];
     files: readonly Pick<KernelFile, 'path' | 'mode' | 'sha256'>[];
   } | undefined;
+  /** Runtime written into the image's labels by `template build --runtime`; absent leaves every older hash as it was. */
+  runtime?: string;
 }
 
 /** Cache key of a final template image: everything that ends up in it. */
@@ -60,6 +62,7 @@ export function agentLayerHash(inputs: AgentLayerInputs): string {
     inputs.sandboxExecSha256,
     inputs.nodeVersion,
     ...kernelParts(inputs.kernels),
+    ...(inputs.runtime === undefined ? [] : [`runtime:${inputs.runtime}`]),
   ]);
 }
 

@@ -120,3 +120,14 @@ export class TemplateContextError extends Error {
     super(`Cannot use ${contextDir} as the template build context: ${reason}.`);
   }
 }
+
+/** A template's `codebox.runtime` label (or `--runtime`) names no isolation level the runner offers. */
+export class InvalidTemplateRuntimeError extends Error {
+  override readonly name = 'InvalidTemplateRuntimeError';
+  constructor(readonly templateName: string, readonly runtime: string) {
+    super(
+      `Template ${JSON.stringify(templateName)} asks for runtime ${JSON.stringify(runtime)}; use runc or runsc ` +
+        '(the image label codebox.runtime, or `codebox template build --runtime`).',
+    );
+  }
+}

@@ -1,3 +1,5 @@
+import type { SandboxRuntime } from '../sandboxes/sandbox-runtime.js';
+
 /** What the control plane needs to know about templates; `templates/` implements it. */
 
 export interface TemplateImage {
@@ -8,6 +10,8 @@ export interface TemplateImage {
   /** Content hash the image was built from (cache key). */
   contentHash: string;
   createdAt: Date;
+  /** Isolation level its sandboxes need (image label `codebox.runtime`); absent: the runner's. */
+  runtime?: SandboxRuntime;
 }
 
 export interface TemplateCatalog {

@@ -25,4 +25,10 @@ export const TEMPLATE_LABEL = {
   rootfs: 'codebox.rootfs',
   /** On a rootfs with packages added by apt-get: the template it was built for, so older ones can go. */
   packagesFor: 'codebox.packages-for',
+  /**
+   * Isolation level the template's sandboxes run at (`runc` / `runsc`), over the runner's default.
+   * Set by `template build --runtime`, or by the user's Dockerfile (`LABEL codebox.runtime=runsc`):
+   * image labels are inherited by the agent layer.
+   */
+  runtime: 'codebox.runtime',
 } as const;

@@ -19,7 +19,8 @@ import { withBuildLock } from './build-lock.js';
 import type { TemplateCatalog, TemplateImage } from './template-catalog.js';
 import { ROOTFS_REPO, USER_BUILD_REPO, TEMPLATE_LABEL, assertTemplateName, templateRepo } from './template-names.js';
 import { BUILD_CA_ARG, readHostCaBundle, usesBuildCaArg } from './build-ca.js';
-import { TemplateContextError } from './errors.js';
+import { InvalidTemplateRuntimeError, TemplateContextError } from './errors.js';
+import { isSandboxRuntime, type SandboxRuntime } from '../sandboxes/sandbox-runtime.js';
 
 export interface TemplateStoreOptions {
   /**
@@ -63,6 +64,8 @@ export interface TemplateBuildRequest {
   /** Path of the Dockerfile; relative paths are taken from contextDir. Default `<contextDir>/Dockerfile`. */
   dockerfile?: string;
   contextDir: string;
+  /** Isolation level its sandboxes need; overrides a `codebox.runtime` label of the Dockerfile. */
+  runtime?: SandboxRuntime;
 }
 
 /**
@@ -112,7 +115,13 @@ export class TemplateStore implements TemplateCatalog {
     for (const image of images) {
       const name = image.Labels?.[TEMPLATE_LABEL.template];
       if (!name || !(image.RepoTags ?? []).includes(`${templateRepo(name)}:latest`)) continue;
-      out.push(toTemplateImage(name, image.Labels ?? {}, new Date(image.Created * 1000)));
+      try {
+        out.push(toTemplateImage(name, image.Labels ?? {}, new Date(image.Created * 1000)));
+      } catch (err) {
+        // One image with a mistyped runtime label (built outside Codebox) must not hide the others.
+        if (!(err instanceof InvalidTemplateRuntimeError)) throw err;
+        this.logger.warn({ err, image: image.Id }, 'template skipped');
+      }
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -147,6 +156,7 @@ export class TemplateStore implements TemplateCatalog {
   /** Builds a user's Dockerfile, then adds the agent layer to the result. */
   build(request: TemplateBuildRequest): Promise<TemplateImage> {
     assertTemplateName(request.name);
+    if (request.runtime !== undefined && !isSandboxRuntime(request.runtime)) throw new InvalidTemplateRuntimeError(request.name, String(request.runtime));
     return this.exclusive(`build:${request.name}`, async () => {
       const started = Date.now();
       const log = this.logger.child({ template: request.name });
@@ -172,7 +182,11 @@ export class TemplateStore implements TemplateCatalog {
         log,
       );
       log.info({ durationMs: Date.now() - started, imageId: userImageId }, 'user image: built');
-      const image = await this.ensureAgentLayer(request.name, userImageId, bundle, log);
+      const inherited = (await inspectImage(this.docker, userImageId))?.Config.Labels?.[TEMPLATE_LABEL.runtime];
+      if (request.runtime === undefined && inherited !== undefined && !isSandboxRuntime(inherited)) {
+        throw new InvalidTemplateRuntimeError(request.name, inherited);
+      }
+      const image = await this.ensureAgentLayer(request.name, userImageId, bundle, log, request.runtime);
       log.info({ durationMs: Date.now() - started, image: image.image }, 'template built');
       return image;
     });
@@ -265,8 +279,15 @@ export class TemplateStore implements TemplateCatalog {
     return this.sourceChoice;
   }
 
-  private async ensureAgentLayer(name: string, baseImageId: string, bundle: AgentBundle, log: Logger): Promise<TemplateImage> {
+  private async ensureAgentLayer(
+    name: string,
+    baseImageId: string,
+    bundle: AgentBundle,
+    log: Logger,
+    runtime?: SandboxRuntime,
+  ): Promise<TemplateImage> {
     const hash = agentLayerHash({
+      ...(runtime ? { runtime } : {}),
       templateName: name,
       baseImageId,
       agentSha256: bundle.agentSha256,
@@ -276,13 +297,17 @@ export class TemplateStore implements TemplateCatalog {
     });
     const repo = templateRepo(name);
     const ref = `${repo}:${hash}`;
-    const labels = { [TEMPLATE_LABEL.template]: name, [TEMPLATE_LABEL.contentHash]: hash };
+    const labels: Record<string, string> = {
+      [TEMPLATE_LABEL.template]: name,
+      [TEMPLATE_LABEL.contentHash]: hash,
+      ...(runtime ? { [TEMPLATE_LABEL.runtime]: runtime } : {}),
+    };
     const cached = await inspectImage(this.docker, ref);
     if (cached) {
       // `latest` may point elsewhere (an older build); the hash tag is the truth.
       await tagImage(this.docker, cached.Id, repo, 'latest');
       log.info({ image: ref }, 'agent layer: cache hit');
-      return toTemplateImage(name, labels, new Date(cached.Created));
+      return toTemplateImage(name, cached.Config.Labels ?? labels, new Date(cached.Created));
     }
     const started = Date.now();
     log.info({ image: ref, base: baseImageId, kernelFiles: bundle.kernels?.files.length ?? 0 }, 'agent layer: building');
@@ -290,7 +315,7 @@ export class TemplateStore implements TemplateCatalog {
     const built = await inspectImage(this.docker, ref);
     log.info({ image: ref, durationMs: Date.now() - started }, 'agent layer: built');
     if (built) await this.removeStaleImages(name, built.Id);
-    return toTemplateImage(name, labels, built ? new Date(built.Created) : new Date());
+    return toTemplateImage(name, built?.Config.Labels ?? labels, built ? new Date(built.Created) : new Date());
   }
 
   /**
@@ -326,5 +351,8 @@ export class TemplateStore implements TemplateCatalog {
 
 function toTemplateImage(name: string, labels: Record<string, string>, createdAt: Date): TemplateImage {
   const contentHash = labels[TEMPLATE_LABEL.contentHash] ?? '';
-  return { name, image: `${templateRepo(name)}:${contentHash || 'latest'}`, contentHash, createdAt };
+  const runtime = labels[TEMPLATE_LABEL.runtime];
+  // Sandboxes must not silently fall back to the weaker level when a label is mistyped.
+  if (runtime !== undefined && !isSandboxRuntime(runtime)) throw new InvalidTemplateRuntimeError(name, runtime);
+  return { name, image: `${templateRepo(name)}:${contentHash || 'latest'}`, contentHash, createdAt, ...(runtime ? { runtime } : {}) };
 }

@@ -25,6 +25,7 @@ export class InMemoryBackend implements SandboxBackend {
       startedAt: spec.startedAt,
       expiresAt: spec.expiresAt,
       limits: { ...spec.limits },
+      ...(spec.runtime === undefined ? {} : { runtime: spec.runtime }),
       status: 'running',
       agentSocketPath: this.agentSocketPath,
     };

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Registers gVisor's runsc with dockerd as the two runtimes a `runtime: runsc` runner names
+# (packages/host-runner/src/docker/container-runtime.ts holds the same names and arguments):
+#   codebox-runsc          sandboxes with internet: `--network=host` makes the sentry use the
+#                          container's own network namespace (gVisor's netstack refuses to start
+#                          here), so the runner's iptables egress filter still sees every packet;
+#   codebox-runsc-offline  `allow_internet_access: false`: `--network=none`, gVisor's netstack with
+#                          loopback only, no host socket calls at all.
+# Both use `--host-uds=create` so the agent's unix socket in the bind-mounted run directory is
+# reachable from the host, while code inside still cannot connect to host sockets.
+# daemon.json is merged, never rewritten: other keys (e.g. userns-remap) survive. dockerd reloads
+# runtimes on SIGHUP, so running sandboxes are untouched. Idempotent: nothing is written or
+# reloaded when the runtimes are already there. Needs root and dockerd; else it only says so.
+set -euo pipefail
+log() { echo "codebox: $*" >&2; }
+
+runsc="$(command -v runsc || true)"
+[ -n "$runsc" ] || { [ -x /usr/bin/runsc ] && runsc=/usr/bin/runsc; } || true
+if [ -z "$runsc" ]; then
+  log "runsc (gVisor) is not installed; the runsc runtime is unavailable (apt-get install runsc, then rerun)"
+  exit 0
+fi
+# ptrace works everywhere; an operator with /dev/kvm on bare metal may choose kvm.
+platform="${CODEBOX_RUNSC_PLATFORM:-ptrace}"
+config="${CODEBOX_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"
+
+registered() {
+  local names
+  names="$(docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}' 2>/dev/null || true)"
+  [[ " $names " == *" codebox-runsc "* && " $names " == *" codebox-runsc-offline "* ]]
+}
+
+if [ "$(id -u)" != 0 ]; then
+  registered || log "the runsc runtimes are not registered with dockerd; run this script as root (scripts/register-runsc.sh)"
+  exit 0
+fi
+
+mkdir -p "$(dirname "$config")"
+# JSON is edited by a JSON parser, not sed: prints "changed" when it wrote a new file.
+changed="$(
+  RUNSC="$runsc" PLATFORM="$platform" CONFIG="$config" python3 - <<'PY'
+import json, os, sys
+path = os.environ["CONFIG"]
+try:
+    with open(path) as f:
+        text = f.read()
+    current = json.loads(text) if text.strip() else {}
+except FileNotFoundError:
+    current = {}
+if not isinstance(current, dict):
+    sys.exit(f"{path} does not hold a JSON object; not touching it")
+common = [f"--platform={os.environ['PLATFORM']}", "--host-uds=create"]
+wanted = {
+    "codebox-runsc": {"path": os.environ["RUNSC"], "runtimeArgs": [*common, "--network=host"]},
+    "codebox-runsc-offline": {"path": os.environ["RUNSC"], "runtimeArgs": [*common, "--network=none"]},
+}
+runtimes = current.get("runtimes") or {}
+if not isinstance(runtimes, dict):
+    sys.exit(f'{path}: "runtimes" is not an object; not touching it')
+if all(runtimes.get(name) == spec for name, spec in wanted.items()):
+    sys.exit(0)
+current["runtimes"] = {**runtimes, **wanted}
+tmp = f"{path}.codebox-tmp"
+with open(tmp, "w") as f:
+    json.dump(current, f, indent=2)
+    f.write("\n")
+os.replace(tmp, path)
+print("changed")
+PY
+)"
+
+if [ "$changed" != changed ] && registered; then exit 0; fi
+log "registering runsc runtimes (codebox-runsc, codebox-runsc-offline; platform $platform) in $config"
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker 2>/dev/null; then
+  systemctl reload docker
+else
+  pid="$(pgrep -x dockerd | head -n1 || true)"
+  [ -n "$pid" ] || { log "dockerd is not running; the runtimes load when it starts"; exit 0; }
+  kill -HUP "$pid"
+fi
+for _ in $(seq 1 40); do
+  if registered; then exit 0; fi
+  sleep 0.25
+done
+log "dockerd did not pick up the runsc runtimes after a reload; restart dockerd to load $config"
+exit 1

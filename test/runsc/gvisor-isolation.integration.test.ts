@@ -1,0 +1,226 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sandbox } from '@codebox/core-client';
+import { createLogger, TemplateStore } from '@codebox/host-runner';
+import { connectProbe, startNetnsTarget, type NetnsTarget } from '../support/netns-target.js';
+import { startRunner, type RunnerHandle } from '../support/runner.js';
+
+/**
+ * The runsc isolation level end to end: a real runner started with CODEBOX_RUNTIME=runsc (and one
+ * with the default runc, for per-template runtimes), real gVisor containers, and a host the test
+ * builds in its own network namespace to show what the egress filter lets through.
+ */
+const docker = new Docker();
+let runner: RunnerHandle;
+let opts: { apiKey: string; apiUrl: string };
+
+async function listed(r: RunnerHandle): Promise<{ sandboxID: string; runtime?: string }[]> {
+  const res = await fetch(`${r.url}/v2/sandboxes`, { headers: { 'X-API-KEY': r.keys[0] } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { sandboxID: string; runtime?: string }[];
+}
+
+async function container(sandboxId: string): Promise<Docker.ContainerInspectInfo> {
+  return docker.getContainer(`codebox-${sandboxId}`).inspect();
+}
+
+beforeAll(async () => {
+  runner = await startRunner({ env: { CODEBOX_RUNTIME: 'runsc', CODEBOX_RECONCILE_INTERVAL_SECONDS: '2' } });
+  opts = { apiKey: runner.keys[0], apiUrl: runner.url };
+});
+afterAll(async () => {
+  await runner?.close();
+});
+
+describe('a runsc runner', () => {
+  it("runs sandboxes on gVisor's kernel, records the runtime in a label and in the list, and keeps it across a restart", async () => {
+    const sandbox = await Sandbox.create('base', opts);
+    try {
+      // gVisor's sentry answers uname with its own kernel, not the host's.
+      const kernel = (await sandbox.commands.run('uname -r')).stdout.trim();
+      expect(kernel).not.toBe(release());
+      const info = await container(sandbox.sandboxId);
+      expect(info.HostConfig.Runtime).toBe('codebox-runsc');
+      expect(info.Config.Labels['codebox.runtime']).toBe('runsc');
+      expect((await listed(runner)).find((s) => s.sandboxID === sandbox.sandboxId)?.runtime).toBe('runsc');
+
+      await runner.restart();
+      expect((await listed(runner)).find((s) => s.sandboxID === sandbox.sandboxId)?.runtime).toBe('runsc');
+      const again = await Sandbox.connect(sandbox.sandboxId, opts);
+      expect((await again.commands.run('uname -r')).stdout.trim()).toBe(kernel);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('keeps user code without capabilities, on uid 1000, with no-new-privileges and the io_uring filter inside gVisor', async () => {
+    const sandbox = await Sandbox.create('base', opts);
+    try {
+      const status = (await sandbox.commands.run('grep -E "^(Uid|CapEff|CapPrm|CapBnd|CapAmb)" /proc/self/status')).stdout;
+      expect(status).toMatch(/^Uid:\s+1000\s/m);
+      // gVisor's /proc/self/status has no CapAmb line; the sets it shows must all be empty.
+      for (const set of ['CapEff', 'CapPrm', 'CapBnd']) expect(status).toMatch(new RegExp(`^${set}:\\s+0{16}$`, 'm'));
+      expect(status).not.toMatch(/^CapAmb:\s+0*[1-9a-f]/m);
+      // gVisor's status file has no NoNewPrivs line either: ask prctl(PR_GET_NO_NEW_PRIVS).
+      const nnp = await sandbox.commands.run(`python3 -c 'import ctypes;print(ctypes.CDLL(None).prctl(39,0,0,0,0))'`);
+      expect(nnp.stdout.trim()).toBe('1');
+      const uring = await sandbox.commands.run(
+        `python3 -c 'import ctypes,os\nr=ctypes.CDLL(None,use_errno=True).syscall(425,1,bytes(120))\nprint(r, os.strerror(ctypes.get_errno()))'`,
+      );
+      expect(uring.stdout).toMatch(/^-1 /);
+      // The agent's socket directory stays closed to user code.
+      const socketDir = await sandbox.commands
+        .run(`python3 -c 'import os;print(os.listdir("/run/codebox"))'`)
+        .then((r) => r.stdout, (error: { stderr?: string }) => error.stderr ?? '');
+      expect(socketDir).toMatch(/PermissionError/);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('contains a fork bomb inside gVisor (RLIMIT_NPROC) and keeps serving', async () => {
+    const sandbox = await Sandbox.create('base', opts);
+    try {
+      const out = await sandbox.commands.run(
+        `python3 -c 'import os,time\nn=0\ntry:\n  for i in range(2000):\n    if os.fork()==0:\n      time.sleep(30); os._exit(0)\n    n+=1\nexcept OSError as e:\n  print("stopped", n, e.errno)'`,
+        { timeoutMs: 120_000 },
+      );
+      expect(out.stdout).toMatch(/^stopped \d+ 11$/m);
+      await sandbox.commands.run('pkill -9 -u user python3 || true').catch(() => undefined);
+      expect((await sandbox.commands.run('echo alive')).stdout).toBe('alive\n');
+      expect((await container(sandbox.sandboxId)).State.Running).toBe(true);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('ends only the bombed sandbox on a memory bomb: the caller is told, the runner removes it, a bystander serves', async () => {
+    const bystander = await Sandbox.create('base', opts);
+    const victim = await Sandbox.create('base', opts);
+    try {
+      const bomb = await victim.commands
+        .run(`python3 -c 'b=[]\nwhile True: b.append(bytearray(32*1024*1024))'`, { timeoutMs: 60_000 })
+        .then((r) => `exit ${r.exitCode}`, (error: Error) => `${error.name}: ${error.message}`);
+      expect(bomb).toMatch(/exit|NotFound|not running|killed|memory/i);
+      expect((await bystander.commands.run('echo alive')).stdout).toBe('alive\n');
+      const deadline = Date.now() + 60_000;
+      while ((await listed(runner)).some((s) => s.sandboxID === victim.sandboxId)) {
+        if (Date.now() > deadline) throw new Error('the runner still lists the OOM-killed sandbox after 60 s');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await expect(container(victim.sandboxId)).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await victim.kill().catch(() => undefined);
+      await bystander.kill();
+    }
+  });
+});
+
+describe('the egress filter under runsc', () => {
+  let target: NetnsTarget;
+  beforeAll(async () => {
+    target = await startNetnsTarget();
+  });
+  afterAll(() => target?.close());
+
+  it('drops traffic to a blocked range, and it is the filter that drops it (an exception rule lets it through)', async () => {
+    const sandbox = await Sandbox.create('base', opts);
+    const network = await docker.getNetwork(`codebox-${runner.runnerName}`).inspect();
+    const bridge = network.Options?.['com.docker.network.bridge.name'] ?? '';
+    expect(bridge).toMatch(/^cbx-/);
+    const rule = ['-i', bridge, '-d', `${target.address}/32`, '-p', 'tcp', '--dport', String(target.port), '-j', 'ACCEPT'];
+    try {
+      const probe = connectProbe(target.address, target.port);
+      expect((await sandbox.commands.run(probe)).stdout).toMatch(/^BLOCKED/);
+      // Same sandbox, same route, the runner's DROP skipped for this one address: the packet goes.
+      execFileSync('iptables', ['-w', '-I', 'DOCKER-USER', '1', ...rule]);
+      try {
+        expect((await sandbox.commands.run(probe)).stdout).toMatch(/^CONNECTED b'hello\\n'/);
+      } finally {
+        execFileSync('iptables', ['-w', '-D', 'DOCKER-USER', ...rule]);
+      }
+      expect((await sandbox.commands.run(probe)).stdout).toMatch(/^BLOCKED/);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('gives allow_internet_access: false sandboxes the offline registration: loopback only, nothing reachable', async () => {
+    const sandbox = await Sandbox.create('base', { ...opts, allowInternetAccess: false });
+    try {
+      expect((await container(sandbox.sandboxId)).HostConfig.Runtime).toBe('codebox-runsc-offline');
+      const ifaces = (await sandbox.commands.run(`python3 -c 'import socket;print(sorted(n for _, n in socket.if_nameindex()))'`)).stdout;
+      expect(ifaces.trim()).toBe("['lo']");
+      expect((await sandbox.commands.run(connectProbe(target.address, target.port))).stdout).toMatch(/^BLOCKED/);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+});
+
+describe('per-template runtime', () => {
+  const tag = randomBytes(3).toString('hex');
+  const names = { flag: `gv-flag-${tag}`, label: `gv-label-${tag}`, bad: `gv-bad-${tag}` };
+  let dir: string;
+  let store: TemplateStore;
+  let runcRunner: RunnerHandle;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'codebox-gv-template-'));
+    store = new TemplateStore({ logger: createLogger({ level: 'warn' }) });
+    runcRunner = await startRunner();
+  });
+  afterAll(async () => {
+    await runcRunner?.close();
+    rmSync(dir, { recursive: true, force: true });
+    for (const name of Object.values(names)) {
+      for (const image of await docker.listImages({ filters: { label: [`codebox.template=${name}`] } })) {
+        await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      }
+      await docker.getImage(`codebox-build/${name}:latest`).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
+  function context(name: string, dockerfile: string): string {
+    const contextDir = join(dir, name);
+    execFileSync('mkdir', ['-p', contextDir]);
+    writeFileSync(join(contextDir, 'Dockerfile'), dockerfile);
+    return contextDir;
+  }
+
+  it("runs a template's sandboxes at its runtime (build flag or Dockerfile label) on a runc runner; other templates stay runc", async () => {
+    const byFlag = await store.build({ name: names.flag, contextDir: context(names.flag, 'FROM codebox/base:latest\n'), runtime: 'runsc' });
+    expect(byFlag.runtime).toBe('runsc');
+    const byLabel = await store.build({ name: names.label, contextDir: context(names.label, 'FROM codebox/base:latest\nLABEL codebox.runtime=runsc\n') });
+    expect(byLabel.runtime).toBe('runsc');
+
+    const runcOpts = { apiKey: runcRunner.keys[0], apiUrl: runcRunner.url };
+    for (const template of [names.flag, names.label, 'base']) {
+      const sandbox = await Sandbox.create(template, runcOpts);
+      try {
+        const want = template === 'base' ? 'runc' : 'runsc';
+        expect((await container(sandbox.sandboxId)).Config.Labels['codebox.runtime'], template).toBe(want);
+        expect((await listed(runcRunner)).find((s) => s.sandboxID === sandbox.sandboxId)?.runtime).toBe(want);
+        const kernel = (await sandbox.commands.run('uname -r')).stdout.trim();
+        if (want === 'runc') expect(kernel).toBe(release());
+        else expect(kernel).not.toBe(release());
+      } finally {
+        await sandbox.kill();
+      }
+    }
+  });
+
+  it('refuses a Dockerfile label that names no runtime, with a typed error', async () => {
+    for (const bad of ['gvisor', 'RUNSC', 'kata-runtime']) {
+      const error = await store
+        .build({ name: names.bad, contextDir: context(names.bad, `FROM codebox/base:latest\nLABEL codebox.runtime=${bad}\n`) })
+        .catch((e: unknown) => e);
+      expect((error as Error).name).toBe('InvalidTemplateRuntimeError');
+    }
+  });
+});
