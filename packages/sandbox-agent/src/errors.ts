@@ -19,6 +19,19 @@ export class NotFoundError extends AgentError {
   readonly code = Code.NotFound;
 }
 
+/**
+ * A file operation named a FIFO, socket or device. Reading or writing those can block forever
+ * or never end, so only regular files are read, written, uploaded or downloaded. A 400, as
+ * envd answers other paths it cannot serve as a file (directories).
+ */
+export class NotARegularFileError extends AgentError {
+  override readonly name = 'NotARegularFileError';
+  readonly code = Code.InvalidArgument;
+  constructor(path: string, kind: string) {
+    super(`'${path}' is ${kind}, not a regular file; only regular files can be read, written, uploaded or downloaded`);
+  }
+}
+
 export class AlreadyExistsError extends AgentError {
   override readonly name = 'AlreadyExistsError';
   readonly code = Code.AlreadyExists;
@@ -37,6 +50,15 @@ export class UnauthenticatedError extends AgentError {
 export class NotEnoughSpaceError extends AgentError {
   override readonly name = 'NotEnoughSpaceError';
   readonly code = Code.ResourceExhausted;
+}
+
+/**
+ * A stream's client read too slowly and was cut so it no longer holds back the producer (and
+ * other clients). Aborted: the operation itself is fine, this one stream is not.
+ */
+export class StreamTooSlowError extends AgentError {
+  override readonly name = 'StreamTooSlowError';
+  readonly code = Code.Aborted;
 }
 
 export class UnimplementedError extends AgentError {

@@ -87,6 +87,12 @@ export class TemplateStore implements TemplateCatalog {
   private sourceChoice: Promise<RootfsSourceChoice> | undefined;
   /** One build per key at a time: concurrent callers share the running build. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /**
+   * The default templates this store ensured, by name. `:latest` is shared by every runner on
+   * the dockerd, so another runner (another version) may retag it; sandboxes start from the
+   * image with this runner's own agent while it exists.
+   */
+  private readonly ensured = new Map<string, string>();
 
   constructor(options: TemplateStoreOptions = {}) {
     const dataDir = options.dataDir ?? '/var/lib/codebox';
@@ -105,7 +111,8 @@ export class TemplateStore implements TemplateCatalog {
   }
 
   async resolve(name: string): Promise<TemplateImage | undefined> {
-    const info = await inspectImage(this.docker, `${templateRepo(name)}:latest`);
+    const own = this.ensured.get(name);
+    const info = (own ? await inspectImage(this.docker, own) : undefined) ?? (await inspectImage(this.docker, `${templateRepo(name)}:latest`));
     return info ? toTemplateImage(name, info.Config.Labels ?? {}, new Date(info.Created)) : undefined;
   }
 
@@ -146,6 +153,7 @@ export class TemplateStore implements TemplateCatalog {
         // After the agent layer: the template images on an older tree are gone by now.
         if (recipe.addedPackages.length > 0) await this.removeStalePackageLayers(recipe.name, rootfs.imageId, log);
         log.info({ durationMs: Date.now() - t, image: image.image }, 'template: ready');
+        this.ensured.set(recipe.name, image.image);
         images.push(image);
       }
       this.logger.info({ durationMs: Date.now() - started, templates: images.map((i) => i.image) }, 'default templates ready');
@@ -157,6 +165,8 @@ export class TemplateStore implements TemplateCatalog {
   build(request: TemplateBuildRequest): Promise<TemplateImage> {
     assertTemplateName(request.name);
     if (request.runtime !== undefined && !isSandboxRuntime(request.runtime)) throw new InvalidTemplateRuntimeError(request.name, String(request.runtime));
+    // A user build of the same name replaces the default for this runner too.
+    this.ensured.delete(request.name);
     return this.exclusive(`build:${request.name}`, async () => {
       const started = Date.now();
       const log = this.logger.child({ template: request.name });

@@ -1,16 +1,25 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import busboy from 'busboy';
+import { create as contentDisposition } from 'content-disposition';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
 import type { FilesystemService } from '../services/filesystem-service.js';
 import { fromSystemError, isErrnoError } from '../services/system-error.js';
 import type { SandboxUser } from '../services/user-directory.js';
 import { sendError, sendJson } from './http-response.js';
+
+/**
+ * Most bytes a download of a file that reports size 0 sends. Such files (`/proc`, `/sys`)
+ * only know their length by being read to the end; the cap keeps one that never ends from
+ * streaming forever. Past it the transfer is cut, so the client sees a broken body, not a
+ * short file.
+ */
+export const MAX_UNSIZED_DOWNLOAD_BYTES = 64 * 1024 * 1024;
 
 export interface WrittenFile {
   readonly path: string;
@@ -34,15 +43,24 @@ export function filesHandler(deps: FilesHandlerDeps) {
   async function download(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const user = userOf(request, url);
     const file = filesystem.openForRead(user, requiredPath(url));
-    const source = createReadStream('', { fd: file.fd, autoClose: true });
-    const gzip = file.size > 0 && acceptsGzip(request.headers['accept-encoding']);
+    // A size from stat is a promise of the length, so exactly that many bytes are sent even if
+    // the file grows meanwhile. Size 0 may mean "unknown" (`/proc/cpuinfo`): read to the end.
+    const sized = file.size > 0;
+    const source = createReadStream('', {
+      fd: file.fd,
+      autoClose: true,
+      ...(sized ? { end: file.size - 1 } : { end: MAX_UNSIZED_DOWNLOAD_BYTES }),
+    });
+    const gzip = sized && acceptsGzip(request.headers['accept-encoding']);
     response.writeHead(200, {
       'content-type': 'application/octet-stream',
-      'content-disposition': `attachment; filename=${JSON.stringify(posix.basename(file.path))}`,
-      ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : { 'content-length': file.size }),
+      // RFC 6266/8187: an ASCII fallback plus `filename*=UTF-8''…`, so any name is a valid header.
+      'content-disposition': contentDisposition(posix.basename(file.path)),
+      ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : sized ? { 'content-length': file.size } : {}),
     });
     if (gzip) await pipeline(source, createGzip(), response);
-    else await pipeline(source, response);
+    else if (sized) await pipeline(source, response);
+    else await pipeline(source, capped(MAX_UNSIZED_DOWNLOAD_BYTES, file.path), response);
   }
 
   async function upload(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
@@ -119,9 +137,29 @@ export function filesHandler(deps: FilesHandlerDeps) {
       else if (request.method === 'POST') await upload(request, response, url);
       else sendJson(response, 405, { message: `method ${request.method} is not allowed on /files; use GET or POST`, code: 405 });
     } catch (error) {
+      // An upload refused before its body was read (a FIFO, a denied path): read the rest
+      // first, so the reply reaches the client (and a proxy) on an intact connection instead
+      // of a reset mid-upload. The body goes nowhere; a bound keeps a stalled client from
+      // holding the reply forever.
+      if (request.method === 'POST' && !request.complete && !response.headersSent) await drained(request, UPLOAD_DRAIN_MS);
       sendError(response, error, logger);
     }
   };
+}
+
+/** How long a refused upload's remaining body is read before the error is sent anyway. */
+const UPLOAD_DRAIN_MS = 30_000;
+
+function drained(request: IncomingMessage, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    request.once('end', done).once('close', done).once('error', done);
+    request.resume();
+  });
 }
 
 function requiredPath(url: URL): string {
@@ -153,6 +191,19 @@ function copyInto(source: Readable, sink: Writable): Promise<void> {
     });
     sink.once('close', () => (failure === undefined ? resolve() : reject(failure)));
     source.pipe(sink);
+  });
+}
+
+/** Passes at most `limit` bytes; one more fails the transfer (`end` reads one byte past it). */
+function capped(limit: number, path: string): Transform {
+  let sent = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      sent += chunk.length;
+      if (sent > limit) {
+        callback(new InvalidArgumentError(`'${path}' reports no size and is longer than ${limit} bytes; read it with a command instead`));
+      } else callback(null, chunk);
+    },
   });
 }
 

@@ -1,14 +1,18 @@
 import { ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { Filesystem, HEADERS, filesystemPb } from '@codebox/protocol';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { EventEmitter, on } from 'node:events';
 import type { Logger } from 'pino';
 import type { FilesystemEvent } from '../services/directory-watch.js';
 import type { FilesystemService } from '../services/filesystem-service.js';
 import { keepaliveIntervalMs, withKeepalive } from '../services/keepalive-stream.js';
 import type { SandboxUser } from '../services/user-directory.js';
 import type { WatchService } from '../services/watch-service.js';
-import { connectGuard } from './connect-error.js';
+import { StreamTooSlowError } from '../errors.js';
+import { BoundedQueue } from '../services/bounded-queue.js';
+import { connectGuard, toConnectError } from './connect-error.js';
+
+/** Events a WatchDir stream may have waiting for its client before it is cut. */
+export const MAX_QUEUED_WATCH_EVENTS = 10_000;
 
 type WatchDirResponseInit = MessageInitShape<typeof filesystemPb.WatchDirResponseSchema>;
 
@@ -38,29 +42,41 @@ export function filesystemHandler(deps: FilesystemHandlerDeps): ServiceImpl<type
       }),
 
     async *watchDir(request, context) {
-      const feed = new EventEmitter();
-      const stop = new AbortController();
-      const signal = AbortSignal.any([context.signal, stop.signal]);
-      // Subscribe before the watch exists so no event between the two is lost.
-      const raw = on(feed, 'event', { signal });
+      // inotify cannot be paused, so a client that reads more slowly than events come is
+      // cut once MAX_QUEUED_WATCH_EVENTS wait for it, rather than queueing without end.
+      const queue = new BoundedQueue<FilesystemEvent>(MAX_QUEUED_WATCH_EVENTS, 0);
+      const onAbort = (): void => queue.close(true);
+      context.signal.addEventListener('abort', onAbort, { once: true });
       const watch = guard(() =>
         watches.watch(
           userOf(context),
           request.path,
           { recursive: request.recursive, includeEntry: request.includeEntry },
-          (event) => feed.emit('event', event),
+          (event) => {
+            queue.push(event, 1);
+            if (queue.full) {
+              queue.fail(
+                new StreamTooSlowError(
+                  `watch stream cut: ${MAX_QUEUED_WATCH_EVENTS} events were waiting for this client; read events faster or watch a smaller tree`,
+                ),
+              );
+            }
+          },
         ),
       );
       try {
         yield { event: { case: 'start', value: {} } };
         const interval = keepaliveIntervalMs(context.requestHeader.get(HEADERS.keepalivePingInterval));
-        const events = withKeepalive<WatchDirResponseInit>(toResponses(raw, signal), interval, () => ({
+        const events = withKeepalive<WatchDirResponseInit>(toResponses(queue), interval, () => ({
           event: { case: 'keepalive', value: {} },
         }));
         for await (const event of events) yield event;
+      } catch (error) {
+        throw toConnectError(error);
       } finally {
         watch.close();
-        stop.abort();
+        context.signal.removeEventListener('abort', onAbort);
+        queue.close(true);
       }
       if (context.signal.aborted) throw ConnectError.from(context.signal.reason);
     },
@@ -86,15 +102,6 @@ export function filesystemHandler(deps: FilesystemHandlerDeps): ServiceImpl<type
   };
 }
 
-async function* toResponses(
-  raw: AsyncIterable<unknown[]>,
-  signal: AbortSignal,
-): AsyncGenerator<WatchDirResponseInit> {
-  try {
-    for await (const [event] of raw) {
-      yield { event: { case: 'filesystem', value: event as FilesystemEvent } };
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
+async function* toResponses(events: AsyncIterable<FilesystemEvent>): AsyncGenerator<WatchDirResponseInit> {
+  for await (const event of events) yield { event: { case: 'filesystem', value: event } };
 }

@@ -7,7 +7,7 @@ import { keepaliveIntervalMs, withKeepalive } from '../services/keepalive-stream
 import { signalName, type ManagedProcess, type ProcessOutput } from '../services/managed-process.js';
 import type { ProcessSelector, ProcessService } from '../services/process-service.js';
 import type { SandboxUser } from '../services/user-directory.js';
-import { connectGuard } from './connect-error.js';
+import { connectGuard, toConnectError } from './connect-error.js';
 
 type ProcessEventInit = MessageInitShape<typeof processPb.ProcessEventSchema>;
 
@@ -130,10 +130,15 @@ async function* streamProcess(
     yield { event: { event: { case: 'start', value: { pid: managed.pid } } } };
     const interval = keepaliveIntervalMs(context.requestHeader.get(HEADERS.keepalivePingInterval));
     const events = withKeepalive<ProcessEventInit | 'keepalive'>(mapOutputs(outputs), interval, () => 'keepalive');
-    for await (const event of events) {
-      // A deadline kill is reported as deadline_exceeded below, not as an ordinary end.
-      if (managed.deadlineExceeded && event !== 'keepalive' && event.event?.case === 'end') break;
-      yield { event: event === 'keepalive' ? { event: { case: 'keepalive', value: {} } } : event };
+    try {
+      for await (const event of events) {
+        // A deadline kill is reported as deadline_exceeded below, not as an ordinary end.
+        if (managed.deadlineExceeded && event !== 'keepalive' && event.event?.case === 'end') break;
+        yield { event: event === 'keepalive' ? { event: { case: 'keepalive', value: {} } } : event };
+      }
+    } catch (error) {
+      // A stream cut for reading too slowly leaves with its own code (aborted), not internal.
+      throw toConnectError(error);
     }
   } finally {
     stop.abort();

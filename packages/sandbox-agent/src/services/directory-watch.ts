@@ -1,13 +1,21 @@
-import { watch, type FSWatcher, lstatSync, readdirSync } from 'node:fs';
+import { watch, type FSWatcher, lstatSync, opendirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { filesystemPb } from '@codebox/protocol';
 import type { Logger } from 'pino';
+import { InvalidArgumentError } from '../errors.js';
 import { entryInfoOf } from './entry-info.js';
 import { asUser } from './identity.js';
 import type { SandboxUser, UserDirectory } from './user-directory.js';
 
 export type FilesystemEvent = filesystemPb.FilesystemEvent;
+
+/**
+ * Most directories one recursive watch covers. Each is an inotify watch plus a directory scan
+ * on the agent's only thread; a tree larger than this is refused at start (and directories
+ * created beyond it later are not watched), instead of stalling the agent for seconds.
+ */
+export const MAX_WATCHED_DIRECTORIES = 10_000;
 
 export interface WatchOptions {
   readonly recursive: boolean;
@@ -27,6 +35,7 @@ export interface WatchOptions {
 export class DirectoryWatch {
   private readonly watchers = new Map<string, FSWatcher>();
   private closed = false;
+  private starting = true;
 
   constructor(
     private readonly user: SandboxUser,
@@ -37,7 +46,13 @@ export class DirectoryWatch {
     private readonly logger: Logger,
   ) {
     // The root watch must succeed (or throw to the caller); subdirectories are best effort.
-    this.addWatch(root, true);
+    try {
+      this.addWatch(root, true);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    this.starting = false;
   }
 
   close(): void {
@@ -48,6 +63,12 @@ export class DirectoryWatch {
 
   private addWatch(dir: string, strict: boolean): void {
     if (this.closed || this.watchers.has(dir)) return;
+    if (this.watchers.size >= MAX_WATCHED_DIRECTORIES) {
+      const message = `'${this.root}' has more than ${MAX_WATCHED_DIRECTORIES} directories to watch recursively; watch a smaller tree`;
+      if (this.starting) throw new InvalidArgumentError(message);
+      this.logger.warn({ root: this.root, dir }, `${message}: not watching this new directory`);
+      return;
+    }
     let subdirectories: string[] = [];
     try {
       asUser(this.user, () => {
@@ -59,11 +80,7 @@ export class DirectoryWatch {
           this.dropWatch(dir);
         });
         this.watchers.set(dir, watcher);
-        if (this.options.recursive) {
-          subdirectories = readdirSync(dir, { withFileTypes: true })
-            .filter((entry) => entry.isDirectory())
-            .map((entry) => posix.join(dir, entry.name));
-        }
+        if (this.options.recursive) subdirectories = subdirectoriesOf(dir, MAX_WATCHED_DIRECTORIES - this.watchers.size + 1);
       });
     } catch (error) {
       if (strict) throw error;
@@ -115,4 +132,21 @@ export class DirectoryWatch {
       }),
     );
   }
+}
+
+/**
+ * Subdirectories of `dir`, read one entry at a time and at most `limit` of them (one more than
+ * the watch can still take, so the cap is noticed without listing a huge directory whole).
+ */
+function subdirectoriesOf(dir: string, limit: number): string[] {
+  const handle = opendirSync(dir);
+  const found: string[] = [];
+  try {
+    for (let entry = handle.readSync(); entry !== null && found.length < limit; entry = handle.readSync()) {
+      if (entry.isDirectory()) found.push(posix.join(dir, entry.name));
+    }
+  } finally {
+    handle.closeSync();
+  }
+  return found;
 }

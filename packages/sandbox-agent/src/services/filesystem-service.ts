@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, opendirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { filesystemPb } from '@codebox/protocol';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors.js';
-import { entryInfoOf, type EntryInfo } from './entry-info.js';
+import { AlreadyExistsError, InvalidArgumentError, NotARegularFileError, NotFoundError } from '../errors.js';
+import { entryInfoOf, memoizedOwnerNames, type EntryInfo } from './entry-info.js';
 import { asUser } from './identity.js';
 import { resolveSandboxPath } from './sandbox-path.js';
 import { fromSystemError } from './system-error.js';
@@ -12,8 +12,24 @@ import type { SandboxUser, UserDirectory } from './user-directory.js';
 export interface OpenedFile {
   readonly fd: number;
   readonly path: string;
+  /** st_size at open. 0 also for files that do not know their size (`/proc`, `/sys`). */
   readonly size: number;
 }
+
+/**
+ * Most entries one ListDir answers. Each entry costs an lstat and memory for its reply, and the
+ * agent does it on its only thread; past this the caller is told to list less.
+ */
+export const MAX_LIST_ENTRIES = 100_000;
+
+/**
+ * Every open of a user-named path is non-blocking: opening a FIFO without a writer (or, for
+ * writing, without a reader) otherwise blocks forever, and these opens run on the agent's one
+ * JavaScript thread (they are synchronous because the identity switch in `asUser` is). For
+ * regular files O_NONBLOCK changes nothing. O_NOCTTY: opening a terminal must not make it ours.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK;
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_NOCTTY | constants.O_NONBLOCK;
 
 /**
  * envd's file operations. Every path-based system call runs synchronously inside `asUser`,
@@ -39,15 +55,23 @@ export class FilesystemService {
     return this.run(user, root, () => {
       if (!statSync(root).isDirectory()) throw new InvalidArgumentError(`'${root}' is not a directory; pass a directory path`);
       const entries: EntryInfo[] = [];
+      // passwd/group are read once per listing, not once per entry.
+      const owners = memoizedOwnerNames(this.users);
+      const tooMany = (): InvalidArgumentError =>
+        new InvalidArgumentError(
+          `'${root}' holds more than ${MAX_LIST_ENTRIES} entries down to depth ${maxDepth}; list a subdirectory or a smaller depth`,
+        );
       const walk = (dir: string, level: number): void => {
-        for (const name of readdirSync(dir).sort()) {
-          const entry = entryInfoOf(posix.join(dir, name), this.users);
+        for (const name of boundedNames(dir, MAX_LIST_ENTRIES - entries.length, tooMany)) {
+          const entry = entryInfoOf(posix.join(dir, name), owners);
           entries.push(entry);
           // Symlinked directories are listed but not entered, so a link loop cannot recurse.
           if (level < maxDepth && entry.type === filesystemPb.FileType.DIRECTORY) {
             try {
               walk(entry.path, level + 1);
-            } catch {
+            } catch (error) {
+              // Only the entry cap is an agent error here; errno failures are unreadable subdirectories.
+              if (error instanceof InvalidArgumentError) throw error;
               // A subdirectory the user cannot read is listed but not expanded.
             }
           }
@@ -86,25 +110,37 @@ export class FilesystemService {
     });
   }
 
+  /**
+   * Opens a regular file for reading. The type is checked with fstat on the opened descriptor
+   * (an lstat first would race with a swap of the name); FIFOs, sockets and devices are
+   * refused, because reading them can block forever or never end (`/dev/zero`).
+   */
   openForRead(user: SandboxUser, path: string): OpenedFile {
     const absolute = this.resolve(user, path);
     return this.run(user, absolute, () => {
-      const fd = openSync(absolute, constants.O_RDONLY | constants.O_NOCTTY);
-      const stats = fstatSync(fd);
-      if (stats.isDirectory()) {
-        closeSync(fd);
-        throw new InvalidArgumentError(`'${absolute}' is a directory; download files one at a time`);
-      }
+      const fd = openSync(absolute, READ_FLAGS);
+      const stats = regularFileOrClose(fd, absolute, 'read');
       return { fd, path: absolute, size: stats.size };
     });
   }
 
-  /** Creates missing parent directories and truncates an existing file, as envd does. */
+  /**
+   * Creates missing parent directories and truncates an existing file, as envd does. Only a
+   * regular file is written; the truncation happens after that check, so refusing a FIFO or
+   * a device changes nothing.
+   */
   openForWrite(user: SandboxUser, path: string): OpenedFile {
     const absolute = this.resolve(user, path);
     return this.run(user, absolute, () => {
       mkdirSync(posix.dirname(absolute), { recursive: true, mode: 0o755 });
-      const fd = openSync(absolute, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOCTTY, 0o644);
+      const fd = openSync(absolute, WRITE_FLAGS, 0o644);
+      regularFileOrClose(fd, absolute, 'write');
+      try {
+        ftruncateSync(fd, 0);
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
       return { fd, path: absolute, size: 0 };
     });
   }
@@ -130,6 +166,47 @@ export class FilesystemService {
       throw fromSystemError(error, path);
     }
   }
+}
+
+/** The fstat of `fd` if it is a regular file; otherwise `fd` is closed and the caller told why. */
+function regularFileOrClose(fd: number, path: string, verb: 'read' | 'write'): Stats {
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  if (stats.isFile()) return stats;
+  closeSync(fd);
+  if (stats.isDirectory()) throw new InvalidArgumentError(`'${path}' is a directory; ${verb} files one at a time`);
+  throw new NotARegularFileError(path, kindOf(stats));
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a unix socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * Up to `limit` names of `dir`, sorted, read one by one so a directory of millions of entries
+ * is neither loaded whole nor walked to the end before the caller is refused.
+ */
+function boundedNames(dir: string, limit: number, tooMany: () => Error): string[] {
+  const handle = opendirSync(dir);
+  const names: string[] = [];
+  try {
+    for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
+      if (names.length >= limit) throw tooMany();
+      names.push(entry.name);
+    }
+  } finally {
+    handle.closeSync();
+  }
+  return names.sort();
 }
 
 function exists(path: string): boolean {

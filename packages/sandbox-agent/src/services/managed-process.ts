@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { EventEmitter, on } from 'node:events';
 import { constants as osConstants } from 'node:os';
-import { FailedPreconditionError } from '../errors.js';
+import { FailedPreconditionError, StreamTooSlowError } from '../errors.js';
+import { BoundedQueue } from './bounded-queue.js';
 
 /** What a process stream carries besides `start`/`keepalive`: output and the single end. */
 export type ProcessOutput =
@@ -27,33 +27,68 @@ export interface ProcessSpec {
   readonly tag?: string;
 }
 
+/** How much output one subscriber may have queued, and how long it may hold the others back. */
+export interface OutputLimits {
+  /** A subscriber holding this many bytes pauses the process's pipes. */
+  readonly highWaterBytes: number;
+  /** The pipes are read again once every subscriber holds at most this. */
+  readonly lowWaterBytes: number;
+  /**
+   * A subscriber that has kept the pipes paused this long while another subscriber waits for
+   * output is cut, so one stalled client cannot stall the others forever. A subscriber that is
+   * alone is never cut: it paces the process, as a reader paces a pipe.
+   */
+  readonly stallMs: number;
+}
+
+export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
+  highWaterBytes: 256 * 1024,
+  lowWaterBytes: 64 * 1024,
+  stallMs: 5_000,
+};
+
+interface Subscriber {
+  readonly queue: BoundedQueue<ProcessOutput>;
+  /** Since when this subscriber has been keeping the pipes paused. */
+  blockingSince: number | undefined;
+}
+
 /**
  * One running user process. Output is not buffered for late subscribers (envd does not
- * replay either): a stream sees what is produced after it subscribed.
+ * replay either): a stream sees what is produced after it subscribed, and output produced while
+ * nobody subscribes is read and dropped, so a background process never blocks on it.
+ *
+ * Backpressure: each subscriber has a bounded queue. When one is full the process's stdout and
+ * stderr are no longer read, the pipe fills and the process blocks in write() until the slow
+ * subscriber catches up; the agent's memory stays bounded at any output rate.
  */
 export class ManagedProcess {
   readonly pid: number;
-  private readonly emitter = new EventEmitter();
+  private readonly subscribers = new Set<Subscriber>();
   private ended: ProcessEnd | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private deadlineHit = false;
+  private paused = false;
+  private stallCheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly child: ChildProcess,
     readonly spec: ProcessSpec,
+    private readonly limits: OutputLimits = DEFAULT_OUTPUT_LIMITS,
   ) {
     if (child.pid === undefined) throw new Error('ManagedProcess needs a spawned child with a pid');
     this.pid = child.pid;
-    // Many concurrent attaches are legitimate (SDK connect() per handle).
-    this.emitter.setMaxListeners(0);
     child.stdout?.on('data', (data: Buffer) => this.emit({ kind: 'stdout', data }));
     child.stderr?.on('data', (data: Buffer) => this.emit({ kind: 'stderr', data }));
     // A process that exits before reading its stdin must not crash the agent with EPIPE.
     child.stdin?.on('error', () => undefined);
     child.once('close', (code, signal) => {
       clearTimeout(this.deadline);
+      clearInterval(this.stallCheck);
       this.ended = endOf(code, signal);
       this.emit({ kind: 'end', end: this.ended });
+      for (const subscriber of this.subscribers) subscriber.queue.close();
+      this.subscribers.clear();
     });
   }
 
@@ -92,17 +127,36 @@ export class ManagedProcess {
         yield { kind: 'end', end: ended } as const;
       })();
     }
-    const raw = on(this.emitter, 'output', { signal });
+    const { highWaterBytes, lowWaterBytes } = this.limits;
+    const subscriber: Subscriber = {
+      queue: new BoundedQueue<ProcessOutput>(highWaterBytes, lowWaterBytes, () => this.taken(subscriber)),
+      blockingSince: undefined,
+    };
+    this.subscribers.add(subscriber);
+    const leave = (): void => this.unsubscribe(subscriber);
+    // A client that went away gets nothing more: what was queued for it is dropped at once.
+    const abandon = (): void => {
+      subscriber.queue.close(true);
+      leave();
+    };
+    signal.addEventListener('abort', abandon, { once: true });
+    const queue = subscriber.queue;
     return (async function* () {
       try {
-        for await (const [output] of raw) {
-          yield output as ProcessOutput;
-          if ((output as ProcessOutput).kind === 'end') return;
+        for await (const output of queue) {
+          yield output;
+          if (output.kind === 'end') return;
         }
-      } catch (error) {
-        if (!signal.aborted) throw error;
+      } finally {
+        signal.removeEventListener('abort', abandon);
+        leave();
       }
     })();
+  }
+
+  /** How many streams currently receive this process's output. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
   }
 
   writeStdin(data: Uint8Array): void {
@@ -135,7 +189,63 @@ export class ManagedProcess {
   }
 
   private emit(output: ProcessOutput): void {
-    this.emitter.emit('output', output);
+    // Nobody listening: the output is dropped (not queued), as envd does.
+    const size = output.kind === 'end' ? 0 : output.data.byteLength;
+    for (const subscriber of this.subscribers) subscriber.queue.push(output, size);
+    if (output.kind !== 'end') this.applyBackpressure();
+  }
+
+  private unsubscribe(subscriber: Subscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    subscriber.queue.close();
+    this.applyBackpressure();
+  }
+
+  private taken(subscriber: Subscriber): void {
+    if (subscriber.queue.drained) subscriber.blockingSince = undefined;
+    if (this.paused) this.applyBackpressure();
+  }
+
+  /** Pauses the pipes while any subscriber is full; reads again when all have drained. */
+  private applyBackpressure(): void {
+    const subscribers = [...this.subscribers];
+    if (!this.paused && subscribers.some((subscriber) => subscriber.queue.full)) {
+      this.paused = true;
+      this.child.stdout?.pause();
+      this.child.stderr?.pause();
+      this.stallCheck = setInterval(() => this.cutStalled(), Math.max(10, Math.min(1_000, this.limits.stallMs / 4)));
+      this.stallCheck.unref();
+    }
+    if (!this.paused) return;
+    const now = Date.now();
+    for (const subscriber of subscribers) {
+      if (!subscriber.queue.drained) subscriber.blockingSince ??= now;
+    }
+    if (subscribers.every((subscriber) => subscriber.queue.drained)) {
+      this.paused = false;
+      clearInterval(this.stallCheck);
+      this.child.stdout?.resume();
+      this.child.stderr?.resume();
+    }
+  }
+
+  /** Cuts subscribers that held the pipes too long while another one waits for output. */
+  private cutStalled(): void {
+    const now = Date.now();
+    const stalled = [...this.subscribers].filter(
+      (subscriber) => subscriber.blockingSince !== undefined && now - subscriber.blockingSince >= this.limits.stallMs,
+    );
+    if (stalled.length === 0 || stalled.length === this.subscribers.size) return;
+    for (const subscriber of stalled) {
+      this.subscribers.delete(subscriber);
+      subscriber.queue.fail(
+        new StreamTooSlowError(
+          `output stream of process ${this.pid} cut: this client read more slowly than the process wrote and held ` +
+            `other clients back for ${Math.round(this.limits.stallMs / 1000)} s; the process keeps running, reconnect to it to read on`,
+        ),
+      );
+    }
+    this.applyBackpressure();
   }
 }
 

@@ -2,6 +2,7 @@ import {
   AgentError,
   AlreadyExistsError,
   InvalidArgumentError,
+  NotARegularFileError,
   NotEnoughSpaceError,
   NotFoundError,
   PermissionDeniedError,
@@ -34,6 +35,12 @@ export function fromSystemError(error: unknown, path: string): unknown {
       return new InvalidArgumentError(`too many symbolic links in '${path}'`);
     case 'EXDEV':
       return new InvalidArgumentError(`cannot move '${path}' across file systems`);
+    // A non-blocking open answers these for a unix socket, a FIFO nobody reads (for writing)
+    // and devices without a driver behind them: none of them is a file to read or write.
+    case 'ENXIO':
+    case 'ENODEV':
+    case 'EAGAIN':
+      return new NotARegularFileError(path, 'a unix socket, a FIFO with no process on its other end, or a device');
     case 'ENOSPC':
     case 'EDQUOT':
       return new NotEnoughSpaceError(`not enough disk space to write '${path}'; free some space in the sandbox`);
