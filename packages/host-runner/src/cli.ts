@@ -59,7 +59,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const templates = templateStoreFor(config, logger);
   await templates.ensureDefaultTemplates();
-  const backend = new DockerBackend({ runnerName: config.runnerName, dataDir: config.dataDir, logger });
+  const backend = new DockerBackend({ runnerName: config.runnerName, dataDir: config.dataDir, sandboxUids: config.sandboxUids, logger });
   const server = await RunnerServer.start({ config, backend, templates, logger });
 
   const displayUrl = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');

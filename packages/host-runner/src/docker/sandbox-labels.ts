@@ -15,6 +15,8 @@ export const LABEL = {
   memoryMiB: 'codebox.memory-mb',
   diskMiB: 'codebox.disk-mb',
   pids: 'codebox.pids',
+  /** The sandbox's own host uid (= gid); see sandbox-uids.ts. */
+  uid: 'codebox.uid',
 } as const;
 
 /** What the labels of one container say, before runtime facts (status, socket) are added. */
