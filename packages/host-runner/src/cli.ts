@@ -66,6 +66,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     dataDir: config.dataDir,
     logger,
     runtime: config.runtime,
+    sandboxUids: config.sandboxUids,
     egressAllow: config.network.egressAllow,
     ...(config.network.dnsUpstreams.length > 0
       ? { dnsUpstreams: config.network.dnsUpstreams.flatMap((s) => parseDnsEndpoint(s) ?? []) }

@@ -67,6 +67,13 @@ describe('loadConfig', () => {
     expect((await loadConfig({ env: { CODEBOX_CONFIG: file } })).runnerName).toBe('ci');
   });
 
+  it('gives sandboxes host uids from one billion up by default, and refuses system uids or a range past the invalid uid', async () => {
+    expect((await loadConfig({ env: {} })).sandboxUids).toEqual({ first: 1_000_000_000, count: 1_000_000 });
+    expect((await loadConfig({ flags: { sandboxUids: { first: 300_000, count: 10 } } })).sandboxUids).toEqual({ first: 300_000, count: 10 });
+    await expect(loadConfig({ flags: { sandboxUids: { first: 1000 } } })).rejects.toThrow(/sandboxUids\.first/);
+    await expect(loadConfig({ flags: { sandboxUids: { first: 4_294_967_000, count: 1000 } } })).rejects.toThrow(/sandboxUids\.count/);
+  });
+
   it('names the offending setting', async () => {
     await expect(loadConfig({ env: { CODEBOX_PORT: 'abc' } })).rejects.toThrow(/CODEBOX_PORT="abc" is not a number/);
     await expect(loadConfig({ env: { CODEBOX_API_KEYS: 'sk-123' } })).rejects.toThrow(/apiKeys\.0: API keys look like e2b_<hex>/);

@@ -56,6 +56,20 @@ export const runnerConfigSchema = z.strictObject({
     })
     .prefault({}),
   reconcileIntervalSeconds: z.number().positive().default(30),
+  /**
+   * Host uids given to sandboxes, one each (gid = uid), so per-uid kernel limits (inotify
+   * instances, pipe buffers, mqueues, RLIMIT_NPROC) are never shared between sandboxes.
+   */
+  sandboxUids: z
+    .strictObject({
+      first: z.number().int().min(65_536).max(4_294_967_294).default(1_000_000_000),
+      count: z.number().int().min(1).default(1_000_000),
+    })
+    .prefault({})
+    .refine((uids) => uids.first + uids.count - 1 <= 4_294_967_294, {
+      message: 'first + count - 1 must stay below 4294967295 (the invalid uid)',
+      path: ['count'],
+    }),
   /** Where the default templates' Debian tree comes from: debootstrap, a registry's debian image, or whichever this host can do. */
   rootfsSource: z.enum(ROOTFS_SOURCE_SETTINGS).default('auto'),
   network: z

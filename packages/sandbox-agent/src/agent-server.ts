@@ -17,6 +17,7 @@ import { systemHandler } from './handlers/system-handler.js';
 import { createRouter } from './router.js';
 import { createCodeInterpreter, type CodeInterpreter, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
 import { FilesystemService } from './services/filesystem-service.js';
+import { openInotifyInstance } from './services/inotify-instance.js';
 import { ProcessLauncher } from './services/process-launcher.js';
 import { ProcessService } from './services/process-service.js';
 import { UserDirectory, type SandboxUser } from './services/user-directory.js';
@@ -67,6 +68,11 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   const launcher = new ProcessLauncher(helperPath ?? undefined, logger);
   const processes = new ProcessService(launcher, filesystem, sandboxEnvs, logger);
   const watches = new WatchService(users, logger);
+  try {
+    openInotifyInstance(users.resolve(defaultUser), logger);
+  } catch {
+    // No default user: nothing can be watched as it either; tryCreateInterpreter reports it.
+  }
 
   const rpcUser = (context: HandlerContext) => requestUser(users, defaultUser, context.requestHeader.get('authorization'));
   const files = filesHandler({

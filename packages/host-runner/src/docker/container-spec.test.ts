@@ -26,6 +26,8 @@ const loopCtx: ContainerSpecContext = {
   runnerName: 'r1',
   runDir: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/run',
   home: { kind: 'loop', hostPath: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/home' },
+  user: { uid: 1_000_123, gid: 1_000_123 },
+  accounts: { passwd: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/etc/passwd', group: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/etc/group' },
 };
 
 describe('containerSpec', () => {
@@ -96,20 +98,22 @@ describe('containerSpec', () => {
     expect(host.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } });
   });
 
-  it('caps /tmp and mounts only the run dir and the home disk', () => {
+  it('caps /tmp and mounts only the run dir, the account files (read-only) and the home disk', () => {
     expect(host.Tmpfs).toEqual({ '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' });
     expect(host.Mounts).toEqual([
       { Type: 'bind', Source: loopCtx.runDir, Target: '/run/codebox', ReadOnly: false },
+      { Type: 'bind', Source: loopCtx.accounts.passwd, Target: '/etc/passwd', ReadOnly: true },
+      { Type: 'bind', Source: loopCtx.accounts.group, Target: '/etc/group', ReadOnly: true },
       { Type: 'bind', Source: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/home', Target: '/home/user', ReadOnly: false },
     ]);
     expect(JSON.stringify(body)).not.toContain('docker.sock');
     expect(host.Binds).toBeUndefined();
   });
 
-  it('falls back to a size-capped tmpfs home owned by the sandbox user', () => {
+  it("falls back to a size-capped tmpfs home owned by the sandbox's own uid", () => {
     const tmpfsHome = containerSpec(spec(), { ...loopCtx, home: { kind: 'tmpfs', sizeMiB: 256 } }).HostConfig;
-    expect(tmpfsHome.Tmpfs?.['/home/user']).toBe('rw,nosuid,nodev,size=256m,uid=1000,gid=1000,mode=0755');
-    expect(tmpfsHome.Mounts).toHaveLength(1);
+    expect(tmpfsHome.Tmpfs?.['/home/user']).toBe('rw,nosuid,nodev,size=256m,uid=1000123,gid=1000123,mode=0755');
+    expect(tmpfsHome.Mounts).toHaveLength(3);
   });
 
   it('has no network at all without internet access', () => {
@@ -137,6 +141,7 @@ describe('containerSpec', () => {
       'codebox.template': 'base',
       'codebox.allow-internet': 'false',
       'codebox.expires-at': '301000',
+      'codebox.uid': '1000123',
     });
   });
 });

@@ -3,7 +3,7 @@ import { AGENT_DIR, AGENT_SOCKET_DIR, AGENT_SOCKET_NAME, SANDBOX_HOME } from '@c
 import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { dockerRuntimeFor } from './container-runtime.js';
 import { InvalidSandboxSpecError } from './errors.js';
-import { sandboxLabels } from './sandbox-labels.js';
+import { LABEL, sandboxLabels } from './sandbox-labels.js';
 
 const MiB = 1024 * 1024;
 
@@ -19,6 +19,10 @@ export interface ContainerSpecContext {
   networkName?: string;
   /** The runner's DNS forwarder on that network's gateway: the sandbox's only nameserver. */
   dnsServer?: string;
+  /** The sandbox's own host uid/gid, which `user` has inside (docs/internals.md, "Users"). */
+  user: { uid: number; gid: number };
+  /** Host files bound read-only over /etc/passwd and /etc/group: the template's, with `user` renumbered. */
+  accounts: { passwd: string; group: string };
 }
 
 /** Fixed limits that are not per-sandbox knobs; see /work/shared/research/container-hardening.md. */
@@ -58,7 +62,7 @@ export function containerName(sandboxId: string): string {
 
 /**
  * The create-container body for one sandbox. Pure, so every hardening field is unit-tested.
- * The agent runs as root with only the capabilities it needs to start user processes as uid 1000
+ * The agent runs as root with only the capabilities it needs to start user processes as the sandbox's uid
  * (docs/internals.md); everything else is dropped and the root filesystem is read-only.
  */
 export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): ContainerCreateBody {
@@ -71,11 +75,13 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
   };
   const mounts: Dockerode.MountSettings[] = [
     { Type: 'bind', Source: ctx.runDir, Target: AGENT_SOCKET_DIR, ReadOnly: false },
+    { Type: 'bind', Source: ctx.accounts.passwd, Target: '/etc/passwd', ReadOnly: true },
+    { Type: 'bind', Source: ctx.accounts.group, Target: '/etc/group', ReadOnly: true },
   ];
   if (ctx.home.kind === 'loop') {
     mounts.push({ Type: 'bind', Source: ctx.home.hostPath, Target: SANDBOX_HOME, ReadOnly: false });
   } else {
-    tmpfs[SANDBOX_HOME] = `rw,nosuid,nodev,size=${ctx.home.sizeMiB}m,uid=1000,gid=1000,mode=0755`;
+    tmpfs[SANDBOX_HOME] = `rw,nosuid,nodev,size=${ctx.home.sizeMiB}m,uid=${ctx.user.uid},gid=${ctx.user.gid},mode=0755`;
   }
   return {
     name: containerName(spec.sandboxId),
@@ -88,7 +94,7 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
       `CODEBOX_AGENT_SOCKET=${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
       `CODEBOX_SANDBOX_ENVS=${JSON.stringify(spec.envVars)}`,
     ],
-    Labels: sandboxLabels(spec, ctx.runnerName),
+    Labels: { ...sandboxLabels(spec, ctx.runnerName), [LABEL.uid]: String(ctx.user.uid) },
     Tty: false,
     AttachStdin: false,
     AttachStdout: false,

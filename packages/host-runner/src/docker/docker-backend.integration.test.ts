@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { containerName } from './container-spec.js';
 import { createDockerClient } from './docker-client.js';
 import { DockerBackend } from './docker-backend.js';
-import { SandboxExitedDuringStartError } from './errors.js';
+import { TemplateAccountsError } from './errors.js';
 import { runHostCommand } from './host-command.js';
 import { mountPoints } from './home-disk.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
@@ -46,12 +46,18 @@ function spec(overrides: Partial<SandboxSpec> = {}): SandboxSpec {
   };
 }
 
+const UID_CLAIMS = '/run/codebox/sandbox-uids';
+
 async function expectNothingLeft(sandboxId: string): Promise<void> {
   const paths = sandboxPaths(dataDir, sandboxId);
   await expect(docker.getContainer(containerName(sandboxId)).inspect()).rejects.toMatchObject({ statusCode: 404 });
   expect(existsSync(paths.root)).toBe(false);
   expect((await mountPoints()).has(paths.homeMount)).toBe(false);
   expect(await runHostCommand('losetup', ['-j', paths.homeImage])).toBe('');
+  // Its host uid is free again (the claim names the sandbox that holds it).
+  const claims = await readdir(UID_CLAIMS).catch(() => []);
+  const holders = await Promise.all(claims.map((uid) => readFile(join(UID_CLAIMS, uid), 'utf8').catch(() => '')));
+  expect(holders.map((h) => h.trim())).not.toContain(sandboxId);
 }
 
 beforeAll(async () => {
@@ -98,9 +104,9 @@ describe('DockerBackend lifecycle', () => {
     await expectNothingLeft(s.sandboxId);
   });
 
-  it('leaves nothing behind when the image has no agent', async () => {
+  it('leaves nothing behind when the image is no template (no agent, no user)', async () => {
     const s = spec({ image: `codebox/rootfs:${await rootfsTag()}` });
-    await expect(backend.create(s)).rejects.toBeInstanceOf(SandboxExitedDuringStartError);
+    await expect(backend.create(s)).rejects.toBeInstanceOf(TemplateAccountsError);
     await expectNothingLeft(s.sandboxId);
   });
 
@@ -133,7 +139,7 @@ async function rootfsTag(): Promise<string> {
   return tag.split(':')[1] ?? '';
 }
 
-describe('hardening, seen by user code (uid 1000 via docker exec)', () => {
+describe("hardening, seen by user code (the sandbox's own uid via docker exec)", () => {
   let sandboxId: string;
   const run = (argv: string[]) => execIn(docker.getContainer(containerName(sandboxId)), argv);
 
@@ -142,13 +148,16 @@ describe('hardening, seen by user code (uid 1000 via docker exec)', () => {
   });
   afterAll(() => backend.destroy(sandboxId));
 
-  it('has no capabilities, no-new-privileges and uid 1000', async () => {
+  it("has no capabilities, no-new-privileges and the sandbox's own host uid", async () => {
     const status = (await run(['cat', '/proc/self/status'])).output;
     expect(status).toMatch(/^CapEff:\s+0+$/m);
     expect(status).toMatch(/^CapPrm:\s+0+$/m);
     expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
     expect(status).toMatch(/^Seccomp:\s+2$/m);
-    expect((await run(['id', '-u'])).output.trim()).toBe('1000');
+    const uid = (await docker.getContainer(containerName(sandboxId)).inspect()).Config.Labels['codebox.uid'];
+    expect(Number(uid)).toBeGreaterThanOrEqual(1_000_000_000);
+    expect((await run(['id', '-u'])).output.trim()).toBe(uid);
+    expect((await run(['id', '-un'])).output.trim()).toBe('user');
   });
 
   it('has a read-only root filesystem and no agent socket access', async () => {
@@ -181,7 +190,7 @@ describe('hardening, seen by user code (uid 1000 via docker exec)', () => {
   it('contains a fork bomb and stays usable', async () => {
     const bomb = await run(['timeout', '10', 'bash', '-c', 'f() { f | f & }; f; sleep 5']);
     expect(bomb.output).toMatch(/Resource temporarily unavailable/);
-    await run(['sh', '-c', 'pkill -u 1000 -f "bash -c f" || true']);
+    await run(['sh', '-c', 'pkill -u user -f "bash -c f" || true']);
     // Allow the kernel to reap, then the container must still answer.
     await new Promise((r) => setTimeout(r, 2000));
     expect((await run(['echo', 'alive'])).output.trim()).toBe('alive');
@@ -202,7 +211,7 @@ describe('hardening, seen by user code (uid 1000 via docker exec)', () => {
 });
 
 describe('tmpfs home fallback', () => {
-  it('gives uid 1000 a writable /home/user capped at the disk limit (or half the memory)', async () => {
+  it('gives user a writable /home/user capped at the disk limit (or half the memory)', async () => {
     const tmpfsBackend = new DockerBackend({ runnerName: `${runnerName}-t`, dataDir, logger, homeDisk: 'tmpfs' });
     await tmpfsBackend.start();
     const s = spec({ limits: { cpuCount: 1, memoryMiB: 256, diskMiB: 32, pids: 64 } });

@@ -1,4 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { createLogger, type Logger } from '../logger.js';
 import type { SandboxBackend, SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
@@ -17,6 +18,8 @@ import type { SandboxEnvironment } from './sandbox-environment.js';
 import { ensureSandboxNetwork, firewallConfig, removeSandboxNetworkIfUnused, sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
 import { sandboxRecordFromContainer } from './sandbox-records.js';
+import { TemplateAccounts } from './sandbox-accounts.js';
+import { DEFAULT_SANDBOX_UIDS, SandboxUidAllocator, type SandboxUidRange } from './sandbox-uids.js';
 import { startSandbox } from './sandbox-starting.js';
 import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
 
@@ -40,6 +43,13 @@ export interface DockerBackendOptions {
   egressAllow?: readonly string[];
   /** The runner's isolation level: start() refuses to run when dockerd lacks its runtimes. Default `runc`. */
   runtime?: SandboxRuntime;
+  /** Host uids for sandboxes, one each. Default DEFAULT_SANDBOX_UIDS. */
+  sandboxUids?: SandboxUidRange;
+  /**
+   * Where uid claims live. Must be the same for every runner on this host (they share the
+   * kernel's per-uid limits). Default `/run/codebox/sandbox-uids` as root, else in dataDir.
+   */
+  uidClaimsDir?: string;
 }
 
 /** How a sandbox's container ended, for telling OOM kills from crashes. */
@@ -86,6 +96,13 @@ export class DockerBackend implements SandboxBackend {
       dnsServer: undefined,
       healthTimeoutMs: options.healthTimeoutMs ?? 30_000,
       healthIntervalMs: 50,
+      uids: new SandboxUidAllocator(
+        options.uidClaimsDir ?? (process.getuid?.() === 0 ? '/run/codebox/sandbox-uids' : join(this.dataDir, 'sandbox-uids')),
+        options.sandboxUids ?? DEFAULT_SANDBOX_UIDS,
+        (sandboxId) => this.containerExists(sandboxId),
+        this.logger,
+      ),
+      accounts: new TemplateAccounts(this.docker),
     };
   }
 
@@ -183,6 +200,16 @@ export class DockerBackend implements SandboxBackend {
       };
     } catch (err) {
       if (isDockerNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async containerExists(sandboxId: string): Promise<boolean> {
+    try {
+      await this.docker.getContainer(containerName(sandboxId)).inspect();
+      return true;
+    } catch (err) {
+      if (isDockerNotFound(err)) return false;
       throw err;
     }
   }

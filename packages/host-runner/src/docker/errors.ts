@@ -104,3 +104,26 @@ export class RuntimeNotRegisteredError extends Error {
     );
   }
 }
+
+export class SandboxUidsExhaustedError extends Error {
+  override readonly name = 'SandboxUidsExhaustedError';
+  constructor(
+    readonly first: number,
+    readonly count: number,
+  ) {
+    super(
+      `No free host uid for a new sandbox in ${first}..${first + count - 1}: every one tried is held by a live sandbox. ` +
+        'Widen sandboxUids in the runner config or end some sandboxes.',
+    );
+  }
+}
+
+export class TemplateAccountsError extends Error {
+  override readonly name = 'TemplateAccountsError';
+  constructor(
+    readonly image: string,
+    detail: string,
+  ) {
+    super(`Cannot make the sandbox's /etc/passwd from image ${image}: ${detail}`);
+  }
+}

@@ -10,7 +10,19 @@ import { runHostCommand } from './host-command.js';
  * no quota, so this is what makes `diskMiB` a hard limit: writes beyond it fail with ENOSPC
  * inside the image and never touch the host filesystem's free space.
  */
-export async function createHomeDisk(imagePath: string, mountPoint: string, sizeMiB: number, logger: Logger): Promise<void> {
+/** Who owns the home directory: the sandbox's own host uid/gid (docs/internals.md). */
+export interface HomeOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+export async function createHomeDisk(
+  imagePath: string,
+  mountPoint: string,
+  sizeMiB: number,
+  owner: HomeOwner,
+  logger: Logger,
+): Promise<void> {
   const file = await open(imagePath, 'wx', 0o600);
   try {
     await file.truncate(sizeMiB * 1024 * 1024);
@@ -19,7 +31,7 @@ export async function createHomeDisk(imagePath: string, mountPoint: string, size
   }
   await runHostCommand(
     'mkfs.ext4',
-    ['-F', '-q', '-m', '0', '-E', `root_owner=${SANDBOX_UID}:${SANDBOX_GID}`, imagePath],
+    ['-F', '-q', '-m', '0', '-E', `root_owner=${owner.uid}:${owner.gid}`, imagePath],
     { logger },
   );
   await mkdir(mountPoint, { recursive: true, mode: 0o700 });
@@ -72,7 +84,7 @@ export async function probeLoopDisks(workDir: string, logger: Logger): Promise<{
   const image = join(dir, 'probe.img');
   const mountPoint = join(dir, 'mnt');
   try {
-    await createHomeDisk(image, mountPoint, 8, logger);
+    await createHomeDisk(image, mountPoint, 8, { uid: SANDBOX_UID, gid: SANDBOX_GID }, logger);
     await stat(mountPoint);
     return { ok: true };
   } catch (err) {

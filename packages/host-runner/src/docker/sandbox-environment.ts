@@ -1,5 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
+import type { TemplateAccounts } from './sandbox-accounts.js';
+import type { SandboxUidAllocator } from './sandbox-uids.js';
 
 /** What the per-state sandbox operations share; built once by DockerBackend. */
 export interface SandboxEnvironment {
@@ -15,4 +17,8 @@ export interface SandboxEnvironment {
   dnsServer: string | undefined;
   healthTimeoutMs: number;
   healthIntervalMs: number;
+  /** Each sandbox's own host uid, unique across the runners of this host. */
+  uids: SandboxUidAllocator;
+  /** The templates' passwd/group, for each sandbox's renumbered copy. */
+  accounts: TemplateAccounts;
 }

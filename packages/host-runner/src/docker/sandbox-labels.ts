@@ -18,6 +18,8 @@ export const LABEL = {
   pids: 'codebox.pids',
   /** Isolation level (`runc` / `runsc`); containers from before this label ran runc. */
   runtime: 'codebox.runtime',
+  /** The sandbox's own host uid (= gid); see sandbox-uids.ts. */
+  uid: 'codebox.uid',
 } as const;
 
 /** What the labels of one container say, before runtime facts (status, socket) are added. */

@@ -5,7 +5,9 @@ import { waitForAgentHealth } from './agent-health.js';
 import { containerLogTail } from './container-logs.js';
 import { containerSpec, containerName, type HomeVolume } from './container-spec.js';
 import { AgentHealthTimeoutError, SandboxAlreadyExistsError, SandboxExitedDuringStartError, SandboxNetworkNotReadyError } from './errors.js';
-import { createHomeDisk } from './home-disk.js';
+import { createHomeDisk, type HomeOwner } from './home-disk.js';
+import { renumberSandboxUser, writeSandboxAccounts } from './sandbox-accounts.js';
+import { writeSandboxUidFile } from './sandbox-uid-file.js';
 import type { SandboxEnvironment } from './sandbox-environment.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths } from './sandbox-paths.js';
@@ -32,11 +34,18 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
   }
   try {
     await mkdir(paths.runDir, { mode: 0o700 });
-    const home = await prepareHome(env, spec, paths.homeImage, paths.homeMount);
+    // The uid first: from here on removeSandboxFiles (any failure below) frees it again.
+    const uid = await env.uids.claim(spec.sandboxId);
+    await writeSandboxUidFile(paths.root, uid);
+    const user = { uid, gid: uid };
+    const accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await env.accounts.of(spec.image), uid, uid));
+    const home = await prepareHome(env, spec, paths.homeImage, paths.homeMount, user);
     const body = containerSpec(spec, {
       runnerName: env.runnerName,
       runDir: paths.runDir,
       home,
+      user,
+      accounts,
       ...(env.networkName ? { networkName: env.networkName } : {}),
       ...(env.dnsServer ? { dnsServer: env.dnsServer } : {}),
     });
@@ -55,7 +64,7 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
       }
       throw new AgentHealthTimeoutError(spec.sandboxId, env.healthTimeoutMs, health.lastError, logs);
     }
-    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime }, 'sandbox started');
+    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid }, 'sandbox started');
     return {
       sandboxId: spec.sandboxId,
       tenant: spec.tenant,
@@ -79,9 +88,15 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
   }
 }
 
-async function prepareHome(env: SandboxEnvironment, spec: SandboxSpec, image: string, mountPoint: string): Promise<HomeVolume> {
+async function prepareHome(
+  env: SandboxEnvironment,
+  spec: SandboxSpec,
+  image: string,
+  mountPoint: string,
+  owner: HomeOwner,
+): Promise<HomeVolume> {
   if (env.homeDisks === 'loop') {
-    await createHomeDisk(image, mountPoint, spec.limits.diskMiB, env.logger);
+    await createHomeDisk(image, mountPoint, spec.limits.diskMiB, owner, env.logger);
     return { kind: 'loop', hostPath: mountPoint };
   }
   // tmpfs pages are charged to the container's memory cgroup: keep half the memory for processes.

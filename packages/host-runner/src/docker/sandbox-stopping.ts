@@ -5,6 +5,7 @@ import { isDockerNotFound } from './errors.js';
 import { removeHomeDisk } from './home-disk.js';
 import type { SandboxEnvironment } from './sandbox-environment.js';
 import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
+import { readSandboxUidFile } from './sandbox-uid-file.js';
 
 /** Removes the container (killing it) and every host file made for it. Idempotent. */
 export async function destroySandbox(env: SandboxEnvironment, sandboxId: string): Promise<void> {
@@ -22,7 +23,10 @@ export async function destroySandbox(env: SandboxEnvironment, sandboxId: string)
 export async function removeSandboxFiles(env: SandboxEnvironment, sandboxId: string): Promise<void> {
   const paths = sandboxPaths(env.dataDir, sandboxId);
   await removeHomeDisk(paths.homeImage, paths.homeMount, env.logger);
+  // Last: the uid may go to another sandbox only once nothing of this one is left.
+  const uid = await readSandboxUidFile(paths.root);
   await rm(paths.root, { recursive: true, force: true });
+  if (uid !== undefined) await env.uids.release(uid, sandboxId);
 }
 
 /**

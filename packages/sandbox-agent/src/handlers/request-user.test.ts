@@ -7,7 +7,10 @@ import { UserDirectory } from '../services/user-directory.js';
 import { requestUser } from './request-user.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'codebox-users-'));
-writeFileSync(join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n# comment\nuser:x:1000:1000::/home/user:/bin/bash\n');
+writeFileSync(
+  join(dir, 'passwd'),
+  'root:x:0:0:root:/root:/bin/bash\n# comment\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nuser:x:1000:1000::/home/user:/bin/bash\n',
+);
 writeFileSync(join(dir, 'group'), 'root:x:0:\nstaff:x:1000:\n');
 const users = new UserDirectory(join(dir, 'passwd'), join(dir, 'group'));
 const basic = (name: string) => `Basic ${Buffer.from(`${name}:`).toString('base64')}`;
@@ -26,6 +29,14 @@ describe('requestUser', () => {
     expect(() => requestUser(users, 'user', basic('root'))).toThrow(/no root/);
     expect(() => requestUser(users, 'user', basic('mallory'))).toThrow(UnauthenticatedError);
     expect(() => requestUser(users, 'user', 'Bearer abc')).toThrow(UnauthenticatedError);
+  });
+
+  it('refuses every other account of the template, and spellings of user that are not user, as unknown', () => {
+    for (const name of ['daemon', 'nobody', 'bin', 'www-data', '0', '1', '1000', 'user ', ' user', '../user', 'USER', 'user\u0000']) {
+      expect(() => requestUser(users, 'user', basic(name)), `Basic ${JSON.stringify(name)}`).toThrow(UnauthenticatedError);
+      expect(() => requestUser(users, 'user', undefined, name), `username=${JSON.stringify(name)}`).toThrow(UnauthenticatedError);
+    }
+    expect(() => requestUser(users, 'user', undefined, 'root')).toThrow(PermissionDeniedError);
   });
 
   it('names owners and groups, falling back to numbers', () => {
