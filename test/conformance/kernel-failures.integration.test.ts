@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Execution, Sandbox as CodeboxSandbox } from '@codebox/core-client';
+import { KernelCrashLoopError, KernelOutOfMemoryError, type Execution, type Sandbox as CodeboxSandbox } from '@codebox/core-client';
 import { useRunner } from '../support/use-runner.js';
 import { interpreterClients } from './interpreter-clients.js';
 
@@ -60,7 +60,8 @@ describe.each(interpreterClients)('code contexts against hostile callers and dyi
       }
       // Every call past the cap is refused, and says why (the official SDK shows status and reason).
       expect(refused.length).toBeGreaterThan(0);
-      expect(refused.map((error) => error.message).filter((message) => !/429/.test(message))).toEqual([]);
+      // Nothing else failed: no restart error, no 5xx (the official SDK says `429 <reason>`, ours the body).
+      expect(refused.map((error) => error.message).filter((message) => !/429|limit of \d+ code contexts/.test(message))).toEqual([]);
       expect(created.length + refused.length).toBe(25);
       for (const error of refused) expect(error.message).toMatch(/429.*(contexts|limit).*\d+|limit of \d+ code contexts/i);
       if (name === 'codebox') expect(refused[0]?.name).toBe('CodeContextLimitError');
@@ -78,6 +79,25 @@ describe.each(interpreterClients)('code contexts against hostile callers and dyi
       const again = await sandbox.createCodeContext({ language: 'python' });
       expect((await sandbox.runCode('40 + 2', { context: again })).text).toBe('42');
       await sandbox.removeCodeContext(again);
+    });
+
+    it('reaps a dead kernel’s whole process group and reports the death at once', async () => {
+      const context = await sandbox.createCodeContext({ language: 'python' });
+      const marker = `reap-${name}`;
+      const died = await run(sandbox, `import subprocess, os, signal\nsubprocess.Popen(["bash", "-c", "exec -a ${marker} sleep 1000"])\nprint("spawned", flush=True)\nos.kill(os.getpid(), signal.SIGKILL)`, {
+        context,
+        timeoutMs: 60_000,
+      });
+      if ('thrown' in died) throw died.thrown;
+      expect(died.errorName).toBe('KernelDiedError');
+      expect(died.errorValue).toMatch(/killed by SIGKILL.*not by the out-of-memory killer/);
+      // What it printed before dying reaches the caller with the error.
+      expect(died.execution.logs.stdout.join('')).toBe('spawned\n');
+      expect(died.ms).toBeLessThan(10_000);
+      // `exec -a` made the sleep's argv[0] the marker; nothing else's command line starts with it.
+      expect((await sandbox.commands.run(`ps -eo args= | grep -c '^${marker}' || true`)).stdout.trim()).toBe('0');
+      expect((await sandbox.runCode('6 * 7', { context })).text).toBe('42');
+      await sandbox.removeCodeContext(context);
     });
 
     it('gives up on a kernel that dies every time it starts: a typed error, fast, and no restart loop', async () => {
@@ -105,6 +125,7 @@ describe.each(interpreterClients)('code contexts against hostile callers and dyi
         expect(names.slice(gaveUpAt).every((n) => n === 'KernelCrashLoopError')).toBe(true);
         const last = outcomes.at(-1);
         expect(last && !('thrown' in last) ? last.errorValue : '').toMatch(/restart|delete/i);
+        if (name === 'codebox') expect(last && !('thrown' in last) ? last.execution.error : undefined).toBeInstanceOf(KernelCrashLoopError);
         // Fail fast: far below the 60 s execution timeout (no kernel is started any more).
         for (const outcome of outcomes.slice(gaveUpAt + 1)) expect(outcome.ms).toBeLessThan(5_000);
         const killed = await kills();
@@ -144,6 +165,8 @@ describe.each(interpreterClients)('code contexts against hostile callers and dyi
         return 'ok';
       }
       expect(`${outcome.errorName}: ${outcome.errorValue}`).toMatch(/^KernelOutOfMemoryError: out of memory: .*512 MiB memory limit/);
+      // Our client hands it over as a typed class; the official SDK as an ExecutionError of that name.
+      if (name === 'codebox') expect(outcome.execution.error).toBeInstanceOf(KernelOutOfMemoryError);
       expect(outcome.errorValue).toMatch(/(python|java|r|javascript|typescript|bash) context [0-9a-f-]{8,} held \d+ MiB/);
       return 'oom';
     };

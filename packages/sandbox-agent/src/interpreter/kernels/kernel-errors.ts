@@ -43,7 +43,7 @@ export class KernelOutOfMemoryError extends KernelDiedError {
       language,
       `was killed ${when} because the sandbox ran out of memory`,
       `out of memory: the ${contextLabel} kernel was killed ${when} by the OOM killer because the sandbox reached ${limit}` +
-        `${held ? ` (kernels: ${held}; ${contextLabel} as last sampled)` : ''}. Its state is lost; the next execution starts a fresh kernel. ` +
+        `${held ? ` (kernels: ${held}; ${contextLabel} estimated at its death)` : ''}. Its state is lost; the next execution starts a fresh kernel. ` +
         'Free memory (delete contexts you do not need, keep less data) or create the sandbox with more memory.',
     );
   }

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ExecuteOutcome, ExecuteRequest, ExecutionSink, Kernel, KernelLanguage, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
@@ -36,6 +37,8 @@ const MEMORY_SAMPLE_MS = 500;
  * else holds the pipes open for long.
  */
 const DRAIN_AFTER_DEATH_MS = 500;
+/** How long after a SIGKILL the cgroup's OOM-kill counter is given to catch up. */
+const OOM_COUNT_SETTLE_MS = 100;
 
 /** Used when the host brings no registry (kernels built directly in tests). */
 const fallbackMemory = new KernelMemory();
@@ -90,6 +93,8 @@ export abstract class KernelProcess implements Kernel {
   private crashLoop: KernelCrashLoopError | undefined;
   private kernelLogger: Logger | undefined;
   private memoryEntry: KernelMemoryEntry | undefined;
+  /** While a dead bridge's output is drained and its cause read (under a second). */
+  private dying: Promise<void> | undefined;
 
   constructor(
     protected readonly host: KernelHost,
@@ -121,6 +126,8 @@ export abstract class KernelProcess implements Kernel {
   /** Runs one execution. The caller serialises executions; this only guards against misuse. */
   async execute(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome> {
     this.shutDown = false;
+    // A bridge that just died is still being drained and diagnosed: its verdict comes first.
+    await this.dying;
     if (this.crashLoop) throw this.crashLoop;
     if (this.idleDeath) {
       // The state this code may rely on is gone: say so instead of running it on a fresh kernel
@@ -228,7 +235,7 @@ export abstract class KernelProcess implements Kernel {
     const delay = recent === 0 ? 0 : RESTART_BACKOFF_MS[Math.min(recent, RESTART_BACKOFF_MS.length) - 1] ?? 0;
     if (delay > 0) {
       this.logger.info({ delayMs: delay, failures: recent }, 'kernel failed recently; waiting before starting it again');
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay);
     }
     if (this.crashLoop) throw this.crashLoop;
     try {
@@ -291,9 +298,11 @@ export abstract class KernelProcess implements Kernel {
       bridge.connection = wire.connect(child, this.eventsOf(bridge, resolve));
       child.once('error', (error) => reject(new KernelStartError(this.language, `cannot run '${cmd}': ${error.message}`)));
       child.once('exit', (code, signal) => {
-        const oom = signal === 'SIGKILL' ? this.oomError(bridge, 'while starting') : undefined;
-        reject(oom ?? new KernelStartError(this.language, `it ${exitText(code, signal)}: ${bridge.stderrTail.trim() || 'no output'}`));
-        void this.onExit(bridge, code, signal);
+        const failed = new KernelStartError(this.language, `it ${exitText(code, signal)}: ${bridge.stderrTail.trim() || 'no output'}`);
+        // Once ready, the death is `onExit`'s to explain (and its OOM kill to claim).
+        if (signal !== 'SIGKILL' || this.bridge === bridge) reject(failed);
+        else void this.oomErrorAfterKill(bridge, 'while starting').then((oom) => reject(oom ?? failed));
+        this.onExit(bridge, code, signal);
       });
     });
 
@@ -345,19 +354,31 @@ export abstract class KernelProcess implements Kernel {
    * to the next execution. Nothing is restarted here: the next execution starts a fresh kernel
    * (after a backoff when it keeps failing), so no sequence of deaths can become a restart loop.
    */
-  private async onExit(bridge: Bridge, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  private onExit(bridge: Bridge, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.bridge !== bridge || bridge.stopping) return;
-    const running = this.running;
-    const error =
-      (signal === 'SIGKILL' ? this.oomError(bridge, running ? 'during this execution' : 'while idle') : undefined) ??
-      new KernelDiedError(this.language, `died ${running ? 'during this execution' : 'while idle'} (${exitText(code, signal)}${signal === 'SIGKILL' ? killedText(bridge) : ''})`);
-    this.logger.warn({ code, signal, error: error.name, stderr: bridge.stderrTail.slice(-500) }, 'kernel died');
-    this.recordFailure(error.reason);
+    const dying = this.handleDeath(bridge, code, signal).finally(() => {
+      if (this.dying === dying) this.dying = undefined;
+    });
+    this.dying = dying;
+  }
+
+  private async handleDeath(bridge: Bridge, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     // What its code started dies with it, and what it wrote before dying still reaches the caller.
     signalGroup(bridge.child, 'SIGKILL');
-    await Promise.race([bridge.closed, new Promise((resolve) => setTimeout(resolve, DRAIN_AFTER_DEATH_MS))]);
+    await Promise.race([bridge.closed, sleep(DRAIN_AFTER_DEATH_MS)]);
     // A restart or shutdown meanwhile has stopped it and failed its execution itself.
     if (this.bridge !== bridge) return;
+    const running = this.running;
+    const when = running ? 'during this execution' : 'while idle';
+    const error =
+      (signal === 'SIGKILL' ? await this.oomErrorAfterKill(bridge, when) : undefined) ??
+      new KernelDiedError(this.language, `died ${when} (${exitText(code, signal)}${signal === 'SIGKILL' ? killedText(bridge) : ''})`);
+    if (this.bridge !== bridge) return;
+    this.logger.warn(
+      { code, signal, error: error.name, oomKills: { atStart: bridge.oomKillsAtStart, now: this.memoryRegistry.oomKills() }, stderr: bridge.stderrTail.slice(-500) },
+      'kernel died',
+    );
+    this.recordFailure(error.reason);
     await this.stop(bridge);
     const hadState = this.executionCount > 0;
     this.executionCount = 0;
@@ -365,9 +386,14 @@ export abstract class KernelProcess implements Kernel {
     else if (hadState) this.idleDeath = error;
   }
 
-  /** The out-of-memory error for a bridge just killed by SIGKILL, when the cgroup confirms the OOM killer did it. */
-  private oomError(bridge: Bridge, when: 'during this execution' | 'while idle' | 'while starting'): KernelOutOfMemoryError | undefined {
-    const verdict = this.memoryRegistry.oomVerdict(this.memory(), bridge.oomKillsAtStart);
+  /**
+   * The out-of-memory error for a bridge killed by SIGKILL, when the cgroup confirms the OOM
+   * killer did it. The kernel counts the kill just after sending the signal, so an exit seen at
+   * once may be ahead of the counter: it is read again after a moment.
+   */
+  private async oomErrorAfterKill(bridge: Bridge, when: 'during this execution' | 'while idle' | 'while starting'): Promise<KernelOutOfMemoryError | undefined> {
+    const entry = this.memory();
+    const verdict = this.memoryRegistry.oomVerdict(entry, bridge.oomKillsAtStart) ?? (await sleep(OOM_COUNT_SETTLE_MS), this.memoryRegistry.oomVerdict(entry, bridge.oomKillsAtStart));
     return verdict && new KernelOutOfMemoryError(this.language, this.label, verdict, when);
   }
 

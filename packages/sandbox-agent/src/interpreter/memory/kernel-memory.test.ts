@@ -42,6 +42,11 @@ describe('KernelMemory', () => {
     expect(memory.oomVerdict(dead, 2)).toBeUndefined();
     kills.count = 3;
     expect(memory.oomVerdict(dead, 2)).toBeDefined();
+    // one episode killing two kernels: each death is blamed on one of the two kills
+    kills.count = 5;
+    expect(memory.oomVerdict(dead, 3)).toBeDefined();
+    expect(memory.oomVerdict(live, 3)).toBeDefined();
+    expect(memory.oomVerdict(live, 3)).toBeUndefined();
   });
 
   it('says nothing without a readable cgroup', () => {

@@ -68,20 +68,33 @@ export class KernelMemory {
   /**
    * Whether `entry`'s process, just killed by SIGKILL, was killed by the OOM killer: the cgroup's
    * `oom_kill` counter moved past both the value when the process started and the kills already
-   * blamed on other deaths. Undefined when it was not (or no memory cgroup can be read).
+   * blamed on other deaths. Undefined when it was not (or no memory cgroup can be read). The
+   * kernel bumps the counter just after sending the SIGKILL, so call this a moment after the exit.
    */
   oomVerdict(entry: KernelMemoryEntry, oomKillsAtStart: number | undefined): OomVerdict | undefined {
     const now = this.cgroup.oomKills();
     if (now === undefined || oomKillsAtStart === undefined) return undefined;
-    if (now <= Math.max(oomKillsAtStart, this.claimedOomKills)) return undefined;
-    this.claimedOomKills = now;
+    const explained = Math.max(oomKillsAtStart, this.claimedOomKills);
+    if (now <= explained) return undefined;
+    // One kill per death: one OOM episode can kill several kernels, each of which asks here.
+    this.claimedOomKills = explained + 1;
+    const limitBytes = this.cgroup.limitBytes();
     const holdings: KernelHolding[] = [];
+    let othersBytes = process.memoryUsage.rss();
     for (const other of this.entries) {
-      const rss = other === entry ? this.lastRss.get(other) : (rssOf(other.pid()) ?? undefined);
-      if (rss !== undefined && rss > 0) holdings.push({ label: other.label, rssBytes: rss });
+      if (other === entry) continue;
+      const rss = rssOf(other.pid());
+      if (rss === undefined || rss <= 0) continue;
+      holdings.push({ label: other.label, rssBytes: rss });
+      othersBytes += rss;
     }
+    // A cell can grow by hundreds of MiB between two samples; at the kill the sandbox was at its
+    // limit, so what the others (and the agent) did not hold is the better estimate of the victim.
+    const sampled = this.lastRss.get(entry) ?? 0;
+    const estimate = limitBytes === undefined ? sampled : Math.max(sampled, limitBytes - othersBytes);
+    if (estimate > 0) holdings.push({ label: entry.label, rssBytes: estimate });
     holdings.sort((a, b) => b.rssBytes - a.rssBytes);
-    return { limitBytes: this.cgroup.limitBytes(), holdings };
+    return { limitBytes, holdings };
   }
 }
 
