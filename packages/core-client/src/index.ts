@@ -34,6 +34,14 @@ export {
 export type { ExecutionCallbacks } from './code-interpreter/execute-line.js';
 export { Execution, ExecutionError, type Logs, type OutputMessage } from './code-interpreter/execution.js';
 export { Result, type MIMEType, type ChartData, type RawResult } from './code-interpreter/result.js';
+export {
+  KernelError,
+  KernelDiedError,
+  KernelOutOfMemoryError,
+  KernelStartError,
+  KernelCrashLoopError,
+  CodeContextLimitError,
+} from './code-interpreter/kernel-errors.js';
 
 export {
   SandboxError,

@@ -116,3 +116,23 @@ export const RESULT_MIME_KEYS: Readonly<Record<string, keyof ResultLine>> = {
   'e2b/data': 'data',
   'e2b/chart': 'chart',
 };
+
+/**
+ * Names of the `/execute` error events that mean the kernel failed, not the code: stable, so
+ * clients can tell them apart (the official SDK shows them as an `ExecutionError` of that name).
+ * `died`: the kernel process ended during the execution or since the previous one (state lost;
+ * the next execution gets a fresh kernel). `outOfMemory`: the same, killed by the OOM killer at the
+ * sandbox's memory limit. `start`: the kernel could not be started. `crashLoop`: the kernel died
+ * or failed to start too often in a short time; the context stops trying until it is restarted
+ * or deleted, and every execution fails fast with this error.
+ */
+export const KERNEL_ERROR_NAMES = {
+  died: 'KernelDiedError',
+  outOfMemory: 'KernelOutOfMemoryError',
+  start: 'KernelStartError',
+  crashLoop: 'KernelCrashLoopError',
+} as const;
+export type KernelErrorName = (typeof KERNEL_ERROR_NAMES)[keyof typeof KERNEL_ERROR_NAMES];
+
+/** `POST /contexts` answers this status, with a reason phrase and a plain-text body naming the limit, past the sandbox's context cap. */
+export const CONTEXT_LIMIT_STATUS = 429;

@@ -8,6 +8,8 @@ export interface AgentMainConfig {
   readonly sandboxEnvs: Record<string, string>;
   readonly sandboxExecPath?: string;
   readonly passwdPath?: string;
+  /** Most code contexts per sandbox; default derived from the memory limit. */
+  readonly maxCodeContexts?: number;
 }
 
 const USAGE = 'usage: agent [--socket PATH | --listen HOST:PORT]';
@@ -16,7 +18,8 @@ const USAGE = 'usage: agent [--socket PATH | --listen HOST:PORT]';
  * The entry point's configuration: `--socket PATH` or `--listen HOST:PORT` (tests), else
  * `$CODEBOX_AGENT_SOCKET`, else `/run/codebox/agent.sock`; sandbox env vars from
  * `$CODEBOX_SANDBOX_ENVS` (a JSON object of strings); `$CODEBOX_SANDBOX_EXEC` and
- * `$CODEBOX_PASSWD` override the helper and users file.
+ * `$CODEBOX_PASSWD` override the helper and users file; `$CODEBOX_MAX_CODE_CONTEXTS` (an integer
+ * 1–1024) caps the code contexts per sandbox.
  */
 export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv): AgentMainConfig {
   let values: { socket?: string | undefined; listen?: string | undefined };
@@ -38,7 +41,16 @@ export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv)
     sandboxEnvs: parseSandboxEnvs(env.CODEBOX_SANDBOX_ENVS),
     ...(env.CODEBOX_SANDBOX_EXEC ? { sandboxExecPath: env.CODEBOX_SANDBOX_EXEC } : {}),
     ...(env.CODEBOX_PASSWD ? { passwdPath: env.CODEBOX_PASSWD } : {}),
+    ...(env.CODEBOX_MAX_CODE_CONTEXTS ? { maxCodeContexts: parseMaxCodeContexts(env.CODEBOX_MAX_CODE_CONTEXTS) } : {}),
   };
+}
+
+function parseMaxCodeContexts(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < 1 || value > 1024) {
+    throw new AgentConfigError(`CODEBOX_MAX_CODE_CONTEXTS must be an integer from 1 to 1024, got '${text}'`);
+  }
+  return value;
 }
 
 function parseListen(text: string): ListenTarget {

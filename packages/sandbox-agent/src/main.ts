@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     sandboxEnvs: config.sandboxEnvs,
     ...(config.sandboxExecPath ? { sandboxExecPath: config.sandboxExecPath } : {}),
     ...(config.passwdPath ? { passwdPath: config.passwdPath } : {}),
+    ...(config.maxCodeContexts ? { codeInterpreter: { maxContexts: config.maxCodeContexts } } : {}),
   });
   await agent.listen(config.listen);
 

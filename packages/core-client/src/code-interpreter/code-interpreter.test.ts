@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, NotFoundError, SandboxError, SandboxNotFoundError, TimeoutError } from '../errors.js';
 import { Sandbox } from '../sandbox/sandbox.js';
-import type { OutputMessage } from './execution.js';
+import { ExecutionError, type OutputMessage } from './execution.js';
+import { CodeContextLimitError, KernelCrashLoopError, KernelDiedError, KernelError, KernelOutOfMemoryError, KernelStartError } from './kernel-errors.js';
 import type { Result } from './result.js';
 
 /** A scripted code interpreter: answers each path with what the test put in `routes`. */
@@ -186,5 +187,44 @@ describe('code contexts', () => {
       ['DELETE /contexts/c9', '49999'],
       ['DELETE /contexts/nope', '49999'],
     ]);
+  });
+});
+
+describe('kernel failures', () => {
+  it('hands kernel errors over as typed ExecutionErrors, and code errors as plain ones', async () => {
+    const cases = [
+      ['KernelDiedError', KernelDiedError],
+      ['KernelOutOfMemoryError', KernelOutOfMemoryError],
+      ['KernelStartError', KernelStartError],
+      ['KernelCrashLoopError', KernelCrashLoopError],
+    ] as const;
+    for (const [name, ErrorClass] of cases) {
+      routes.set('POST /execute', (_request, _body, response) =>
+        void response.writeHead(200).end(lines({ type: 'stdout', text: 'partial\n', timestamp: '2026-01-01T00:00:00.000Z' }, { type: 'error', name, value: 'why', traceback: '' }, { type: 'end_of_execution' })),
+      );
+      const execution = await sandbox.runCode('x');
+      expect(execution.error).toBeInstanceOf(ErrorClass);
+      expect(execution.error).toBeInstanceOf(ExecutionError);
+      expect(execution.error).toMatchObject({ name, value: 'why' });
+      expect(execution.logs.stdout).toEqual(['partial\n']);
+    }
+    expect(new KernelOutOfMemoryError('n', 'v', '')).toBeInstanceOf(KernelDiedError);
+    routes.set('POST /execute', (_request, _body, response) =>
+      void response.writeHead(200).end(lines({ type: 'error', name: 'ValueError', value: 'bad', traceback: '' }, { type: 'end_of_execution' })),
+    );
+    expect((await sandbox.runCode('x')).error).not.toBeInstanceOf(KernelError);
+  });
+
+  it('maps 429 from /contexts and /execute to CodeContextLimitError', async () => {
+    const refuse = (_request: IncomingMessage, _body: string, response: ServerResponse): void =>
+      void response.writeHead(429, 'Too Many Code Contexts (limit 16)').end('this sandbox already has its limit of 16 code contexts');
+    routes.set('POST /contexts', refuse);
+    routes.set('POST /execute', refuse);
+    for (const call of [() => sandbox.createCodeContext({ language: 'r' }), () => sandbox.runCode('1', { language: 'r' })]) {
+      const error = await call().catch((failure: unknown) => failure);
+      expect(error).toBeInstanceOf(CodeContextLimitError);
+      expect(error).toBeInstanceOf(SandboxError);
+      expect((error as Error).message).toMatch(/limit of 16 code contexts/);
+    }
   });
 });

@@ -1,10 +1,11 @@
-import { CODE_INTERPRETER_PORT, contextListSchema, contextSchema } from '@codebox/protocol';
+import { CODE_INTERPRETER_PORT, CONTEXT_LIMIT_STATUS, contextListSchema, contextSchema } from '@codebox/protocol';
 import type { ConnectionConfig } from '../connection-config.js';
-import { envdHttpError } from '../envd/envd-http-error.js';
+import { envdHttpError, type HttpErrorOverrides } from '../envd/envd-http-error.js';
 import { InvalidArgumentError, SandboxError, TimeoutError } from '../errors.js';
 import { brokenStreamError, ExecuteStreamBroken } from './broken-stream.js';
 import { applyExecuteLine, type ExecutionCallbacks } from './execute-line.js';
 import { Execution } from './execution.js';
+import { CodeContextLimitError } from './kernel-errors.js';
 
 /** Languages with a kernel in `code-interpreter-v1`; any other string is passed through. */
 export type RunCodeLanguage = 'python' | 'javascript' | 'typescript' | 'r' | 'java' | 'bash' | 'js' | 'ts';
@@ -107,7 +108,8 @@ export class CodeInterpreter {
     } finally {
       clearTimeout(requestTimer);
     }
-    const error = await envdHttpError(response);
+    // 429: the language's default context would be one past the sandbox's cap.
+    const error = await envdHttpError(response, { [CONTEXT_LIMIT_STATUS]: (message) => new CodeContextLimitError(message) });
     if (error) throw error;
     if (!response.body) throw new SandboxError(`the code interpreter answered ${response.status} without a body`);
 
@@ -133,7 +135,9 @@ export class CodeInterpreter {
   }
 
   async createCodeContext(opts: CreateCodeContextOpts = {}): Promise<Context> {
-    const response = await this.call('/contexts', 'POST', opts.requestTimeoutMs, { language: opts.language, cwd: opts.cwd });
+    const response = await this.call('/contexts', 'POST', opts.requestTimeoutMs, { language: opts.language, cwd: opts.cwd }, {
+      [CONTEXT_LIMIT_STATUS]: (message) => new CodeContextLimitError(message),
+    });
     return contextSchema.parse(await response.json());
   }
 
@@ -152,7 +156,7 @@ export class CodeInterpreter {
     await response.body?.cancel();
   }
 
-  private async call(path: string, method: string, requestTimeoutMs?: number, body?: unknown): Promise<Response> {
+  private async call(path: string, method: string, requestTimeoutMs?: number, body?: unknown, errors: HttpErrorOverrides = {}): Promise<Response> {
     const signal = this.config.getSignal(requestTimeoutMs);
     const response = await this.fetchService(CODE_INTERPRETER_PORT, path, {
       method,
@@ -161,7 +165,7 @@ export class CodeInterpreter {
       ...(signal ? { signal } : {}),
       ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
     });
-    const error = await envdHttpError(response);
+    const error = await envdHttpError(response, errors);
     if (error) throw error;
     return response;
   }

@@ -1,5 +1,6 @@
 import { errorLineSchema, numberOfExecutionsLineSchema, resultLineSchema, stderrLineSchema, stdoutLineSchema } from '@codebox/protocol';
 import { SandboxError } from '../errors.js';
+import { executionErrorOf } from './kernel-errors.js';
 import { Execution, ExecutionError, type OutputMessage } from './execution.js';
 import { Result } from './result.js';
 
@@ -42,7 +43,7 @@ export async function applyExecuteLine(execution: Execution, text: string, callb
     }
     case 'error': {
       const { name, value, traceback } = errorLineSchema.parse(line);
-      execution.error = new ExecutionError(name, value, traceback);
+      execution.error = executionErrorOf(name, value, traceback);
       await callbacks.onError?.(execution.error);
       break;
     }

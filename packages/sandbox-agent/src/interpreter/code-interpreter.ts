@@ -5,7 +5,9 @@ import type { ProcessLauncher } from '../services/process-launcher.js';
 import type { SandboxUser } from '../services/user-directory.js';
 import { interpreterHandler } from './interpreter-handler.js';
 import { InterpreterService } from './interpreter-service.js';
+import { defaultContextLimit } from './context-limit.js';
 import { builtInKernelFactories, type KernelFactories } from './kernel-factories.js';
+import { KernelMemory } from './memory/kernel-memory.js';
 
 export interface CodeInterpreterOptions {
   /** The kernels' runtime files (`dist/kernels`). Default: `kernels/` beside the agent's file (`/opt/codebox/kernels`). */
@@ -18,6 +20,8 @@ export interface CodeInterpreterOptions {
   readonly warmUp?: boolean;
   readonly outputLimitBytes?: number;
   readonly keepaliveMs?: number;
+  /** Most code contexts per sandbox (`$CODEBOX_MAX_CODE_CONTEXTS`). Default: from the memory limit (`defaultContextLimit`). */
+  readonly maxContexts?: number;
 }
 
 export interface CodeInterpreter {
@@ -32,6 +36,9 @@ export function createCodeInterpreter(
   deps: { readonly launcher: ProcessLauncher; readonly user: SandboxUser; readonly sandboxEnvs: Readonly<Record<string, string>>; readonly logger: Logger },
 ): CodeInterpreter {
   const { launcher, user, sandboxEnvs, logger } = deps;
+  const memory = new KernelMemory();
+  const maxContexts = options.maxContexts ?? defaultContextLimit(memory.cgroup.limitBytes());
+  logger.info({ maxContexts }, 'code interpreter: context limit');
   const service = new InterpreterService({
     host: {
       launcher,
@@ -39,7 +46,9 @@ export function createCodeInterpreter(
       kernelsDir: options.kernelsDir,
       nodePath: options.nodePath ?? process.execPath,
       logger,
+      memory,
     },
+    maxContexts,
     factories: options.factories ?? builtInKernelFactories(),
     kernelEnv: buildProcessEnv(user, sandboxEnvs, {}),
     logger,

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createContextRequestSchema, executeRequestSchema } from '@codebox/protocol';
+import { CONTEXT_LIMIT_STATUS, createContextRequestSchema, executeRequestSchema } from '@codebox/protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { AgentError, InvalidArgumentError, httpStatusOf } from '../errors.js';
 import { sendJson } from '../handlers/http-response.js';
 import type { RequestHandler } from '../router.js';
+import { ContextLimitError } from './context-limit.js';
 import { ExecutionStream } from './execution-stream.js';
+import { KernelError } from './kernels/kernel-errors.js';
 import type { InterpreterService } from './interpreter-service.js';
 
 /** Largest request body accepted (code is sent inline). */
@@ -57,9 +59,9 @@ export function interpreterHandler(options: InterpreterHandlerOptions): RequestH
     try {
       ({ executionCount } = await context.execute({ code: body.code, envVars, signal: abort.signal }, stream));
     } catch (error) {
-      // A dead or unstartable kernel is this execution's error, not the request's.
+      // A dead, unstartable or given-up kernel is this execution's error, not the request's.
       stream.error({ name: (error as Error).name || 'Error', value: (error as Error).message, traceback: '' });
-      const expected = abort.signal.aborted || (error instanceof Error && /^Kernel(Died|Start)Error$/.test(error.name));
+      const expected = abort.signal.aborted || error instanceof KernelError || error instanceof AgentError;
       if (!expected) logger.error({ err: error }, 'execution failed');
     }
     stream.end(executionCount);
@@ -92,6 +94,10 @@ export function interpreterHandler(options: InterpreterHandlerOptions): RequestH
 
   return (request, response) =>
     route(request, response).catch((error: unknown) => {
+      if (error instanceof ContextLimitError && !response.headersSent) {
+        sendText(response, CONTEXT_LIMIT_STATUS, error.message, error.reasonPhrase);
+        return;
+      }
       const status = error instanceof AgentError ? httpStatusOf(error.code) : 500;
       if (status === 500) logger.error({ err: error }, 'code interpreter request failed');
       if (response.headersSent) {
@@ -129,7 +135,9 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-function sendText(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+function sendText(response: ServerResponse, status: number, text: string, reason?: string): void {
+  const headers = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+  if (reason === undefined) response.writeHead(status, headers);
+  else response.writeHead(status, reason, headers);
   response.end(text);
 }

@@ -5,6 +5,7 @@ import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { ProcessLauncher } from '../services/process-launcher.js';
 import type { ExecuteRequest, ExecutionSink, Kernel, KernelLanguage, KernelOptions } from './kernel.js';
 import type { KernelFactories, KernelHost } from './kernel-factories.js';
+import { ContextLimitError, defaultContextLimit } from './context-limit.js';
 import { InterpreterService } from './interpreter-service.js';
 
 /** A kernel that records what it is asked and takes `delayMs` per cell. */
@@ -44,7 +45,7 @@ const host: KernelHost = {
   logger,
 };
 
-function service(languages: KernelLanguage[] = ['python', 'javascript', 'bash']) {
+function service(languages: KernelLanguage[] = ['python', 'javascript', 'bash'], maxContexts = 16) {
   const log: string[] = [];
   const kernels: RecordingKernel[] = [];
   const factories: KernelFactories = {};
@@ -55,7 +56,7 @@ function service(languages: KernelLanguage[] = ['python', 'javascript', 'bash'])
       return kernel;
     };
   }
-  return { log, kernels, service: new InterpreterService({ host, factories, kernelEnv: { PATH: '/usr/bin' }, logger }) };
+  return { log, kernels, service: new InterpreterService({ host, factories, kernelEnv: { PATH: '/usr/bin' }, logger, maxContexts }) };
 }
 
 const sink: ExecutionSink = { stdout: () => undefined, stderr: () => undefined, result: () => undefined, error: () => undefined };
@@ -97,7 +98,7 @@ describe('InterpreterService', () => {
     const { service: interpreter, kernels } = service();
     const context = interpreter.create({ language: 'bash', cwd: 'project' });
     expect(context.cwd).toBe('/home/user/project');
-    expect(kernels.at(-1)?.options).toEqual({ cwd: '/home/user/project', env: { PATH: '/usr/bin', PWD: '/home/user/project' } });
+    expect(kernels.at(-1)?.options).toEqual({ contextId: context.id, cwd: '/home/user/project', env: { PATH: '/usr/bin', PWD: '/home/user/project' } });
   });
 
   it('serialises executions and restarts per context, and runs contexts concurrently', async () => {
@@ -129,5 +130,38 @@ describe('InterpreterService', () => {
     expect(log).toEqual(['shutdown']);
     expect(() => interpreter.get(context.id)).toThrow(NotFoundError);
     await expect(interpreter.remove(context.id)).rejects.toThrow(NotFoundError);
+  });
+
+  it('caps contexts, default ones included, and frees a slot on removal', async () => {
+    const { service: svc } = service(['python', 'javascript', 'bash'], 5);
+    const created = [svc.create({ language: 'python' }), svc.create({ language: 'bash' }), svc.create({})];
+    expect(svc.list()).toHaveLength(5);
+    for (const request of [{ language: 'python' }, { language: 'bash' }, { cwd: '/tmp' }]) {
+      const refused = (() => {
+        try {
+          svc.create(request);
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(refused).toBeInstanceOf(ContextLimitError);
+      expect((refused as Error).message).toMatch(/limit of 5 code contexts/);
+    }
+    // A language's default context is a context too: its first use is refused the same way.
+    expect(() => svc.select({ language: 'bash' })).toThrow(ContextLimitError);
+    await svc.remove(created[0]!.id);
+    expect(svc.select({ language: 'bash' }).language).toBe('bash');
+    expect(svc.list()).toHaveLength(5);
+  });
+});
+
+describe('defaultContextLimit', () => {
+  it('derives the cap from the memory limit, within bounds', () => {
+    const MiB = 1024 * 1024;
+    expect(defaultContextLimit(512 * MiB)).toBe(16);
+    expect(defaultContextLimit(1024 * MiB)).toBe(32);
+    expect(defaultContextLimit(64 * MiB)).toBe(4);
+    expect(defaultContextLimit(64 * 1024 * MiB)).toBe(64);
+    expect(defaultContextLimit(undefined)).toBe(16);
   });
 });

@@ -4,6 +4,7 @@ import { CODE_LANGUAGES, normaliseLanguage, type CodeLanguage } from '@codebox/p
 import type { Logger } from 'pino';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { CodeContext } from './code-context.js';
+import { ContextLimitError } from './context-limit.js';
 import type { KernelFactories, KernelHost } from './kernel-factories.js';
 
 /** Languages that have a context from the start, as E2B's server creates them at startup. */
@@ -15,6 +16,12 @@ export interface InterpreterServiceOptions {
   /** The base environment of every kernel (login basics plus the sandbox's env vars). */
   readonly kernelEnv: Readonly<Record<string, string>>;
   readonly logger: Logger;
+  /**
+   * Most contexts the sandbox may hold, the default ones included (see `defaultContextLimit`);
+   * past it creating one fails with `ContextLimitError`. Unbounded contexts let anyone who knows
+   * the sandbox id start kernels until the sandbox is OOM-killed.
+   */
+  readonly maxContexts: number;
 }
 
 /** Which context a request runs in: one of them, or neither (the default python context). */
@@ -104,8 +111,13 @@ export class InterpreterService {
       const available = CODE_LANGUAGES.filter((name) => this.options.factories[name]).join(', ');
       throw new InvalidArgumentError(`no ${language} kernel in this sandbox; available languages: ${available}`);
     }
-    const kernel = factory(this.options.host, { cwd, env: { ...this.options.kernelEnv, PWD: cwd } });
-    const context = new CodeContext(randomUUID(), language, cwd, kernel);
+    if (this.contexts.size >= this.options.maxContexts) {
+      this.options.logger.warn({ limit: this.options.maxContexts, language }, 'code context refused: the sandbox is at its context limit');
+      throw new ContextLimitError(this.options.maxContexts);
+    }
+    const id = randomUUID();
+    const kernel = factory(this.options.host, { contextId: id, cwd, env: { ...this.options.kernelEnv, PWD: cwd } });
+    const context = new CodeContext(id, language, cwd, kernel);
     this.contexts.set(context.id, context);
     return context;
   }

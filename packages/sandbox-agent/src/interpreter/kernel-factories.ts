@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ProcessLauncher } from '../services/process-launcher.js';
 import type { SandboxUser } from '../services/user-directory.js';
 import type { Kernel, KernelLanguage, KernelOptions } from './kernel.js';
+import type { KernelMemory } from './memory/kernel-memory.js';
 import { BashKernel } from './kernels/bash-kernel.js';
 import { createJavaKernel } from './kernels/java-kernel.js';
 import { JavaScriptKernel } from './kernels/javascript-kernel.js';
@@ -19,6 +20,8 @@ export interface KernelHost {
   /** The agent's own Node runtime, which JavaScript kernels run on. */
   readonly nodePath: string;
   readonly logger: Logger;
+  /** The sandbox's kernels and their memory, shared by all of them (out-of-memory reports). */
+  readonly memory?: KernelMemory;
 }
 
 export type KernelFactory = (host: KernelHost, options: KernelOptions) => Kernel;

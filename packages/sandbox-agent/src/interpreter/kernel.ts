@@ -47,15 +47,18 @@ export interface Kernel {
   /**
    * Runs one execution. Executions on one kernel are serialised by the caller. Resolves after
    * the last output was delivered to the sink. If the kernel process dies (OOM, crash), it
-   * rejects with `KernelDiedError` after restarting the kernel.
+   * rejects at once with `KernelDiedError` (`KernelOutOfMemoryError`); the next execution starts
+   * a fresh process. After repeated failures it rejects with `KernelCrashLoopError` until `restart()`.
    */
   execute(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome>;
-  /** Clears all state (fresh process). */
+  /** Clears all state (the fresh process starts with the next execution) and any crash loop. */
   restart(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
 export interface KernelOptions {
+  /** The context's id, to name the kernel in reports (out-of-memory errors). */
+  readonly contextId?: string;
   readonly cwd: string;
   /** Base environment for the kernel process (sandbox envs, HOME, PATH, …). */
   readonly env: Readonly<Record<string, string>>;

@@ -74,7 +74,7 @@ describe('BridgeKernel', () => {
   it('restarts a bridge that dies during an execution and says so', async () => {
     const bridge = kernel('normal');
     const died = await record(bridge, 'exit');
-    expect(died.failure).toMatchObject({ name: 'KernelDiedError', message: expect.stringMatching(/exited with code 5.*restarted/) });
+    expect(died.failure).toMatchObject({ name: 'KernelDiedError', message: expect.stringMatching(/exited with code 5.*fresh kernel/) });
     expect((await record(bridge, 'after')).outcome).toEqual({ executionCount: 1 });
     await bridge.shutdown();
   });

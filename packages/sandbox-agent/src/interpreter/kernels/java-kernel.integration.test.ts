@@ -131,7 +131,7 @@ describe.skipIf(!dockerAvailable())('java kernel (jshell bridge) in the dev imag
     // Runtime.halt is caught like System.exit; a SIGKILL is what an OOM kill looks like.
     const died = await record(kernel, 'new ProcessBuilder("kill", "-9", String.valueOf(ProcessHandle.current().pid())).start().waitFor();\nThread.sleep(5000);');
     expect(died.failure?.name).toBe('KernelDiedError');
-    expect(died.failure?.message).toMatch(/killed by SIGKILL, likely out of memory/);
+    expect(died.failure?.message).toMatch(/was killed by SIGKILL/);
     expect((await record(kernel, '1 + 1')).results[0]?.bundle['text/plain']).toBe('2');
     expect((await record(kernel, 'doomed')).errors[0]?.name).toBe('CompilationException');
   });

@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ExecuteOutcome, ExecuteRequest, ExecutionSink, Kernel, KernelLanguage, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
-import { KernelDiedError, KernelStartError } from './kernel-errors.js';
+import { KernelMemory, type KernelMemoryEntry } from '../memory/kernel-memory.js';
+import { KernelCrashLoopError, KernelDiedError, KernelOutOfMemoryError, KernelStartError } from './kernel-errors.js';
 import type { BridgeConnection, BridgeEvents, KernelWire } from './kernel-wire.js';
 import { signalGroup } from './process-group.js';
 
@@ -18,9 +20,36 @@ export interface KernelTimings {
 /** Kept from a bridge's stderr, to explain a failed start or a death in the log. */
 const STDERR_TAIL_CHARS = 2_000;
 
+/**
+ * Waits before starting a kernel again after its 1st, 2nd and 3rd failure (death or failed start)
+ * within `FAILURE_WINDOW_MS`; the next failure makes the context give up (`KernelCrashLoopError`).
+ * The first retry is immediate, since one OOM kill or crash is normal; a kernel that keeps
+ * failing costs the sandbox at most four starts a minute, and nothing restarts unasked.
+ */
+const RESTART_BACKOFF_MS = [0, 1_000, 4_000] as const;
+const MAX_FAILURES = RESTART_BACKOFF_MS.length + 1;
+const FAILURE_WINDOW_MS = 60_000;
+/** How often a running execution samples its kernel's resident memory, for out-of-memory reports. */
+const MEMORY_SAMPLE_MS = 500;
+/**
+ * After a bridge dies, how long its pipes may take to deliver what it wrote before dying: that
+ * output belongs to the execution it cut short. Its process group is killed first, so nothing
+ * else holds the pipes open for long.
+ */
+const DRAIN_AFTER_DEATH_MS = 500;
+/** How long after a SIGKILL the cgroup's OOM-kill counter is given to catch up. */
+const OOM_COUNT_SETTLE_MS = 100;
+
+/** Used when the host brings no registry (kernels built directly in tests). */
+const fallbackMemory = new KernelMemory();
+
 interface Bridge {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
+  /** Every stdio pipe closed (after `exited`): all the bridge wrote has been read. */
+  readonly closed: Promise<void>;
+  /** The cgroup's OOM-kill count when it started: a later SIGKILL past it was the OOM killer. */
+  readonly oomKillsAtStart: number | undefined;
   connection?: BridgeConnection;
   /** Set when this class ends the process, so the exit is not taken for a crash. */
   stopping: boolean;
@@ -37,8 +66,10 @@ interface Running {
 /**
  * A kernel that is one bridge process per context, started through the agent's launcher (uid
  * 1000, no capabilities, io_uring denied). This class owns the process: start with a readiness
- * handshake, one execution at a time, interrupts with a kill-and-restart fallback, a restart
- * after a death (failing the execution it cut short with `KernelDiedError`), and shutdown. How
+ * handshake, one execution at a time, interrupts with a kill-and-restart fallback, deaths
+ * reported at once with their cause (`KernelOutOfMemoryError` when the memory cgroup confirms the
+ * OOM killer, else `KernelDiedError`), fresh starts on demand with backoff, giving up after
+ * repeated failures (`KernelCrashLoopError`), and shutdown. How
  * requests, output and replies travel is the subclass's `wire()`; what the code means is the
  * bridge's.
  */
@@ -54,9 +85,16 @@ export abstract class KernelProcess implements Kernel {
    */
   private executionCount = 0;
   private shutDown = false;
-  /** Why the previous bridge died while idle; told to the next execution, whose state is gone. */
-  private lostState: string | undefined;
+  /** The previous bridge died while idle with state in it: the next execution fails with this, at once. */
+  private idleDeath: KernelDiedError | undefined;
+  /** Recent deaths and failed starts, oldest first, within `FAILURE_WINDOW_MS`. */
+  private failures: number[] = [];
+  /** Set once the kernel failed too often: executions fail fast until `restart()`. */
+  private crashLoop: KernelCrashLoopError | undefined;
   private kernelLogger: Logger | undefined;
+  private memoryEntry: KernelMemoryEntry | undefined;
+  /** While a dead bridge's output is drained and its cause read (under a second). */
+  private dying: Promise<void> | undefined;
 
   constructor(
     protected readonly host: KernelHost,
@@ -88,12 +126,18 @@ export abstract class KernelProcess implements Kernel {
   /** Runs one execution. The caller serialises executions; this only guards against misuse. */
   async execute(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome> {
     this.shutDown = false;
+    // A bridge that just died is still being drained and diagnosed: its verdict comes first.
+    await this.dying;
+    if (this.crashLoop) throw this.crashLoop;
+    if (this.idleDeath) {
+      // The state this code may rely on is gone: say so instead of running it on a fresh kernel
+      // (where it would fail confusingly or, worse, half-succeed). The next call starts afresh.
+      const death = this.idleDeath;
+      this.idleDeath = undefined;
+      throw death;
+    }
     const bridge = await this.ready();
     if (this.running) throw new Error(`the ${this.language} kernel is already executing; executions must be serialised`);
-    if (this.lostState) {
-      sink.stderr(`[codebox] the ${this.language} kernel ${this.lostState} while idle and was restarted; earlier state is lost\n`);
-      this.lostState = undefined;
-    }
     const id = this.nextId++;
     // Counted up front, as Jupyter counts cells that fail too.
     this.executionCount += 1;
@@ -114,9 +158,15 @@ export abstract class KernelProcess implements Kernel {
     };
     if (request.signal.aborted) onAbort();
     else request.signal.addEventListener('abort', onAbort, { once: true });
+    const memoryEntry = this.memory();
+    this.memoryRegistry.resetSample(memoryEntry);
+    const sampler = setInterval(() => this.memoryRegistry.sample(memoryEntry), MEMORY_SAMPLE_MS);
+    sampler.unref();
     try {
       return await outcome;
     } finally {
+      clearInterval(sampler);
+      this.memoryRegistry.sample(memoryEntry);
       clearTimeout(grace);
       request.signal.removeEventListener('abort', onAbort);
     }
@@ -128,14 +178,20 @@ export abstract class KernelProcess implements Kernel {
     return { executionCount: this.executionCount };
   }
 
+  /**
+   * Clears the state: the process is stopped and a fresh one starts with the next execution (not
+   * here, so restarts cannot pile up kernels: a context holds memory only while it is used). It
+   * also clears a crash loop: the caller asked to try again.
+   */
   async restart(): Promise<void> {
     const bridge = this.bridge ?? (await this.starting?.catch(() => undefined));
     if (bridge) await this.stop(bridge);
     this.failRunning(bridge, new KernelDiedError(this.language, 'was restarted during this execution'));
     this.executionCount = 0;
-    this.lostState = undefined;
+    this.idleDeath = undefined;
+    this.failures = [];
+    this.crashLoop = undefined;
     this.shutDown = false;
-    await this.ready();
   }
 
   async shutdown(): Promise<void> {
@@ -143,14 +199,67 @@ export abstract class KernelProcess implements Kernel {
     const bridge = this.bridge ?? (await this.starting?.catch(() => undefined));
     if (bridge) await this.stop(bridge);
     this.failRunning(bridge, new KernelDiedError(this.language, 'was shut down during this execution'));
+    if (this.memoryEntry) this.memoryRegistry.unregister(this.memoryEntry);
+  }
+
+  /** How this kernel is named in memory reports: `python context <id>`. */
+  private get label(): string {
+    return `${this.language} context ${this.options.contextId ?? 'default'}`;
+  }
+
+  private get memoryRegistry(): KernelMemory {
+    return this.host.memory ?? fallbackMemory;
+  }
+
+  private memory(): KernelMemoryEntry {
+    if (!this.memoryEntry) {
+      const entry: KernelMemoryEntry = { label: this.label, pid: () => this.bridge?.child.pid };
+      this.memoryEntry = entry;
+    }
+    this.memoryRegistry.register(this.memoryEntry);
+    return this.memoryEntry;
   }
 
   private ready(): Promise<Bridge> {
+    if (this.crashLoop) return Promise.reject(this.crashLoop);
     if (this.bridge) return Promise.resolve(this.bridge);
-    this.starting ??= this.launch().finally(() => {
+    this.starting ??= this.launchAfterBackoff().finally(() => {
       this.starting = undefined;
     });
     return this.starting;
+  }
+
+  /** Starts the bridge, first waiting out the backoff its recent failures call for. */
+  private async launchAfterBackoff(): Promise<Bridge> {
+    const recent = this.recentFailures();
+    const delay = recent === 0 ? 0 : RESTART_BACKOFF_MS[Math.min(recent, RESTART_BACKOFF_MS.length) - 1] ?? 0;
+    if (delay > 0) {
+      this.logger.info({ delayMs: delay, failures: recent }, 'kernel failed recently; waiting before starting it again');
+      await sleep(delay);
+    }
+    if (this.crashLoop) throw this.crashLoop;
+    try {
+      return await this.launch();
+    } catch (error) {
+      if (this.shutDown) throw error;
+      this.recordFailure((error as Error).message);
+      throw this.crashLoop ?? error;
+    }
+  }
+
+  private recentFailures(now = Date.now()): number {
+    this.failures = this.failures.filter((at) => now - at < FAILURE_WINDOW_MS);
+    return this.failures.length;
+  }
+
+  /** Counts a death or failed start; the `MAX_FAILURES`th within the window makes the context give up. */
+  private recordFailure(reason: string): void {
+    const count = this.recentFailures() + 1;
+    this.failures.push(Date.now());
+    if (count >= MAX_FAILURES && !this.crashLoop) {
+      this.crashLoop = new KernelCrashLoopError(this.language, count, FAILURE_WINDOW_MS, reason);
+      this.logger.error({ failures: count, reason }, 'kernel keeps failing; the context stops starting it until it is restarted');
+    }
   }
 
   private async launch(): Promise<Bridge> {
@@ -167,6 +276,11 @@ export abstract class KernelProcess implements Kernel {
     child.stdin?.on('error', () => undefined);
     const bridge: Bridge = {
       child,
+      closed: once(child, 'close').then(
+        () => undefined,
+        () => undefined,
+      ),
+      oomKillsAtStart: this.memoryRegistry.oomKills(),
       // 'error' without 'exit' happens when the command cannot be spawned at all.
       exited: Promise.race([once(child, 'exit'), once(child, 'error')]).then(
         () => undefined,
@@ -184,7 +298,10 @@ export abstract class KernelProcess implements Kernel {
       bridge.connection = wire.connect(child, this.eventsOf(bridge, resolve));
       child.once('error', (error) => reject(new KernelStartError(this.language, `cannot run '${cmd}': ${error.message}`)));
       child.once('exit', (code, signal) => {
-        reject(new KernelStartError(this.language, `it ${exitText(code, signal)}: ${bridge.stderrTail.trim() || 'no output'}`));
+        const failed = new KernelStartError(this.language, `it ${exitText(code, signal)}: ${bridge.stderrTail.trim() || 'no output'}`);
+        // Once ready, the death is `onExit`'s to explain (and its OOM kill to claim).
+        if (signal !== 'SIGKILL' || this.bridge === bridge) reject(failed);
+        else void this.oomErrorAfterKill(bridge, 'while starting').then((oom) => reject(oom ?? failed));
         this.onExit(bridge, code, signal);
       });
     });
@@ -206,6 +323,7 @@ export abstract class KernelProcess implements Kernel {
       clearTimeout(timer);
     }
     this.bridge = bridge;
+    this.memoryRegistry.resetSample(this.memory());
     this.logger.info({ pid: child.pid, ms: Date.now() - started }, 'kernel started');
     return bridge;
   }
@@ -230,23 +348,60 @@ export abstract class KernelProcess implements Kernel {
     };
   }
 
+  /**
+   * A bridge that was ready ended on its own. The execution it was running fails at once with
+   * the cause (after the output it wrote before dying); an idle death with state in it is told
+   * to the next execution. Nothing is restarted here: the next execution starts a fresh kernel
+   * (after a backoff when it keeps failing), so no sequence of deaths can become a restart loop.
+   */
   private onExit(bridge: Bridge, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.bridge !== bridge || bridge.stopping) return;
-    this.bridge = undefined;
-    const reason = `died (${exitText(code, signal)}${signal === 'SIGKILL' ? ', likely out of memory' : ''})`;
-    this.logger.warn({ code, signal, stderr: bridge.stderrTail.slice(-500) }, 'kernel died');
-    if (!this.running) this.lostState = reason;
-    void this.recover(bridge, reason);
+    const dying = this.handleDeath(bridge, code, signal).finally(() => {
+      if (this.dying === dying) this.dying = undefined;
+    });
+    this.dying = dying;
   }
 
-  /** Replaces a dead or stuck bridge, then fails the execution it was running. */
+  private async handleDeath(bridge: Bridge, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    // What its code started dies with it, and what it wrote before dying still reaches the caller.
+    signalGroup(bridge.child, 'SIGKILL');
+    await Promise.race([bridge.closed, sleep(DRAIN_AFTER_DEATH_MS)]);
+    // A restart or shutdown meanwhile has stopped it and failed its execution itself.
+    if (this.bridge !== bridge) return;
+    const running = this.running;
+    const when = running ? 'during this execution' : 'while idle';
+    const error =
+      (signal === 'SIGKILL' ? await this.oomErrorAfterKill(bridge, when) : undefined) ??
+      new KernelDiedError(this.language, `died ${when} (${exitText(code, signal)}${signal === 'SIGKILL' ? killedText(bridge) : ''})`);
+    if (this.bridge !== bridge) return;
+    this.logger.warn(
+      { code, signal, error: error.name, oomKills: { atStart: bridge.oomKillsAtStart, now: this.memoryRegistry.oomKills() }, stderr: bridge.stderrTail.slice(-500) },
+      'kernel died',
+    );
+    this.recordFailure(error.reason);
+    await this.stop(bridge);
+    const hadState = this.executionCount > 0;
+    this.executionCount = 0;
+    if (running && this.running === running) this.failRunning(bridge, error);
+    else if (hadState) this.idleDeath = error;
+  }
+
+  /**
+   * The out-of-memory error for a bridge killed by SIGKILL, when the cgroup confirms the OOM
+   * killer did it. The kernel counts the kill just after sending the signal, so an exit seen at
+   * once may be ahead of the counter: it is read again after a moment.
+   */
+  private async oomErrorAfterKill(bridge: Bridge, when: 'during this execution' | 'while idle' | 'while starting'): Promise<KernelOutOfMemoryError | undefined> {
+    const entry = this.memory();
+    const verdict = this.memoryRegistry.oomVerdict(entry, bridge.oomKillsAtStart) ?? (await sleep(OOM_COUNT_SETTLE_MS), this.memoryRegistry.oomVerdict(entry, bridge.oomKillsAtStart));
+    return verdict && new KernelOutOfMemoryError(this.language, this.label, verdict, when);
+  }
+
+  /** Replaces a stuck bridge (it ignored an interrupt) and fails the execution it was running. */
   private async recover(bridge: Bridge, reason: string): Promise<void> {
     const running = this.running;
     await this.stop(bridge);
     this.executionCount = 0;
-    if (!this.shutDown) {
-      await this.ready().catch((error: unknown) => this.logger.error({ err: error }, 'kernel did not restart'));
-    }
     if (running && this.running === running) this.failRunning(bridge, new KernelDiedError(this.language, reason));
   }
 
@@ -262,10 +417,18 @@ export abstract class KernelProcess implements Kernel {
   private async stop(bridge: Bridge): Promise<void> {
     bridge.stopping = true;
     if (this.bridge === bridge) this.bridge = undefined;
-    if (bridge.child.exitCode === null && bridge.child.signalCode === null) signalGroup(bridge.child, 'SIGKILL');
+    // The whole group, even when the bridge itself is gone: what its code started must not outlive it.
+    signalGroup(bridge.child, 'SIGKILL');
     await bridge.exited;
     for (const stream of bridge.child.stdio) stream?.destroy();
   }
+}
+
+/** Why a SIGKILL that the OOM killer did not send happened, as far as the agent can tell. */
+function killedText(bridge: Bridge): string {
+  return bridge.oomKillsAtStart === undefined
+    ? ', possibly by the out-of-memory killer: the sandbox\'s memory cgroup cannot be read to tell'
+    : ', not by the out-of-memory killer: something in the sandbox killed it';
 }
 
 function exitText(code: number | null, signal: NodeJS.Signals | null): string {
