@@ -22,6 +22,10 @@ export interface RunnerHandle {
   close(): Promise<void>;
   /** Containers Docker has for this runner (running or not). */
   containerIds(): string[];
+  /** The runner process's pid while it runs (to watch its file descriptors). */
+  pid(): number | undefined;
+  /** Whether the runner process is still running. */
+  alive(): boolean;
 }
 
 export function newApiKey(): string {
@@ -132,6 +136,8 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
       rmSync(dataDir, { recursive: true, force: true });
     },
     containerIds,
+    pid: () => child?.pid,
+    alive: () => child !== undefined && child.exitCode === null && child.signalCode === null,
   };
 }
 

@@ -1,0 +1,36 @@
+import { InvalidRequestError } from '../sandboxes/errors.js';
+import { isSandboxId } from '../sandboxes/sandbox-ids.js';
+import { isTemplateReference, TEMPLATE_NAME_MAX_LENGTH } from '../templates/template-names.js';
+
+/** `templateID` at the edge: a 400 naming the field, before the name can reach dockerd (see `isTemplateReference`). */
+export function assertTemplateId(value: string): void {
+  if (isTemplateReference(value)) return;
+  const hint = value.includes(':') ? ' Template tags (name:tag) are not supported by Codebox.' : '';
+  throw new InvalidRequestError(
+    `templateID ${JSON.stringify(value.slice(0, 80))} is not a template name: use lowercase letters, digits and single ".", "_" or "-" separators (at most ${TEMPLATE_NAME_MAX_LENGTH} characters).${hint}`,
+  );
+}
+
+/** A sandbox id from a route parameter; anything not shaped like an id is refused before any lookup. */
+export function assertSandboxIdParam(value: string | undefined): string {
+  const id = value ?? '';
+  if (!isSandboxId(id)) throw new InvalidRequestError(`sandboxID ${JSON.stringify(id.slice(0, 80))} is not a sandbox id (20 characters of a-z and 0-9).`);
+  return id;
+}
+
+/** POSIX environment names; `=` or NUL in a name (or NUL in a value) cannot be passed to a process. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function assertEnvVars(envVars: Record<string, string>, field = 'envVars'): void {
+  for (const [name, value] of Object.entries(envVars)) {
+    if (!ENV_NAME.test(name)) throw new InvalidRequestError(`${field}: ${JSON.stringify(name.slice(0, 80))} is not an environment variable name (letters, digits and "_", not starting with a digit).`);
+    if (value.includes('\0')) throw new InvalidRequestError(`${field}.${name}: values must not contain NUL characters.`);
+  }
+}
+
+/** Metadata is stored in a Docker label; NUL cannot be stored there. */
+export function assertMetadata(metadata: Record<string, string>): void {
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key.includes('\0') || value.includes('\0')) throw new InvalidRequestError(`metadata: keys and values must not contain NUL characters (key ${JSON.stringify(key.slice(0, 80))}).`);
+  }
+}
