@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '@codebox/core-client';
+import * as e2b from 'e2b';
 import { rawRequest } from '../support/raw-http.js';
 import { useRunner } from '../support/use-runner.js';
 
@@ -76,6 +77,26 @@ describe('hostile requests at the runner edge', () => {
     }
     // The target sandbox, reached only by malformed requests, is untouched too.
     expect((await target.commands.run('echo ok')).stdout).toBe('ok\n');
+  });
+
+  it('keeps the official SDK’s signed file URLs working now that the gateway normalises request-targets (Latin-1 names: non-Latin-1 downloads are finding 11)', async () => {
+    const sandbox = await e2b.Sandbox.create('base');
+    try {
+      for (const path of ["/home/user/a b'c(1).txt", '/home/user/ünï dir/%41 &x=1.txt', '/home/user/x/../y?#.txt']) {
+        await sandbox.files.write(path, `content of ${path}`);
+        const signed = new URL(await sandbox.downloadUrl(path, { useSignatureExpiration: 60 }));
+        // The runner routes by header, so the URL's path and query go to it with the sandbox named.
+        const res = await fetch(`${runner().url}${signed.pathname}${signed.search}`, { headers: { 'E2b-Sandbox-Id': sandbox.sandboxId } });
+        expect(res.status, path).toBe(200);
+        expect(await res.text()).toBe(`content of ${path}`);
+        const tampered = new URL(signed);
+        tampered.searchParams.set('path', '/etc/shadow');
+        const denied = await fetch(`${runner().url}${tampered.pathname}${tampered.search}`, { headers: { 'E2b-Sandbox-Id': sandbox.sandboxId } });
+        expect(denied.status).toBe(401);
+      }
+    } finally {
+      await sandbox.kill();
+    }
   });
 
   describe('names and ids that would reach Docker or a host path', () => {
