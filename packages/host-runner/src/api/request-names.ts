@@ -18,12 +18,15 @@ export function assertSandboxIdParam(value: string | undefined): string {
   return id;
 }
 
-/** POSIX environment names; `=` or NUL in a name (or NUL in a value) cannot be passed to a process. */
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * What execve can carry: a name is non-empty without `=` or NUL, a value has no NUL. Stricter
+ * shell-style rules are not imposed (E2B does not impose them either).
+ */
+const ENV_NAME = /^[^=\0]+$/;
 
 export function assertEnvVars(envVars: Record<string, string>, field = 'envVars'): void {
   for (const [name, value] of Object.entries(envVars)) {
-    if (!ENV_NAME.test(name)) throw new InvalidRequestError(`${field}: ${JSON.stringify(name.slice(0, 80))} is not an environment variable name (letters, digits and "_", not starting with a digit).`);
+    if (!ENV_NAME.test(name)) throw new InvalidRequestError(`${field}: ${JSON.stringify(name.slice(0, 80))} is not an environment variable name (non-empty, without "=" or NUL).`);
     if (value.includes('\0')) throw new InvalidRequestError(`${field}.${name}: values must not contain NUL characters.`);
   }
 }
