@@ -33,9 +33,9 @@ describe('the data plane without the sandbox access token', () => {
       expect(noToken.status).toBe(401);
       const wrongToken = await fetch(`${runner().url}/files?path=/etc/hostname`, { headers: { ...headers, 'X-Access-Token': 'nope' } });
       expect(wrongToken.status).toBe(401);
-      const gone = await fetch(`${runner().url}/health`, { headers: { 'E2b-Sandbox-Id': 'doesnotexist0000', 'E2b-Sandbox-Port': '49983' } });
+      const gone = await fetch(`${runner().url}/health`, { headers: { 'E2b-Sandbox-Id': 'doesnotexist00000000', 'E2b-Sandbox-Port': '49983' } });
       expect(gone.status).toBe(502);
-      expect(await gone.json()).toMatchObject({ code: 502, sandboxId: 'doesnotexist0000' });
+      expect(await gone.json()).toMatchObject({ code: 502, sandboxId: 'doesnotexist00000000' });
     } finally {
       await sandbox.kill();
     }

@@ -22,8 +22,10 @@ export interface RunnerHandle {
   close(): Promise<void>;
   /** Containers Docker has for this runner (running or not). */
   containerIds(): string[];
-  /** The runner process's pid while it runs (e.g. to sample its memory). */
+  /** The runner process's pid while it runs (e.g. to sample its memory or count its file descriptors). */
   pid(): number | undefined;
+  /** Whether the runner process is still running. */
+  alive(): boolean;
 }
 
 export function newApiKey(): string {
@@ -135,6 +137,7 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
     },
     containerIds,
     pid: () => (child && child.exitCode === null ? child.pid : undefined),
+    alive: () => child !== undefined && child.exitCode === null && child.signalCode === null,
   };
 }
 

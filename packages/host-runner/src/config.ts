@@ -55,6 +55,26 @@ export const runnerConfigSchema = z.strictObject({
       maxSandboxesPerTenant: z.number().int().positive().default(16),
     })
     .prefault({}),
+  /** Bounds on what one HTTP client can hold of the runner (issue 8, finding 9). */
+  http: z
+    .strictObject({
+      /** Open connections, all clients together; more are dropped at accept. */
+      maxConnections: z.number().int().positive().default(4096),
+      /** Open connections from one client address; keeps one flooding client from starving the rest. */
+      maxConnectionsPerClient: z.number().int().positive().default(512),
+      /** Time to send a request's headers; a connection that has not finished them by then is closed (408). */
+      headersTimeoutSeconds: z.number().positive().default(20),
+      /** A request body upload that sends nothing for this long is cut. Responses (streams) are never timed. */
+      bodyIdleTimeoutSeconds: z.number().positive().default(60),
+      /** Idle keep-alive connections are closed after this. */
+      keepAliveTimeoutSeconds: z.number().positive().default(5),
+      maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+    })
+    .prefault({})
+    .refine((http) => http.maxConnectionsPerClient <= http.maxConnections, {
+      message: 'maxConnectionsPerClient must not exceed maxConnections',
+      path: ['maxConnectionsPerClient'],
+    }),
   reconcileIntervalSeconds: z.number().positive().default(30),
   /**
    * Host uids given to sandboxes, one each (gid = uid), so per-uid kernel limits (inotify
@@ -110,6 +130,12 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_MAX_SANDBOXES', ['quotas', 'maxSandboxes'], 'number'],
   ['CODEBOX_MAX_SANDBOXES_PER_TENANT', ['quotas', 'maxSandboxesPerTenant'], 'number'],
   ['CODEBOX_RECONCILE_INTERVAL_SECONDS', ['reconcileIntervalSeconds'], 'number'],
+  ['CODEBOX_MAX_CONNECTIONS', ['http', 'maxConnections'], 'number'],
+  ['CODEBOX_MAX_CONNECTIONS_PER_CLIENT', ['http', 'maxConnectionsPerClient'], 'number'],
+  ['CODEBOX_HEADERS_TIMEOUT_SECONDS', ['http', 'headersTimeoutSeconds'], 'number'],
+  ['CODEBOX_BODY_IDLE_TIMEOUT_SECONDS', ['http', 'bodyIdleTimeoutSeconds'], 'number'],
+  ['CODEBOX_KEEP_ALIVE_TIMEOUT_SECONDS', ['http', 'keepAliveTimeoutSeconds'], 'number'],
+  ['CODEBOX_MAX_HEADER_BYTES', ['http', 'maxHeaderBytes'], 'number'],
   ['CODEBOX_ROOTFS_SOURCE', ['rootfsSource'], 'string'],
   ['CODEBOX_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], 'list'],
   ['CODEBOX_EGRESS_ALLOW', ['network', 'egressAllow'], 'list'],

@@ -8,6 +8,7 @@ import { createControlPlane } from './api/control-plane.js';
 import { loadOrCreateDevApiKey } from './api/dev-api-key.js';
 import type { RunnerConfig } from './config.js';
 import { Gateway } from './gateway/gateway.js';
+import { answerClientError, answerConnect, applyConnectionLimits, sendError, watchBodyIdle } from './http-edge.js';
 import type { SandboxBackend } from './sandboxes/sandbox-backend.js';
 import { SandboxManager } from './sandboxes/sandbox-manager.js';
 import type { TemplateCatalog } from './templates/template-catalog.js';
@@ -65,17 +66,42 @@ export class RunnerServer {
     manager.onSandboxRemoved((record) => gateway.release(record));
     const controlPlane = getRequestListener(
       createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits }).fetch,
+      {
+        // Requests Hono cannot turn into a Request (bad Host, absolute-form target): E2B's body, not Hono's plain text.
+        errorHandler: (error) => {
+          logger.debug({ err: error }, 'control-plane request could not be parsed');
+          return Response.json({ code: 400, message: `The request cannot be parsed: ${error instanceof Error ? error.message : String(error)}.` }, { status: 400 });
+        },
+      },
     );
+    const bodyIdleMs = config.http.bodyIdleTimeoutSeconds * 1000;
 
     const lifecycle = { closing: false };
-    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      // While closing, a keep-alive connection whose last request just finished would otherwise linger until its idle timeout.
-      res.on('close', () => {
-        if (lifecycle.closing) setImmediate(() => server.closeIdleConnections());
-      });
-      if (req.headers[HEADERS.sandboxId] !== undefined) gateway.handle(req, res);
-      else void controlPlane(req, res);
-    });
+    // The error boundary: no request, however malformed, may throw out of this listener (an
+    // exception here would end the process and every sandbox's connections with it).
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      try {
+        // While closing, a keep-alive connection whose last request just finished would otherwise linger until its idle timeout.
+        res.on('close', () => {
+          if (lifecycle.closing) setImmediate(() => server.closeIdleConnections());
+        });
+        res.on('error', (error) => logger.debug({ err: error }, 'response stream failed'));
+        watchBodyIdle(req, res, bodyIdleMs, logger);
+        if (req.headers[HEADERS.sandboxId] !== undefined) gateway.handle(req, res);
+        else controlPlane(req, res).catch((error: unknown) => failRequest(req, res, error));
+      } catch (error) {
+        failRequest(req, res, error);
+      }
+    };
+    const failRequest = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+      logger.error({ err: error, method: req.method, url: req.url }, 'request failed outside its handler');
+      if (res.headersSent || res.destroyed) res.destroy();
+      else sendError(res, 500, 'The runner failed to handle the request; see the runner log.');
+    };
+    const server = createServer({ maxHeaderSize: config.http.maxHeaderBytes, connectionsCheckingInterval: 1000 }, onRequest);
+    applyConnectionLimits(server, config.http, logger);
+    server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, logger));
+    server.on('connect', (_req: IncomingMessage, socket) => answerConnect(socket, logger));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -83,6 +109,9 @@ export class RunnerServer {
         resolve();
       });
     });
+    // After listen, 'error' means a failed accept (EMFILE when file descriptors run out): the
+    // server keeps listening, so log it; without a listener Node would throw and exit.
+    server.on('error', (error) => logger.error({ err: error }, 'accepting a connection failed'));
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;

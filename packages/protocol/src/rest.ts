@@ -11,6 +11,8 @@ export const newSandboxSchema = z.object({
   autoPause: z.boolean().optional(),
   secure: z.boolean().optional(),
   allow_internet_access: z.boolean().optional(),
+  /** E2B's network options; the runner answers 400 for the parts it does not implement (`network-options.ts`). */
+  network: z.record(z.string(), z.unknown()).nullable().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   envVars: z.record(z.string(), z.string()).optional(),
 });
@@ -52,6 +54,7 @@ export type ListedSandbox = z.infer<typeof listedSandboxSchema>;
 export const sandboxDetailSchema = listedSandboxSchema.extend({
   envdAccessToken: z.string().optional(),
   allowInternetAccess: z.boolean().optional(),
+  network: z.object({ allowPublicTraffic: z.boolean().optional() }).optional(),
   domain: z.string().nullable().optional(),
 });
 export type SandboxDetail = z.infer<typeof sandboxDetailSchema>;

@@ -15,6 +15,8 @@ export interface EnvdConnectionInit {
   sandboxId: string;
   envdVersion: string;
   envdAccessToken?: string;
+  /** Sent on every port but envd's, as the SDK does, when the sandbox was created with `allowPublicTraffic: false`. */
+  trafficAccessToken?: string;
 }
 
 /**
@@ -28,12 +30,14 @@ export class EnvdConnection {
   readonly envdVersion: string;
   readonly transport: Transport;
   private readonly envdAccessToken: string | undefined;
+  private readonly trafficAccessToken: string | undefined;
 
   constructor(init: EnvdConnectionInit) {
     this.config = init.config;
     this.sandboxId = init.sandboxId;
     this.envdVersion = init.envdVersion;
     this.envdAccessToken = init.envdAccessToken;
+    this.trafficAccessToken = init.trafficAccessToken;
     const addHeaders: Interceptor = (next) => async (req) => {
       for (const [name, value] of Object.entries(this.headers(ENVD_PORT))) req.header.set(name, value);
       return next(req);
@@ -52,6 +56,7 @@ export class EnvdConnection {
       [HEADERS.sandboxPort]: String(port),
     };
     if (this.envdAccessToken) headers[HEADERS.accessToken] = this.envdAccessToken;
+    if (this.trafficAccessToken && port !== ENVD_PORT) headers[HEADERS.trafficAccessToken] = this.trafficAccessToken;
     return headers;
   }
 

@@ -31,6 +31,7 @@ export interface CreateSandboxRequest {
   envs?: Record<string, string>;
   secure: boolean;
   allowInternetAccess: boolean;
+  network?: { allowPublicTraffic?: boolean; denyOut?: string[] };
 }
 
 /** E2B sends whole seconds, rounded up so a short timeout never becomes 0. */
@@ -59,6 +60,7 @@ export async function createSandbox(req: CreateSandboxRequest, opts: ConnectionO
   };
   if (req.metadata) body.metadata = req.metadata;
   if (req.envs) body.envVars = req.envs;
+  if (req.network) body.network = req.network;
   const api = new ApiClient(config);
   try {
     const res = await api.send({ method: 'POST', path: '/sandboxes', body, ...callOpts(opts) });

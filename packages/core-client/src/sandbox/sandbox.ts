@@ -50,6 +50,19 @@ export interface SandboxOpts extends ConnectionOpts {
    * @default true
    */
   allowInternetAccess?: boolean;
+  /**
+   * E2B's network options. Codebox implements `allowPublicTraffic: false` (every sandbox port but
+   * envd's then demands the sandbox's `trafficAccessToken`, which this client sends); the
+   * runner refuses the other fields by name.
+   */
+  network?: SandboxNetworkOpts;
+}
+
+/** The `network` create option (the subset Codebox implements; see {@link SandboxOpts.network}). */
+export interface SandboxNetworkOpts {
+  allowPublicTraffic?: boolean;
+  /** Only `['0.0.0.0/0']` (no internet, like `allowInternetAccess: false`) is accepted. */
+  denyOut?: string[];
 }
 
 /** Options of `Sandbox.connect()`. */
@@ -107,6 +120,7 @@ export class Sandbox {
     if (trafficAccessToken) this.trafficAccessToken = trafficAccessToken;
     const init: ConstructorParameters<typeof EnvdConnection>[0] = { config: this.connectionConfig, sandboxId, envdVersion };
     if (envdAccessToken) init.envdAccessToken = envdAccessToken;
+    if (trafficAccessToken) init.trafficAccessToken = trafficAccessToken;
     this.envd = new EnvdConnection(init);
     this.files = new Filesystem(this.envd);
     this.commands = new Commands(this.envd);
@@ -128,7 +142,7 @@ export class Sandbox {
   ): Promise<InstanceType<S>> {
     const opts = (typeof templateOrOpts === 'string' ? maybeOpts : templateOrOpts) ?? {};
     const template = typeof templateOrOpts === 'string' ? templateOrOpts : (opts.template ?? this.defaultTemplate);
-    const { template: _t, metadata, envs, timeoutMs, secure, allowInternetAccess, ...conn } = opts;
+    const { template: _t, metadata, envs, timeoutMs, secure, allowInternetAccess, network, ...conn } = opts;
     if (new ConnectionConfig(conn).debug) {
       return new this({ ...conn, sandboxId: 'debug_sandbox_id', envdVersion: ENVD_DEBUG_VERSION }) as InstanceType<S>;
     }
@@ -140,6 +154,7 @@ export class Sandbox {
     };
     if (metadata) req.metadata = metadata;
     if (envs) req.envs = envs;
+    if (network) req.network = network;
     const connection = await createSandbox(req, conn);
     return new this({ ...conn, ...connection }) as InstanceType<S>;
   }

@@ -188,7 +188,7 @@ describe('sandbox endpoints', () => {
     const longer = await call('POST', `/sandboxes/${sandboxID}/connect`, { body: { timeout: 1_200 } });
     expect(longer.status).toBe(200);
     expect(await endAt()).toBeGreaterThan(original);
-    expect((await call('POST', '/v2/sandboxes/doesnotexist0000000/connect', { body: { timeout: 10 } })).status).toBe(404);
+    expect((await call('POST', '/v2/sandboxes/doesnotexist00000000/connect', { body: { timeout: 10 } })).status).toBe(404);
   });
 
   it('refreshes extends and answers 204', async () => {

@@ -18,7 +18,9 @@ import type { ApiKeyRing } from './api-keys.js';
 import { toErrorResponse } from './error-response.js';
 import { NotSupportedError } from './errors.js';
 import { listPage, matchesListQuery, parseListQuery, parseMetadataFilter } from './list-query.js';
+import { parseNetworkOptions } from './network-options.js';
 import { parseJsonBody } from './request-body.js';
+import { assertEnvVars, assertMetadata, assertSandboxIdParam, assertTemplateId } from './request-names.js';
 import { toListedSandbox, toSandboxDetail, toSandboxResponse } from './sandbox-views.js';
 
 export interface ControlPlaneOptions {
@@ -75,14 +77,20 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
     if (body.autoPause) {
       throw new InvalidRequestError('autoPause is not supported: Codebox sandboxes are killed when they time out. Omit autoPause (or lifecycle.onTimeout: "pause").');
     }
+    assertTemplateId(body.templateID);
+    assertMetadata(body.metadata ?? {});
+    assertEnvVars(body.envVars ?? {});
+    // A deny-everything denyOut wins over allow_internet_access (some clients always send `true`).
+    const network = parseNetworkOptions(body.network);
     const record = await manager.create({
       tenant: c.get('tenant'),
       templateId: body.templateID,
       ...(body.timeout === undefined ? {} : { timeoutMs: secondsToMs(body.timeout) }),
       metadata: body.metadata ?? {},
       envVars: body.envVars ?? {},
-      allowInternetAccess: body.allow_internet_access ?? true,
+      allowInternetAccess: network.allowInternetAccess ?? body.allow_internet_access ?? true,
       secure: body.secure ?? true,
+      ...(network.allowPublicTraffic === undefined ? {} : { allowPublicTraffic: network.allowPublicTraffic }),
     });
     return c.json(toSandboxResponse(record, clientId), 201);
   };
@@ -106,23 +114,23 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
   });
 
   app.get('/sandboxes/:sandboxID', (c) => {
-    const record = manager.get(c.get('tenant'), c.req.param('sandboxID'));
+    const record = manager.get(c.get('tenant'), assertSandboxIdParam(c.req.param('sandboxID')));
     return c.json(toSandboxDetail(record, clientId));
   });
 
   app.delete('/sandboxes/:sandboxID', async (c) => {
-    await manager.kill(c.get('tenant'), c.req.param('sandboxID'));
+    await manager.kill(c.get('tenant'), assertSandboxIdParam(c.req.param('sandboxID')));
     return c.body(null, 204);
   });
 
   app.post('/sandboxes/:sandboxID/timeout', async (c) => {
     const body = await parseJsonBody(c.req.raw, timeoutBodySchema);
-    await manager.setTimeout(c.get('tenant'), c.req.param('sandboxID'), secondsToMs(body.timeout));
+    await manager.setTimeout(c.get('tenant'), assertSandboxIdParam(c.req.param('sandboxID')), secondsToMs(body.timeout));
     return c.body(null, 204);
   });
 
   const connectSandbox = async (c: Context<Env>) => {
-    const sandboxId = c.req.param('sandboxID') ?? '';
+    const sandboxId = assertSandboxIdParam(c.req.param('sandboxID'));
     const body = await parseJsonBody(c.req.raw, connectSandboxSchema, { optional: true });
     const timeoutMs = body.timeout === undefined ? manager.defaultTimeoutMs : secondsToMs(body.timeout);
     const record = await manager.extend(c.get('tenant'), sandboxId, timeoutMs);
@@ -135,7 +143,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
   app.post('/sandboxes/:sandboxID/refreshes', async (c) => {
     const body = await parseJsonBody(c.req.raw, refreshSandboxSchema, { optional: true });
     const timeoutMs = body.duration === undefined ? manager.defaultTimeoutMs : secondsToMs(body.duration);
-    await manager.extend(c.get('tenant'), c.req.param('sandboxID'), timeoutMs);
+    await manager.extend(c.get('tenant'), assertSandboxIdParam(c.req.param('sandboxID')), timeoutMs);
     return c.body(null, 204);
   });
 
@@ -150,7 +158,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
   ];
   for (const [method, path, what] of unsupported) {
     app[method](path, (c) => {
-      manager.get(c.get('tenant'), c.req.param('sandboxID') ?? '');
+      manager.get(c.get('tenant'), assertSandboxIdParam(c.req.param('sandboxID')));
       throw new NotSupportedError(`${what}.`);
     });
   }

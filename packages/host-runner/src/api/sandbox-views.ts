@@ -10,7 +10,7 @@ export function toSandboxResponse(record: SandboxRecord, clientId: string): Sand
     clientID: clientId,
     envdVersion: ENVD_VERSION,
     ...(record.accessToken ? { envdAccessToken: record.accessToken } : {}),
-    trafficAccessToken: null,
+    trafficAccessToken: record.trafficAccessToken ?? null,
     domain: null,
   };
 }
@@ -38,6 +38,7 @@ export function toSandboxDetail(record: SandboxRecord, clientId: string): Sandbo
     ...toListedSandbox(record, clientId),
     ...(record.accessToken ? { envdAccessToken: record.accessToken } : {}),
     allowInternetAccess: record.allowInternetAccess,
+    ...(record.trafficAccessToken ? { network: { allowPublicTraffic: false } } : {}),
     domain: null,
   };
 }

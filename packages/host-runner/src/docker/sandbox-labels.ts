@@ -12,6 +12,7 @@ export const LABEL = {
   metadata: 'codebox.metadata',
   allowInternet: 'codebox.allow-internet',
   accessToken: 'codebox.access-token',
+  trafficAccessToken: 'codebox.traffic-access-token',
   cpu: 'codebox.cpu',
   memoryMiB: 'codebox.memory-mb',
   diskMiB: 'codebox.disk-mb',
@@ -36,6 +37,7 @@ export function sandboxLabels(spec: SandboxSpec, runnerName: string): Record<str
     [LABEL.metadata]: JSON.stringify(spec.metadata),
     [LABEL.allowInternet]: String(spec.allowInternetAccess),
     [LABEL.accessToken]: spec.accessToken ?? '',
+    [LABEL.trafficAccessToken]: spec.trafficAccessToken ?? '',
     [LABEL.cpu]: String(spec.limits.cpuCount),
     [LABEL.memoryMiB]: String(spec.limits.memoryMiB),
     [LABEL.diskMiB]: String(spec.limits.diskMiB),
@@ -68,6 +70,7 @@ export function parseSandboxLabels(labels: Record<string, string>): LabelledSand
     return undefined;
   }
   const accessToken = labels[LABEL.accessToken];
+  const trafficAccessToken = labels[LABEL.trafficAccessToken];
   return {
     sandboxId,
     tenant,
@@ -75,6 +78,7 @@ export function parseSandboxLabels(labels: Record<string, string>): LabelledSand
     metadata,
     allowInternetAccess: labels[LABEL.allowInternet] === 'true',
     ...(accessToken ? { accessToken } : {}),
+    ...(trafficAccessToken ? { trafficAccessToken } : {}),
     startedAt,
     expiresAt,
     limits: { cpuCount, memoryMiB, diskMiB, pids },

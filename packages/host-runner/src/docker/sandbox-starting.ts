@@ -72,6 +72,7 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
       metadata: spec.metadata,
       allowInternetAccess: spec.allowInternetAccess,
       ...(spec.accessToken ? { accessToken: spec.accessToken } : {}),
+      ...(spec.trafficAccessToken ? { trafficAccessToken: spec.trafficAccessToken } : {}),
       startedAt: spec.startedAt,
       expiresAt: spec.expiresAt,
       limits: spec.limits,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkAccess, type AccessRequest } from './access-policy.js';
+import { checkAccess, checkTrafficAccess, type AccessRequest } from './access-policy.js';
 
 const TOKEN = 'secret-token';
 const NOW = Date.UTC(2026, 0, 1);
@@ -54,5 +54,26 @@ describe('checkAccess', () => {
 
     const other = new URLSearchParams({ path: '/etc/passwd', username: 'user', signature: read.get('signature') ?? '' });
     expect(checkAccess(request({ method: 'GET', url: `/files?${other}` }), TOKEN).allowed).toBe(false);
+  });
+});
+
+describe('checkAccess on request-targets no parser agrees on', () => {
+  it.each(['//[x', '//evil/health', '/\\evil/health', 'http://[', 'http://other/health', '*', ''])('denies %j instead of throwing', (url) => {
+    expect(() => checkAccess(request({ method: 'GET', url }), TOKEN)).not.toThrow();
+    expect(checkAccess(request({ method: 'GET', url }), TOKEN).allowed).toBe(false);
+  });
+});
+
+describe('checkTrafficAccess', () => {
+  const TRAFFIC = 'traffic-token';
+  it('demands the traffic token on every port but envd, only when the sandbox has one', () => {
+    expect(checkTrafficAccess(49999, undefined, undefined)).toEqual({ allowed: true });
+    expect(checkTrafficAccess(49983, undefined, TRAFFIC)).toEqual({ allowed: true });
+    for (const port of [49999, 8080, 1]) {
+      expect(checkTrafficAccess(port, undefined, TRAFFIC)).toMatchObject({ allowed: false, reason: expect.stringContaining('E2B-Traffic-Access-Token') });
+      expect(checkTrafficAccess(port, '', TRAFFIC).allowed).toBe(false);
+      expect(checkTrafficAccess(port, 'traffic-tokeN', TRAFFIC).allowed).toBe(false);
+      expect(checkTrafficAccess(port, TRAFFIC, TRAFFIC)).toEqual({ allowed: true });
+    }
   });
 });

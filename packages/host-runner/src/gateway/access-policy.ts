@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CODE_INTERPRETER_PORT } from '@codebox/protocol';
+import { CODE_INTERPRETER_PORT, ENVD_PORT } from '@codebox/protocol';
+import { parseRequestTarget } from './request-target.js';
 
 /**
  * Which requests must prove they hold a secure sandbox's access token, and how.
@@ -25,7 +26,9 @@ export interface AccessRequest {
 
 export function checkAccess(request: AccessRequest, sandboxToken: string | undefined): AccessDecision {
   if (!sandboxToken) return { allowed: true };
-  const url = new URL(request.url, 'http://sandbox');
+  // Never throws: a target no parser agrees on is refused, not an exception in the listener.
+  const url = parseRequestTarget(request.url);
+  if (!url.ok) return { allowed: false, reason: url.reason };
   if (isExempt(request.method, url.pathname, request.port)) return { allowed: true };
   if (request.accessTokenHeader !== undefined) {
     return safeEqual(request.accessTokenHeader, sandboxToken)
@@ -57,6 +60,21 @@ function checkSignature(method: string, params: URLSearchParams, token: string, 
   return safeEqual(params.get('signature') ?? '', expected)
     ? { allowed: true }
     : { allowed: false, reason: 'The URL signature does not match this sandbox, path, user and operation.' };
+}
+
+/**
+ * E2B's `allowPublicTraffic: false`: every sandbox port except envd's (49983, which has its own
+ * access token) demands `E2B-Traffic-Access-Token`, the code interpreter's 49999 included
+ * (`/contexts` too: the code-interpreter SDK sends this header on every call when it has one).
+ */
+export function checkTrafficAccess(port: number, trafficTokenHeader: string | undefined, sandboxTrafficToken: string | undefined): AccessDecision {
+  if (!sandboxTrafficToken || port === ENVD_PORT) return { allowed: true };
+  if (trafficTokenHeader === undefined) {
+    return { allowed: false, reason: `This sandbox does not allow public traffic: send its trafficAccessToken in the E2B-Traffic-Access-Token header to reach port ${port}.` };
+  }
+  return safeEqual(trafficTokenHeader, sandboxTrafficToken)
+    ? { allowed: true }
+    : { allowed: false, reason: 'The E2B-Traffic-Access-Token header does not match this sandbox\'s trafficAccessToken.' };
 }
 
 /** Constant-time comparison; hashing first makes the lengths equal without leaking the real length. */

@@ -239,4 +239,35 @@ describe('Gateway', () => {
     });
     expect(outcome).toBe('error');
   });
+
+  it('answers targets no URL parser agrees on with 400 and forwards nothing', async () => {
+    let forwarded = 0;
+    agentHandler = (_req, res) => {
+      forwarded++;
+      res.end();
+    };
+    for (const path of ['//[x', '//evil/health', 'http://[']) {
+      const response = await new Promise<number>((resolve, reject) => {
+        // `path` as given: http.request does not normalise it.
+        const req = request({ host: baseUrl.hostname, port: baseUrl.port, path, headers: { 'e2b-sandbox-id': SANDBOX_ID, 'x-access-token': TOKEN } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(response, path).toBe(400);
+    }
+    expect(forwarded).toBe(0);
+  });
+
+  it('demands the traffic token on 49999 and user ports of a sandbox that has one, not on envd', async () => {
+    sandboxes.set(SANDBOX_ID, record({ trafficAccessToken: 'traffic' }));
+    agentHandler = (_req, res) => res.end('ok');
+    expect((await send('/contexts', { headers: { 'e2b-sandbox-port': '49999' } })).status).toBe(403);
+    expect((await send('/', { headers: { 'e2b-sandbox-port': '8080', 'x-access-token': TOKEN } })).status).toBe(403);
+    expect((await send('/contexts', { headers: { 'e2b-sandbox-port': '49999', 'e2b-traffic-access-token': 'nope' } })).status).toBe(403);
+    expect((await send('/contexts', { headers: { 'e2b-sandbox-port': '49999', 'e2b-traffic-access-token': 'traffic' } })).status).toBe(200);
+    expect((await send('/health')).status).toBe(200);
+  });
 });

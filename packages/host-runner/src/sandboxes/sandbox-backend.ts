@@ -28,6 +28,8 @@ export interface SandboxSpec {
   allowInternetAccess: boolean;
   /** Secret the gateway checks in `X-Access-Token`; absent for `secure: false` sandboxes. */
   accessToken?: string;
+  /** Secret the gateway checks in `E2B-Traffic-Access-Token` on every port but envd's; set for `allowPublicTraffic: false`. */
+  trafficAccessToken?: string;
   startedAt: Date;
   expiresAt: Date;
   limits: SandboxLimits;
@@ -43,6 +45,7 @@ export interface SandboxRecord {
   metadata: Record<string, string>;
   allowInternetAccess: boolean;
   accessToken?: string;
+  trafficAccessToken?: string;
   startedAt: Date;
   expiresAt: Date;
   limits: SandboxLimits;

@@ -17,3 +17,14 @@ export function generateSandboxId(): string {
 export function generateAccessToken(): string {
   return randomBytes(32).toString('hex');
 }
+
+const SANDBOX_ID = new RegExp(`^[a-z0-9]{${SANDBOX_ID_LENGTH}}$`);
+
+/**
+ * Whether a caller-supplied string has the shape of a sandbox id. Checked at the edge (route
+ * params, `E2b-Sandbox-Id`) and again before an id becomes part of a host path or a container
+ * name, so nothing else (`..`, `/`, `%`, NUL) can ever get that far.
+ */
+export function isSandboxId(value: string): boolean {
+  return SANDBOX_ID.test(value);
+}

@@ -35,6 +35,8 @@ export interface CreateSandboxRequest {
   allowInternetAccess?: boolean;
   /** When true (the default) the gateway demands the sandbox's access token. */
   secure?: boolean;
+  /** When false, every port but envd's demands the sandbox's traffic access token (E2B's `network.allowPublicTraffic`). */
+  allowPublicTraffic?: boolean;
 }
 
 export type SandboxRemovedListener = (record: SandboxRecord, reason: string) => void;
@@ -145,6 +147,7 @@ export class SandboxManager {
       envVars: request.envVars ?? {},
       allowInternetAccess: request.allowInternetAccess ?? true,
       ...(request.secure === false ? {} : { accessToken: generateAccessToken() }),
+      ...(request.allowPublicTraffic === false ? { trafficAccessToken: generateAccessToken() } : {}),
       startedAt,
       expiresAt: new Date(startedAt.getTime() + timeoutMs),
       limits: { ...this.#limits },

@@ -7,6 +7,20 @@ export function assertTemplateName(name: string): void {
   if (!TEMPLATE_NAME.test(name)) throw new InvalidTemplateNameError(name);
 }
 
+/**
+ * Grammar of a template name as callers send it (`templateID`): one Docker repository path
+ * component (lowercase letters and digits, single separators `.`, `_`, `__` or runs of `-`
+ * between them), at most 63 characters. The name becomes `codebox/<name>:latest` inside a
+ * Docker API path, so anything else (`/`, `..`, `%`, `:`, `\`, NUL, non-ASCII) must never get
+ * that far. E2B's template ids and aliases (`base`, `code-interpreter-v1`) all fit.
+ */
+const TEMPLATE_REFERENCE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+export const TEMPLATE_NAME_MAX_LENGTH = 63;
+
+export function isTemplateReference(name: string): boolean {
+  return name.length <= TEMPLATE_NAME_MAX_LENGTH && TEMPLATE_REFERENCE.test(name);
+}
+
 /** Tags per docs/internals.md: `codebox/<name>:<contentHash>` and `codebox/<name>:latest`. */
 export function templateRepo(name: string): string {
   return `codebox/${name}`;

@@ -17,7 +17,7 @@ import { buildRootfsImage } from './rootfs-builder.js';
 import { chooseRootfsSource, probeRootfsHost, type RootfsSourceChoice, type RootfsSourceSetting } from './rootfs-source.js';
 import { withBuildLock } from './build-lock.js';
 import type { TemplateCatalog, TemplateImage } from './template-catalog.js';
-import { ROOTFS_REPO, USER_BUILD_REPO, TEMPLATE_LABEL, assertTemplateName, templateRepo } from './template-names.js';
+import { ROOTFS_REPO, USER_BUILD_REPO, TEMPLATE_LABEL, assertTemplateName, isTemplateReference, templateRepo } from './template-names.js';
 import { BUILD_CA_ARG, readHostCaBundle, usesBuildCaArg } from './build-ca.js';
 import { InvalidTemplateRuntimeError, TemplateContextError } from './errors.js';
 import { isSandboxRuntime, type SandboxRuntime } from '../sandboxes/sandbox-runtime.js';
@@ -111,6 +111,8 @@ export class TemplateStore implements TemplateCatalog {
   }
 
   async resolve(name: string): Promise<TemplateImage | undefined> {
+    // Defence in depth behind the API's check: the name is part of a Docker API path.
+    if (!isTemplateReference(name)) return undefined;
     const own = this.ensured.get(name);
     const info = (own ? await inspectImage(this.docker, own) : undefined) ?? (await inspectImage(this.docker, `${templateRepo(name)}:latest`));
     return info ? toTemplateImage(name, info.Config.Labels ?? {}, new Date(info.Created)) : undefined;
