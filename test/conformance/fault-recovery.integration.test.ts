@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Sandbox } from '@codebox/core-client';
+import { pointClientsAt } from './clients.js';
+import { findLeaks } from '../support/leak-check.js';
+import { startRunner, type RunnerHandle } from '../support/runner.js';
+
+/**
+ * The runner dies, Docker goes away, the disk fills: afterwards live sandboxes are served again,
+ * half-made ones are gone, and nothing leaks (containers, mounts, loop devices, uid claims,
+ * firewall chains, files). Each scenario gets its own runner and ends with a full leak check.
+ */
+
+const UID_CLAIMS_DIR = '/run/codebox/sandbox-uids';
+const CRASH_AT = 'CODEBOX_FAULT_CRASH_AT';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function api(runner: RunnerHandle, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${runner.url}${path}`, {
+    method,
+    headers: { 'X-API-KEY': runner.keys[0], ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** Sandbox ids this runner has anything of: directories in its data dir, containers with its label. */
+function sandboxIdsOnHost(runner: RunnerHandle): Set<string> {
+  const ids = new Set<string>();
+  const dir = join(runner.dataDir, 'sandboxes');
+  if (existsSync(dir)) for (const name of readdirSync(dir)) if (/^[a-z0-9]{20}$/.test(name)) ids.add(name);
+  const labels = execFileSync('docker', ['ps', '-a', '--filter', `label=codebox.runner=${runner.runnerName}`, '--format', '{{.Label "codebox.sandbox-id"}}'], {
+    encoding: 'utf8',
+  });
+  for (const id of labels.split('\n')) if (id) ids.add(id);
+  return ids;
+}
+
+function containerState(runner: RunnerHandle, sandboxId: string): string | undefined {
+  const out = execFileSync(
+    'docker',
+    ['ps', '-a', '--filter', `label=codebox.runner=${runner.runnerName}`, '--filter', `label=codebox.sandbox-id=${sandboxId}`, '--format', '{{.State}}'],
+    { encoding: 'utf8' },
+  ).trim();
+  return out || undefined;
+}
+
+function uidClaimOf(sandboxId: string): string | undefined {
+  if (!existsSync(UID_CLAIMS_DIR)) return undefined;
+  return readdirSync(UID_CLAIMS_DIR).find((name) => {
+    try {
+      return readFileSync(join(UID_CLAIMS_DIR, name), 'utf8').trim() === sandboxId;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function mounted(path: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4] === path);
+}
+
+/** Nothing at all of this sandbox remains on the host. */
+function expectGone(runner: RunnerHandle, sandboxId: string): void {
+  expect(containerState(runner, sandboxId), `container of ${sandboxId}`).toBeUndefined();
+  expect(existsSync(join(runner.dataDir, 'sandboxes', sandboxId)), `files of ${sandboxId}`).toBe(false);
+  expect(uidClaimOf(sandboxId), `uid claim of ${sandboxId}`).toBeUndefined();
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+describe('the runner is SIGKILLed', () => {
+  let runner: RunnerHandle | undefined;
+  afterAll(async () => {
+    await runner?.close();
+  });
+  const fresh = async (): Promise<RunnerHandle> => {
+    await runner?.close();
+    runner = await startRunner();
+    pointClientsAt(runner.url, runner.keys[0]);
+    return runner;
+  };
+
+  it('mid-create at every stage: a restarted runner reaps the half-made sandbox, adopts the live ones, leaks nothing', async () => {
+    const r = await fresh();
+    const bystander = await Sandbox.create('code-interpreter-v1');
+    expect((await bystander.runCode('x = 41')).error).toBeUndefined();
+    const known = new Set([bystander.sandboxId]);
+
+    // Evidence that the runner really stopped where the stage says, read before the restart.
+    const stages: Array<[stage: string, evidence: (id: string) => void]> = [
+      [
+        'create:after-uid-claim',
+        (id) => {
+          expect(uidClaimOf(id)).toBeDefined();
+          expect(existsSync(join(r.dataDir, 'sandboxes', id, 'uid'))).toBe(false);
+          expect(containerState(r, id)).toBeUndefined();
+        },
+      ],
+      [
+        'create:after-home-disk',
+        (id) => {
+          expect(mounted(join(r.dataDir, 'sandboxes', id, 'home'))).toBe(true);
+          expect(containerState(r, id)).toBeUndefined();
+        },
+      ],
+      ['create:after-container-create', (id) => expect(containerState(r, id)).toBe('created')],
+      ['create:after-container-start', (id) => expect(containerState(r, id)).toBe('running')],
+      [
+        'create:after-agent-health',
+        (id) => {
+          expect(containerState(r, id)).toBe('running');
+          expect(existsSync(join(r.dataDir, 'sandboxes', id, 'creating'))).toBe(true);
+        },
+      ],
+    ];
+
+    const halfMade: string[] = [];
+    for (const [stage, evidence] of stages) {
+      await r.restart({ env: { [CRASH_AT]: stage } });
+      const before = sandboxIdsOnHost(r);
+      const create = await api(r, 'POST', '/sandboxes', { templateID: 'base' }).catch((error: Error) => error);
+      expect(create, `create at ${stage} must die with the runner`).toBeInstanceOf(Error);
+      await r.exited();
+      const fresh = [...sandboxIdsOnHost(r)].filter((id) => !before.has(id));
+      expect(fresh, `one half-made sandbox at ${stage}`).toHaveLength(1);
+      const id = fresh[0] as string;
+      evidence(id);
+      halfMade.push(id);
+      known.add(id);
+    }
+
+    // Recorded complete, killed before the 201: the caller never learnt the id, but the sandbox
+    // is whole, so it is adopted (listed for its tenant, served) and ends with its timeout.
+    await r.restart({ env: { [CRASH_AT]: 'create:before-response' } });
+    const before = sandboxIdsOnHost(r);
+    const unanswered = await api(r, 'POST', '/sandboxes', { templateID: 'base', timeout: 600 }).catch((error: Error) => error);
+    expect(unanswered).toBeInstanceOf(Error);
+    await r.exited();
+    const complete = [...sandboxIdsOnHost(r)].filter((id) => !before.has(id));
+    expect(complete).toHaveLength(1);
+    const completeId = complete[0] as string;
+    known.add(completeId);
+    expect(existsSync(join(r.dataDir, 'sandboxes', completeId, 'creating'))).toBe(false);
+
+    await r.restart();
+    for (const id of halfMade) expectGone(r, id);
+    const listed = (await (await api(r, 'GET', '/v2/sandboxes')).json()) as Array<{ sandboxID: string }>;
+    expect(listed.map((s) => s.sandboxID).sort()).toEqual([bystander.sandboxId, completeId].sort());
+    const adopted = await Sandbox.connect(completeId);
+    expect((await adopted.commands.run('echo adopted')).stdout).toBe('adopted\n');
+    // The bystander's kernel survived every crash with its state.
+    expect((await bystander.runCode('x + 1')).text).toBe('42');
+
+    await adopted.kill();
+    await bystander.kill();
+    expectGone(r, completeId);
+    expectGone(r, bystander.sandboxId);
+    // Stopped, not closed: close() force-removes what is left, which would hide a leak.
+    await r.kill('SIGTERM');
+    expect(findLeaks({ runnerName: r.runnerName, dataDir: r.dataDir, known, runnerStopped: true })).toEqual([]);
+  });
+
+  it('mid-execution: the sandbox is re-adopted, the interrupted kernel and commands work again', async () => {
+    const r = await fresh();
+    const sandbox = await Sandbox.create('code-interpreter-v1');
+    expect((await sandbox.runCode('state = "kept"')).error).toBeUndefined();
+
+    // A long runCode streaming output: the runner dies after the first lines arrived.
+    let lines = 0;
+    const running = sandbox
+      .runCode('import time\nfor i in range(600):\n    print(i, flush=True)\n    time.sleep(0.1)', { timeoutMs: 120_000, onStdout: () => void lines++ })
+      .then(
+        () => 'finished',
+        (error: Error) => error,
+      );
+    await waitFor('runCode output', () => lines >= 3);
+    await r.kill('SIGKILL');
+    expect(await running).toBeInstanceOf(Error);
+
+    await r.restart();
+    // The same kernel (state kept), no longer busy with the interrupted loop.
+    const after = await sandbox.runCode('state', { timeoutMs: 30_000 });
+    expect(after.text).toBe("'kept'");
+
+    // The same for a streaming command.
+    let chunks = 0;
+    const command = sandbox.commands
+      .run('for i in $(seq 600); do echo $i; sleep 0.1; done', { timeoutMs: 120_000, onStdout: () => void chunks++ })
+      .then(
+        () => 'finished',
+        (error: Error) => error,
+      );
+    await waitFor('command output', () => chunks >= 3);
+    await r.kill('SIGKILL');
+    expect(await command).toBeInstanceOf(Error);
+    await r.restart();
+    expect((await sandbox.commands.run('echo again')).stdout).toBe('again\n');
+    expect((await sandbox.runCode('1 + 1')).text).toBe('2');
+
+    await sandbox.kill();
+    await r.kill('SIGTERM');
+    expect(findLeaks({ runnerName: r.runnerName, dataDir: r.dataDir, known: [sandbox.sandboxId], runnerStopped: true })).toEqual([]);
+  });
+});
