@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '@codebox/core-client';
 import { pointClientsAt } from './clients.js';
+import { DockerProxy } from '../support/docker-proxy.js';
 import { findLeaks } from '../support/leak-check.js';
 import { startRunner, type RunnerHandle } from '../support/runner.js';
 
@@ -211,5 +212,75 @@ describe('the runner is SIGKILLed', () => {
     await sandbox.kill();
     await r.kill('SIGTERM');
     expect(findLeaks({ runnerName: r.runnerName, dataDir: r.dataDir, known: [sandbox.sandboxId], runnerStopped: true })).toEqual([]);
+  });
+});
+
+describe('Docker is unreachable for a while', () => {
+  let runner: RunnerHandle | undefined;
+  let proxy: DockerProxy | undefined;
+  afterAll(async () => {
+    await proxy?.restore();
+    await runner?.close();
+    await proxy?.close();
+  });
+
+  it('fails what needs Docker with a typed 503, keeps serving live sandboxes, reaps nothing live, catches up after', async () => {
+    proxy = await DockerProxy.start();
+    const p = proxy;
+    // A fast reconcile, so several rounds run (and must not reap) while Docker is away.
+    runner = await startRunner({ env: { DOCKER_HOST: p.dockerHost, CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' } });
+    const r = runner;
+    pointClientsAt(r.url, r.keys[0]);
+    const live = await Sandbox.create('base');
+    const expiring = await Sandbox.create('base', { timeoutMs: 6_000 });
+    const expiringAt = Date.now() + 6_000;
+
+    await p.cut();
+    const cutAt = Date.now();
+
+    // Everything that needs Docker: create (several spellings of the request), kill.
+    for (const body of [{ templateID: 'base' }, { templateID: 'code-interpreter-v1', timeout: 60 }, { templateID: 'base', allow_internet_access: false }]) {
+      const started = Date.now();
+      const res = await api(r, 'POST', '/sandboxes', body);
+      expect(res.status, JSON.stringify(body)).toBe(503);
+      expect(((await res.json()) as { message: string }).message).toMatch(/Docker is unreachable/);
+      // Fails fast: no waiting on a dead socket (generous bound; it is a few ms).
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+    const kill = await api(r, 'DELETE', `/sandboxes/${live.sandboxId}`);
+    expect(kill.status).toBe(503);
+    expect(((await kill.json()) as { message: string }).message).toMatch(/Docker is unreachable/);
+    // The failed kill left the sandbox as it was: listed and served.
+    expect((await api(r, 'GET', `/sandboxes/${live.sandboxId}`)).status).toBe(200);
+
+    // The data plane needs no Docker: the live sandbox's agent answers throughout.
+    expect((await live.commands.run('echo still here')).stdout).toBe('still here\n');
+    await live.files.write('/home/user/note', 'written while Docker was away');
+
+    // Let the short sandbox's deadline pass and several reconciles fail to list.
+    await sleep(Math.max(0, expiringAt - Date.now()) + 4_000);
+    expect(r.pid(), 'the runner must not exit').toBeDefined();
+    const listed = (await (await api(r, 'GET', '/v2/sandboxes')).json()) as Array<{ sandboxID: string }>;
+    expect(listed.map((s) => s.sandboxID)).toEqual([live.sandboxId]);
+    // Expired, so no longer served, but Docker could not remove it yet.
+    expect(containerState(r, expiring.sandboxId)).toBe('running');
+    expect((await live.commands.run('echo reconciled')).stdout).toBe('reconciled\n');
+    expect(Date.now() - cutAt).toBeGreaterThan(8_000);
+
+    await p.restore();
+    // The expiry is retried: the sandbox goes soon after Docker is back.
+    await waitFor('the expired sandbox to be removed', () => containerState(r, expiring.sandboxId) === undefined, 45_000);
+    expectGone(r, expiring.sandboxId);
+    const again = await Sandbox.create('base');
+    expect((await again.commands.run('echo new')).stdout).toBe('new\n');
+    expect(await live.files.read('/home/user/note')).toBe('written while Docker was away');
+    expect((await api(r, 'GET', '/v2/sandboxes').then((res) => res.json())) as unknown[]).toHaveLength(2);
+
+    await again.kill();
+    await live.kill();
+    await r.kill('SIGTERM');
+    expect(
+      findLeaks({ runnerName: r.runnerName, dataDir: r.dataDir, known: [live.sandboxId, expiring.sandboxId, again.sandboxId], runnerStopped: true }),
+    ).toEqual([]);
   });
 });
