@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '@codebox/core-client';
@@ -282,5 +284,79 @@ describe('Docker is unreachable for a while', () => {
     expect(
       findLeaks({ runnerName: r.runnerName, dataDir: r.dataDir, known: [live.sandboxId, expiring.sandboxId, again.sandboxId], runnerStopped: true }),
     ).toEqual([]);
+  });
+});
+
+describe('the data dir\'s disk fills', () => {
+  let runner: RunnerHandle | undefined;
+  const base = join(tmpdir(), `codebox-full-${randomBytes(4).toString('hex')}`);
+  const image = `${base}.img`;
+  const dataDir = join(base, 'data');
+  afterAll(async () => {
+    await runner?.close();
+    execFileSync('bash', ['-c', `umount -l '${dataDir}' 2>/dev/null; rm -rf '${base}' '${image}'`]);
+  });
+
+  const freeBytes = (): number => Number(execFileSync('df', ['-B1', '--output=avail', dataDir], { encoding: 'utf8' }).split('\n')[1]);
+  /** Takes all but `leaveBytes` of the data dir's free space (fallocate: real blocks, instantly). */
+  const fill = (name: string, leaveBytes: number): void => {
+    const take = freeBytes() - leaveBytes;
+    if (take > 0) execFileSync('fallocate', ['-l', String(take), join(dataDir, name)]);
+  };
+
+  it('refuses creates with a typed 507 naming the data dir, keeps existing sandboxes, survives their I/O errors, recovers when freed', async () => {
+    // A 128 MiB ext4 of our own as the data dir; no reserved blocks, so root fills it like anyone.
+    mkdirSync(dataDir, { recursive: true });
+    execFileSync('truncate', ['-s', '128M', image]);
+    execFileSync('mkfs.ext4', ['-q', '-F', '-m', '0', image]);
+    execFileSync('mount', ['-o', 'loop', image, dataDir]);
+    runner = await startRunner({ dataDir, env: { CODEBOX_SANDBOX_DISK_MIB: '64' } });
+    const r = runner;
+    pointClientsAt(r.url, r.keys[0]);
+    const existing = await Sandbox.create('base');
+    const known = new Set([existing.sandboxId]);
+
+    fill('filler-1', 8 * 1024 * 1024);
+    for (const body of [{ templateID: 'base' }, { templateID: 'code-interpreter-v1' }, { templateID: 'base', allow_internet_access: false, secure: false }]) {
+      const res = await api(r, 'POST', '/sandboxes', body);
+      expect(res.status, JSON.stringify(body)).toBe(507);
+      const message = ((await res.json()) as { message: string }).message;
+      expect(message).toContain(dataDir);
+      expect(message).toMatch(/out of space/);
+    }
+    // Nothing half-made: only the existing sandbox has files, containers or a uid claim.
+    expect([...sandboxIdsOnHost(r)]).toEqual([existing.sandboxId]);
+    expect((await existing.commands.run('echo serving')).stdout).toBe('serving\n');
+
+    // Not a byte left. The home image is sparse: the sandbox's writes need blocks the data dir
+    // no longer has, so they fail with I/O errors inside the sandbox, and only there.
+    fill('filler-2', 1024 * 1024);
+    // The last blocks by plain writes until ENOSPC (fallocate needs room for its own extent tree).
+    execFileSync('bash', ['-c', `dd if=/dev/zero of='${join(dataDir, 'filler-3')}' bs=1024 status=none 2>/dev/null; true`]);
+    expect(freeBytes()).toBe(0);
+    const timeout = await api(r, 'POST', `/sandboxes/${existing.sandboxId}/timeout`, { timeout: 120 });
+    expect(timeout.status).toBe(507);
+    const write = await existing.commands
+      .run('dd if=/dev/urandom of=/home/user/big bs=1M count=48 conv=fsync status=none', { timeoutMs: 60_000 })
+      .catch((error: { exitCode?: number; stderr?: string }) => error);
+    expect(write).toMatchObject({ exitCode: expect.any(Number) });
+    expect((write as { exitCode: number }).exitCode).not.toBe(0);
+    expect((write as { stderr: string }).stderr).toMatch(/Input\/output error|No space left|Read-only file system/);
+    expect(r.pid(), 'the runner must not exit').toBeDefined();
+    expect((await existing.commands.run('echo alive')).stdout).toBe('alive\n');
+    expect((await api(r, 'GET', '/v2/sandboxes')).status).toBe(200);
+
+    rmSync(join(dataDir, 'filler-1'));
+    rmSync(join(dataDir, 'filler-2'));
+    rmSync(join(dataDir, 'filler-3'));
+    const after = await Sandbox.create('base');
+    known.add(after.sandboxId);
+    expect((await after.commands.run('echo fresh')).stdout).toBe('fresh\n');
+    expect((await api(r, 'POST', `/sandboxes/${existing.sandboxId}/timeout`, { timeout: 120 })).status).toBe(204);
+
+    await after.kill();
+    await existing.kill();
+    await r.kill('SIGTERM');
+    expect(findLeaks({ runnerName: r.runnerName, dataDir, known, runnerStopped: true })).toEqual([]);
   });
 });
