@@ -349,6 +349,8 @@ describe('the data dir\'s disk fills', () => {
     rmSync(join(dataDir, 'filler-1'));
     rmSync(join(dataDir, 'filler-2'));
     rmSync(join(dataDir, 'filler-3'));
+    // With room again the sandbox's own disk takes writes again.
+    expect((await existing.commands.run('echo ok > /home/user/after && sync && cat /home/user/after')).stdout).toBe('ok\n');
     const after = await Sandbox.create('base');
     known.add(after.sandboxId);
     expect((await after.commands.run('echo fresh')).stdout).toBe('fresh\n');
