@@ -38,7 +38,35 @@ register_runsc() {
   bash "$here/register-runsc.sh" || log "could not register the runsc runtimes; the runsc runtime stays unavailable"
 }
 
-if docker info >/dev/null 2>&1; then register_runsc; exit 0; fi
+# live-restore: containers keep running while dockerd itself stops or restarts (an upgrade, a
+# crash), so sandboxes survive that like they survive a runner restart. Merged into daemon.json
+# (other keys stay) and reloaded with SIGHUP, which applies it without restarting anything.
+enable_live_restore() {
+  [ "$(id -u)" = 0 ] || return 0
+  [ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null || true)" = true ] && return 0
+  local config="${CODEBOX_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}" pid
+  python3 "$here/merge-daemon-json.py" "$config" '{"live-restore": true}' >/dev/null ||
+    { log "could not set live-restore in $config; sandboxes will not survive a dockerd restart"; return 0; }
+  log "enabling dockerd live-restore in $config"
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker 2>/dev/null; then
+    systemctl reload docker || true
+  else
+    pid="$(pgrep -x dockerd | head -n1 || true)"
+    [ -n "$pid" ] && kill -HUP "$pid"
+  fi
+  for _ in $(seq 1 40); do
+    [ "$(docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null || true)" = true ] && return 0
+    sleep 0.25
+  done
+  log "dockerd did not pick up live-restore after a reload; it applies at its next start"
+}
+
+configure_dockerd() {
+  enable_live_restore
+  register_runsc
+}
+
+if docker info >/dev/null 2>&1; then configure_dockerd; exit 0; fi
 
 if [ "$(id -u)" != 0 ]; then
   log "Docker is not reachable and this is not root."
@@ -68,7 +96,7 @@ if ! docker info >/dev/null 2>&1 && ! pgrep -x dockerd >/dev/null 2>&1; then
   nohup dockerd >/var/log/codebox-dockerd.log 2>&1 &
 fi
 for _ in $(seq 1 60); do
-  if docker info >/dev/null 2>&1; then register_runsc; exit 0; fi
+  if docker info >/dev/null 2>&1; then configure_dockerd; exit 0; fi
   sleep 0.5
 done
 log "dockerd did not come up in 30 s; see /var/log/codebox-dockerd.log"

@@ -35,39 +35,17 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 
-mkdir -p "$(dirname "$config")"
-# JSON is edited by a JSON parser, not sed: prints "changed" when it wrote a new file.
-changed="$(
-  RUNSC="$runsc" PLATFORM="$platform" CONFIG="$config" python3 - <<'PY'
-import json, os, sys
-path = os.environ["CONFIG"]
-try:
-    with open(path) as f:
-        text = f.read()
-    current = json.loads(text) if text.strip() else {}
-except FileNotFoundError:
-    current = {}
-if not isinstance(current, dict):
-    sys.exit(f"{path} does not hold a JSON object; not touching it")
-common = [f"--platform={os.environ['PLATFORM']}", "--host-uds=create"]
-wanted = {
-    "codebox-runsc": {"path": os.environ["RUNSC"], "runtimeArgs": [*common, "--network=host"]},
-    "codebox-runsc-offline": {"path": os.environ["RUNSC"], "runtimeArgs": [*common, "--network=none"]},
-}
-runtimes = current.get("runtimes") or {}
-if not isinstance(runtimes, dict):
-    sys.exit(f'{path}: "runtimes" is not an object; not touching it')
-if all(runtimes.get(name) == spec for name, spec in wanted.items()):
-    sys.exit(0)
-current["runtimes"] = {**runtimes, **wanted}
-tmp = f"{path}.codebox-tmp"
-with open(tmp, "w") as f:
-    json.dump(current, f, indent=2)
-    f.write("\n")
-os.replace(tmp, path)
-print("changed")
-PY
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+common="\"--platform=$platform\", \"--host-uds=create\""
+wanted="$(cat <<JSON
+{"runtimes": {
+  "codebox-runsc": {"path": "$runsc", "runtimeArgs": [$common, "--network=host"]},
+  "codebox-runsc-offline": {"path": "$runsc", "runtimeArgs": [$common, "--network=none"]}
+}}
+JSON
 )"
+# JSON is edited by a JSON parser, not sed: prints "changed" when it wrote a new file.
+changed="$(python3 "$here/merge-daemon-json.py" "$config" "$wanted")"
 
 if [ "$changed" != changed ] && registered; then exit 0; fi
 log "registering runsc runtimes (codebox-runsc, codebox-runsc-offline; platform $platform) in $config"

@@ -16,8 +16,17 @@ export interface RunnerHandle {
   readonly keys: readonly [string, string];
   /** Output the runner wrote so far (for failure messages). */
   output(): string;
-  /** SIGTERM, wait for exit, start again on the same port, name and data dir. */
-  restart(): Promise<void>;
+  /** The runner's data directory. */
+  readonly dataDir: string;
+  /**
+   * SIGTERM, wait for exit, start again on the same port, name and data dir. `env` is added to
+   * the start options' env for this start only (e.g. a fault-injection point).
+   */
+  restart(options?: { env?: Readonly<Record<string, string>> }): Promise<void>;
+  /** Sends `signal` to the runner (e.g. SIGKILL, to crash it) and waits until it has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Resolves once the runner process has exited (e.g. killed itself at a fault-injection point). */
+  exited(): Promise<void>;
   /** Stops the runner and removes every sandbox and file it made. */
   close(): Promise<void>;
   /** Containers Docker has for this runner (running or not). */
@@ -57,24 +66,34 @@ export interface StartRunnerOptions {
   readyTimeoutMs?: number;
   /** Extra runner configuration (`CODEBOX_*` variables), e.g. larger sandbox limits. */
   env?: Readonly<Record<string, string>>;
+  /** Use this data directory (it must exist; close() leaves it in place). Default: a fresh temp dir. */
+  dataDir?: string;
 }
 
 export async function startRunner(options: StartRunnerOptions = {}): Promise<RunnerHandle> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const runnerName = `t${randomBytes(4).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'codebox-runner-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'codebox-runner-'));
   const keys = [newApiKey(), newApiKey()] as const;
   let log = '';
   let child: ChildProcess | undefined;
 
-  const launch = async (): Promise<void> => {
+  const hasExited = (proc: ChildProcess): boolean => proc.exitCode !== null || proc.signalCode !== null;
+
+  const launch = async (extraEnv: Readonly<Record<string, string>> = {}): Promise<void> => {
     log += `--- start ${new Date().toISOString()}\n`;
     const proc = spawn(
       process.execPath,
       [cliPath, 'serve', '--port', String(port), '--host', '127.0.0.1', '--runner-name', runnerName, '--data-dir', dataDir],
       {
-        env: { ...process.env, CODEBOX_API_KEYS: keys.join(','), CODEBOX_LOG_LEVEL: process.env.CODEBOX_LOG_LEVEL ?? 'info', ...options.env },
+        env: {
+          ...process.env,
+          CODEBOX_API_KEYS: keys.join(','),
+          CODEBOX_LOG_LEVEL: process.env.CODEBOX_LOG_LEVEL ?? 'info',
+          ...options.env,
+          ...extraEnv,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -83,7 +102,7 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
     proc.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const deadline = Date.now() + (options.readyTimeoutMs ?? 900_000);
     while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`runner exited with ${proc.exitCode}:\n${log}`);
+      if (hasExited(proc)) throw new Error(`runner exited with ${proc.exitCode ?? proc.signalCode}:\n${log}`);
       try {
         const res = await fetch(`${url}/v2/sandboxes`, { headers: { 'X-API-KEY': keys[0] } });
         if (res.ok) return;
@@ -95,9 +114,15 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
     throw new Error(`runner not ready in time:\n${log}`);
   };
 
+  const exited = async (): Promise<void> => {
+    const proc = child;
+    if (!proc || hasExited(proc)) return;
+    await new Promise<void>((r) => proc.once('exit', () => r()));
+  };
+
   const stop = async (): Promise<void> => {
     const proc = child;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || hasExited(proc)) return;
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
     proc.kill('SIGTERM');
     const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
@@ -116,10 +141,19 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
     runnerName,
     keys,
     output: () => log,
-    restart: async () => {
+    dataDir,
+    restart: async ({ env } = {}) => {
       await stop();
-      await launch();
+      await launch(env);
     },
+    kill: async (signal) => {
+      const proc = child;
+      if (!proc || hasExited(proc)) return;
+      const done = exited();
+      proc.kill(signal);
+      await done;
+    },
+    exited,
     close: async () => {
       // Kill what tests left through the API first, so the runner finds its bridge empty at
       // stop and removes its network and firewall chains; Docker is only the safety net.
@@ -133,11 +167,11 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
       } catch {
         // nothing mounted
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     containerIds,
-    pid: () => (child && child.exitCode === null ? child.pid : undefined),
-    alive: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    pid: () => (child && !hasExited(child) ? child.pid : undefined),
+    alive: () => child !== undefined && !hasExited(child),
   };
 }
 

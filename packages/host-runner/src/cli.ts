@@ -4,6 +4,7 @@ import { RunnerClient, RunnerRequestError } from './api/runner-client.js';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
 import { parseDnsEndpoint } from './dns/dns-forwarder.js';
 import { DockerBackend } from './docker/docker-backend.js';
+import { armedCrashPoint, CRASH_AT_ENV } from './fault-injection.js';
 import { RuntimeNotRegisteredError } from './docker/errors.js';
 import { SANDBOX_RUNTIMES, type SandboxRuntime } from './sandboxes/sandbox-runtime.js';
 import { createLogger, type Logger } from './logger.js';
@@ -61,6 +62,8 @@ function templateStoreFor(config: RunnerConfig, logger: Logger): TemplateStore {
 async function serve(flags: ServeFlags): Promise<void> {
   const config = await configFor(flags);
   const logger = createLogger({ level: config.logLevel });
+  const crashAt = armedCrashPoint();
+  if (crashAt) logger.warn({ crashAt }, `FAULT INJECTION ARMED (${CRASH_AT_ENV}): this runner SIGKILLs itself at that stage; tests only`);
   const backend = new DockerBackend({
     runnerName: config.runnerName,
     dataDir: config.dataDir,

@@ -1,9 +1,16 @@
 import type { ErrorBody } from '@codebox/protocol';
-import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from '../sandboxes/errors.js';
+import {
+  BackendUnavailableError,
+  InsufficientStorageError,
+  InvalidRequestError,
+  QuotaExceededError,
+  SandboxNotFoundError,
+  TemplateNotFoundError,
+} from '../sandboxes/errors.js';
 import { AuthenticationError, NotSupportedError } from './errors.js';
 
 export interface ErrorResponse {
-  status: 400 | 401 | 404 | 429 | 500 | 501;
+  status: 400 | 401 | 404 | 429 | 500 | 501 | 503 | 507;
   body: ErrorBody;
 }
 
@@ -23,5 +30,7 @@ function statusFor(error: unknown): ErrorResponse['status'] {
   if (error instanceof SandboxNotFoundError || error instanceof TemplateNotFoundError) return 404;
   if (error instanceof QuotaExceededError) return 429;
   if (error instanceof NotSupportedError) return 501;
+  if (error instanceof BackendUnavailableError) return 503;
+  if (error instanceof InsufficientStorageError) return 507;
   return 500;
 }

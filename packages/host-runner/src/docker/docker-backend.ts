@@ -10,6 +10,7 @@ import { createDockerClient } from './docker-client.js';
 import { DnsForwarder, resolvConfNameservers, type DnsEndpoint } from '../dns/dns-forwarder.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
 import { isDockerNotFound } from './errors.js';
+import { dataDirFullErrorFor } from './data-dir-space.js';
 import { writeExpiryFile } from './expiry-file.js';
 import { probeLoopDisks } from './home-disk.js';
 import { HostNetworkWatcher, readConnectedNetworks } from './host-networks.js';
@@ -18,7 +19,7 @@ import type { SandboxEnvironment } from './sandbox-environment.js';
 import { ensureSandboxNetwork, firewallConfig, removeSandboxNetworkIfUnused, sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
 import { sandboxRecordFromContainer } from './sandbox-records.js';
-import { TemplateAccounts } from './sandbox-accounts.js';
+import { ACCOUNTS_PROBE_LABEL, TemplateAccounts } from './sandbox-accounts.js';
 import { DEFAULT_SANDBOX_UIDS, SandboxUidAllocator, type SandboxUidRange } from './sandbox-uids.js';
 import { startSandbox } from './sandbox-starting.js';
 import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
@@ -51,6 +52,9 @@ export interface DockerBackendOptions {
    */
   uidClaimsDir?: string;
 }
+
+/** Accounts probe containers older than this are leftovers of a killed runner. */
+const STALE_PROBE_S = 120;
 
 /** How a sandbox's container ended, for telling OOM kills from crashes. */
 export interface SandboxExit {
@@ -102,7 +106,7 @@ export class DockerBackend implements SandboxBackend {
         (sandboxId) => this.containerExists(sandboxId),
         this.logger,
       ),
-      accounts: new TemplateAccounts(this.docker),
+      accounts: new TemplateAccounts(this.docker, this.runnerName),
     };
   }
 
@@ -174,7 +178,11 @@ export class DockerBackend implements SandboxBackend {
   }
 
   async setExpiry(sandboxId: string, expiresAt: Date): Promise<void> {
-    await writeExpiryFile(sandboxPaths(this.dataDir, sandboxId).expiresAtFile, expiresAt);
+    try {
+      await writeExpiryFile(sandboxPaths(this.dataDir, sandboxId).expiresAtFile, expiresAt);
+    } catch (err) {
+      throw dataDirFullErrorFor(err, this.dataDir) ?? err;
+    }
   }
 
   async collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void> {
@@ -182,6 +190,12 @@ export class DockerBackend implements SandboxBackend {
     for (const c of await this.listContainers()) {
       const id = c.Labels?.[LABEL.sandboxId];
       if (id) withContainer.add(id);
+      // A passwd probe lives for well under a second; an old one is a killed runner's.
+      else if (c.Labels?.[ACCOUNTS_PROBE_LABEL] !== undefined && Date.now() / 1000 - c.Created > STALE_PROBE_S) {
+        await this.docker.getContainer(c.Id).remove({ force: true }).catch((err: unknown) => {
+          if (!isDockerNotFound(err)) this.logger.warn({ err, container: c.Id }, 'could not remove a stale accounts probe container');
+        });
+      }
     }
     const keep = new Set([...liveSandboxIds, ...this.creating]);
     await collectSandboxLeftovers(this.env, keep, withContainer);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import Dockerode from 'dockerode';
+import { reportUnreachableDocker } from './docker-unreachable.js';
 
 /** docker-modem's request layer (a follow-redirects fork); `maxRedirects` is read on every request. */
 interface ModemHttp {
@@ -29,5 +30,5 @@ export function disableDockerRedirects(): void {
  */
 export function createDockerClient(options?: Dockerode.DockerOptions): Dockerode {
   disableDockerRedirects();
-  return new Dockerode(options);
+  return reportUnreachableDocker(new Dockerode(options));
 }

@@ -1,4 +1,5 @@
 /** Typed failures of the Docker backend. `name` is stable so callers can branch on it. */
+import { BackendUnavailableError, InsufficientStorageError } from '../sandboxes/errors.js';
 
 export class HostCommandError extends Error {
   override readonly name = 'HostCommandError';
@@ -125,5 +126,39 @@ export class TemplateAccountsError extends Error {
     detail: string,
   ) {
     super(`Cannot make the sandbox's /etc/passwd from image ${image}: ${detail}`);
+  }
+}
+
+/** dockerd's socket refuses or drops connections (stopped, restarting, or a proxy in between is down). */
+export class DockerUnreachableError extends BackendUnavailableError {
+  override readonly name = 'DockerUnreachableError';
+  constructor(
+    readonly endpoint: string,
+    readonly code: string,
+    cause?: unknown,
+  ) {
+    super(
+      `Docker is unreachable at ${endpoint} (${code}); sandboxes cannot be created or removed until it answers again. Running sandboxes keep working.`,
+      { cause },
+    );
+  }
+}
+
+/** The data directory's filesystem has no room for another sandbox's files and home disk. */
+export class DataDirFullError extends InsufficientStorageError {
+  override readonly name = 'DataDirFullError';
+  constructor(
+    readonly dataDir: string,
+    readonly availableBytes: number | undefined,
+    readonly neededBytes: number | undefined,
+    cause?: unknown,
+  ) {
+    const mib = (bytes: number): string => `${Math.floor(bytes / (1024 * 1024))} MiB`;
+    super(
+      `The runner's data directory ${dataDir} is out of space` +
+        (availableBytes !== undefined && neededBytes !== undefined ? ` (${mib(availableBytes)} free, a new sandbox needs ${mib(neededBytes)})` : '') +
+        '; no sandbox was created. Free space on that filesystem (or end sandboxes) and retry.',
+      { cause },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 
 /** Reads `<dataDir>/sandboxes/<id>/expires-at` (ms since epoch); undefined when absent or unreadable. */
 export async function readExpiryFile(path: string): Promise<Date | undefined> {
@@ -13,8 +13,14 @@ export async function readExpiryFile(path: string): Promise<Date | undefined> {
 /** Written via rename so a crash never leaves a half-written expiry behind. */
 export async function writeExpiryFile(path: string, expiresAt: Date): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${expiresAt.getTime()}\n`, { mode: 0o600 });
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, `${expiresAt.getTime()}\n`, { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (err) {
+    // A full disk can create the file and fail the write: leave no temp file behind.
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**

@@ -67,7 +67,11 @@ export async function writeSandboxAccounts(sandboxDir: string, files: AccountFil
 export class TemplateAccounts {
   private readonly byImageId = new Map<string, Promise<AccountFiles>>();
 
-  constructor(private readonly docker: Dockerode) {}
+  constructor(
+    private readonly docker: Dockerode,
+    /** Labels probe containers as this runner's, so a runner killed mid-probe collects them at its next start. */
+    private readonly runnerName?: string,
+  ) {}
 
   async of(image: string): Promise<AccountFiles> {
     const imageId = (await this.docker.getImage(image).inspect()).Id;
@@ -87,7 +91,7 @@ export class TemplateAccounts {
       Image: imageId,
       Entrypoint: [],
       Cmd: ['/nonexistent'],
-      Labels: { 'codebox.accounts-probe': image },
+      Labels: { [ACCOUNTS_PROBE_LABEL]: image, ...(this.runnerName ? { 'codebox.runner': this.runnerName } : {}) },
       NetworkDisabled: true,
       HostConfig: { NetworkMode: 'none', AutoRemove: false },
     });
@@ -103,6 +107,9 @@ export class TemplateAccounts {
     }
   }
 }
+
+/** Marks the short-lived containers passwd/group are copied out of. */
+export const ACCOUNTS_PROBE_LABEL = 'codebox.accounts-probe';
 
 /** Bounds what is read: account files are small, a huge one is not an account file. */
 const MAX_ACCOUNT_FILE_BYTES = 4 * 1024 * 1024;

@@ -14,6 +14,12 @@ export interface SandboxPaths {
   homeMount: string;
   /** Newer expiry than the label (labels cannot change). */
   expiresAtFile: string;
+  /**
+   * Exists from the directory's first moment until the create is complete (agent healthy, just
+   * before the runner answers 201): a container whose sandbox still has it is a half-made
+   * sandbox of a runner that died mid-create, and is reaped, never adopted.
+   */
+  creatingMarker: string;
 }
 
 export function sandboxesDir(dataDir: string): string {
@@ -34,5 +40,6 @@ export function sandboxPaths(dataDir: string, sandboxId: string): SandboxPaths {
     homeImage: join(root, 'home.img'),
     homeMount: join(root, 'home'),
     expiresAtFile: join(root, 'expires-at'),
+    creatingMarker: join(root, 'creating'),
   };
 }

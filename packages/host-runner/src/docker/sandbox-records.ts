@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { SandboxRecord } from '../sandboxes/sandbox-backend.js';
 import { effectiveExpiry, readExpiryFile } from './expiry-file.js';
@@ -12,8 +13,17 @@ export async function sandboxRecordFromContainer(info: Dockerode.ContainerInfo, 
   return {
     ...labelled,
     expiresAt: effectiveExpiry(labelled.expiresAt, await readExpiryFile(paths.expiresAtFile)),
+    // A create still marked in progress belongs to no live request of this process (the manager
+    // skips its own pending ids): it is the leftover of a runner that died mid-create.
     // created/restarting/paused never serve requests; only a running container has a live agent.
-    status: info.State === 'running' ? 'running' : 'exited',
+    status: (await pathExists(paths.creatingMarker)) ? 'incomplete' : info.State === 'running' ? 'running' : 'exited',
     agentSocketPath: paths.agentSocket,
   };
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

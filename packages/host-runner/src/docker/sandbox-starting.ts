@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { crashPoint } from '../fault-injection.js';
+import { assertDataDirHasRoom, dataDirFullErrorFor, sandboxFootprintBytes } from './data-dir-space.js';
 import { sandboxesDir } from './sandbox-paths.js';
 import type { SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { waitForAgentHealth } from './agent-health.js';
@@ -15,9 +17,18 @@ import { destroySandbox } from './sandbox-stopping.js';
 
 /**
  * Creates the sandbox's host files, disk and container, starts it and waits for its agent.
- * On any failure everything made so far is removed before the error propagates.
+ * On any failure everything made so far is removed before the error propagates; a full data
+ * dir is reported as DataDirFullError however it showed up.
  */
 export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): Promise<SandboxRecord> {
+  try {
+    return await startSandboxSteps(env, spec);
+  } catch (err) {
+    throw dataDirFullErrorFor(err, env.dataDir) ?? err;
+  }
+}
+
+async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Promise<SandboxRecord> {
   const log = env.logger.child({ sandboxId: spec.sandboxId });
   const paths = sandboxPaths(env.dataDir, spec.sandboxId);
   if (spec.allowInternetAccess && !env.networkName) {
@@ -25,6 +36,8 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
   }
   const started = Date.now();
   await mkdir(sandboxesDir(env.dataDir), { recursive: true, mode: 0o700 });
+  // Before anything exists: a full disk is refused up front, not found out halfway.
+  await assertDataDirHasRoom(env.dataDir, sandboxFootprintBytes(spec.limits.diskMiB, env.homeDisks));
   try {
     await mkdir(paths.root, { recursive: false, mode: 0o700 });
   } catch (err) {
@@ -33,13 +46,18 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
     throw err;
   }
   try {
+    // First, so that from here to the end of the create a crashed runner's successor knows this
+    // sandbox is half-made (docs/internals.md). An empty file needs no data block.
+    await writeFile(paths.creatingMarker, '', { mode: 0o600, flag: 'wx' });
     await mkdir(paths.runDir, { mode: 0o700 });
     // The uid first: from here on removeSandboxFiles (any failure below) frees it again.
     const uid = await env.uids.claim(spec.sandboxId);
+    crashPoint('create:after-uid-claim');
     await writeSandboxUidFile(paths.root, uid);
     const user = { uid, gid: uid };
     const accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await env.accounts.of(spec.image), uid, uid));
     const home = await prepareHome(env, spec, paths.homeImage, paths.homeMount, user);
+    crashPoint('create:after-home-disk');
     const body = containerSpec(spec, {
       runnerName: env.runnerName,
       runDir: paths.runDir,
@@ -50,7 +68,9 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
       ...(env.dnsServer ? { dnsServer: env.dnsServer } : {}),
     });
     const container = await env.docker.createContainer(body);
+    crashPoint('create:after-container-create');
     await container.start();
+    crashPoint('create:after-container-start');
     const health = await waitForAgentHealth(paths.agentSocket, {
       timeoutMs: env.healthTimeoutMs,
       intervalMs: env.healthIntervalMs,
@@ -64,6 +84,9 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
       }
       throw new AgentHealthTimeoutError(spec.sandboxId, env.healthTimeoutMs, health.lastError, logs);
     }
+    crashPoint('create:after-agent-health');
+    // The create is complete from here: a restarted runner adopts this sandbox.
+    await unlink(paths.creatingMarker);
     log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid }, 'sandbox started');
     return {
       sandboxId: spec.sandboxId,

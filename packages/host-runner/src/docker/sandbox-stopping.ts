@@ -27,6 +27,7 @@ export async function removeSandboxFiles(env: SandboxEnvironment, sandboxId: str
   const uid = await readSandboxUidFile(paths.root);
   await rm(paths.root, { recursive: true, force: true });
   if (uid !== undefined) await env.uids.release(uid, sandboxId);
+  else await env.uids.releaseHeldBy(sandboxId);
 }
 
 /**
@@ -47,8 +48,13 @@ export async function collectSandboxLeftovers(
   const removed: string[] = [];
   for (const id of entries) {
     if (!SANDBOX_ID_PATTERN.test(id) || liveSandboxIds.has(id) || containerSandboxIds.has(id)) continue;
-    await removeSandboxFiles(env, id);
-    removed.push(id);
+    try {
+      await removeSandboxFiles(env, id);
+      removed.push(id);
+    } catch (err) {
+      // One stuck leftover (a busy mount) must not keep the others; the next collection retries it.
+      env.logger.error({ err, sandboxId: id }, 'could not remove the leftovers of a gone sandbox');
+    }
   }
   if (removed.length > 0) env.logger.info({ sandboxIds: removed }, 'removed leftovers of gone sandboxes');
   return removed;

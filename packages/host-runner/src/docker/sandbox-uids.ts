@@ -66,6 +66,24 @@ export class SandboxUidAllocator {
     if (holder?.trim() === sandboxId) await unlink(path).catch(() => undefined);
   }
 
+  /**
+   * Frees whatever uid a sandbox holds when its uid file is missing: a runner killed between
+   * claiming and writing the file left the claim as the only record. The claims dir holds one
+   * small file per live sandbox on the host, so a scan is cheap, and it only happens for leftovers.
+   */
+  async releaseHeldBy(sandboxId: string): Promise<void> {
+    const names = await readdir(this.claimsDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const uid = Number(name);
+      if (!Number.isSafeInteger(uid)) continue;
+      const holder = await readFile(this.claimPath(uid), 'utf8').catch(() => undefined);
+      if (holder?.trim() === sandboxId) {
+        this.logger.info({ uid, sandboxId }, 'freed the uid claim of a sandbox whose create was cut short');
+        await unlink(this.claimPath(uid)).catch(() => undefined);
+      }
+    }
+  }
+
   private claimPath(uid: number): string {
     return join(this.claimsDir, String(uid));
   }

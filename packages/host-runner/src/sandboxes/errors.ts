@@ -33,3 +33,16 @@ export class QuotaExceededError extends Error {
     );
   }
 }
+
+/**
+ * Something the runner depends on (the container engine) cannot be reached right now. Requests
+ * that need it fail at once (HTTP 503) instead of hanging; live sandboxes keep being served.
+ */
+export class BackendUnavailableError extends Error {
+  override readonly name: string = 'BackendUnavailableError';
+}
+
+/** The runner's own storage has no room for another sandbox (HTTP 507). Nothing half-made is left. */
+export class InsufficientStorageError extends Error {
+  override readonly name: string = 'InsufficientStorageError';
+}

@@ -51,8 +51,11 @@ export interface SandboxRecord {
   limits: SandboxLimits;
   /** Isolation level it runs at; absent where a backend does not say (then `runc`). */
   runtime?: SandboxRuntime;
-  /** `running` while the container runs; `exited` when it stopped on its own (crash, OOM). */
-  status: 'running' | 'exited';
+  /**
+   * `running` while the container runs; `exited` when it stopped on its own (crash, OOM);
+   * `incomplete` when its create never finished (the runner died mid-create): never adopted.
+   */
+  status: 'running' | 'exited' | 'incomplete';
   /** Host path of the unix socket the agent serves on; the only way in. */
   agentSocketPath: string;
 }

@@ -234,3 +234,57 @@ describe('SandboxManager start and reconcile', () => {
     await waitUntil(() => manager.lookup(sandboxId) === undefined, 1_000);
   });
 });
+
+describe('SandboxManager when the backend fails or the runner crashed', () => {
+  it('reaps sandboxes whose create never completed, at start and at reconcile, and adopts the rest', async () => {
+    const { backend, manager } = setup();
+    const half = storedRecord({ sandboxId: 'h'.repeat(20), status: 'incomplete' });
+    const whole = storedRecord({ sandboxId: 'w'.repeat(20) });
+    backend.sandboxes.set(half.sandboxId, half);
+    backend.sandboxes.set(whole.sandboxId, whole);
+    await manager.start();
+    expect(backend.destroyed).toEqual([half.sandboxId]);
+    expect(manager.lookup(whole.sandboxId)).toBeDefined();
+    expect(manager.lookup(half.sandboxId)).toBeUndefined();
+
+    const later = storedRecord({ sandboxId: 'l'.repeat(20), status: 'incomplete' });
+    backend.sandboxes.set(later.sandboxId, later);
+    await manager.reconcile();
+    expect(backend.destroyed).toEqual([half.sandboxId, later.sandboxId]);
+    expect(manager.lookup(later.sandboxId)).toBeUndefined();
+  });
+
+  it('collects leftovers at every reconcile, sparing live sandboxes and those being removed', async () => {
+    const { backend, manager } = setup();
+    const live = storedRecord({ sandboxId: 'v'.repeat(20) });
+    backend.sandboxes.set(live.sandboxId, live);
+    await manager.start();
+    await manager.reconcile();
+    expect(backend.collected.at(-1)?.has(live.sandboxId)).toBe(true);
+  });
+
+  it('keeps a sandbox listed and served when its kill fails (the caller is told)', async () => {
+    const { backend, manager } = setup();
+    await manager.start();
+    const record = await manager.create({ tenant: 't1', templateId: 'base' });
+    backend.failDestroy = new Error('Docker is unreachable');
+    await expect(manager.kill('t1', record.sandboxId)).rejects.toThrow('Docker is unreachable');
+    expect(manager.get('t1', record.sandboxId).sandboxId).toBe(record.sandboxId);
+    backend.failDestroy = undefined;
+    await manager.kill('t1', record.sandboxId);
+    expect(manager.lookup(record.sandboxId)).toBeUndefined();
+  });
+
+  it('retries the removal of an expired sandbox until the backend answers, never serving it meanwhile', async () => {
+    const { backend, manager } = setup();
+    await manager.start();
+    backend.failDestroy = new Error('Docker is unreachable');
+    const record = await manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 50 });
+    await sleep(300);
+    expect(manager.lookup(record.sandboxId)).toBeUndefined();
+    expect(backend.sandboxes.has(record.sandboxId)).toBe(true);
+    backend.failDestroy = undefined;
+    await waitUntil(() => backend.destroyed.includes(record.sandboxId), 5_000);
+    expect(backend.sandboxes.has(record.sandboxId)).toBe(false);
+  });
+});

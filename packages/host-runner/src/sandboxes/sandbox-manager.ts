@@ -5,6 +5,7 @@ import type { TemplateCatalog } from '../templates/template-catalog.js';
 import { ExpiryScheduler } from './expiry-scheduler.js';
 import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from './errors.js';
 import { generateAccessToken, generateSandboxId } from './sandbox-ids.js';
+import { crashPoint } from '../fault-injection.js';
 import { DEFAULT_SANDBOX_RUNTIME, type SandboxRuntime } from './sandbox-runtime.js';
 
 export interface SandboxManagerOptions {
@@ -41,6 +42,16 @@ export interface CreateSandboxRequest {
 
 export type SandboxRemovedListener = (record: SandboxRecord, reason: string) => void;
 
+/** Retry delays for removing an expired sandbox while the backend fails (Docker away): 1 s doubling to 30 s. */
+const REMOVAL_RETRY_FIRST_MS = 1_000;
+const REMOVAL_RETRY_MAX_MS = 30_000;
+
+/** Why a listed sandbox that does not run is removed, for the log. */
+function notRunningReason(status: SandboxRecord['status'], whileDown: boolean): string {
+  if (status === 'incomplete') return 'its create never completed (the runner stopped mid-create)';
+  return whileDown ? 'exited while the runner was down' : 'exited';
+}
+
 /**
  * The lifecycle of every sandbox this runner owns. The index is a cache of what the backend
  * reports (principle 3): `start()` rebuilds it from `backend.list()`, and nothing here exists
@@ -67,6 +78,8 @@ export class SandboxManager {
   /** Ids this process destroyed (with when), so a reconcile racing a kill never re-adopts one. */
   readonly #tombstones = new Map<string, number>();
   readonly #removedListeners = new Set<SandboxRemovedListener>();
+  /** Expired sandboxes whose removal failed, waiting for the next try. */
+  readonly #removalRetries = new Map<string, NodeJS.Timeout>();
   #reconcileTimer: NodeJS.Timeout | undefined;
   #reconciling: Promise<void> | undefined;
 
@@ -96,7 +109,7 @@ export class SandboxManager {
     const reaped: Promise<void>[] = [];
     for (const record of records) {
       if (record.status !== 'running') {
-        reaped.push(this.#destroy(record, 'exited while the runner was down'));
+        reaped.push(this.#destroy(record, notRunningReason(record.status, true)));
       } else if (record.expiresAt.getTime() <= now) {
         reaped.push(this.#destroy(record, 'expired while the runner was down'));
       } else {
@@ -118,6 +131,8 @@ export class SandboxManager {
     clearInterval(this.#reconcileTimer);
     this.#reconcileTimer = undefined;
     this.#expiry.cancelAll();
+    for (const timer of this.#removalRetries.values()) clearTimeout(timer);
+    this.#removalRetries.clear();
     await this.#reconciling;
   }
 
@@ -161,6 +176,7 @@ export class SandboxManager {
       const record = await this.#backend.create(spec);
       this.#adopt(record);
       this.#logger.info({ sandboxId, tenant: request.tenant, template: request.templateId, runtime: spec.runtime, expiresAt: record.expiresAt }, 'sandbox created');
+      crashPoint('create:before-response');
       return record;
     } finally {
       this.#pendingIds.delete(sandboxId);
@@ -231,7 +247,7 @@ export class SandboxManager {
       const id = record.sandboxId;
       if (this.#pendingIds.has(id) || this.#tombstones.has(id)) continue;
       if (record.status !== 'running') {
-        work.push(this.#destroy(this.#sandboxes.get(id) ?? record, 'exited'));
+        work.push(this.#destroy(this.#sandboxes.get(id) ?? record, notRunningReason(record.status, false)));
       } else if (!this.#sandboxes.has(id)) {
         if (record.expiresAt.getTime() <= this.#now()) work.push(this.#destroy(record, 'expired'));
         else this.#adopt(record);
@@ -242,6 +258,14 @@ export class SandboxManager {
       if (record && !listed.has(id)) work.push(this.#destroy(record, 'disappeared from the backend'));
     }
     await Promise.allSettled(work);
+    // Files of creates that failed while the backend was away (their cleanup could not confirm
+    // the container gone, so it kept them) are collected once it answers again. Sandboxes being
+    // removed right now clean up after themselves.
+    try {
+      await this.#backend.collectGarbage(new Set([...this.#sandboxes.keys(), ...this.#tombstones.keys()]));
+    } catch (error) {
+      this.#logger.error({ err: error }, 'collecting leftovers failed; retrying on the next reconcile');
+    }
     for (const [id, destroyedAt] of this.#tombstones) {
       if (destroyedAt < startedAt && !listed.has(id)) this.#tombstones.delete(id);
     }
@@ -267,8 +291,26 @@ export class SandboxManager {
   async #expire(sandboxId: string): Promise<void> {
     const record = this.#sandboxes.get(sandboxId);
     if (!record) return;
-    // #destroy logs a failure and the next reconcile retries; nothing awaits this timer callback.
-    await this.#destroy(record, 'expired').catch(() => undefined);
+    // #destroy logs a failure; nothing awaits this timer callback, so retry here.
+    await this.#destroy(record, 'expired').catch(() => this.#retryRemoval(record, REMOVAL_RETRY_FIRST_MS));
+  }
+
+  /**
+   * An expired sandbox stays out of the index (it must not be served) while its removal is
+   * retried with backoff, so it goes soon after the backend answers again, not only at the
+   * next reconcile.
+   */
+  #retryRemoval(record: SandboxRecord, delayMs: number): void {
+    const id = record.sandboxId;
+    clearTimeout(this.#removalRetries.get(id));
+    const timer = setTimeout(() => {
+      this.#removalRetries.delete(id);
+      // Re-created meanwhile by a reconcile that adopted it again: its expiry timer owns it now.
+      if (this.#sandboxes.has(id)) return;
+      this.#destroy(record, 'expired').catch(() => this.#retryRemoval(record, Math.min(delayMs * 2, REMOVAL_RETRY_MAX_MS)));
+    }, delayMs);
+    timer.unref();
+    this.#removalRetries.set(id, timer);
   }
 
   /**
@@ -287,6 +329,8 @@ export class SandboxManager {
     } catch (error) {
       // Let the next reconcile see the container again and retry.
       this.#tombstones.delete(id);
+      // A kill the caller is told failed leaves the sandbox as it was: still listed and served.
+      if (reason === 'killed' && !this.#sandboxes.has(id)) this.#adopt(record);
       this.#logger.error({ err: error, sandboxId: id, reason }, 'sandbox removal failed; will retry on the next reconcile');
       throw error;
     }

@@ -12,6 +12,8 @@ export class InMemoryBackend implements SandboxBackend {
   agentSocketPath = '/nonexistent/agent.sock';
   /** When set, `create` rejects with it (to test failure paths). */
   failCreate: Error | undefined;
+  /** When set, `destroy` rejects with it (e.g. the container engine is unreachable). */
+  failDestroy: Error | undefined;
 
   async create(spec: SandboxSpec): Promise<SandboxRecord> {
     if (this.failCreate) throw this.failCreate;
@@ -34,6 +36,7 @@ export class InMemoryBackend implements SandboxBackend {
   }
 
   async destroy(sandboxId: string): Promise<void> {
+    if (this.failDestroy) throw this.failDestroy;
     this.destroyed.push(sandboxId);
     this.sandboxes.delete(sandboxId);
   }
