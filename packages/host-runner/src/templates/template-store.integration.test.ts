@@ -104,7 +104,9 @@ describe('user templates (fixture agent)', () => {
       await backend.create(spec);
       const container = docker.getContainer(containerName(spec.sandboxId));
       expect((await execIn(container, ['cat', '/etc/hello.txt'])).output).toBe('from the context\n');
-      expect((await execIn(container, ['getent', 'passwd', '1000'])).output.trim()).toBe('user:x:1000:1000::/home/user:/bin/bash');
+      // The image makes uid 1000 `user`; the sandbox renumbers it to its own host uid (docs/internals.md, "Users").
+      const uid = (await container.inspect()).Config.Labels['codebox.uid'];
+      expect((await execIn(container, ['getent', 'passwd', 'user'])).output.trim()).toBe(`user:x:${uid}:${uid}::/home/user:/bin/bash`);
       expect((await execIn(container, ['getent', 'passwd', 'ubuntu'])).exitCode).not.toBe(0);
       expect((await execIn(container, ['sh', '-c', 'ls /tmp; grep -rl "BEGIN CERTIFICATE" /tmp /etc/hello.txt || true'])).output.trim()).toBe('');
       const history = await docker.getImage(built.image).inspect();
@@ -288,12 +290,13 @@ describe.skipIf(!agentReady)('default templates (real agent)', () => {
     });
   });
 
-  it('starts a sandbox from code-interpreter-v1 with the kernels, and every listed runtime works for uid 1000', async () => {
+  it('starts a sandbox from code-interpreter-v1 with the kernels, and every listed runtime works for the sandbox user', async () => {
     expect(kernelChecks.length).toBeGreaterThan(0);
     await inSandbox('code-interpreter-v1', async (container) => {
       const kernels = await execIn(container, ['find', '/opt/codebox/kernels', '-printf', '%u:%g %m %y /%P\n']);
       expect(kernels.output.trim().split('\n').sort()).toEqual(await expectedKernelListing());
-      expect((await execIn(container, ['id', '-u'])).output.trim()).toBe('1000');
+      expect((await execIn(container, ['id', '-un'])).output.trim()).toBe('user');
+      expect((await execIn(container, ['id', '-u'])).output.trim()).toBe((await container.inspect()).Config.Labels['codebox.uid']);
       for (const { argv } of kernelChecks) {
         const result = await execIn(container, argv);
         expect({ argv, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : result.output }).toEqual({ argv, exitCode: 0, output: '' });

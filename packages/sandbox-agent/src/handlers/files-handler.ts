@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, read } from 'node:fs';
+import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
@@ -46,6 +47,17 @@ export function filesHandler(deps: FilesHandlerDeps) {
     // A size from stat is a promise of the length, so exactly that many bytes are sent even if
     // the file grows meanwhile. Size 0 may mean "unknown" (`/proc/cpuinfo`): read to the end.
     const sized = file.size > 0;
+    if (!sized && (await isEmptyAtStart(file.fd))) {
+      // A really empty file: say so with a length, as for any sized file.
+      closeSync(file.fd);
+      response.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-disposition': contentDisposition(posix.basename(file.path)),
+        'content-length': 0,
+      });
+      response.end();
+      return;
+    }
     const source = createReadStream('', {
       fd: file.fd,
       autoClose: true,
@@ -192,6 +204,22 @@ function copyInto(source: Readable, sink: Writable): Promise<void> {
     sink.once('close', () => (failure === undefined ? resolve() : reject(failure)));
     source.pipe(sink);
   });
+}
+
+const readAt = promisify(read);
+
+/**
+ * Whether a file that reports size 0 really is empty (`/proc` files report 0 and are not). A
+ * positioned read leaves the offset where the download starts. On failure the descriptor is closed.
+ */
+async function isEmptyAtStart(fd: number): Promise<boolean> {
+  try {
+    const { bytesRead } = await readAt(fd, Buffer.alloc(1), 0, 1, 0);
+    return bytesRead === 0;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
 }
 
 /** Passes at most `limit` bytes; one more fails the transfer (`end` reads one byte past it). */
