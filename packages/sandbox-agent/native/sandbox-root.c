@@ -110,7 +110,8 @@ static void bind_back(int fd, const char *target, int directory, unsigned long e
   close(fd);
 }
 
-static const char *const OVERLAID[] = {"usr", "etc", "var", "opt"};
+/* /root too: root's home, 0700 and owned by the real root (unmapped) on the image's rootfs. */
+static const char *const OVERLAID[] = {"usr", "etc", "var", "opt", "root"};
 
 /* Capabilities the agent keeps: its own four plus what sandbox-exec hands root processes. */
 static const int AGENT_CAPABILITIES[] = {CAP_SETUID, CAP_SETGID,       CAP_SETPCAP,          CAP_KILL,       CAP_CHOWN,
