@@ -33,7 +33,8 @@ await build({
   outfile: 'dist/kernels/javascript/bridge.mjs',
 });
 
-// Static, so it runs in any template image whatever libc it has (or none).
-execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', 'dist/sandbox-exec', 'native/sandbox-exec.c'], {
+// Static, so it runs in any template image whatever libc it has (or none). sandbox-root.c is its
+// `--root-namespace` mode, root mode's container entry (one binary, one content hash).
+execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', 'dist/sandbox-exec', 'native/sandbox-exec.c', 'native/sandbox-root.c'], {
   stdio: 'inherit',
 });

@@ -70,6 +70,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     logger,
     runtime: config.runtime,
     sandboxUids: config.sandboxUids,
+    rootAccess: config.rootAccess,
+    sandboxUidBlocks: config.sandboxUidBlocks,
     egressAllow: config.network.egressAllow,
     ...(config.network.dnsUpstreams.length > 0
       ? { dnsUpstreams: config.network.dnsUpstreams.flatMap((s) => parseDnsEndpoint(s) ?? []) }

@@ -104,6 +104,22 @@ export const runnerConfigSchema = z.strictObject({
     .prefault({}),
   /** Isolation level of sandboxes whose template names none: `runc` (shared kernel) or `runsc` (gVisor). */
   runtime: z.enum(SANDBOX_RUNTIMES).default('runc'),
+  /**
+   * Root inside sandboxes (`user: 'root'`): each runc sandbox then runs in a user namespace of its
+   * own, mapped to a block of 65,536 host uids (`sandboxUidBlocks`), so its root is an unprivileged
+   * host uid. A template labelled `codebox.root-access=false` opts out; off, naming root is refused.
+   */
+  rootAccess: z.boolean().default(false),
+  sandboxUidBlocks: z
+    .strictObject({
+      first: z.number().int().min(65_536).multipleOf(65_536).default(1_073_741_824),
+      count: z.number().int().min(1).default(16_384),
+    })
+    .prefault({})
+    .refine((blocks) => blocks.first + blocks.count * 65_536 <= 2_147_483_648, {
+      message: 'the blocks must end at or below 2^31 (first + count * 65536)',
+      path: ['count'],
+    }),
 });
 
 export type RunnerConfig = z.output<typeof runnerConfigSchema>;
@@ -114,7 +130,7 @@ export class ConfigError extends Error {
 }
 
 /** `CODEBOX_*` variables and where they land in the config. */
-const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind: 'string' | 'number' | 'list']> = [
+const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind: 'string' | 'number' | 'list' | 'boolean']> = [
   ['CODEBOX_HOST', ['host'], 'string'],
   ['CODEBOX_PORT', ['port'], 'number'],
   ['CODEBOX_RUNNER_NAME', ['runnerName'], 'string'],
@@ -140,6 +156,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], 'list'],
   ['CODEBOX_EGRESS_ALLOW', ['network', 'egressAllow'], 'list'],
   ['CODEBOX_RUNTIME', ['runtime'], 'string'],
+  ['CODEBOX_ROOT_ACCESS', ['rootAccess'], 'boolean'],
 ];
 
 export const CONFIG_ENV_VARIABLES: readonly string[] = ENV_VARIABLES.map(([name]) => name);
@@ -160,6 +177,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Layer {
               .map((item) => item.trim())
               .filter(Boolean)
           : raw.trim();
+    if (kind === 'boolean') {
+      const flag = /^(true|1|yes|on)$/i.test(raw.trim()) ? true : /^(false|0|no|off)$/i.test(raw.trim()) ? false : undefined;
+      if (flag === undefined) throw new ConfigError(`${name}="${raw}" is not a boolean; use true or false.`);
+      setPath(layer, path, flag);
+      continue;
+    }
     if (kind === 'number' && Number.isNaN(value)) throw new ConfigError(`${name}="${raw}" is not a number.`);
     setPath(layer, path, value);
   }

@@ -7,6 +7,9 @@
  *
  *   sandbox-exec <uid> <gid> <cwd> -- <cmd> [args...]
  *
+ * uid 0 (root mode only, inside the sandbox's user namespace) keeps ROOT_CAPABILITIES; every
+ * other uid keeps none.
+ *
  * Order matters: PR_CAPBSET_DROP needs CAP_SETPCAP, so it runs before the uid change; the
  * uid change clears the permitted/effective sets; capset() then clears what setuid keeps
  * (inheritable), ambient is cleared explicitly; no_new_privs lets an unprivileged process
@@ -55,6 +58,10 @@
 #define COMPAT_ARCH AUDIT_ARCH_I386
 #define NATIVE_SOCKET 41
 #define NATIVE_SOCKETPAIR 53
+#define NATIVE_UNSHARE 272
+#define NATIVE_MOUNT 165
+#define COMPAT_UNSHARE 310
+#define COMPAT_MOUNT 21
 #define COMPAT_SOCKET 359
 #define COMPAT_SOCKETPAIR 360
 #define COMPAT_SOCKETCALL 102
@@ -63,6 +70,10 @@
 #define COMPAT_ARCH AUDIT_ARCH_ARM
 #define NATIVE_SOCKET 198
 #define NATIVE_SOCKETPAIR 199
+#define NATIVE_UNSHARE 97
+#define NATIVE_MOUNT 40
+#define COMPAT_UNSHARE 337
+#define COMPAT_MOUNT 21
 #define COMPAT_SOCKET 281
 #define COMPAT_SOCKETPAIR 288
 #define COMPAT_SOCKETCALL 0
@@ -91,15 +102,46 @@ static unsigned long parse_id(const char *text, const char *what) {
   char *end = NULL;
   errno = 0;
   unsigned long value = strtoul(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || value == 0 || value > 0x7fffffffUL) {
-    fprintf(stderr, "sandbox-exec: %s must be a non-zero number, got '%s'\n", what, text);
+  if (errno != 0 || end == text || *end != '\0' || value > 0x7fffffffUL) {
+    fprintf(stderr, "sandbox-exec: %s must be a number, got '%s'\n", what, text);
     exit(126);
   }
   return value;
 }
 
-static void drop_bounding_set(void) {
+/*
+ * uid 0 is only ever started inside a sandbox's own user namespace (root mode), where it is an
+ * unprivileged host uid. In the initial namespace (uid_map "0 0 4294967295") uid 0 is the host's
+ * root: refused, whatever the agent asks.
+ */
+static int in_initial_user_namespace(void) {
+  FILE *map = fopen("/proc/self/uid_map", "r");
+  if (map == NULL) return 1;
+  unsigned long inside = 1, outside = 1, count = 0;
+  int fields = fscanf(map, "%lu %lu %lu", &inside, &outside, &count);
+  fclose(map);
+  return fields != 3 || (inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
+/*
+ * What root keeps inside its user namespace: enough for apt/dpkg (chown, DAC override, setuid to
+ * _apt) and low ports; no SYS_ADMIN (mounts), NET_RAW/NET_ADMIN, SYS_PTRACE, SYS_MODULE, MKNOD.
+ * Capabilities of a user namespace only ever act on what that namespace owns.
+ */
+static const int ROOT_CAPABILITIES[] = {CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER,           CAP_FSETID,     CAP_KILL,
+                                        CAP_SETGID, CAP_SETUID,       CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_SETFCAP,
+                                        CAP_AUDIT_WRITE};
+#define ROOT_CAPABILITY_COUNT (sizeof(ROOT_CAPABILITIES) / sizeof(ROOT_CAPABILITIES[0]))
+
+static int is_root_capability(int cap) {
+  for (unsigned i = 0; i < ROOT_CAPABILITY_COUNT; i++)
+    if (ROOT_CAPABILITIES[i] == cap) return 1;
+  return 0;
+}
+
+static void drop_bounding_set(int keep_root) {
   for (int cap = 0; cap <= 63; cap++) {
+    if (keep_root && is_root_capability(cap)) continue;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
       /* EINVAL: past the kernel's last capability; every real one is gone. */
       if (errno == EINVAL) return;
@@ -108,10 +150,15 @@ static void drop_bounding_set(void) {
   }
 }
 
-static void clear_capability_sets(void) {
+static void clear_capability_sets(int keep_root) {
   struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
   struct __user_cap_data_struct data[2];
   memset(data, 0, sizeof(data));
+  for (unsigned i = 0; keep_root && i < ROOT_CAPABILITY_COUNT; i++) {
+    int cap = ROOT_CAPABILITIES[i];
+    data[cap / 32].permitted |= 1u << (cap % 32);
+    data[cap / 32].effective |= 1u << (cap % 32);
+  }
   if (syscall(SYS_capset, &header, data) != 0) die("capset");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) die("clear ambient capabilities");
 }
@@ -183,8 +230,17 @@ static void resolve(struct program *p) {
   }
 }
 
-/* Per ABI: socket calls go to the family check, io_uring is EPERM, everything else is allowed. */
-static void dispatch(struct program *p, unsigned socket_nr, unsigned socketpair_nr, unsigned socketcall_nr) {
+/*
+ * Per ABI: socket calls go to the family check; io_uring, unshare and mount are EPERM; everything
+ * else is allowed. A root-enabled sandbox runs under a Docker profile that allows unshare and
+ * mount (its sandbox-root helper needs them to build the sandbox's user namespace); no user
+ * process, root included, may make another user namespace (the kernel's userns attack surface)
+ * or mount anything.
+ */
+static void dispatch(struct program *p, unsigned socket_nr, unsigned socketpair_nr, unsigned socketcall_nr,
+                     unsigned unshare_nr, unsigned mount_nr) {
+  emit(p, BPF_JMP | BPF_JEQ | BPF_K, unshare_nr, L_EPERM, L_NEXT);
+  emit(p, BPF_JMP | BPF_JEQ | BPF_K, mount_nr, L_EPERM, L_NEXT);
   emit(p, BPF_JMP | BPF_JEQ | BPF_K, socket_nr, L_SOCKET, L_NEXT);
   emit(p, BPF_JMP | BPF_JEQ | BPF_K, socketpair_nr, L_SOCKETPAIR, L_NEXT);
   if (socketcall_nr != 0) emit(p, BPF_JMP | BPF_JEQ | BPF_K, socketcall_nr, L_SOCKETCALL, L_NEXT);
@@ -214,11 +270,11 @@ static void install_seccomp_filter(void) {
   place(&p, L_NATIVE);
   stmt(&p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
   stmt(&p, BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT);
-  dispatch(&p, NATIVE_SOCKET, NATIVE_SOCKETPAIR, 0);
+  dispatch(&p, NATIVE_SOCKET, NATIVE_SOCKETPAIR, 0, NATIVE_UNSHARE, NATIVE_MOUNT);
 
   place(&p, L_COMPAT);
   stmt(&p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-  dispatch(&p, COMPAT_SOCKET, COMPAT_SOCKETPAIR, COMPAT_SOCKETCALL);
+  dispatch(&p, COMPAT_SOCKET, COMPAT_SOCKETPAIR, COMPAT_SOCKETCALL, COMPAT_UNSHARE, COMPAT_MOUNT);
 
   /* socketcall's family sits behind a pointer: creating sockets that way fails closed. */
   place(&p, L_SOCKETCALL);
@@ -267,7 +323,10 @@ static void prefer_as_oom_victim(void) {
   fclose(adj);
 }
 
+int sandbox_root_main(int argc, char **argv);
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--root-namespace") == 0) return sandbox_root_main(argc, argv);
   if (argc < 6 || strcmp(argv[4], "--") != 0) {
     fprintf(stderr, "usage: sandbox-exec <uid> <gid> <cwd> -- <cmd> [args...]\n");
     return 126;
@@ -277,12 +336,18 @@ int main(int argc, char **argv) {
   const char *cwd = argv[3];
   char **command = &argv[5];
 
+  int root = uid == 0;
+  if (root && in_initial_user_namespace()) {
+    fprintf(stderr, "sandbox-exec: uid 0 is only started inside a sandbox's user namespace\n");
+    return 126;
+  }
+
   prefer_as_oom_victim();
-  drop_bounding_set();
+  drop_bounding_set(root);
   if (setgroups(0, NULL) != 0) die("setgroups");
   if (setresgid(gid, gid, gid) != 0) die("setresgid");
   if (setresuid(uid, uid, uid) != 0) die("setresuid");
-  clear_capability_sets();
+  clear_capability_sets(root);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("PR_SET_NO_NEW_PRIVS");
   install_seccomp_filter();
   if (chdir(cwd) != 0) die("chdir");

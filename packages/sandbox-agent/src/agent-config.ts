@@ -10,6 +10,8 @@ export interface AgentMainConfig {
   readonly passwdPath?: string;
   /** Most code contexts per sandbox; default derived from the memory limit. */
   readonly maxCodeContexts?: number;
+  /** `$CODEBOX_ROOT_ACCESS=1`: the runner started the agent inside the sandbox's user namespace, root allowed. */
+  readonly rootAccess: boolean;
 }
 
 const USAGE = 'usage: agent [--socket PATH | --listen HOST:PORT]';
@@ -37,12 +39,23 @@ export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv)
   return {
     listen: values.listen
       ? parseListen(values.listen)
-      : { socket: values.socket ?? env.CODEBOX_AGENT_SOCKET ?? `${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}` },
+      : env.CODEBOX_AGENT_SOCKET_FD
+        ? { fd: parseSocketFd(env.CODEBOX_AGENT_SOCKET_FD) }
+        : { socket: values.socket ?? env.CODEBOX_AGENT_SOCKET ?? `${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}` },
     sandboxEnvs: parseSandboxEnvs(env.CODEBOX_SANDBOX_ENVS),
     ...(env.CODEBOX_SANDBOX_EXEC ? { sandboxExecPath: env.CODEBOX_SANDBOX_EXEC } : {}),
     ...(env.CODEBOX_PASSWD ? { passwdPath: env.CODEBOX_PASSWD } : {}),
     ...(env.CODEBOX_MAX_CODE_CONTEXTS ? { maxCodeContexts: parseMaxCodeContexts(env.CODEBOX_MAX_CODE_CONTEXTS) } : {}),
+    rootAccess: env.CODEBOX_ROOT_ACCESS === '1',
   };
+}
+
+function parseSocketFd(text: string): number {
+  const fd = Number(text);
+  if (!/^\d+$/.test(text.trim()) || fd < 3 || fd > 1023) {
+    throw new AgentConfigError(`CODEBOX_AGENT_SOCKET_FD must be a descriptor number from 3 to 1023, got '${text}'`);
+  }
+  return fd;
 }
 
 function parseMaxCodeContexts(text: string): number {

@@ -42,9 +42,18 @@ export interface AgentServerOptions {
   /** The code interpreter (port 49999): its options, or `false` to answer it with 404. */
   readonly codeInterpreter?: CodeInterpreterOptions | false;
   readonly logger?: Logger;
+  /** Whether callers may name `root` (the sandbox runs in its own user namespace; docs/internals.md). */
+  readonly rootAccess?: boolean;
 }
 
-export type ListenTarget = { readonly socket: string } | { readonly host: string; readonly port: number };
+/**
+ * `fd`: a listening unix socket inherited from `sandbox-root` (root mode), which binds it before the
+ * agent enters the sandbox's user namespace, where the socket's directory is out of reach.
+ */
+export type ListenTarget =
+  | { readonly socket: string }
+  | { readonly host: string; readonly port: number }
+  | { readonly fd: number };
 
 export interface AgentServer {
   readonly server: Server;
@@ -61,7 +70,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   const logger = options.logger ?? createAgentLogger();
   const defaultUser = options.defaultUser ?? 'user';
   const sandboxEnvs = options.sandboxEnvs ?? {};
-  const users = new UserDirectory(options.passwdPath, options.groupPath);
+  const users = new UserDirectory(options.passwdPath, options.groupPath, options.rootAccess ?? false);
   const filesystem = new FilesystemService(users);
   const helperPath =
     options.sandboxExecPath === undefined ? fileURLToPath(new URL('./sandbox-exec', import.meta.url)) : options.sandboxExecPath;
@@ -144,13 +153,15 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
             resolve();
           };
           if ('socket' in target) server.listen(target.socket, done);
+          else if ('fd' in target) server.listen({ fd: target.fd }, done);
           else server.listen(target.port, target.host, done);
         });
       } finally {
         if (umask !== undefined) process.umask(umask);
       }
       if ('socket' in target) restrictSocket(target.socket, logger);
-      const address = server.address();
+      // A pipe listening on an inherited descriptor has no name Node knows.
+      const address = 'fd' in target ? (server.address() ?? `fd:${target.fd}`) : server.address();
       if (address === null) throw new Error('agent server has no address after listen');
       logger.info({ address }, 'agent listening');
       return address;

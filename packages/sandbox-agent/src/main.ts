@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const agent = createAgentServer({
     logger,
     sandboxEnvs: config.sandboxEnvs,
+    rootAccess: config.rootAccess,
     ...(config.sandboxExecPath ? { sandboxExecPath: config.sandboxExecPath } : {}),
     ...(config.passwdPath ? { passwdPath: config.passwdPath } : {}),
     ...(config.maxCodeContexts ? { codeInterpreter: { maxContexts: config.maxCodeContexts } } : {}),

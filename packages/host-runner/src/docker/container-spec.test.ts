@@ -102,8 +102,8 @@ describe('containerSpec', () => {
     expect(host.Tmpfs).toEqual({ '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' });
     expect(host.Mounts).toEqual([
       { Type: 'bind', Source: loopCtx.runDir, Target: '/run/codebox', ReadOnly: false },
-      { Type: 'bind', Source: loopCtx.accounts.passwd, Target: '/etc/passwd', ReadOnly: true },
-      { Type: 'bind', Source: loopCtx.accounts.group, Target: '/etc/group', ReadOnly: true },
+      { Type: 'bind', Source: loopCtx.accounts?.passwd, Target: '/etc/passwd', ReadOnly: true },
+      { Type: 'bind', Source: loopCtx.accounts?.group, Target: '/etc/group', ReadOnly: true },
       { Type: 'bind', Source: '/var/lib/codebox/sandboxes/abc123def456ghi789jk/home', Target: '/home/user', ReadOnly: false },
     ]);
     expect(JSON.stringify(body)).not.toContain('docker.sock');
@@ -143,5 +143,30 @@ describe('containerSpec', () => {
       'codebox.expires-at': '301000',
       'codebox.uid': '1000123',
     });
+  });
+});
+
+describe('containerSpec in root mode', () => {
+  const { accounts: _accounts, ...withoutAccounts } = loopCtx;
+  const root = { hostFirst: 2 ** 30, layers: 3, layersDir: '/d/root-layers', systemDir: '/d/home/system', seccompProfile: '{"x":1}' };
+  const body = containerSpec(spec(), { ...withoutAccounts, root });
+
+  it('starts the agent through sandbox-exec --root-namespace with the uid block and tells it root is allowed', () => {
+    expect(body.Cmd).toEqual([
+      '/opt/codebox/sandbox-exec', '--root-namespace', String(2 ** 30), '65536', '3', '--', '/opt/codebox/bin/node', '/opt/codebox/agent.mjs',
+    ]);
+    expect(body.Env).toContain('CODEBOX_ROOT_ACCESS=1');
+    expect(body.Labels?.['codebox.root-access']).toBe('true');
+  });
+
+  it('uses its own seccomp profile, keeps the same four capabilities, and binds the layers read-only and no account files', () => {
+    expect(body.HostConfig.SecurityOpt).toEqual(['no-new-privileges:true', 'seccomp={"x":1}']);
+    expect(body.HostConfig.CapAdd).toEqual(['SETUID', 'SETGID', 'SETPCAP', 'KILL']);
+    expect(body.HostConfig.Mounts).toEqual([
+      { Type: 'bind', Source: loopCtx.runDir, Target: '/run/codebox', ReadOnly: false },
+      { Type: 'bind', Source: '/d/root-layers', Target: '/run/codebox-root/layers', ReadOnly: true },
+      { Type: 'bind', Source: '/d/home/system', Target: '/run/codebox-root/disk', ReadOnly: false },
+      { Type: 'bind', Source: loopCtx.home.kind === 'loop' ? loopCtx.home.hostPath : '', Target: '/home/user', ReadOnly: false },
+    ]);
   });
 });

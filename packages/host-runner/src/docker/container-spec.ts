@@ -4,6 +4,7 @@ import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { dockerRuntimeFor } from './container-runtime.js';
 import { InvalidSandboxSpecError } from './errors.js';
 import { LABEL, sandboxLabels } from './sandbox-labels.js';
+import { ROOT_DISK_TARGET, ROOT_LAYERS_TARGET, ROOT_UID_BLOCK } from './root-layers.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,8 +22,14 @@ export interface ContainerSpecContext {
   dnsServer?: string;
   /** The sandbox's own host uid/gid, which `user` has inside (docs/internals.md, "Users"). */
   user: { uid: number; gid: number };
-  /** Host files bound read-only over /etc/passwd and /etc/group: the template's, with `user` renumbered. */
-  accounts: { passwd: string; group: string };
+  /** Host files bound read-only over /etc/passwd and /etc/group: the template's, with `user` renumbered. Absent in root mode. */
+  accounts?: { passwd: string; group: string };
+  /**
+   * Root mode (docs/internals.md, "Users"): the agent starts inside a user namespace mapping
+   * 0..65535 to the uid block from `hostFirst`, over the idmapped template layers in `layersDir`
+   * (`layers` of them) and the overlay's directory `systemDir` on the sandbox's disk.
+   */
+  root?: { hostFirst: number; layers: number; layersDir: string; systemDir: string; seccompProfile: string };
 }
 
 /** Fixed limits that are not per-sandbox knobs; see /work/shared/research/container-hardening.md. */
@@ -73,11 +80,21 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
   const tmpfs: Record<string, string> = {
     '/tmp': `rw,nosuid,nodev,size=${HARDENING.tmpSizeMiB}m,mode=1777`,
   };
-  const mounts: Dockerode.MountSettings[] = [
-    { Type: 'bind', Source: ctx.runDir, Target: AGENT_SOCKET_DIR, ReadOnly: false },
-    { Type: 'bind', Source: ctx.accounts.passwd, Target: '/etc/passwd', ReadOnly: true },
-    { Type: 'bind', Source: ctx.accounts.group, Target: '/etc/group', ReadOnly: true },
-  ];
+  const mounts: Dockerode.MountSettings[] = [{ Type: 'bind', Source: ctx.runDir, Target: AGENT_SOCKET_DIR, ReadOnly: false }];
+  if (ctx.accounts) {
+    mounts.push(
+      { Type: 'bind', Source: ctx.accounts.passwd, Target: '/etc/passwd', ReadOnly: true },
+      { Type: 'bind', Source: ctx.accounts.group, Target: '/etc/group', ReadOnly: true },
+    );
+  }
+  const root = ctx.root;
+  if (root) {
+    mounts.push(
+      { Type: 'bind', Source: root.layersDir, Target: ROOT_LAYERS_TARGET, ReadOnly: true },
+      { Type: 'bind', Source: root.systemDir, Target: ROOT_DISK_TARGET, ReadOnly: false },
+    );
+  }
+  const agentCommand = [`${AGENT_DIR}/bin/node`, `${AGENT_DIR}/agent.mjs`];
   if (ctx.home.kind === 'loop') {
     mounts.push({ Type: 'bind', Source: ctx.home.hostPath, Target: SANDBOX_HOME, ReadOnly: false });
   } else {
@@ -86,15 +103,22 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
   return {
     name: containerName(spec.sandboxId),
     Image: spec.image,
-    Cmd: [`${AGENT_DIR}/bin/node`, `${AGENT_DIR}/agent.mjs`],
+    Cmd: root
+      ? [`${AGENT_DIR}/sandbox-exec`, '--root-namespace', String(root.hostFirst), String(ROOT_UID_BLOCK), String(root.layers), '--', ...agentCommand]
+      : agentCommand,
     Entrypoint: [],
     User: '0:0',
     WorkingDir: SANDBOX_HOME,
     Env: [
       `CODEBOX_AGENT_SOCKET=${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
       `CODEBOX_SANDBOX_ENVS=${JSON.stringify(spec.envVars)}`,
+      ...(root ? ['CODEBOX_ROOT_ACCESS=1'] : []),
     ],
-    Labels: { ...sandboxLabels(spec, ctx.runnerName), [LABEL.uid]: String(ctx.user.uid) },
+    Labels: {
+      ...sandboxLabels(spec, ctx.runnerName),
+      [LABEL.uid]: String(ctx.user.uid),
+      ...(root ? { [LABEL.rootAccess]: 'true' } : {}),
+    },
     Tty: false,
     AttachStdin: false,
     AttachStdout: false,
@@ -109,8 +133,9 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
       ...(!offline && ctx.dnsServer ? { Dns: [ctx.dnsServer] } : {}),
       CapDrop: ['ALL'],
       CapAdd: ['SETUID', 'SETGID', 'SETPCAP', 'KILL'],
-      // Docker's default seccomp profile applies because none is named here.
-      SecurityOpt: ['no-new-privileges:true'],
+      // Docker's default seccomp profile applies because none is named here; root mode's adds unshare
+      // and mount for its entry helper only (root-seccomp-profile.ts).
+      SecurityOpt: ['no-new-privileges:true', ...(root ? [`seccomp=${root.seccompProfile}`] : [])],
       Privileged: false,
       Init: true,
       ReadonlyRootfs: true,

@@ -20,7 +20,8 @@ import { ensureSandboxNetwork, firewallConfig, removeSandboxNetworkIfUnused, san
 import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
 import { sandboxRecordFromContainer } from './sandbox-records.js';
 import { ACCOUNTS_PROBE_LABEL, TemplateAccounts } from './sandbox-accounts.js';
-import { DEFAULT_SANDBOX_UIDS, SandboxUidAllocator, type SandboxUidRange } from './sandbox-uids.js';
+import { DEFAULT_SANDBOX_UID_BLOCKS, DEFAULT_SANDBOX_UIDS, SandboxUidAllocator, type SandboxUidRange } from './sandbox-uids.js';
+import { ROOT_UID_BLOCK } from './root-layers.js';
 import { startSandbox } from './sandbox-starting.js';
 import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
 
@@ -51,6 +52,10 @@ export interface DockerBackendOptions {
    * kernel's per-uid limits). Default `/run/codebox/sandbox-uids` as root, else in dataDir.
    */
   uidClaimsDir?: string;
+  /** Root inside runc sandboxes whose template does not opt out (docs/internals.md, "Users"). Default false. */
+  rootAccess?: boolean;
+  /** Blocks of 65,536 host uids for root-enabled sandboxes. Default DEFAULT_SANDBOX_UID_BLOCKS. */
+  sandboxUidBlocks?: SandboxUidRange;
 }
 
 /** Accounts probe containers older than this are leftovers of a killed runner. */
@@ -90,8 +95,17 @@ export class DockerBackend implements SandboxBackend {
     this.docker = options.docker ?? createDockerClient();
     this.runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
     this.runtimes = new RuntimeRegistry(this.docker);
+    const claimsDir = options.uidClaimsDir ?? (process.getuid?.() === 0 ? '/run/codebox/sandbox-uids' : join(this.dataDir, 'sandbox-uids'));
     this.env = {
       docker: this.docker,
+      rootAccess: options.rootAccess ?? false,
+      uidBlocks: new SandboxUidAllocator(
+        claimsDir,
+        options.sandboxUidBlocks ?? DEFAULT_SANDBOX_UID_BLOCKS,
+        (sandboxId) => this.containerExists(sandboxId),
+        this.logger,
+        ROOT_UID_BLOCK,
+      ),
       runnerName: this.runnerName,
       dataDir: this.dataDir,
       logger: this.logger,
@@ -101,7 +115,7 @@ export class DockerBackend implements SandboxBackend {
       healthTimeoutMs: options.healthTimeoutMs ?? 30_000,
       healthIntervalMs: 50,
       uids: new SandboxUidAllocator(
-        options.uidClaimsDir ?? (process.getuid?.() === 0 ? '/run/codebox/sandbox-uids' : join(this.dataDir, 'sandbox-uids')),
+        claimsDir,
         options.sandboxUids ?? DEFAULT_SANDBOX_UIDS,
         (sandboxId) => this.containerExists(sandboxId),
         this.logger,

@@ -162,3 +162,11 @@ export class DataDirFullError extends InsufficientStorageError {
     );
   }
 }
+
+/** Root mode was asked for on a host or sandbox where it cannot work (storage driver, no disk images). */
+export class RootModeUnavailableError extends Error {
+  override readonly name = 'RootModeUnavailableError';
+  constructor(readonly reason: string) {
+    super(`Root access is unavailable for this sandbox: ${reason}. Turn it off (CODEBOX_ROOT_ACCESS=false) or fix the host.`);
+  }
+}

@@ -19,6 +19,10 @@ export interface SandboxEnvironment {
   healthIntervalMs: number;
   /** Each sandbox's own host uid, unique across the runners of this host. */
   uids: SandboxUidAllocator;
+  /** Whether runc sandboxes get root in a user namespace of their own (templates may opt out). */
+  rootAccess: boolean;
+  /** Blocks of 65,536 uids for those sandboxes. */
+  uidBlocks: SandboxUidAllocator;
   /** The templates' passwd/group, for each sandbox's renumbered copy. */
   accounts: TemplateAccounts;
 }

@@ -21,6 +21,8 @@ export const LABEL = {
   runtime: 'codebox.runtime',
   /** The sandbox's own host uid (= gid); see sandbox-uids.ts. */
   uid: 'codebox.uid',
+  /** `true` when the sandbox runs in its own user namespace with root allowed (codebox.uid is then its block's first uid). */
+  rootAccess: 'codebox.root-access',
 } as const;
 
 /** What the labels of one container say, before runtime facts (status, socket) are added. */

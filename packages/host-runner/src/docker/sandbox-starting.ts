@@ -5,7 +5,11 @@ import { sandboxesDir } from './sandbox-paths.js';
 import type { SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { waitForAgentHealth } from './agent-health.js';
 import { containerLogTail } from './container-logs.js';
-import { containerSpec, containerName, type HomeVolume } from './container-spec.js';
+import { join } from 'node:path';
+import { containerSpec, containerName, type ContainerSpecContext, type HomeVolume } from './container-spec.js';
+import { imageLayerDirs, mountRootLayers, prepareRootDisk } from './root-layers.js';
+import { rootModeSeccompProfile } from './root-seccomp-profile.js';
+import { LABEL } from './sandbox-labels.js';
 import { AgentHealthTimeoutError, SandboxAlreadyExistsError, SandboxExitedDuringStartError, SandboxNetworkNotReadyError } from './errors.js';
 import { createHomeDisk, type HomeOwner } from './home-disk.js';
 import { renumberSandboxUser, writeSandboxAccounts } from './sandbox-accounts.js';
@@ -50,20 +54,36 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
     // sandbox is half-made (docs/internals.md). An empty file needs no data block.
     await writeFile(paths.creatingMarker, '', { mode: 0o600, flag: 'wx' });
     await mkdir(paths.runDir, { mode: 0o700 });
+    const rootMode = await wantsRootMode(env, spec);
     // The uid first: from here on removeSandboxFiles (any failure below) frees it again.
-    const uid = await env.uids.claim(spec.sandboxId);
+    const uid = await (rootMode ? env.uidBlocks : env.uids).claim(spec.sandboxId);
     crashPoint('create:after-uid-claim');
     await writeSandboxUidFile(paths.root, uid);
     const user = { uid, gid: uid };
-    const accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await env.accounts.of(spec.image), uid, uid));
-    const home = await prepareHome(env, spec, paths.homeImage, paths.homeMount, user);
+    let home: HomeVolume;
+    let rootContext: ContainerSpecContext['root'];
+    let accounts: ContainerSpecContext['accounts'];
+    if (rootMode) {
+      // The block's root owns the disk; `user` is the template's uid 1000 inside, so uid + 1000 outside.
+      await createHomeDisk(paths.homeImage, paths.homeMount, spec.limits.diskMiB, user, env.logger);
+      const disk = await prepareRootDisk(paths.homeMount, uid);
+      const layers = await imageLayerDirs(env.docker, spec.image);
+      const layersDir = join(paths.root, 'root-layers');
+      await mountRootLayers(layers, layersDir, uid, env.logger);
+      home = { kind: 'loop', hostPath: disk.home };
+      rootContext = { hostFirst: uid, layers: layers.length, layersDir, systemDir: disk.system, seccompProfile: rootModeSeccompProfile() };
+    } else {
+      accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await env.accounts.of(spec.image), uid, uid));
+      home = await prepareHome(env, spec, paths.homeImage, paths.homeMount, user);
+    }
     crashPoint('create:after-home-disk');
     const body = containerSpec(spec, {
       runnerName: env.runnerName,
       runDir: paths.runDir,
       home,
       user,
-      accounts,
+      ...(accounts ? { accounts } : {}),
+      ...(rootContext ? { root: rootContext } : {}),
       ...(env.networkName ? { networkName: env.networkName } : {}),
       ...(env.dnsServer ? { dnsServer: env.dnsServer } : {}),
     });
@@ -87,7 +107,7 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
     crashPoint('create:after-agent-health');
     // The create is complete from here: a restarted runner adopts this sandbox.
     await unlink(paths.creatingMarker);
-    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid }, 'sandbox started');
+    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid, rootMode }, 'sandbox started');
     return {
       sandboxId: spec.sandboxId,
       tenant: spec.tenant,
@@ -110,6 +130,22 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
     );
     throw err;
   }
+}
+
+/**
+ * Root mode when the runner allows it, the sandbox runs runc (gVisor has its own kernel and no
+ * idmapped mounts here), its disk is a real image (the overlay's upper layer must be bounded), and
+ * its template does not say `codebox.root-access=false`.
+ */
+async function wantsRootMode(env: SandboxEnvironment, spec: SandboxSpec): Promise<boolean> {
+  if (!env.rootAccess || (spec.runtime ?? 'runc') !== 'runc') return false;
+  const labels = (await env.docker.getImage(spec.image).inspect()).Config?.Labels ?? {};
+  if (labels[LABEL.rootAccess] === 'false') return false;
+  if (env.homeDisks !== 'loop') {
+    env.logger.warn({ sandboxId: spec.sandboxId }, 'root access needs loop-mounted disk images; this sandbox runs without root');
+    return false;
+  }
+  return true;
 }
 
 async function prepareHome(

@@ -1,4 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { unmountBelow } from './root-layers.js';
 import { SANDBOX_ID_PATTERN } from '@codebox/protocol';
 import { containerName } from './container-spec.js';
 import { isDockerNotFound } from './errors.js';
@@ -22,12 +24,18 @@ export async function destroySandbox(env: SandboxEnvironment, sandboxId: string)
 /** Host-side leftovers only (disk, socket dir, expiry file); the container must be gone already. */
 export async function removeSandboxFiles(env: SandboxEnvironment, sandboxId: string): Promise<void> {
   const paths = sandboxPaths(env.dataDir, sandboxId);
+  // Root mode's idmapped template layers: unmounted before anything below the sandbox dir is removed.
+  await unmountBelow(join(paths.root, 'root-layers'), env.logger);
   await removeHomeDisk(paths.homeImage, paths.homeMount, env.logger);
   // Last: the uid may go to another sandbox only once nothing of this one is left.
   const uid = await readSandboxUidFile(paths.root);
   await rm(paths.root, { recursive: true, force: true });
-  if (uid !== undefined) await env.uids.release(uid, sandboxId);
-  else await env.uids.releaseHeldBy(sandboxId);
+  if (uid !== undefined) await (env.uidBlocks.holds(uid) ? env.uidBlocks : env.uids).release(uid, sandboxId);
+  else {
+    // Killed between claiming and writing the uid file: free whatever claim names this sandbox.
+    await env.uids.releaseHeldBy(sandboxId);
+    await env.uidBlocks.releaseHeldBy(sandboxId);
+  }
 }
 
 /**

@@ -30,6 +30,23 @@ describe('SandboxUidAllocator', () => {
     await expect(a.claim('one-too-many')).rejects.toBeInstanceOf(SandboxUidsExhaustedError);
   });
 
+  it('hands root-enabled sandboxes whole 65,536-uid blocks that never overlap, and knows which uids are its blocks', async () => {
+    const dir = claimsDir();
+    const range = { first: 2 ** 30, count: 12 };
+    const blocks = new SandboxUidAllocator(dir, range, async () => true, logger, 65_536);
+    const firsts = await Promise.all(Array.from({ length: 12 }, (_, i) => blocks.claim(`sandbox${String(i).padStart(12, '0')}`)));
+    expect(new Set(firsts).size).toBe(12);
+    for (const first of firsts) {
+      expect((first - 2 ** 30) % 65_536).toBe(0);
+      expect(first < 2 ** 30 + 12 * 65_536).toBe(true);
+      expect(blocks.holds(first)).toBe(true);
+      expect(blocks.holds(first + 1)).toBe(false);
+    }
+    expect(blocks.holds(1_000_000_000)).toBe(false);
+    expect(blocks.holds(2 ** 30 + 12 * 65_536)).toBe(false);
+    await expect(blocks.claim('one-too-many')).rejects.toBeInstanceOf(SandboxUidsExhaustedError);
+  });
+
   it('frees a uid only for the sandbox that holds it', async () => {
     const dir = claimsDir();
     const alloc = new SandboxUidAllocator(dir, { first: 3_000_000, count: 1 }, async () => true, logger);

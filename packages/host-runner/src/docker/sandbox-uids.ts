@@ -16,6 +16,12 @@ export interface SandboxUidRange {
  */
 export const DEFAULT_SANDBOX_UIDS: SandboxUidRange = { first: 1_000_000_000, count: 1_000_000 };
 
+/**
+ * Root-enabled sandboxes take blocks of 65,536 uids (their user namespace's 0..65535): `count`
+ * blocks from 2^30 up, 16,384 of them, ending at 2^31 - 1, clear of DEFAULT_SANDBOX_UIDS.
+ */
+export const DEFAULT_SANDBOX_UID_BLOCKS: SandboxUidRange = { first: 1_073_741_824, count: 16_384 };
+
 /** Random draws before a full walk; with a range far larger than the sandboxes, a free uid comes first try. */
 const ATTEMPTS = 16;
 /** A claim younger than this may belong to a sandbox still being created (its container not there yet). */
@@ -39,12 +45,20 @@ export class SandboxUidAllocator {
     /** Whether the sandbox's container exists (on any runner of this dockerd). */
     private readonly containerExists: (sandboxId: string) => Promise<boolean>,
     private readonly logger: Logger,
+    /** Uids per claim: 1, or 65,536 for root-enabled sandboxes; claims are named by the block's first uid. */
+    private readonly blockSize = 1,
   ) {}
+
+  /** Whether `uid` is a claim this allocator hands out (to free it with the right allocator). */
+  holds(uid: number): boolean {
+    const offset = uid - this.range.first;
+    return offset >= 0 && offset < this.range.count * this.blockSize && offset % this.blockSize === 0;
+  }
 
   async claim(sandboxId: string): Promise<number> {
     await mkdir(this.claimsDir, { recursive: true, mode: 0o700 });
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const uid = randomInt(this.range.first, this.range.first + this.range.count);
+      const uid = this.range.first + randomInt(0, this.range.count) * this.blockSize;
       if (await this.tryClaim(uid, sandboxId)) return uid;
       if (await this.takeOverIfStale(uid) && (await this.tryClaim(uid, sandboxId))) return uid;
     }
@@ -53,7 +67,7 @@ export class SandboxUidAllocator {
     const claimed = new Set(await readdir(this.claimsDir));
     const start = randomInt(0, this.range.count);
     for (let i = 0; i < this.range.count; i++) {
-      const uid = this.range.first + ((start + i) % this.range.count);
+      const uid = this.range.first + ((start + i) % this.range.count) * this.blockSize;
       if (!claimed.has(String(uid)) && (await this.tryClaim(uid, sandboxId))) return uid;
     }
     throw new SandboxUidsExhaustedError(this.range.first, this.range.count);

@@ -26,7 +26,7 @@ describe('requestUser', () => {
   });
 
   it('refuses root with permission denied and unknown users or garbage as unauthenticated', () => {
-    expect(() => requestUser(users, 'user', basic('root'))).toThrow(/no root/);
+    expect(() => requestUser(users, 'user', basic('root'))).toThrow(/root access is off/);
     expect(() => requestUser(users, 'user', basic('mallory'))).toThrow(UnauthenticatedError);
     expect(() => requestUser(users, 'user', 'Bearer abc')).toThrow(UnauthenticatedError);
   });

@@ -16,15 +16,17 @@ export class UserDirectory {
   constructor(
     private readonly passwdPath = '/etc/passwd',
     private readonly groupPath = '/etc/group',
+    /** Root mode: the agent runs in the sandbox's user namespace, where uid 0 is an unprivileged host uid. */
+    private readonly rootAccess = false,
   ) {}
 
-  /** The caller's user; root is refused because Codebox sandboxes have no root. */
+  /** The caller's user; root is refused unless the sandbox runs in root mode. */
   resolve(name: string): SandboxUser {
     const user = this.users().find((candidate) => candidate.name === name);
     if (!user) throw new UnauthenticatedError(`user '${name}' does not exist in this sandbox; use 'user'`);
-    if (user.uid === 0) {
+    if (user.uid === 0 && !this.rootAccess) {
       throw new PermissionDeniedError(
-        `user '${name}' is root: Codebox sandboxes have no root access; run as 'user' (omit the user option)`,
+        `user '${name}' is root: root access is off for this sandbox (runner CODEBOX_ROOT_ACCESS or the template's codebox.root-access label); run as 'user' (omit the user option)`,
       );
     }
     return user;
