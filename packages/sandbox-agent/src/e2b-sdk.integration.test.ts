@@ -85,6 +85,6 @@ describe.skipIf(!runnable)('official e2b SDK (debug mode) against the agent', ()
   });
 
   it('refuses root', async () => {
-    await expect(sandbox.commands.run('id', { user: 'root' })).rejects.toThrow(/no root/);
+    await expect(sandbox.commands.run('id', { user: 'root' })).rejects.toThrow(/root access is off/);
   });
 });

@@ -98,7 +98,7 @@ describe.skipIf(!isRoot())('process service (real agent, fallback spawn)', () =>
   it('refuses root and unknown users', async () => {
     await expect(collect(fx.process.start({ process: bash('id') }, { headers: fx.auth('root') }))).rejects.toMatchObject({
       code: Code.PermissionDenied,
-      rawMessage: expect.stringContaining('no root'),
+      rawMessage: expect.stringContaining('root access is off'),
     });
     await expect(fx.process.list({}, { headers: fx.auth('nobody-here') })).rejects.toMatchObject({ code: Code.Unauthenticated });
     const events = await collect(fx.process.start({ process: bash('id -u; echo $USER') }, { headers: fx.auth('user') }));

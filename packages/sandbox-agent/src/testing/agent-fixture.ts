@@ -1,8 +1,7 @@
 // Test support (excluded from the build): a real agent on this host, with a temp passwd file
 // mapping `user` to uid 1000 and a temp home owned by it, plus clients that speak to it the
 // way the e2b SDK does (Connect JSON, Basic auth header, plain fetch for /files).
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -31,10 +30,16 @@ export function isRoot(): boolean {
   return process.geteuid?.() === 0;
 }
 
-/** Compiles native/sandbox-exec.c into `dir` (as the package build does) and returns its path. */
+/**
+ * Copies the package build's static `sandbox-exec` (its sources and flags live in build.mjs, once)
+ * into `dir` and returns its path.
+ */
 export function buildSandboxExec(dir: string): string {
+  const built = new URL('../../dist/sandbox-exec', import.meta.url).pathname;
+  if (!existsSync(built)) throw new Error(`${built} is missing: build the package first (npm run build -w @codebox/sandbox-agent)`);
   const output = join(dir, 'sandbox-exec');
-  execFileSync('gcc', ['-static', '-O2', '-o', output, new URL('../../native/sandbox-exec.c', import.meta.url).pathname]);
+  copyFileSync(built, output);
+  chmodSync(output, 0o755);
   return output;
 }
 
