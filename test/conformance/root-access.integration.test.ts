@@ -7,7 +7,8 @@ import { useRunner } from '../support/use-runner.js';
 import { clients } from './clients.js';
 
 // Root mode (docs/internals.md, "Users"): root inside a user namespace mapped to the sandbox's uid block.
-useRunner({ env: { CODEBOX_ROOT_ACCESS: 'true' } });
+// The runner's defaults: root access is on unless configured off (sandbox-users covers off).
+useRunner();
 
 const BLOCK = 65_536;
 
@@ -94,6 +95,20 @@ describe.each(clients)('root access through the $name client', ({ module: { Sand
       expect(statSync(join(upper, 'opt/owned')).gid).toBe(first + 43);
       expect(statSync(join(upper, 'usr/local/share/codebox-probe/marker')).uid).toBe(first);
       expect(statSync(join(upper, 'var/lib/dpkg/status')).uid).toBe(first);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('still refuses every name but user and root: other accounts, uids, spellings', async () => {
+    const sandbox = await Sandbox.create('base');
+    try {
+      for (const name of ['daemon', 'nobody', '_apt', '0', '1000', 'root ', ' root', 'ROOT', '../root', 'user ', 'USER']) {
+        const as = name as 'user';
+        await expect(sandbox.commands.run('id -un', { user: as }), `commands.run as ${JSON.stringify(name)}`).rejects.toThrow();
+        await expect(sandbox.files.write('/tmp/as-other', 'x', { user: as }), `files.write as ${JSON.stringify(name)}`).rejects.toThrow();
+      }
+      expect((await sandbox.commands.run('ls -A /tmp; id -un', { user: 'root' })).stdout).toBe('root\n');
     } finally {
       await sandbox.kill();
     }

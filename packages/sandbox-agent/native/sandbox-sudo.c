@@ -174,11 +174,15 @@ static void send_request(int fd, const struct body *b) {
   cmsg->cmsg_type = SCM_RIGHTS;
   cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
   memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
-  if (sendmsg(fd, &message, MSG_NOSIGNAL) != (ssize_t)sizeof(header)) fail("the sudo broker closed the connection");
+  /*
+   * A refused caller may see the broker close before the request is sent (EPIPE): its refusal is
+   * still queued on our end, so a failed send is not fatal; relay() reads and prints the answer.
+   */
+  if (sendmsg(fd, &message, MSG_NOSIGNAL) != (ssize_t)sizeof(header)) return;
   for (size_t sent = 0; sent < b->len;) {
     ssize_t n = send(fd, b->data + sent, b->len - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("the sudo broker closed the connection");
+    if (n <= 0) return;
     sent += (size_t)n;
   }
 }
