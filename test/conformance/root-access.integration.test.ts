@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useRunner } from '../support/use-runner.js';
 import { clients } from './clients.js';
 
 // Root mode (docs/internals.md, "Users"): root inside a user namespace mapped to the sandbox's uid block.
-useRunner({ env: { CODEBOX_ROOT_ACCESS: 'true' } });
+// The runner's defaults: root access is on unless configured off (sandbox-users covers off).
+useRunner();
 
 const BLOCK = 65_536;
 
@@ -31,6 +33,39 @@ const BUILD_DEB = [
   'echo installed > pkg/usr/local/share/codebox-probe/marker',
   'dpkg-deb --root-owner-group --build pkg probe.deb >/dev/null',
 ].join('\n');
+
+
+interface Outcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command and reports how it ended, whether the SDK resolved or threw (non-zero exit). */
+async function outcome(
+  sandbox: { commands: { run(cmd: string, opts?: { user?: 'root' | 'user'; envs?: Record<string, string> }): Promise<Outcome> } },
+  cmd: string,
+  opts: { user?: 'root' | 'user'; envs?: Record<string, string> } = {},
+): Promise<Outcome> {
+  return sandbox.commands.run(cmd, opts).then(
+    (ok) => ({ exitCode: ok.exitCode, stdout: ok.stdout, stderr: ok.stderr }),
+    (error: { exitCode?: number; stdout?: string; stderr?: string }) => ({
+      exitCode: error.exitCode ?? -1,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }),
+  );
+}
+
+/** Polls until no process of the sandbox has `marker` in its command line (the kill reached it). */
+async function gone(sandbox: Parameters<typeof outcome>[0], marker: string): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    const left = await outcome(sandbox, `ps -eo args | grep -c '[${marker[0]}]${marker.slice(1)}' || true`, { user: 'root' });
+    if (left.stdout.trim() === '0') return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
 
 describe.each(clients)('root access through the $name client', ({ module: { Sandbox } }) => {
   it('runs as root in the sandbox (dpkg -i, /etc, /usr/local, chown) while the host sees only the uid block', async () => {
@@ -60,6 +95,20 @@ describe.each(clients)('root access through the $name client', ({ module: { Sand
       expect(statSync(join(upper, 'opt/owned')).gid).toBe(first + 43);
       expect(statSync(join(upper, 'usr/local/share/codebox-probe/marker')).uid).toBe(first);
       expect(statSync(join(upper, 'var/lib/dpkg/status')).uid).toBe(first);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('still refuses every name but user and root: other accounts, uids, spellings', async () => {
+    const sandbox = await Sandbox.create('base');
+    try {
+      for (const name of ['daemon', 'nobody', '_apt', '0', '1000', 'root ', ' root', 'ROOT', '../root', 'user ', 'USER']) {
+        const as = name as 'user';
+        await expect(sandbox.commands.run('id -un', { user: as }), `commands.run as ${JSON.stringify(name)}`).rejects.toThrow();
+        await expect(sandbox.files.write('/tmp/as-other', 'x', { user: as }), `files.write as ${JSON.stringify(name)}`).rejects.toThrow();
+      }
+      expect((await sandbox.commands.run('ls -A /tmp; id -un', { user: 'root' })).stdout).toBe('root\n');
     } finally {
       await sandbox.kill();
     }
@@ -117,6 +166,132 @@ describe.each(clients)('root access through the $name client', ({ module: { Sand
       expect(caps).toContain('NoNewPrivs:\t1');
     } finally {
       await sandbox.kill();
+    }
+  });
+
+  it('gives user passwordless sudo: flags, exit codes, stdio, env, dpkg, /etc', async () => {
+    const sandbox = await Sandbox.create('base');
+    try {
+      const expectations: [string, Partial<Outcome>][] = [
+        ['sudo -n true', { exitCode: 0 }],
+        ['sudo whoami', { exitCode: 0, stdout: 'root\n' }],
+        ['sudo -u root id -u', { exitCode: 0, stdout: '0\n' }],
+        ['sudo --user=root id -u', { exitCode: 0, stdout: '0\n' }],
+        ['sudo -u#0 -n id -u', { exitCode: 0, stdout: '0\n' }],
+        ['sudo -- id -un', { exitCode: 0, stdout: 'root\n' }],
+        ['sudo -nE id -u', { exitCode: 0, stdout: '0\n' }],
+        ["sudo sh -c 'echo x > /etc/y' && cat /etc/y", { exitCode: 0, stdout: 'x\n' }],
+        ['sudo false', { exitCode: 1 }],
+        ["sudo sh -c 'exit 7'", { exitCode: 7 }],
+        ['sudo sh -c \'kill -TERM $$\'; echo "status $?"', { exitCode: 0, stdout: 'status 143\n' }],
+        ['echo piped | sudo cat', { exitCode: 0, stdout: 'piped\n' }],
+        ["sudo sh -c 'echo oops >&2'", { exitCode: 0, stdout: '', stderr: 'oops\n' }],
+        ['cd /tmp && sudo pwd', { exitCode: 0, stdout: '/tmp\n' }],
+        ["sudo sh -c 'echo $HOME $USER $LOGNAME $SUDO_USER $SUDO_UID'", { exitCode: 0, stdout: '/root root root user 1000\n' }],
+        ["FOO=bar sudo sh -c 'echo [$FOO]'", { exitCode: 0, stdout: '[]\n' }],
+        ["FOO=bar sudo -E sh -c 'echo [$FOO]'", { exitCode: 0, stdout: '[bar]\n' }],
+        ['sudo -i pwd', { exitCode: 0, stdout: '/root\n' }],
+        ["echo 'id -u; pwd' | sudo -i", { exitCode: 0, stdout: '0\n/root\n' }],
+        ["sudo -s echo 'a b' 'c;d'", { exitCode: 0, stdout: 'a b c;d\n' }],
+        ["echo 'id -un' | sudo -s", { exitCode: 0, stdout: 'root\n' }],
+        ['sudo no-such-command-here', { exitCode: 127 }],
+        // Refused clearly: other users, unsupported flags, nothing to run.
+        ['sudo -u nobody id', { exitCode: 1, stdout: '' }],
+        ['sudo -u user id', { exitCode: 1, stdout: '' }],
+        ['sudo -x true', { exitCode: 1, stdout: '' }],
+        ['sudo --askpass true', { exitCode: 1, stdout: '' }],
+        ['sudo', { exitCode: 1, stdout: '' }],
+        ['sudo -i -s true', { exitCode: 1, stdout: '' }],
+      ];
+      for (const [command, expected] of expectations) {
+        expect(await outcome(sandbox, command), command).toMatchObject(expected);
+      }
+      expect((await outcome(sandbox, 'sudo -u nobody id')).stderr).toMatch(/only root/);
+      expect((await outcome(sandbox, 'sudo -x true')).stderr).toMatch(/not supported/);
+
+      await sandbox.commands.run(BUILD_DEB);
+      const install = await outcome(sandbox, 'sudo dpkg -i /home/user/probe.deb >/dev/null && dpkg -s codebox-probe | grep Status');
+      expect(install).toMatchObject({ exitCode: 0, stdout: 'Status: install ok installed\n' });
+      // What sudo wrote belongs to root, and user still cannot write there itself.
+      expect((await outcome(sandbox, 'stat -c %U /etc/y /usr/local/share/codebox-probe/marker')).stdout).toBe('root\nroot\n');
+      expect((await outcome(sandbox, 'touch /etc/by-user')).exitCode).not.toBe(0);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('streams sudo output as the caller\'s, and killing or interrupting sudo ends the root command', async () => {
+    const sandbox = await Sandbox.create('base');
+    try {
+      // Streamed while it runs: the root command writes straight into the caller's pipe.
+      let streamed = '';
+      const handle = await sandbox.commands.run("sudo sh -c 'echo started; exec sleep 1234'", {
+        background: true,
+        onStdout: (data: string) => {
+          streamed += data;
+        },
+      });
+      for (let i = 0; i < 100 && !streamed.includes('started'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(streamed).toBe('started\n');
+      expect((await outcome(sandbox, "ps -o user= -C sleep | sort -u")).stdout).toBe('root\n');
+      await handle.kill();
+      expect(await gone(sandbox, 'sleep 1234')).toBe(true);
+
+      // Ctrl-C (SIGINT to sudo) reaches the root command, and sudo reports it as the command did.
+      const interrupted = await outcome(sandbox, 'sudo sleep 1235 & p=$!; sleep 1; kill -INT $p; wait $p; echo "status $?"');
+      expect(interrupted.stdout).toBe('status 130\n');
+      expect(await gone(sandbox, 'sleep 1235')).toBe(true);
+
+      // SIGKILL of sudo (nothing to forward) still ends the root command and everything it started.
+      await outcome(sandbox, "sudo sh -c 'sleep 1236 & exec sleep 1237' & p=$!; sleep 1; kill -KILL $p; echo killed");
+      expect(await gone(sandbox, 'sleep 1237')).toBe(true);
+      expect(await gone(sandbox, 'sleep 1236')).toBe(true);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('serves sudo only to this sandbox\'s user: not other uids, not the host, not another sandbox', async () => {
+    const a = await Sandbox.create('base');
+    let b: Awaited<ReturnType<typeof Sandbox.create>> | undefined;
+    try {
+      // A process of this sandbox with another uid (root can make one) is refused by the broker.
+      for (const uid of [1001, 65534, 999]) {
+        const forged = await outcome(
+          a,
+          `python3 -c "import os; os.setgroups([]); os.setgid(${uid}); os.setuid(${uid}); os.execvp('sudo', ['sudo', 'id', '-u'])"`,
+          { user: 'root' },
+        );
+        expect(forged, `uid ${uid}`).toMatchObject({ exitCode: 1, stdout: '' });
+        expect(forged.stderr).toMatch(/only the sandbox's user/);
+      }
+      // The broker's abstract socket lives in the sandbox's network namespace: the host's has none.
+      const fromHost = await new Promise<string>((resolve) => {
+        const socket = connect({ path: '\0codebox-sudo' });
+        socket.on('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        });
+        socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      });
+      expect(fromHost).toBe('ECONNREFUSED');
+
+      // Root in sandbox B reaches B's broker only: A's files and processes stay out of its sight.
+      await a.commands.run("sudo sh -c 'echo secret-a > /etc/secret-a'");
+      const holder = await a.commands.run('sudo sleep 1238', { background: true });
+      b = await Sandbox.create('base');
+      const fromB = await outcome(b, "sudo sh -c 'cat /etc/secret-a; ps -eo args | grep -c [s]leep.1238; ls /proc | grep -c ^[0-9]'");
+      expect(fromB.stdout.split('\n')[0]).toBe('0');
+      expect(fromB.stderr).toMatch(/No such file/);
+      expect(Number(fromB.stdout.split('\n')[1])).toBeLessThan(20);
+      const kill = await outcome(b, `sudo kill -9 ${holder.pid} 2>&1; sudo pkill -9 -x sleep; echo done`);
+      expect(kill.stdout).toContain('done');
+      // A's root command (and the sudo that waits for it) outlived all of that.
+      expect((await outcome(a, 'pgrep -c -u root -x sleep; pgrep -c -u user -x sudo')).stdout).toBe('1\n1\n');
+      await holder.kill();
+    } finally {
+      await a.kill();
+      await b?.kill();
     }
   });
 

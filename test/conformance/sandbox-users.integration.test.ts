@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { useRunner } from '../support/use-runner.js';
 import { clients } from './clients.js';
 
-const runner = useRunner();
+// Root access off (it is on by default): `root` is refused like any other name, and the host uid
+// is `user`'s own. Naming root, and the names still refused where root is on: root-access.integration.test.ts.
+const runner = useRunner({ env: { CODEBOX_ROOT_ACCESS: 'false' } });
 
 /** Accounts of the template, spellings of `user` that are not `user`, uids, paths: none may be acted as. */
 const FORBIDDEN_USERS = ['daemon', 'nobody', 'bin', 'sys', '_apt', 'www-data', 'root', '0', '1', '1000', 'user ', ' user', 'USER', '../user'];
@@ -54,6 +56,23 @@ describe.each(clients)('users through the $name client', ({ name: client, module
       expect((await sandbox.commands.run(`ls -A /tmp`)).stdout).toBe('');
       expect((await sandbox.commands.run('id -un', { user: '' as 'user' })).stdout).toBe('user\n');
       expect((await sandbox.commands.run('id -un', { user: 'user' })).stdout).toBe('user\n');
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it('has a sudo that says root access is off, whatever the flags, and runs nothing', async () => {
+    const sandbox = await Sandbox.create('base');
+    try {
+      for (const command of ['sudo true', 'sudo -n id -u', 'sudo -u root id -u', 'sudo -i', "sudo sh -c 'touch /tmp/ran'", 'echo x | sudo -E cat']) {
+        const result = await sandbox.commands.run(command).then(
+          (ok) => ({ exitCode: ok.exitCode, stdout: ok.stdout, stderr: ok.stderr }),
+          (error: { exitCode?: number; stdout?: string; stderr?: string }) => ({ exitCode: error.exitCode, stdout: error.stdout, stderr: error.stderr }),
+        );
+        expect(result, command).toMatchObject({ exitCode: 1, stdout: '' });
+        expect(result.stderr, command).toMatch(/root access is off for this sandbox/);
+      }
+      expect((await sandbox.commands.run('ls -A /tmp')).stdout).toBe('');
     } finally {
       await sandbox.kill();
     }

@@ -108,8 +108,9 @@ export const runnerConfigSchema = z.strictObject({
    * Root inside sandboxes (`user: 'root'`): each runc sandbox then runs in a user namespace of its
    * own, mapped to a block of 65,536 host uids (`sandboxUidBlocks`), so its root is an unprivileged
    * host uid. A template labelled `codebox.root-access=false` opts out; off, naming root is refused.
+   * On by default (as E2B: `user: 'root'` and passwordless `sudo`); docs/security.md weighs the cost.
    */
-  rootAccess: z.boolean().default(false),
+  rootAccess: z.boolean().default(true),
   sandboxUidBlocks: z
     .strictObject({
       first: z.number().int().min(65_536).multipleOf(65_536).default(1_073_741_824),

@@ -324,18 +324,15 @@ static void prefer_as_oom_victim(void) {
 }
 
 int sandbox_root_main(int argc, char **argv);
+int sandbox_sudo_main(int argc, char **argv);
+int sudo_broker_main(int argc, char **argv);
 
-int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "--root-namespace") == 0) return sandbox_root_main(argc, argv);
-  if (argc < 6 || strcmp(argv[4], "--") != 0) {
-    fprintf(stderr, "usage: sandbox-exec <uid> <gid> <cwd> -- <cmd> [args...]\n");
-    return 126;
-  }
-  uid_t uid = (uid_t)parse_id(argv[1], "uid");
-  gid_t gid = (gid_t)parse_id(argv[2], "gid");
-  const char *cwd = argv[3];
-  char **command = &argv[5];
-
+/*
+ * Becomes uid/gid (capabilities, no_new_privs, seccomp as above), enters cwd and execs command
+ * with the current environ. Returns only on failure: 127 command not found, 126 otherwise.
+ * The sudo broker calls it too, in the child that runs a root command.
+ */
+int sandbox_exec_as(uid_t uid, gid_t gid, const char *cwd, char **command) {
   int root = uid == 0;
   if (root && in_initial_user_namespace()) {
     fprintf(stderr, "sandbox-exec: uid 0 is only started inside a sandbox's user namespace\n");
@@ -356,4 +353,19 @@ int main(int argc, char **argv) {
   int code = errno == ENOENT ? 127 : 126;
   fprintf(stderr, "sandbox-exec: %s: %s\n", command[0], strerror(errno));
   return code;
+}
+
+int main(int argc, char **argv) {
+  /* One static binary, three roles: /usr/local/bin/sudo is a symlink to it (see sandbox-sudo.c). */
+  const char *slash = strrchr(argv[0], '/');
+  if (strcmp(slash ? slash + 1 : argv[0], "sudo") == 0) return sandbox_sudo_main(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "--root-namespace") == 0) return sandbox_root_main(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "--sudo-broker") == 0) return sudo_broker_main(argc, argv);
+  if (argc < 6 || strcmp(argv[4], "--") != 0) {
+    fprintf(stderr, "usage: sandbox-exec <uid> <gid> <cwd> -- <cmd> [args...]\n");
+    return 126;
+  }
+  uid_t uid = (uid_t)parse_id(argv[1], "uid");
+  gid_t gid = (gid_t)parse_id(argv[2], "gid");
+  return sandbox_exec_as(uid, gid, argv[3], &argv[5]);
 }

@@ -20,6 +20,7 @@ import { FilesystemService } from './services/filesystem-service.js';
 import { openInotifyInstance } from './services/inotify-instance.js';
 import { ProcessLauncher } from './services/process-launcher.js';
 import { ProcessService } from './services/process-service.js';
+import { SudoBroker } from './services/sudo-broker.js';
 import { UserDirectory, type SandboxUser } from './services/user-directory.js';
 import { WatchService } from './services/watch-service.js';
 
@@ -76,6 +77,8 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
     options.sandboxExecPath === undefined ? fileURLToPath(new URL('./sandbox-exec', import.meta.url)) : options.sandboxExecPath;
   const launcher = new ProcessLauncher(helperPath ?? undefined, logger);
   const processes = new ProcessService(launcher, filesystem, sandboxEnvs, logger);
+  // `sudo` for `user` (native/sudo-broker.c): only where root exists, and only through the helper.
+  const sudoBroker = options.rootAccess && helperPath && launcher.hardened ? new SudoBroker(helperPath, logger) : undefined;
   const watches = new WatchService(users, logger);
   try {
     openInotifyInstance(users.resolve(defaultUser), logger);
@@ -164,10 +167,12 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       const address = 'fd' in target ? (server.address() ?? `fd:${target.fd}`) : server.address();
       if (address === null) throw new Error('agent server has no address after listen');
       logger.info({ address }, 'agent listening');
+      sudoBroker?.start();
       return address;
     },
     async close() {
       watches.closeAll();
+      sudoBroker?.stop();
       processes.killAll();
       await interpreter?.service.shutdown();
       await new Promise<void>((resolve) => {

@@ -7,7 +7,9 @@ import type { AgentBundle } from './agent-bundle.js';
 /**
  * Makes the sandbox user exactly `user` 1000:1000 with home /home/user and bash, whatever the
  * base image had: Ubuntu images ship an `ubuntu` user at uid 1000, user templates built FROM
- * codebox/base already have `user`. No sudo is installed or configured.
+ * codebox/base already have `user`. `sudo` is /usr/local/bin/sudo, a link to sandbox-exec (its
+ * sudo mode asks the agent's broker; it works only in root-enabled sandboxes): ahead of any
+ * setuid /usr/bin/sudo in PATH, which no_new_privs would defeat anyway.
  */
 const SETUP_SCRIPT = [
   'set -eu',
@@ -19,6 +21,7 @@ const SETUP_SCRIPT = [
   `usermod -d ${SANDBOX_HOME} -s /bin/bash ${SANDBOX_USER}`,
   `mkdir -p ${SANDBOX_HOME} ${AGENT_SOCKET_DIR}`,
   `chown ${SANDBOX_UID}:${SANDBOX_GID} ${SANDBOX_HOME}`,
+  `mkdir -p /usr/local/bin && ln -sfn ${AGENT_DIR}/sandbox-exec /usr/local/bin/sudo`,
 ].join('; ');
 
 /** In the context; becomes /opt/codebox/kernels, where the agent looks beside its own file. */
