@@ -23,6 +23,11 @@ export interface ContainerSpecContext {
   user: { uid: number; gid: number };
   /** Host files bound read-only over /etc/passwd and /etc/group: the template's, with `user` renumbered. */
   accounts: { passwd: string; group: string };
+  /**
+   * runsc only: a host file naming GVISOR_COMPAT_LIBRARY, bound read-only over /etc/ld.so.preload
+   * (the statx shim; see packages/sandbox-agent/native/gvisor-compat.c).
+   */
+  gvisorPreload?: string;
 }
 
 /** Fixed limits that are not per-sandbox knobs; see /work/shared/research/container-hardening.md. */
@@ -78,6 +83,9 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
     { Type: 'bind', Source: ctx.accounts.passwd, Target: '/etc/passwd', ReadOnly: true },
     { Type: 'bind', Source: ctx.accounts.group, Target: '/etc/group', ReadOnly: true },
   ];
+  if (runsc && ctx.gvisorPreload) {
+    mounts.push({ Type: 'bind', Source: ctx.gvisorPreload, Target: '/etc/ld.so.preload', ReadOnly: true });
+  }
   if (ctx.home.kind === 'loop') {
     mounts.push({ Type: 'bind', Source: ctx.home.hostPath, Target: SANDBOX_HOME, ReadOnly: false });
   } else {

@@ -5,6 +5,7 @@ import { waitForAgentHealth } from './agent-health.js';
 import { containerLogTail } from './container-logs.js';
 import { containerSpec, containerName, type HomeVolume } from './container-spec.js';
 import { AgentHealthTimeoutError, SandboxAlreadyExistsError, SandboxExitedDuringStartError, SandboxNetworkNotReadyError } from './errors.js';
+import { writeGvisorPreload } from './gvisor-preload.js';
 import { createHomeDisk, type HomeOwner } from './home-disk.js';
 import { renumberSandboxUser, writeSandboxAccounts } from './sandbox-accounts.js';
 import { writeSandboxUidFile } from './sandbox-uid-file.js';
@@ -39,6 +40,7 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
     await writeSandboxUidFile(paths.root, uid);
     const user = { uid, gid: uid };
     const accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await env.accounts.of(spec.image), uid, uid));
+    const gvisorPreload = spec.runtime === 'runsc' ? await writeGvisorPreload(paths.root) : undefined;
     const home = await prepareHome(env, spec, paths.homeImage, paths.homeMount, user);
     const body = containerSpec(spec, {
       runnerName: env.runnerName,
@@ -46,6 +48,7 @@ export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): 
       home,
       user,
       accounts,
+      ...(gvisorPreload ? { gvisorPreload } : {}),
       ...(env.networkName ? { networkName: env.networkName } : {}),
       ...(env.dnsServer ? { dnsServer: env.dnsServer } : {}),
     });
