@@ -217,7 +217,8 @@ describe('per-template runtime', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'codebox-gv-template-'));
     store = new TemplateStore({ logger: createLogger({ level: 'warn' }) });
-    runcRunner = await startRunner();
+    // Explicitly runc: the integration-runsc project sets CODEBOX_RUNTIME=runsc for every runner it starts.
+    runcRunner = await startRunner({ env: { CODEBOX_RUNTIME: 'runc' } });
   });
   afterAll(async () => {
     await runcRunner?.close();
