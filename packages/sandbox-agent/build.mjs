@@ -38,3 +38,10 @@ await build({
 execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', 'dist/sandbox-exec', 'native/sandbox-exec.c', 'native/sandbox-root.c', 'native/sandbox-sudo.c', 'native/sudo-broker.c'], {
   stdio: 'inherit',
 });
+
+// Shared, for /etc/ld.so.preload in runsc sandboxes; links only syscall@GLIBC_2.2.5, so any glibc loads it.
+execFileSync(
+  'gcc',
+  ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden', '-o', 'dist/gvisor-compat.so', 'native/gvisor-compat.c'],
+  { stdio: 'inherit' },
+);

@@ -17,6 +17,11 @@ export const SANDBOX_HOME = '/home/user';
 
 /** Where the agent lives inside every sandbox (root-owned, unreadable to user code). */
 export const AGENT_DIR = '/opt/codebox';
+/**
+ * Preloaded (/etc/ld.so.preload) into runsc sandboxes only: drops the statx/fstatat flag that
+ * Debian's gVisor rejects (packages/sandbox-agent/native/gvisor-compat.c).
+ */
+export const GVISOR_COMPAT_LIBRARY = `${AGENT_DIR}/lib/gvisor-compat.so`;
 /** Directory (bind-mounted from a runner-owned host directory) holding the agent's socket. */
 export const AGENT_SOCKET_DIR = '/run/codebox';
 export const AGENT_SOCKET_NAME = 'agent.sock';

@@ -76,6 +76,17 @@ describe('containerSpec', () => {
     expect(host.PidsLimit).toBe(256);
   });
 
+  it('under runsc binds the statx shim over /etc/ld.so.preload; runc never gets it', () => {
+    const preload = '/var/lib/codebox/sandboxes/abc123def456ghi789jk/etc/ld.so.preload';
+    for (const allowInternetAccess of [false, true]) {
+      const ctx = { ...loopCtx, networkName: 'n', gvisorPreload: preload };
+      const runscMounts = containerSpec(spec({ runtime: 'runsc', allowInternetAccess }), ctx).HostConfig.Mounts;
+      expect(runscMounts).toContainEqual({ Type: 'bind', Source: preload, Target: '/etc/ld.so.preload', ReadOnly: true });
+      const runcMounts = containerSpec(spec({ runtime: 'runc', allowInternetAccess }), ctx).HostConfig.Mounts;
+      expect(runcMounts?.some((m) => m.Target === '/etc/ld.so.preload')).toBe(false);
+    }
+  });
+
   it('uses an init, a read-only root and private namespaces', () => {
     expect(host.Init).toBe(true);
     expect(host.ReadonlyRootfs).toBe(true);

@@ -30,6 +30,11 @@ export interface ContainerSpecContext {
    * (`layers` of them) and the overlay's directory `systemDir` on the sandbox's disk.
    */
   root?: { hostFirst: number; layers: number; layersDir: string; systemDir: string; seccompProfile: string };
+  /**
+   * runsc only: a host file naming GVISOR_COMPAT_LIBRARY, bound read-only over /etc/ld.so.preload
+   * (the statx shim; see packages/sandbox-agent/native/gvisor-compat.c).
+   */
+  gvisorPreload?: string;
 }
 
 /** Fixed limits that are not per-sandbox knobs; see /work/shared/research/container-hardening.md. */
@@ -93,6 +98,9 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
       { Type: 'bind', Source: root.layersDir, Target: ROOT_LAYERS_TARGET, ReadOnly: true },
       { Type: 'bind', Source: root.systemDir, Target: ROOT_DISK_TARGET, ReadOnly: false },
     );
+  }
+  if (runsc && ctx.gvisorPreload) {
+    mounts.push({ Type: 'bind', Source: ctx.gvisorPreload, Target: '/etc/ld.so.preload', ReadOnly: true });
   }
   const agentCommand = [`${AGENT_DIR}/bin/node`, `${AGENT_DIR}/agent.mjs`];
   if (ctx.home.kind === 'loop') {

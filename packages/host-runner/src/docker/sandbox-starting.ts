@@ -11,6 +11,7 @@ import { imageLayerDirs, mountRootLayers, prepareRootDisk } from './root-layers.
 import { rootModeSeccompProfile } from './root-seccomp-profile.js';
 import { LABEL } from './sandbox-labels.js';
 import { AgentHealthTimeoutError, SandboxAlreadyExistsError, SandboxExitedDuringStartError, SandboxNetworkNotReadyError } from './errors.js';
+import { writeGvisorPreload } from './gvisor-preload.js';
 import { createHomeDisk, type HomeOwner } from './home-disk.js';
 import { renumberSandboxUser, writeSandboxAccounts } from './sandbox-accounts.js';
 import { writeSandboxUidFile } from './sandbox-uid-file.js';
@@ -76,6 +77,7 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
       accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await env.accounts.of(spec.image), uid, uid));
       home = await prepareHome(env, spec, paths.homeImage, paths.homeMount, user);
     }
+    const gvisorPreload = spec.runtime === 'runsc' ? await writeGvisorPreload(paths.root) : undefined;
     crashPoint('create:after-home-disk');
     const body = containerSpec(spec, {
       runnerName: env.runnerName,
@@ -84,6 +86,7 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
       user,
       ...(accounts ? { accounts } : {}),
       ...(rootContext ? { root: rootContext } : {}),
+      ...(gvisorPreload ? { gvisorPreload } : {}),
       ...(env.networkName ? { networkName: env.networkName } : {}),
       ...(env.dnsServer ? { dnsServer: env.dnsServer } : {}),
     });

@@ -20,6 +20,11 @@ export interface AgentBundlePaths {
    * without a code interpreter (tests) leave it out.
    */
   kernels?: string;
+  /**
+   * The statx shim runsc sandboxes preload (packages/sandbox-agent/dist/gvisor-compat.so), which
+   * becomes GVISOR_COMPAT_LIBRARY. Agent doubles (tests) may leave it out.
+   */
+  gvisorCompat?: string;
 }
 
 /** The loaded bundle: bytes to copy and the facts the cache key needs. */
@@ -33,6 +38,8 @@ export interface AgentBundle {
   sandboxExecSha256: string;
   /** Undefined when the paths named no kernels directory. */
   kernels: KernelTree | undefined;
+  /** Undefined when the paths named no gVisor shim. */
+  gvisorCompat: { content: Buffer; sha256: string } | undefined;
 }
 
 const MIN_NODE_MAJOR = 22;
@@ -49,6 +56,7 @@ export function defaultAgentBundlePaths(): AgentBundlePaths {
     agent: fileURLToPath(new URL('agent.mjs', agentDist)),
     sandboxExec: fileURLToPath(new URL('sandbox-exec', agentDist)),
     kernels: fileURLToPath(new URL('kernels/', agentDist)),
+    gvisorCompat: fileURLToPath(new URL('gvisor-compat.so', agentDist)),
     node: major >= MIN_NODE_MAJOR ? process.execPath : fileURLToPath(new URL('../../../../.tools/node/bin/node', import.meta.url)),
   };
 }
@@ -56,6 +64,7 @@ export function defaultAgentBundlePaths(): AgentBundlePaths {
 export async function loadAgentBundle(paths: AgentBundlePaths): Promise<AgentBundle> {
   const agent = await readRequired(paths.agent, 'sandbox agent bundle (agent.mjs)');
   const sandboxExec = await readRequired(paths.sandboxExec, 'sandbox-exec launcher');
+  const gvisorCompat = paths.gvisorCompat === undefined ? undefined : await readRequired(paths.gvisorCompat, 'gVisor statx shim (gvisor-compat.so)');
   const nodeStat = await stat(paths.node).catch(() => undefined);
   if (!nodeStat?.isFile()) throw new AgentBundleMissingError(paths.node, 'Node runtime for the agent');
   return {
@@ -67,6 +76,7 @@ export async function loadAgentBundle(paths: AgentBundlePaths): Promise<AgentBun
     agentSha256: sha256Hex(agent),
     sandboxExecSha256: sha256Hex(sandboxExec),
     kernels: paths.kernels === undefined ? undefined : await loadKernelTree(paths.kernels),
+    gvisorCompat: gvisorCompat && { content: gvisorCompat, sha256: sha256Hex(gvisorCompat) },
   };
 }
 

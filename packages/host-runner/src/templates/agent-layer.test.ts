@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { GVISOR_COMPAT_LIBRARY } from '@codebox/protocol';
 import type { AgentBundle } from './agent-bundle.js';
 import { agentLayerContext, agentLayerDockerfile } from './agent-layer.js';
 import { sha256Hex } from './content-hash.js';
@@ -17,10 +18,11 @@ describe('agentLayerDockerfile', () => {
     expect(lines).toContain('COPY codebox/ /opt/codebox/');
   });
 
-  it('creates user 1000:1000 with home /home/user and bash, without sudo', () => {
+  it('creates user 1000:1000 with home /home/user and bash, and sudo only as the broker client (sandbox-exec), no setuid sudo', () => {
     const run = lines.find((l) => l.startsWith('RUN ')) ?? '';
     expect(run).toContain('useradd -u 1000 -g 1000 -d /home/user -s /bin/bash -m user');
-    expect(run).not.toMatch(/sudo/);
+    expect(run).toContain('ln -sfn /opt/codebox/sandbox-exec /usr/local/bin/sudo');
+    expect(run).not.toMatch(/apt-get|chmod [u+]*s|\bsudoers\b/);
   });
 
   it('resets the entrypoint and starts the agent', () => {
@@ -33,12 +35,12 @@ describe('agentLayerContext', () => {
   const dir = mkdtemp(join(tmpdir(), 'codebox-layer-'));
   afterAll(async () => rm(await dir, { recursive: true, force: true }));
 
-  async function bundle(kernels: AgentBundle['kernels']): Promise<AgentBundle> {
+  async function bundle(kernels: AgentBundle['kernels'], gvisorCompat?: Buffer): Promise<AgentBundle> {
     const nodePath = join(await dir, 'node');
     await writeFile(nodePath, 'fake node binary');
     const agent = Buffer.from('agent code');
     const sandboxExec = Buffer.from('launcher');
-    return { agent, sandboxExec, nodePath, nodeSize: 16, nodeVersion: 'v22.0.0', agentSha256: sha256Hex(agent), sandboxExecSha256: sha256Hex(sandboxExec), kernels };
+    return { agent, sandboxExec, nodePath, nodeSize: 16, nodeVersion: 'v22.0.0', agentSha256: sha256Hex(agent), sandboxExecSha256: sha256Hex(sandboxExec), kernels, gvisorCompat: gvisorCompat && { content: gvisorCompat, sha256: sha256Hex(gvisorCompat) } };
   }
 
   const file = (path: string, mode: number, text: string) => ({ path, mode, content: Buffer.from(text), sha256: sha256Hex(text) });
@@ -75,5 +77,17 @@ describe('agentLayerContext', () => {
     const entries = await readTar(agentLayerContext('sha256:abc', await bundle(undefined)));
     expect(entries.filter((e) => e.name.startsWith('codebox/kernels'))).toEqual([]);
     expect(entries.map((e) => e.name)).toContain('codebox/sandbox-exec');
+    expect(entries.filter((e) => e.name.startsWith('codebox/lib'))).toEqual([]);
+  });
+
+  it("packs the gVisor statx shim at the path runsc sandboxes' /etc/ld.so.preload names", async () => {
+    const entries = await readTar(agentLayerContext('sha256:abc', await bundle(undefined, Buffer.from('shim'))));
+    const lib = entries.filter((e) => e.name.startsWith('codebox/lib'));
+    expect(lib.map((e) => [e.name, e.type, e.mode?.toString(8), e.uid])).toEqual([
+      ['codebox/lib', 'directory', '755', 0],
+      ['codebox/lib/gvisor-compat.so', 'file', '644', 0],
+    ]);
+    expect(`/opt/${lib[1]?.name}`).toBe(GVISOR_COMPAT_LIBRARY);
+    expect(lib[1]?.body.toString()).toBe('shim');
   });
 });

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { AGENT_DIR, AGENT_SOCKET_DIR, SANDBOX_GID, SANDBOX_HOME, SANDBOX_UID, SANDBOX_USER } from '@codebox/protocol';
+import { AGENT_DIR, AGENT_SOCKET_DIR, GVISOR_COMPAT_LIBRARY, SANDBOX_GID, SANDBOX_HOME, SANDBOX_UID, SANDBOX_USER } from '@codebox/protocol';
 import type { AgentBundle } from './agent-bundle.js';
 
 /**
@@ -66,6 +66,11 @@ export function agentLayerContext(baseImage: string, bundle: AgentBundle): Reada
     await addFile('codebox/bin/node', bundle.nodePath, bundle.nodeSize, 0o755);
     await add({ name: 'codebox/agent.mjs', mode: 0o644 }, bundle.agent);
     await add({ name: 'codebox/sandbox-exec', mode: 0o755 }, bundle.sandboxExec);
+    if (bundle.gvisorCompat) {
+      const name = `codebox/${GVISOR_COMPAT_LIBRARY.slice(AGENT_DIR.length + 1)}`;
+      await add({ name: name.slice(0, name.lastIndexOf('/')), type: 'directory', mode: 0o755 });
+      await add({ name, mode: 0o644 }, bundle.gvisorCompat.content);
+    }
     if (bundle.kernels) {
       await add({ name: KERNELS_DIR, type: 'directory', mode: 0o755 });
       for (const dir of bundle.kernels.directories) await add({ name: `${KERNELS_DIR}/${dir}`, type: 'directory', mode: 0o755 });

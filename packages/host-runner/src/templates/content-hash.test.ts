@@ -47,6 +47,10 @@ describe('content hashes', () => {
       expect(agentLayerHash({ ...inputs, [key]: `${scalars[key]}x` })).not.toBe(h);
     }
     expect(agentLayerHash({ ...inputs, kernels: structuredClone(kernels) })).toBe(h);
+    // The gVisor shim's bytes count; without one (agent doubles) the hash is what it always was.
+    const withShim = agentLayerHash({ ...inputs, gvisorCompatSha256: 's1' });
+    expect(withShim).not.toBe(h);
+    expect(agentLayerHash({ ...inputs, gvisorCompatSha256: 's2' })).not.toBe(withShim);
   });
 
   it("change the agent layer hash with every kernel file's path, mode and bytes, and with the directories", () => {

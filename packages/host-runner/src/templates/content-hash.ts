@@ -47,6 +47,8 @@ export interface AgentLayerInputs {
     directories: readonly string[];
     files: readonly Pick<KernelFile, 'path' | 'mode' | 'sha256'>[];
   } | undefined;
+  /** sha256 of GVISOR_COMPAT_LIBRARY's bytes; absent (agent doubles) leaves the hash as it was. */
+  gvisorCompatSha256?: string;
   /** Runtime written into the image's labels by `template build --runtime`; absent leaves every older hash as it was. */
   runtime?: string;
 }
@@ -62,6 +64,7 @@ export function agentLayerHash(inputs: AgentLayerInputs): string {
     inputs.sandboxExecSha256,
     inputs.nodeVersion,
     ...kernelParts(inputs.kernels),
+    ...(inputs.gvisorCompatSha256 === undefined ? [] : [`gvisor-compat:${inputs.gvisorCompatSha256}`]),
     ...(inputs.runtime === undefined ? [] : [`runtime:${inputs.runtime}`]),
   ]);
 }

@@ -286,7 +286,8 @@ describe.skipIf(!agentReady)('default templates (real agent)', () => {
       const kernels = await execIn(container, ['find', '/opt/codebox/kernels', '-printf', '%u:%g %m %y /%P\n']);
       expect(kernels.output.trim().split('\n').sort()).toEqual(await expectedKernelListing());
       expect((await execIn(container, ['python3', '-c', 'import IPython'])).exitCode).not.toBe(0);
-      expect((await execIn(container, ['sh', '-c', 'command -v sudo || echo none'])).output.trim()).toBe('none');
+      // sudo is only the root broker's client (docs/internals.md, root mode), never a setuid binary.
+      expect((await execIn(container, ['readlink', '-f', '/usr/local/bin/sudo'])).output.trim()).toBe('/opt/codebox/sandbox-exec');
     });
   });
 

@@ -306,6 +306,7 @@ export class TemplateStore implements TemplateCatalog {
       sandboxExecSha256: bundle.sandboxExecSha256,
       nodeVersion: bundle.nodeVersion,
       kernels: bundle.kernels,
+      ...(bundle.gvisorCompat ? { gvisorCompatSha256: bundle.gvisorCompat.sha256 } : {}),
     });
     const repo = templateRepo(name);
     const ref = `${repo}:${hash}`;
