@@ -95,8 +95,9 @@ describe('user code cannot harm the agent or the host', () => {
       // `kill -9 -1` also kills the shell that runs it, so this command itself fails.
       await sandbox.commands.run('pkill -9 -f agent.mjs; kill -9 -1').catch(() => undefined);
       expect((await sandbox.commands.run('echo still-up')).stdout).toBe('still-up\n');
-      const sudo = await sandbox.commands.run('command -v sudo || echo none');
-      expect(sudo.stdout).toBe('none\n');
+      // sudo is only the root broker's client (sandbox-exec), never a setuid program.
+      const sudo = await sandbox.commands.run('stat -L -c %a "$(command -v sudo)"');
+      expect(sudo.stdout).toBe('755\n');
     } finally {
       await sandbox.kill();
     }

@@ -13,9 +13,17 @@ const runner = useRunner();
 /** The agent's resident memory in MiB, read on the host from /proc (nothing runs in the sandbox). */
 function agentRssMiB(sandboxId: string): number {
   const init = execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', `codebox-${sandboxId}`], { encoding: 'utf8' }).trim();
-  const children = readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim().split(/\s+/);
-  // docker-init's own command line names agent.mjs too (it execs it), so its child comes first.
-  const agent = [...children, init].find((pid) => pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.endsWith('/node'));
+  // The agent is the first Node process running agent.mjs below docker-init: its child, or deeper
+  // in root mode (sandbox-exec's root-namespace helper starts it). Breadth first, so user
+  // processes (all started by the agent) come after it.
+  const queue = [init];
+  let agent: string | undefined;
+  while (queue.length > 0 && !agent) {
+    const pid = queue.shift()!;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (argv[0]?.endsWith('/node') && argv.some((arg) => arg.endsWith('agent.mjs'))) agent = pid;
+    else queue.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+  }
   if (!agent) throw new Error(`no agent process below ${init}`);
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${agent}/status`, 'utf8'))?.[1];
   return Number(rss) / 1024;

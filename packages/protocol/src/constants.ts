@@ -25,6 +25,11 @@ export const GVISOR_COMPAT_LIBRARY = `${AGENT_DIR}/lib/gvisor-compat.so`;
 /** Directory (bind-mounted from a runner-owned host directory) holding the agent's socket. */
 export const AGENT_SOCKET_DIR = '/run/codebox';
 export const AGENT_SOCKET_NAME = 'agent.sock';
+/**
+ * Connections to one agent at a time: the agent refuses more at accept (well below its descriptor
+ * limit) and the runner's pool for a sandbox opens no more (further requests wait for a socket).
+ */
+export const AGENT_MAX_CONNECTIONS = 1024;
 
 export const HEADERS = {
   apiKey: 'x-api-key',

@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Filesystem, Process } from '@codebox/protocol';
+import { AGENT_MAX_CONNECTIONS, Filesystem, Process } from '@codebox/protocol';
 import type { HandlerContext } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Logger } from 'pino';
@@ -138,6 +138,15 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   // Process and watch streams stay open for as long as commands run.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
+  // The runner is the only client and pools its connections: it, not the agent, decides when an
+  // idle one goes, so a request never races the agent closing the socket it was sent on.
+  server.keepAliveTimeout = 0;
+  // Connections beyond this are refused at accept, well before the agent's descriptor limit
+  // (every stream also holds pipes and files), instead of failing accept() with EMFILE.
+  server.maxConnections = AGENT_MAX_CONNECTIONS;
+  // After listen(), an 'error' is a failed accept (EMFILE, ENFILE): log it and keep serving;
+  // without a listener Node would end the agent, and with it the sandbox.
+  server.on('error', (error) => logger.error({ err: error }, 'agent server error; still serving'));
 
   return {
     server,

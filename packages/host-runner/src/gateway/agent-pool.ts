@@ -1,4 +1,5 @@
 import { Agent } from 'node:http';
+import { AGENT_MAX_CONNECTIONS } from '@codebox/protocol';
 
 /**
  * One keep-alive HTTP agent per sandbox socket, so consecutive SDK calls reuse a connection
@@ -10,7 +11,8 @@ export class AgentPool {
   for(socketPath: string): Agent {
     let agent = this.#agents.get(socketPath);
     if (!agent) {
-      agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
+      // Never more sockets than the agent accepts: past that, requests queue here instead of being refused there.
+      agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxSockets: AGENT_MAX_CONNECTIONS });
       this.#agents.set(socketPath, agent);
     }
     return agent;
