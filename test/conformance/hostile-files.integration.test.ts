@@ -177,6 +177,33 @@ describe('plain HTTP /files on FIFOs, sockets and devices', () => {
     await stillServes(sandbox, sandbox.sandboxId);
   });
 
+  it('answers multipart bodies that end inside a part with 400 and keeps serving (found by the fuzz stage: the agent died)', async () => {
+    const boundary = 'cbx-truncated';
+    const part = (filename: string, data: string): string =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n${data}`;
+    const bodies = [
+      // A part whose write is refused (a FIFO, a directory, a path the user may not write), then the body ends mid-part.
+      part('fifo', 'x'.repeat(1000)),
+      part('/etc/not-yours', 'x'.repeat(1000)),
+      part('/home/user', 'x'.repeat(1000)),
+      // A part nobody reads (another field name), then the body ends.
+      `--${boundary}\r\nContent-Disposition: form-data; name="other"; filename="a"\r\n\r\nxx`,
+      // A writable target, then the body ends mid-part.
+      part('/home/user/half-written', 'x'.repeat(70_000)),
+      // No part at all, only an opening boundary.
+      `--${boundary}\r\n`,
+    ];
+    for (const body of bodies) {
+      const res = await within(
+        10_000,
+        `truncated multipart ${body.slice(0, 120)}`,
+        envdFetch(sandbox.sandboxId, '/files?username=user', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body }),
+      );
+      expect(res.status, body.slice(0, 120)).toBe(400);
+      await stillServes(sandbox, sandbox.sandboxId);
+    }
+  });
+
   it('watches a directory holding FIFOs and reports FIFOs created later', async () => {
     const events: string[] = [];
     const handle = await within(10_000, 'watchDir', sandbox.files.watchDir('tree', (event) => void events.push(event.name), { recursive: true }));

@@ -106,6 +106,11 @@ export function filesHandler(deps: FilesHandlerDeps) {
       const writes: Promise<WrittenFile>[] = [];
       let missingTarget = false;
       parser.on('file', (field, stream, info) => {
+        // A body that ends inside a part fails that part's stream too, also when nothing reads
+        // it (skipped, or its write already refused). busboy reports the same failure on the
+        // parser (a 400 below); without a listener here it would be an uncaught 'error' that
+        // ends the agent.
+        stream.on('error', () => undefined);
         const target = path ?? info.filename;
         if (field !== 'file' || !target) {
           stream.resume();
