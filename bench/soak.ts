@@ -128,7 +128,8 @@ function slopeMiBPerHour(samples: readonly { t: number; mib: number }[]): number
   return den === 0 ? 0 : (num / den) * 3_600_000;
 }
 
-const { runner, opts } = await startBenchRunner();
+// The per-key sandbox cap (16 by default) must not be what the soak measures: kills are still in flight when the next create comes.
+const { runner, opts } = await startBenchRunner({ env: { CODEBOX_MAX_SANDBOXES_PER_TENANT: String(concurrency * 2) } });
 const startedAt = Date.now();
 const sampler = setInterval(() => {
   const pid = runner.pid();
