@@ -4,7 +4,7 @@ import { readFileForModel, writeFileForModel } from './file-for-model.js';
 import { runCodeForModel } from './run-code-for-model.js';
 import { runCommandForModel } from './run-command-for-model.js';
 import type { CommandResultLike, ExecutionLike } from './shapeable-result.js';
-import type { CodeboxToolArgs, CodeboxToolName } from './tool-definitions.js';
+import type { CodeboxToolArgs, CodeboxToolName, ToolDefinitionOpts } from './tool-definitions.js';
 import type { ForModelOpts, ToolRun } from './tool-output.js';
 
 /** The raw result of each tool, for UIs and logs (LangChain's artifact, OpenAI's outcome). */
@@ -15,6 +15,21 @@ export interface CodeboxToolResults {
   /** The file's bytes; `undefined` when there was no file. */
   read_file: Uint8Array | undefined;
   write_file: { path: string };
+}
+
+/** The settings every framework package's tools take, with the same meaning. */
+export interface CodeboxToolSettings extends ToolDefinitionOpts {
+  /**
+   * Time limit of one execution or command in milliseconds; on expiry it is stopped and the
+   * model gets the output so far and a `TimeoutError`.
+   * @default the sandbox's (60 s)
+   */
+  timeoutMs?: number;
+  /**
+   * Most characters of text a tool returns to the model (head and tail kept, the cut marked).
+   * @default 4000
+   */
+  maxOutputChars?: number;
 }
 
 export interface RunCodeboxToolOpts extends ForModelOpts {
