@@ -29,7 +29,7 @@ describe('command and file tools in streamText against a real runner', () => {
     const preliminary: CodeboxToolOutput[] = [];
     const result = streamText({
       model,
-      tools: codeboxTools({ sessions }),
+      tools: codeboxTools({ sessions, sessionId: 'default' }),
       stopWhen: stepCountIs(5),
       prompt: 'make a todo list',
       onChunk: ({ chunk }) => {
@@ -85,7 +85,7 @@ describe('command and file tools in streamText against a real runner', () => {
       { toolCalls: [{ toolName: 'read_file', input: { path: '/home/user/missing.txt' } }] },
       (call) => ({ text: JSON.stringify(lastToolResults(call)[0]?.output) }),
     ]);
-    const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(3), prompt: 'read it' });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(3), prompt: 'read it' });
     const output = JSON.parse(await result.text) as { type: string; value: string };
     expect(output.type).toBe('error-text');
     expect(output.value).toContain('/home/user/missing.txt');
@@ -95,7 +95,7 @@ describe('command and file tools in streamText against a real runner', () => {
     await using sessions = new SandboxSessions({ template: 'base' });
     const model = scriptedModel([{ toolCalls: [{ toolName: 'run_command', input: { command: 'while true; do echo tick; sleep 0.1; done' } }] }]);
     const controller = new AbortController();
-    const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(2), prompt: 'loop', abortSignal: controller.signal });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(2), prompt: 'loop', abortSignal: controller.signal });
     const seen: string[] = [];
     const sandbox = (await sessions.get('default')) as Sandbox;
     const loops = async () => (await sandbox.commands.list()).filter((p) => p.args.join(' ').includes('while true'));
