@@ -1,7 +1,7 @@
 // The LangChain glue, with the scripted sandbox and LangChain's own fake model: content and
 // artifact, streamed output events, image blocks, errors in an agent. The behaviour shared
 // with the other packages is tested once for all three in test/agent-tools.
-import { InvalidArgumentError, type AgentSandbox, type SandboxSessions } from '@codebox/core-client';
+import { InvalidArgumentError, SandboxSessions, type AgentSandbox } from '@codebox/core-client';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { ToolInputParsingException } from '@langchain/core/tools';
 import { createAgent, fakeModel } from 'langchain';
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 function sessionsRunning(script: SandboxScript = {}) {
-  const scripted = scriptedSessions(script);
+  const scripted = scriptedSessions(script, SandboxSessions);
   open.push(scripted.sessions);
   return scripted;
 }

@@ -16,7 +16,7 @@ describe('createCodeboxTools', () => {
     await owned.close();
     await expect(owned.sessions.get('after')).rejects.toBeInstanceOf(SessionsClosedError);
 
-    const { sessions, sandboxes } = scriptedSessions();
+    const { sessions, sandboxes } = scriptedSessions({}, SandboxSessions);
     await using shared = sessions;
     await shared.get('kept');
     const borrowing = createCodeboxTools({ sessions: shared as unknown as SandboxSessions<Sandbox> });

@@ -1,3 +1,4 @@
+import { SandboxSessions } from '@codebox/core-client';
 // The AI SDK glue, with the scripted sandbox: preliminary results while code runs, the final
 // result, the call's abort, and a whole streamText loop with the AI SDK's mock model. The
 // behaviour shared with the other packages is tested once for all three in test/agent-tools.
@@ -18,7 +19,7 @@ async function collect(iterable: unknown): Promise<CodeboxToolOutput[]> {
 
 describe('AI SDK Codebox tools (glue)', () => {
   it("runs in the call's session with the time limit, streaming output as preliminary results before the final one", async () => {
-    const { sessions, sandboxes } = scriptedSessions({ code: () => ({ stdout: ['one\n', 'two\n'] }) });
+    const { sessions, sandboxes } = scriptedSessions({ code: () => ({ stdout: ['one\n', 'two\n'] }) }, SandboxSessions);
     await using _ = sessions;
     const tool = codeboxTool('run_code', { sessions, timeoutMs: 5000, languages: ['javascript', 'python'], progressIntervalMs: 0 });
     const outputs = await collect(tool.execute!({ code: '1' }, { toolCallId: 't', messages: [], context: { sessionId: 'from-context' } }));
@@ -30,7 +31,7 @@ describe('AI SDK Codebox tools (glue)', () => {
   });
 
   it('rethrows the abort of the call as it is, even when its reason is a TimeoutError', async () => {
-    const { sessions } = scriptedSessions({ code: () => ({ hang: true }) });
+    const { sessions } = scriptedSessions({ code: () => ({ hang: true }) }, SandboxSessions);
     await using _ = sessions;
     const controller = new AbortController();
     const generator = codeboxTool('run_code', { sessions, sessionId: 's' }).execute!(
@@ -43,14 +44,14 @@ describe('AI SDK Codebox tools (glue)', () => {
   });
 
   it('refuses an output budget too small for the shaped output when the tool is made', async () => {
-    const { sessions } = scriptedSessions();
+    const { sessions } = scriptedSessions({}, SandboxSessions);
     await using _ = sessions;
     expect(() => codeboxTools({ sessions, maxOutputChars: 100 })).toThrow(/maxChars must be an integer of at least 500/);
   });
 
   it('runs a streamText loop: the model calls run_code, sees the chart it made as an image part, and answers', async () => {
     const png = pngBase64(4, 3);
-    const { sessions } = scriptedSessions({ code: () => ({ stdout: ['drawn\n'], results: [{ png, isMainResult: false }] }) });
+    const { sessions } = scriptedSessions({ code: () => ({ stdout: ['drawn\n'], results: [{ png, isMainResult: false }] }) }, SandboxSessions);
     await using _ = sessions;
     const model = scriptedModel([
       { toolCalls: [{ toolName: 'run_code', input: { code: 'plot()' } }] },

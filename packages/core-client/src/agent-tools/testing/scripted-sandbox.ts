@@ -7,7 +7,7 @@ import type { CommandStartOpts } from '../../commands/commands.js';
 import { CommandExitError, FileNotFoundError } from '../../errors.js';
 import type { FilesystemReadOpts, FilesystemWriteOpts } from '../../filesystem/filesystem.js';
 import type { AgentCommandHandle, AgentSandbox } from '../agent-sandbox.js';
-import { SandboxSessions } from '../sandbox-sessions.js';
+import { SandboxSessions, type SandboxSessionsOpts } from '../sandbox-sessions.js';
 import type { CommandResultLike, ExecutionLike, ResultLike } from '../shapeable-result.js';
 
 /** What one `runCode` does: print lines, then return, fail, throw, or hang until aborted. */
@@ -120,10 +120,19 @@ export class ScriptedSandbox implements AgentSandbox {
   };
 }
 
-/** Real `SandboxSessions` making scripted sandboxes, and the sandboxes it made. */
-export function scriptedSessions(script: SandboxScript = {}): { sessions: SandboxSessions<ScriptedSandbox>; sandboxes: ScriptedSandbox[] } {
+/** A `SandboxSessions` class: core-client's own, or the built one a package imports (`@codebox/core-client`). */
+export type SessionsClass<T> = new (opts: SandboxSessionsOpts<ScriptedSandbox>) => T;
+
+/**
+ * Real `SandboxSessions` making scripted sandboxes, and the sandboxes it made. Tests outside
+ * core-client pass the `SandboxSessions` they import, so its type is the one their code takes.
+ */
+export function scriptedSessions<T = SandboxSessions<ScriptedSandbox>>(
+  script: SandboxScript = {},
+  Sessions: SessionsClass<T> = SandboxSessions as unknown as SessionsClass<T>,
+): { sessions: T; sandboxes: ScriptedSandbox[] } {
   const sandboxes: ScriptedSandbox[] = [];
-  const sessions = new SandboxSessions<ScriptedSandbox>({
+  const sessions = new Sessions({
     sandboxClass: {
       create: async () => {
         const sandbox = new ScriptedSandbox(`scripted-${sandboxes.length}`, script);
