@@ -115,6 +115,14 @@ export { outputBudget, toolOutput, type ToolOutput, type ToolRun, type ForModelO
 export { runCodeForModel } from './agent-tools/run-code-for-model.js';
 export { runCommandForModel } from './agent-tools/run-command-for-model.js';
 export { readFileForModel, writeFileForModel, fileOutput, classifyFile, type FileKind, type FileForModelOpts } from './agent-tools/file-for-model.js';
-export { runCodeboxTool, type CodeboxToolResults, type RunCodeboxToolOpts, type CodeboxToolSettings } from './agent-tools/run-codebox-tool.js';
+export {
+  runCodeboxTool,
+  codeboxToolRunner,
+  type CodeboxToolRunner,
+  type ToolCallOpts,
+  type CodeboxToolResults,
+  type RunCodeboxToolOpts,
+  type CodeboxToolSettings,
+} from './agent-tools/run-codebox-tool.js';
 // The template whose sandboxes have the code interpreter (`runCode`), as E2B's Code Interpreter SDK defaults to.
 export { CODE_INTERPRETER_TEMPLATE } from '@codebox/protocol';

@@ -1,8 +1,6 @@
 import {
-  outputBudget,
-  runCodeboxTool,
+  codeboxToolRunner,
   toolDescriptions,
-  toolLanguages,
   toolSchemas,
   type AgentSandbox,
   type CodeboxToolArgs,
@@ -41,24 +39,20 @@ export interface CodeboxToolOpts<S extends AgentSandbox = AgentSandbox> extends 
  * {@link CodeboxOutputEvent}s; the run's abort signal stops it.
  */
 export function createCodeboxTool<N extends CodeboxToolName, S extends AgentSandbox>(name: N, opts: CodeboxToolOpts<S>) {
-  const [defaultLanguage] = toolLanguages(opts.languages);
-  const maxOutputChars = outputBudget(opts.maxOutputChars);
+  const run = codeboxToolRunner(opts);
   const includeImages = opts.includeImages ?? true;
   return tool(
     async (args, runtime: ToolRuntimeLike) => {
       const sessionId = sessionIdOf(runtime, opts.sessionId, name);
       const emit = outputEmitter(runtime, { tool: name, toolCallId: toolCallIdOf(runtime), sessionId });
-      const run = await opts.sessions.withSession(sessionId, (sandbox) =>
-        runCodeboxTool(sandbox, name, args as CodeboxToolArgs[N], {
-          defaultLanguage,
-          maxOutputChars,
-          ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      const { output, result } = await opts.sessions.withSession(sessionId, (sandbox) =>
+        run(sandbox, name, args as CodeboxToolArgs[N], {
           ...(runtime.signal ? { signal: runtime.signal } : {}),
           onStdout: (text) => emit('stdout', text),
           onStderr: (text) => emit('stderr', text),
         }),
       );
-      return [toolContent(run.output, includeImages), run.result];
+      return [toolContent(output, includeImages), result];
     },
     { name, description: toolDescriptions(opts)[name], schema: toolSchemas(opts)[name], responseFormat: 'content_and_artifact' },
   );

@@ -1,9 +1,8 @@
 import {
-  outputBudget,
+  codeboxToolRunner,
   resolveSessionId,
-  runCodeboxTool,
-  toolLanguages,
   type AgentSandbox,
+  type CodeboxToolRunner,
   type CodeboxToolArgs,
   type CodeboxToolName,
   type CodeboxToolResults,
@@ -88,25 +87,20 @@ const HINT = 'pass sessionId (the conversation, thread or user) to runToolLoop o
  */
 export async function executeFunctionCalls(calls: readonly FunctionCall[], opts: DispatchOpts): Promise<FunctionCallOutcome[]> {
   const functions = codeboxFunctions(opts);
-  const [defaultLanguage] = toolLanguages(opts.languages);
-  const maxOutputChars = outputBudget(opts.maxOutputChars);
+  const run = codeboxToolRunner(opts);
   const outcomes: FunctionCallOutcome[] = [];
   for (const call of calls) {
     opts.signal?.throwIfAborted();
     await opts.onToolCall?.(call);
     const fn = functions.find((f) => f.name === call.name);
-    const outcome = fn ? await executeOne(call, fn, { ...opts, defaultLanguage, maxOutputChars }) : unknown(call, functions);
+    const outcome = fn ? await executeOne(call, fn, run, opts) : unknown(call, functions);
     await opts.onToolResult?.(outcome);
     outcomes.push(outcome);
   }
   return outcomes;
 }
 
-async function executeOne(
-  call: FunctionCall,
-  fn: CodeboxFunction,
-  opts: DispatchOpts & { defaultLanguage: NonNullable<CodeboxToolArgs['run_code']['language']>; maxOutputChars: number },
-): Promise<FunctionCallOutcome> {
+async function executeOne(call: FunctionCall, fn: CodeboxFunction, run: CodeboxToolRunner, opts: DispatchOpts): Promise<FunctionCallOutcome> {
   let raw: unknown;
   try {
     raw = JSON.parse(call.arguments);
@@ -119,18 +113,15 @@ async function executeOne(
   }
   const args = parsed.data;
   const sessionId = resolveSessionId(call, opts.sessionId, undefined, { name: fn.name, hint: HINT });
-  const run = await opts.sessions.withSession(sessionId, (sandbox) =>
-    runCodeboxTool(sandbox, fn.name, args, {
-      defaultLanguage: opts.defaultLanguage,
-      maxOutputChars: opts.maxOutputChars,
-      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+  const { result, output } = await opts.sessions.withSession(sessionId, (sandbox) =>
+    run(sandbox, fn.name, args, {
       ...(opts.signal ? { signal: opts.signal } : {}),
       onStdout: (text) => opts.onStdout?.(text, call),
       onStderr: (text) => opts.onStderr?.(text, call),
     }),
   );
-  const outcome: FunctionCallOutcome = { call, status: 'ran', args, result: run.result, output: run.output };
-  if (fn.name === 'run_code') outcome.execution = run.result as ExecutionLike;
+  const outcome: FunctionCallOutcome = { call, status: 'ran', args, result, output };
+  if (fn.name === 'run_code') outcome.execution = result as ExecutionLike;
   return outcome;
 }
 

@@ -1,8 +1,7 @@
 import {
+  codeboxToolRunner,
   outputBudget,
-  runCodeboxTool,
   toolDescriptions,
-  toolLanguages,
   toolSchemas,
   type AgentSandbox,
   type CodeboxToolArgs,
@@ -50,7 +49,7 @@ export function codeboxTool<N extends CodeboxToolName, S extends AgentSandbox>(
   name: N,
   opts: CodeboxToolSetOpts<S>,
 ): Tool<CodeboxToolInput<N>, CodeboxToolOutput> {
-  const [defaultLanguage] = toolLanguages(opts.languages);
+  const run = codeboxToolRunner(opts);
   const maxOutputChars = outputBudget(opts.maxOutputChars);
   // The schema of a generic `name` is a union of the four; the input type is the named tool's.
   const inputSchema = toolSchemas(opts)[name] as unknown as FlexibleSchema<CodeboxToolInput<N>>;
@@ -60,21 +59,14 @@ export function codeboxTool<N extends CodeboxToolName, S extends AgentSandbox>(
     toModelOutput,
     async *execute(input, call) {
       const sessionId = sessionIdOf(call, opts.sessionId, name);
-      const run = yield* streamProgress(
+      const { output } = yield* streamProgress(
         (sink, signal) =>
           opts.sessions.withSession(sessionId, (sandbox) =>
-            runCodeboxTool(sandbox, name, input, {
-              defaultLanguage,
-              maxOutputChars,
-              signal,
-              ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
-              onStdout: (text) => sink.stdout(text),
-              onStderr: (text) => sink.stderr(text),
-            }),
+            run(sandbox, name, input, { signal, onStdout: (text) => sink.stdout(text), onStderr: (text) => sink.stderr(text) }),
           ),
         { maxChars: maxOutputChars, intervalMs: opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS, signal: call.abortSignal },
       );
-      yield finishedOutput(run.output);
+      yield finishedOutput(output);
     },
   });
 }

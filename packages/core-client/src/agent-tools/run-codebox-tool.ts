@@ -4,8 +4,8 @@ import { readFileForModel, writeFileForModel } from './file-for-model.js';
 import { runCodeForModel } from './run-code-for-model.js';
 import { runCommandForModel } from './run-command-for-model.js';
 import type { CommandResultLike, ExecutionLike } from './shapeable-result.js';
-import type { CodeboxToolArgs, CodeboxToolName, ToolDefinitionOpts } from './tool-definitions.js';
-import type { ForModelOpts, ToolRun } from './tool-output.js';
+import { toolLanguages, type CodeboxToolArgs, type CodeboxToolName, type ToolDefinitionOpts } from './tool-definitions.js';
+import { outputBudget, type ForModelOpts, type ToolRun } from './tool-output.js';
 
 /** The raw result of each tool, for UIs and logs (LangChain's artifact, OpenAI's outcome). */
 export interface CodeboxToolResults {
@@ -75,4 +75,27 @@ async function dispatch(
       return writeFileForModel(sandbox, path, content, forModel);
     }
   }
+}
+
+/** What varies per call: the framework's abort signal and where streamed output goes. */
+export type ToolCallOpts = Pick<ForModelOpts, 'signal' | 'onStdout' | 'onStderr'>;
+
+/** Carries out validated tool calls with fixed settings: what each framework adapter calls inside `withSession`. */
+export type CodeboxToolRunner = <N extends CodeboxToolName>(
+  sandbox: AgentSandbox,
+  name: N,
+  args: CodeboxToolArgs[N],
+  call?: ToolCallOpts,
+) => Promise<ToolRun<CodeboxToolResults[N]>>;
+
+/**
+ * {@link runCodeboxTool} with the tools' settings applied: the default language (the first of
+ * `languages`), the output budget and the time limit. The settings are checked now, when the
+ * tools are made, so a bad option fails at once rather than at the first call.
+ */
+export function codeboxToolRunner(settings: CodeboxToolSettings = {}): CodeboxToolRunner {
+  const [defaultLanguage] = toolLanguages(settings.languages);
+  const maxOutputChars = outputBudget(settings.maxOutputChars);
+  const timeout = settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs };
+  return (sandbox, name, args, call = {}) => runCodeboxTool(sandbox, name, args, { ...call, ...timeout, defaultLanguage, maxOutputChars });
 }
