@@ -12,7 +12,7 @@ describe('CappedText', () => {
   it('keeps the head and the tail of a long stream and says how much was cut', () => {
     const text = new CappedText(10);
     for (const chunk of ['01234', '56789', 'abcde', 'fghij', 'klm']) text.append(chunk);
-    expect(text.toString()).toBe('01234\n[… 13 characters cut …]\nijklm');
+    expect(text.toString()).toBe('01234\n[… 13 characters (0 lines) cut …]\nijklm');
   });
 
   it('renders the same whatever the chunking', () => {
@@ -22,7 +22,7 @@ describe('CappedText', () => {
     const byChar = new CappedText(12);
     for (const char of whole) byChar.append(char);
     expect(byChar.toString()).toBe(once.toString());
-    expect(once.toString()).toBe('xxxthe\n[… 22 characters cut …]\nongyyy');
+    expect(once.toString()).toBe('xxxthe\n[… 22 characters (0 lines) cut …]\nongyyy');
   });
 
   it('stays within its budget for a flood of output', () => {
