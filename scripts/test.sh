@@ -9,6 +9,8 @@ cd "$root"
 bash scripts/ensure-chromium.sh
 # The build type-checks the sources; this checks the tests, fixtures, examples and benches.
 npx tsc -p tsconfig.test.json
+# Lint: a small rule set for what the compiler misses (eslint.config.js).
+npx eslint .
 
 report="$(mktemp -t codebox-vitest.XXXXXX.json)"
 trap 'rm -f "$report"' EXIT
