@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // that hit a real dockerd, real containers and a real runner.
 export default defineConfig({
   test: {
+    // A skip is a failure unless test/support/skip-allow-list.ts lists its reason.
+    reporters: ['default', './test/support/skip-check-reporter.ts'],
     projects: [
       {
         test: {

@@ -29,7 +29,8 @@ const markdown = new Marked();
  */
 export function extractCode(text: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
-  markdown.walkTokens(markdown.lexer(text), (token: Token) => {
+  // The callback is synchronous, so walkTokens' array of results holds nothing to await.
+  void markdown.walkTokens(markdown.lexer(text), (token: Token) => {
     if (token.type !== 'code') return;
     const code = token as Tokens.Code;
     if (code.codeBlockStyle === 'indented') return;
