@@ -148,19 +148,31 @@ export function filesHandler(deps: FilesHandlerDeps) {
     return { path: file.path, name: posix.basename(file.path), type: 'file' };
   }
 
-  return async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
-    try {
-      if (request.method === 'GET') await download(request, response, url);
-      else if (request.method === 'POST') await upload(request, response, url);
-      else sendJson(response, 405, { message: `method ${request.method} is not allowed on /files; use GET or POST`, code: 405 });
-    } catch (error) {
-      // An upload refused before its body was read (a FIFO, a denied path): read the rest
-      // first, so the reply reaches the client (and a proxy) on an intact connection instead
-      // of a reset mid-upload. The body goes nowhere; a bound keeps a stalled client from
-      // holding the reply forever.
-      if (request.method === 'POST' && !request.complete && !response.headersSent) await drained(request, UPLOAD_DRAIN_MS);
-      sendError(response, error, logger);
-    }
+  /** Errors of a transfer are envd's `{message, code}` answers (or a cut body once streaming). */
+  const guarded =
+    (transfer: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>) =>
+    async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+      try {
+        await transfer(request, response, new URL(request.url ?? '/', 'http://agent'));
+      } catch (error) {
+        // An upload refused before its body was read (a FIFO, a denied path): read the rest
+        // first, so the reply reaches the client (and a proxy) on an intact connection instead
+        // of a reset mid-upload. The body goes nowhere; a bound keeps a stalled client from
+        // holding the reply forever.
+        if (request.method === 'POST' && !request.complete && !response.headersSent) await drained(request, UPLOAD_DRAIN_MS);
+        sendError(response, error, logger);
+      }
+    };
+
+  return {
+    /** `GET /files?path=…`. */
+    download: guarded(download),
+    /** `POST /files[?path=…]`, multipart or octet-stream. */
+    upload: guarded(upload),
+    /** Any other method on `/files`. */
+    methodNotAllowed(request: IncomingMessage, response: ServerResponse): void {
+      sendJson(response, 405, { message: `method ${request.method} is not allowed on /files; use GET or POST`, code: 405 });
+    },
   };
 }
 
