@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../docker/docker-client.js';
+import { DockerImageBackend } from '../docker/docker-image-backend.js';
 import { BASE_ROOTFS_RECIPE } from './base-rootfs-recipe.js';
 import { rootfsHash } from './content-hash.js';
 import { RootfsBuildError } from './errors.js';
 import { TemplateStore } from './template-store.js';
 
 const docker = createDockerClient();
+const images = new DockerImageBackend(docker);
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 /** This suite proves the failure path; where Docker Hub or a registry mirror answers, the registry build would succeed. */
@@ -44,7 +46,7 @@ afterAll(async () => {
 
 describe.skipIf(await registryAnswers())('registry rootfs source without a registry', () => {
   it('fails fast with a RootfsBuildError and leaves no image or file behind', async () => {
-    const store = new TemplateStore({ dataDir, logger, rootfsSource: 'registry' });
+    const store = new TemplateStore({ dataDir, logger, images, rootfsSource: 'registry' });
     const hash = rootfsHash(BASE_ROOTFS_RECIPE, 'registry');
     const started = Date.now();
     const error = await store.ensureBaseRootfs().catch((err: unknown) => err);
@@ -79,7 +81,7 @@ describe('registry rootfs source with a registry that hangs', () => {
   it('cancels the build at the deadline instead of waiting on the pull', async () => {
     const port = (server.address() as { port: number }).port;
     const recipe = { ...BASE_ROOTFS_RECIPE, image: `127.0.0.1:${port}/debian:trixie-slim` };
-    const store = new TemplateStore({ dataDir, logger, rootfsSource: 'registry', rootfsRecipe: recipe, registryBuildTimeoutMs: 3_000 });
+    const store = new TemplateStore({ dataDir, logger, images, rootfsSource: 'registry', rootfsRecipe: recipe, registryBuildTimeoutMs: 3_000 });
     let connected = false;
     server.once('connection', () => (connected = true));
     const started = Date.now();
