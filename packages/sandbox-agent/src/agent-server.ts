@@ -10,7 +10,7 @@ import { createAgentLogger } from './logger.js';
 import { AgentConfigError } from './errors.js';
 import { filesHandler } from './handlers/files-handler.js';
 import { filesystemHandler } from './handlers/filesystem-handler.js';
-import { sendError, sendJson } from './handlers/http-response.js';
+import { sendEnvdError, sendError } from './handlers/http-response.js';
 import { interpreterHandler } from './handlers/interpreter-handler.js';
 import { processHandler } from './handlers/process-handler.js';
 import { requestUser } from './handlers/request-user.js';
@@ -113,7 +113,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   /** envd answers like E2B's: `{"message","code"}` JSON with the HTTP status as code. */
   const envdAnswers: ServiceAnswers = {
     notFound(request, response, pathname) {
-      sendJson(response, 404, { message: `no route ${request.method} ${pathname} in envd`, code: 404 });
+      sendEnvdError(response, 404, `no route ${request.method} ${pathname} in envd`);
     },
     fail: (error, _request, response) => sendError(response, error, logger),
   };

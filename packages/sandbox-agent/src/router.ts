@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CODE_INTERPRETER_PORT, ENVD_PORT, HEADERS } from '@codebox/protocol';
-import { sendJson } from './handlers/http-response.js';
+import { sendEnvdError } from './handlers/http-response.js';
 
 /** The in-sandbox services, each behind the sandbox port the SDKs and the runner's gateway name it by. */
 export type AgentServiceName = 'envd' | 'interpreter';
@@ -57,7 +57,7 @@ export function createRouter(table: RouteTable): RequestHandler {
         service === 'interpreter'
           ? `the code interpreter is not running in this sandbox (port ${CODE_INTERPRETER_PORT}); envd on ${ENVD_PORT} is`
           : `nothing listens on sandbox port ${String(header)}; use ${ENVD_PORT} (envd) or ${CODE_INTERPRETER_PORT} (code interpreter)`;
-      sendJson(response, 404, { message, code: 404 });
+      sendEnvdError(response, 404, message);
       return;
     }
     const { pathname } = new URL(request.url ?? '/', 'http://agent');

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import type { WrittenFile } from '@codebox/protocol';
 import busboy from 'busboy';
 import { create as contentDisposition } from 'content-disposition';
 import type { Logger } from 'pino';
@@ -12,7 +13,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { FilesystemService } from '../services/filesystem-service.js';
 import { fromSystemError, isErrnoError } from '../services/system-error.js';
 import type { SandboxUser } from '../services/user-directory.js';
-import { sendError, sendJson } from './http-response.js';
+import { sendEnvdError, sendError, sendJson } from './http-response.js';
 
 /**
  * Most bytes a download of a file that reports size 0 sends. Such files (`/proc`, `/sys`)
@@ -21,12 +22,6 @@ import { sendError, sendJson } from './http-response.js';
  * short file.
  */
 export const MAX_UNSIZED_DOWNLOAD_BYTES = 64 * 1024 * 1024;
-
-export interface WrittenFile {
-  readonly path: string;
-  readonly name: string;
-  readonly type: 'file';
-}
 
 export interface FilesHandlerDeps {
   readonly filesystem: FilesystemService;
@@ -171,7 +166,7 @@ export function filesHandler(deps: FilesHandlerDeps) {
     upload: guarded(upload),
     /** Any other method on `/files`. */
     methodNotAllowed(request: IncomingMessage, response: ServerResponse): void {
-      sendJson(response, 405, { message: `method ${request.method} is not allowed on /files; use GET or POST`, code: 405 });
+      sendEnvdError(response, 405, `method ${request.method} is not allowed on /files; use GET or POST`);
     },
   };
 }
