@@ -7,3 +7,4 @@ export { Filesystem } from './gen/filesystem/filesystem_pb.js';
 export * from './rest-lifecycle.js';
 export * from './execute.js';
 export * from './code-languages.js';
+export * from './files.js';

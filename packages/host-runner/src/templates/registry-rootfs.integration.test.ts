@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient } from '../docker/docker-client.js';
+import { DockerImageBackend } from '../docker/docker-image-backend.js';
 import { BASE_ROOTFS_RECIPE } from './base-rootfs-recipe.js';
 import { rootfsHash } from './content-hash.js';
 import { RootfsBuildError } from './errors.js';
 import { TemplateStore } from './template-store.js';
 
 const docker = createDockerClient();
+const images = new DockerImageBackend(docker);
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 async function imagesWithHash(hash: string): Promise<string[]> {
@@ -46,7 +48,7 @@ describe('registry rootfs source without a registry', () => {
   it('fails fast with a RootfsBuildError and leaves no image or file behind', async () => {
     const port = (refusing.address() as { port: number }).port;
     const recipe = { ...BASE_ROOTFS_RECIPE, image: `127.0.0.1:${port}/debian:trixie-slim` };
-    const store = new TemplateStore({ dataDir, logger, rootfsSource: 'registry', rootfsRecipe: recipe });
+    const store = new TemplateStore({ dataDir, logger, images, rootfsSource: 'registry', rootfsRecipe: recipe });
     const hash = rootfsHash(recipe, 'registry');
     const started = Date.now();
     const error = await store.ensureBaseRootfs().catch((err: unknown) => err);
@@ -81,7 +83,7 @@ describe('registry rootfs source with a registry that hangs', () => {
   it('cancels the build at the deadline instead of waiting on the pull', async () => {
     const port = (server.address() as { port: number }).port;
     const recipe = { ...BASE_ROOTFS_RECIPE, image: `127.0.0.1:${port}/debian:trixie-slim` };
-    const store = new TemplateStore({ dataDir, logger, rootfsSource: 'registry', rootfsRecipe: recipe, registryBuildTimeoutMs: 3_000 });
+    const store = new TemplateStore({ dataDir, logger, images, rootfsSource: 'registry', rootfsRecipe: recipe, registryBuildTimeoutMs: 3_000 });
     let connected = false;
     server.once('connection', () => (connected = true));
     const started = Date.now();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerName } from '../docker/container-spec.js';
 import { createDockerClient } from '../docker/docker-client.js';
 import { DockerBackend } from '../docker/docker-backend.js';
+import { DockerImageBackend } from '../docker/docker-image-backend.js';
 import { execIn } from '../docker/testing/exec.js';
 import { defaultAgentBundlePaths } from './agent-bundle.js';
 import { loadKernelTree } from './kernel-files.js';
@@ -19,6 +20,7 @@ import { TemplateStore } from './template-store.js';
 import { TestPrerequisiteError } from '../../../../test/support/test-prerequisites.js';
 
 const docker = createDockerClient();
+const images = new DockerImageBackend(docker);
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 let dataDir: string;
 
@@ -52,6 +54,7 @@ describe('user templates (fixture agent)', () => {
     new TemplateStore({
       dataDir,
       logger,
+      images,
       agentBundle: {
         agent: fileURLToPath(new URL('../docker/testing/health-agent.mjs', import.meta.url)),
         sandboxExec: fileURLToPath(new URL('../docker/testing/sandbox-exec.sh', import.meta.url)),
@@ -150,6 +153,7 @@ describe('templates with added packages (fixture agent)', () => {
     const store = new TemplateStore({
       dataDir,
       logger,
+      images,
       kernelPackageList: list,
       defaultTemplates: [{ name, kernelPackages: true }],
       agentBundle: {
@@ -229,7 +233,7 @@ async function expectedKernelListing(): Promise<string[]> {
 }
 
 describe('default templates (real agent)', () => {
-  const store = new TemplateStore({ logger });
+  const store = new TemplateStore({ logger, images });
   const backend = new DockerBackend({ runnerName: `tpl-${randomBytes(3).toString('hex')}`, logger, healthTimeoutMs: 60_000 });
   let templates: TemplateImage[];
 

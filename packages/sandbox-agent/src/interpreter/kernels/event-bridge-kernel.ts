@@ -5,7 +5,7 @@ import { KernelProcess } from './kernel-process.js';
 import type { KernelWire } from './kernel-wire.js';
 
 /** How one language's event bridge is started and interrupted. */
-export interface BridgeSpec {
+export interface EventBridgeSpec {
   readonly language: KernelLanguage;
   /** The bridge program, run in the context's cwd with the kernel's environment. */
   readonly command: { readonly cmd: string; readonly args: readonly string[] };
@@ -18,15 +18,16 @@ export interface BridgeSpec {
 const INTERRUPT_GRACE_MS = 3_000;
 
 /**
- * A kernel behind an event bridge (Python, R, Java; see `EventWire`). The bridge owns the
+ * A kernel behind an event bridge (Python, R, Java; see `EventWire`): commands on stdin, ordered
+ * events back. The other kind is `FencedBridgeKernel` (Bash, JavaScript). The bridge owns the
  * language's semantics; `KernelProcess` owns the process.
  */
-export class BridgeKernel extends KernelProcess {
+export class EventBridgeKernel extends KernelProcess {
   readonly language: KernelLanguage;
   private readonly eventWire: EventWire;
 
   constructor(
-    private readonly spec: BridgeSpec,
+    private readonly spec: EventBridgeSpec,
     host: KernelHost,
     options: KernelOptions,
   ) {
@@ -35,7 +36,7 @@ export class BridgeKernel extends KernelProcess {
     this.eventWire = new EventWire(spec.channel, spec.interrupt);
   }
 
-  protected command(): BridgeSpec['command'] {
+  protected command(): EventBridgeSpec['command'] {
     return this.spec.command;
   }
 

@@ -3,8 +3,12 @@ import type { Logger } from 'pino';
 import type { TemplateAccounts } from './sandbox-accounts.js';
 import type { SandboxUidAllocator } from './sandbox-uids.js';
 
-/** What the per-state sandbox operations share; built once by DockerBackend. */
-export interface SandboxEnvironment {
+/**
+ * The Docker backend's shared state and settings (the client, data dir, network, uid pools), built
+ * once by DockerBackend and handed to `startSandbox`, `destroySandbox` and the collector. Not a
+ * sandbox's environment variables: those are `SandboxSpec.envVars`.
+ */
+export interface DockerBackendContext {
   docker: Dockerode;
   runnerName: string;
   dataDir: string;

@@ -1,16 +1,17 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { RunnerClient, RunnerRequestError } from './api/runner-client.js';
-import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
-import { parseDnsEndpoint } from './dns/dns-forwarder.js';
-import { DockerBackend } from './docker/docker-backend.js';
-import { armedCrashPoint, CRASH_AT_ENV } from './fault-injection.js';
-import { RuntimeNotRegisteredError } from './docker/errors.js';
-import { SANDBOX_RUNTIMES, type SandboxRuntime } from './sandboxes/sandbox-runtime.js';
-import { createLogger, type Logger } from './logger.js';
-import { RunnerServer } from './server.js';
-import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from './templates/errors.js';
-import { TemplateStore } from './templates/template-store.js';
+import { RunnerClient, RunnerRequestError } from './runner-client.js';
+import { ConfigError, loadConfig, type RunnerConfig } from '../config.js';
+import { parseDnsEndpoint } from '../dns/dns-forwarder.js';
+import { DockerBackend } from '../docker/docker-backend.js';
+import { DockerImageBackend } from '../docker/docker-image-backend.js';
+import { armedCrashPoint, CRASH_AT_ENV } from '../fault-injection.js';
+import { RuntimeNotRegisteredError } from '../docker/errors.js';
+import { SANDBOX_RUNTIMES, type SandboxRuntime } from '../sandboxes/sandbox-runtime.js';
+import { createLogger, type Logger } from '../logger.js';
+import { RunnerServer } from '../server.js';
+import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from '../templates/errors.js';
+import { TemplateStore } from '../templates/template-store.js';
 
 /** A failure the CLI reports as one line and an exit code. */
 class CliError extends Error {
@@ -56,7 +57,7 @@ async function configFor(flags: ServeFlags | ConfigFlags): Promise<RunnerConfig>
 }
 
 function templateStoreFor(config: RunnerConfig, logger: Logger): TemplateStore {
-  return new TemplateStore({ dataDir: config.dataDir, rootfsSource: config.rootfsSource, logger });
+  return new TemplateStore({ dataDir: config.dataDir, rootfsSource: config.rootfsSource, logger, images: new DockerImageBackend() });
 }
 
 async function serve(flags: ServeFlags): Promise<void> {

@@ -3,12 +3,12 @@ import { CONTEXT_LIMIT_STATUS, createContextRequestSchema, executeRequestSchema 
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { AgentError, InvalidArgumentError, httpStatusOf } from '../errors.js';
-import { sendJson } from '../handlers/http-response.js';
-import type { RequestHandler } from '../router.js';
-import { ContextLimitError } from './context-limit.js';
-import { ExecutionStream } from './execution-stream.js';
-import { KernelError } from './kernels/kernel-errors.js';
-import type { InterpreterService } from './interpreter-service.js';
+import { ContextLimitError } from '../interpreter/context-limit.js';
+import { ExecutionStream } from '../interpreter/execution-stream.js';
+import type { InterpreterService } from '../interpreter/interpreter-service.js';
+import { KernelError } from '../interpreter/kernels/kernel-errors.js';
+import type { RouteParams, ServiceAnswers } from '../router.js';
+import { sendJson } from './http-response.js';
 
 /** Largest request body accepted (code is sent inline). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -25,8 +25,9 @@ export interface InterpreterHandlerOptions {
  * The code interpreter's HTTP surface (sandbox port 49999), as E2B's server answers it:
  * `POST /execute` (NDJSON stream), `GET|POST /contexts`, `POST /contexts/{id}/restart`,
  * `DELETE /contexts/{id}`, `GET /health`. Errors are plain text with the status, as there.
+ * The routes are in `routes.ts`.
  */
-export function interpreterHandler(options: InterpreterHandlerOptions): RequestHandler {
+export function interpreterHandler(options: InterpreterHandlerOptions) {
   const { service, logger } = options;
 
   const execute = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -69,31 +70,11 @@ export function interpreterHandler(options: InterpreterHandlerOptions): RequestH
     response.end();
   };
 
-  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const { pathname } = new URL(request.url ?? '/', 'http://agent');
-    const method = request.method ?? 'GET';
-    if (pathname === '/health' && method === 'GET') return sendJson(response, 200, 'OK');
-    if (pathname === '/execute' && method === 'POST') return execute(request, response);
-    if (pathname === '/contexts' && method === 'GET') return sendJson(response, 200, service.list());
-    if (pathname === '/contexts' && method === 'POST') {
-      const body = parseBody(createContextRequestSchema, await readJson(request));
-      return sendJson(response, 200, service.create(body));
-    }
-    const restart = /^\/contexts\/([^/]+)\/restart$/.exec(pathname);
-    if (restart?.[1] && method === 'POST') {
-      await service.restart(decodeURIComponent(restart[1]));
-      return sendJson(response, 200, null);
-    }
-    const one = /^\/contexts\/([^/]+)$/.exec(pathname);
-    if (one?.[1] && method === 'DELETE') {
-      await service.remove(decodeURIComponent(one[1]));
-      return sendJson(response, 200, null);
-    }
-    sendText(response, 404, `no route ${method} ${pathname} in the code interpreter`);
-  };
-
-  return (request, response) =>
-    route(request, response).catch((error: unknown) => {
+  const answers: ServiceAnswers = {
+    notFound(request, response, pathname) {
+      sendText(response, 404, `no route ${request.method ?? 'GET'} ${pathname} in the code interpreter`);
+    },
+    fail(error, _request, response) {
       if (error instanceof ContextLimitError && !response.headersSent) {
         sendText(response, CONTEXT_LIMIT_STATUS, error.message, error.reasonPhrase);
         return;
@@ -105,7 +86,31 @@ export function interpreterHandler(options: InterpreterHandlerOptions): RequestH
         return;
       }
       sendText(response, status, status === 500 ? 'internal code interpreter error; see the agent log' : (error as Error).message);
-    });
+    },
+  };
+
+  return {
+    answers,
+    health(_request: IncomingMessage, response: ServerResponse): void {
+      sendJson(response, 200, 'OK');
+    },
+    execute,
+    listContexts(_request: IncomingMessage, response: ServerResponse): void {
+      sendJson(response, 200, service.list());
+    },
+    async createContext(request: IncomingMessage, response: ServerResponse): Promise<void> {
+      const body = parseBody(createContextRequestSchema, await readJson(request));
+      sendJson(response, 200, service.create(body));
+    },
+    async restartContext(_request: IncomingMessage, response: ServerResponse, params: RouteParams): Promise<void> {
+      await service.restart(params.id ?? '');
+      sendJson(response, 200, null);
+    },
+    async deleteContext(_request: IncomingMessage, response: ServerResponse, params: RouteParams): Promise<void> {
+      await service.remove(params.id ?? '');
+      sendJson(response, 200, null);
+    },
+  };
 }
 
 function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {

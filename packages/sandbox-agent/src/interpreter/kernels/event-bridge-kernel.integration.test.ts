@@ -1,11 +1,11 @@
-// BridgeKernel's process handling (start failures, crashes, ignored interrupts) against small
+// EventBridgeKernel's process handling (start failures, crashes, ignored interrupts) against small
 // real bridge programs run by this host's Node, as uid 1000 when the tests run as root.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ProcessLauncher } from '../../services/process-launcher.js';
 import type { KernelHost } from '../kernel-factories.js';
 import { record } from '../../testing/recording-sink.js';
-import { BridgeKernel, type BridgeSpec } from './bridge-kernel.js';
+import { EventBridgeKernel, type EventBridgeSpec } from './event-bridge-kernel.js';
 
 // A bridge speaking the event protocol on stdout: `hang` ignores interrupts, `exit` dies,
 // anything else is echoed as output then a result.
@@ -29,7 +29,7 @@ require('node:readline').createInterface({ input: process.stdin }).on('line', (l
 });
 `;
 
-function kernel(mode: string, startTimeoutMs = 10_000): BridgeKernel {
+function kernel(mode: string, startTimeoutMs = 10_000): EventBridgeKernel {
   const logger = pino({ level: 'silent' });
   const host: KernelHost = {
     launcher: new ProcessLauncher(undefined, logger),
@@ -38,17 +38,17 @@ function kernel(mode: string, startTimeoutMs = 10_000): BridgeKernel {
     nodePath: process.execPath,
     logger,
   };
-  const spec: BridgeSpec = {
+  const spec: EventBridgeSpec = {
     language: 'python',
     command: { cmd: process.execPath, args: ['-e', BRIDGE, mode] },
     channel: 'stdout',
     interrupt: 'signal',
     startTimeoutMs,
   };
-  return new BridgeKernel(spec, host, { cwd: '/tmp', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  return new EventBridgeKernel(spec, host, { cwd: '/tmp', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
 }
 
-describe('BridgeKernel', () => {
+describe('EventBridgeKernel', () => {
   it('runs executions in order, passing plain output, results and counts', async () => {
     const bridge = kernel('normal');
     const first = await record(bridge, 'one', { envVars: { V: 'x' } });

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { tenantIdForKey } from './api/api-keys.js';
+import { tenantIdForKey } from '../api/api-keys.js';
 import { main } from './cli.js';
-import { parseConfig } from './config.js';
-import { RunnerServer } from './server.js';
-import { InMemoryBackend } from './sandboxes/testing/in-memory-backend.js';
-import { InMemoryTemplateCatalog } from './sandboxes/testing/in-memory-template-catalog.js';
+import { parseConfig } from '../config.js';
+import { RunnerServer } from '../server.js';
+import { InMemoryBackend } from '../sandboxes/testing/in-memory-backend.js';
+import { InMemoryTemplateCatalog } from '../sandboxes/testing/in-memory-template-catalog.js';
 
 const API_KEY = 'e2b_c0ffee0000000000000000000000000000000000';
 let dir: string;
