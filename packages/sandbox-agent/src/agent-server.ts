@@ -15,6 +15,8 @@ import { processHandler } from './handlers/process-handler.js';
 import { requestUser } from './handlers/request-user.js';
 import { systemHandler } from './handlers/system-handler.js';
 import { createRouter } from './router.js';
+import { CgroupMemory } from './memory/cgroup-memory.js';
+import type { SandboxMemorySource } from './memory/sandbox-memory.js';
 import { createCodeInterpreter, type CodeInterpreter, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
 import { FilesystemService } from './services/filesystem-service.js';
 import { openInotifyInstance } from './services/inotify-instance.js';
@@ -45,6 +47,11 @@ export interface AgentServerOptions {
   readonly logger?: Logger;
   /** Whether callers may name `root` (the sandbox runs in its own user namespace; docs/internals.md). */
   readonly rootAccess?: boolean;
+  /**
+   * Where the sandbox's memory limit and OOM kills are read: the memory cgroup (default, runc), or
+   * under gVisor the agent's own watchdog (`sandboxMemoryFor`), which the agent starts and stops.
+   */
+  readonly memory?: SandboxMemorySource;
 }
 
 /**
@@ -71,6 +78,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   const logger = options.logger ?? createAgentLogger();
   const defaultUser = options.defaultUser ?? 'user';
   const sandboxEnvs = options.sandboxEnvs ?? {};
+  const memory: SandboxMemorySource = options.memory ?? new CgroupMemory();
   const users = new UserDirectory(options.passwdPath, options.groupPath, options.rootAccess ?? false);
   const filesystem = new FilesystemService(users);
   const helperPath =
@@ -104,7 +112,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       return undefined;
     }
     const kernelsDir = config.kernelsDir ?? fileURLToPath(new URL('./kernels', import.meta.url));
-    return createCodeInterpreter({ ...config, kernelsDir }, { launcher, user, sandboxEnvs, logger });
+    return createCodeInterpreter({ ...config, kernelsDir }, { launcher, user, sandboxEnvs, logger, memory });
   }
 
   const plainHttp = (request: IncomingMessage, response: ServerResponse): void => {
@@ -177,11 +185,13 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       if (address === null) throw new Error('agent server has no address after listen');
       logger.info({ address }, 'agent listening');
       sudoBroker?.start();
+      memory.start?.();
       return address;
     },
     async close() {
       watches.closeAll();
       sudoBroker?.stop();
+      memory.stop?.();
       processes.killAll();
       await interpreter?.service.shutdown();
       await new Promise<void>((resolve) => {
