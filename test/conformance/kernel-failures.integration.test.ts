@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelCrashLoopError, KernelOutOfMemoryError, type Execution, type Sandbox as CodeboxSandbox } from '@codebox/core-client';
+import { sandboxOomKills } from '../support/oom-kills.js';
 import { useRunner } from '../support/use-runner.js';
 import { interpreterClients } from './interpreter-clients.js';
 
 useRunner();
-
-/** The sandbox's memory-cgroup OOM-kill counter (cgroup v2 `memory.events`, v1 `memory.oom_control`). */
-const OOM_KILLS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null | awk '$1 == \"oom_kill\" {print $2}'";
 
 /** An execution's outcome in one shape, whichever way the client reported it. */
 type Outcome = { readonly execution: Execution; readonly errorName: string | undefined; readonly errorValue: string } | { readonly thrown: Error };
@@ -39,7 +37,7 @@ describe.each(interpreterClients)('code contexts against hostile callers and dyi
       sandbox = hostile;
     });
 
-    const oomKills = async (): Promise<number> => Number((await sandbox.commands.run(OOM_KILLS)).stdout.trim() || '0');
+    const oomKills = (): Promise<number> => sandboxOomKills(sandbox);
     const stillServes = async (): Promise<void> => {
       expect((await sandbox.commands.run('echo alive')).stdout).toBe('alive\n');
       expect((await sandbox.runCode('1 + 1')).text).toBe('2');

@@ -61,7 +61,7 @@ export const HARDENING = {
    * of the watchdog's samples, so that the host's OOM killer (which would end the whole sandbox)
    * is a backstop only. Measured: see docs/security.md ("Memory under gVisor").
    */
-  runscMemoryHeadroomMiB: 128,
+  runscMemoryHeadroomMiB: 512,
 } as const;
 
 /** @types/dockerode predates Engine API 1.41's CgroupnsMode; the daemon here accepts it. */

@@ -25,7 +25,10 @@ function sandbox(overrides: Partial<MemoryWatchdogOptions> = {}) {
   };
   const watchdog = new MemoryWatchdog({
     limitBytes: LIMIT,
-    intervalMs: 50,
+    // With these, a sandbox at 100 MiB is sampled every 250 ms and one within 50 MiB of its limit every 50 ms.
+    minIntervalMs: 50,
+    maxIntervalMs: 250,
+    growthBytesPerMs: 0.2 * MiB,
     usage: () => state.usage,
     processes: () => state.processes,
     holdsMemory: (pid) => state.processes.some((p) => p.pid === pid),
@@ -153,6 +156,37 @@ describe('MemoryWatchdog', () => {
     vi.advanceTimersByTime(1_000);
     expect(state.killed).toEqual([]);
     expect(error).toHaveBeenCalledTimes(1);
+    watchdog.stop();
+  });
+
+  it('samples rarely far from the limit and every minIntervalMs near it', () => {
+    const usage = vi.fn(() => 100 * MiB);
+    const { watchdog } = sandbox({ usage });
+    expect([undefined, 100 * MiB, LIMIT - 20 * MiB, LIMIT - MiB, LIMIT + MiB].map((u) => watchdog.nextDelay(u))).toEqual([250, 250, 100, 50, 50]);
+    watchdog.start();
+    vi.advanceTimersByTime(10_050);
+    // 50 ms to the first sample, then 250 ms apart: a few reads a second while idle.
+    expect(usage).toHaveBeenCalledTimes(41);
+    watchdog.stop();
+  });
+
+  it('catches an allocator no faster than growthBytesPerMs before it passes the limit by more than one short interval', () => {
+    const { state, watchdog } = sandbox();
+    state.usageAfterKill = 100 * MiB;
+    let allocated = 100 * MiB;
+    const peak = { bytes: 0 };
+    // 0.2 MiB/ms, from 100 MiB: reaches the limit after about 2 s.
+    const grow = setInterval(() => {
+      if (state.killed.length > 0) return;
+      allocated += 2 * MiB;
+      state.usage = allocated;
+      peak.bytes = Math.max(peak.bytes, allocated);
+    }, 10);
+    watchdog.start();
+    vi.advanceTimersByTime(5_000);
+    clearInterval(grow);
+    expect(state.killed).toEqual([21]);
+    expect(peak.bytes).toBeLessThanOrEqual(LIMIT + 50 * 0.2 * MiB);
     watchdog.stop();
   });
 

@@ -9,8 +9,14 @@ const OOM_SCORE_ADJ_MIN = -1000;
 export interface MemoryWatchdogOptions {
   /** The sandbox's memory limit: user code is killed when the sandbox's use reaches it. */
   readonly limitBytes: number;
-  /** How often the sandbox's memory use is sampled. */
-  readonly intervalMs: number;
+  /**
+   * How often the sandbox's memory use is sampled: the time the fastest allocator
+   * (`growthBytesPerMs`) needs to reach the limit from the last sample, within these bounds. So an
+   * idle sandbox is sampled a few times a second and one near its limit every `minIntervalMs`.
+   */
+  readonly minIntervalMs: number;
+  readonly maxIntervalMs: number;
+  readonly growthBytesPerMs: number;
   /** The sandbox's memory in use now, in bytes; undefined when it cannot be read (that sample is skipped). */
   readonly usage: () => number | undefined;
   /** Every process with its resident memory and OOM preference; read only when a victim is chosen. */
@@ -56,7 +62,7 @@ export function chooseOomVictim(processes: readonly ProcessMemory[], limitBytes:
 /**
  * The sandbox's OOM killer where the kernel under it has none: gVisor's sentry holds all guest
  * memory, enforces no limit inside, and the host's OOM killer, seeing only the sentry, would end
- * the whole sandbox. Every `intervalMs` this samples the sandbox's memory use; at the limit it
+ * the whole sandbox. This samples the sandbox's memory use (more often the nearer it is); at the limit it
  * SIGKILLs the process the kernel's OOM killer would have chosen and counts the kill, so that a
  * kernel's death reads as an OOM kill exactly as under runc (`SandboxMemory.oomKills`).
  * The host's limit sits above this one (the runner adds headroom for the sentry and for what a
@@ -84,14 +90,19 @@ export class MemoryWatchdog implements SandboxMemory {
 
   start(): void {
     if (this.timer) return;
-    const loop = (): void => {
-      this.check();
-      this.timer = setTimeout(loop, this.options.intervalMs);
+    const loop = (delayMs: number): void => {
+      this.timer = setTimeout(() => loop(this.nextDelay(this.check().usage)), delayMs);
       // The watchdog alone must not keep the agent alive.
       this.timer.unref();
     };
-    this.timer = setTimeout(loop, this.options.intervalMs);
-    this.timer.unref();
+    loop(this.options.minIntervalMs);
+  }
+
+  /** Until the next sample: as long as the fastest allocator needs to reach the limit, within the bounds. */
+  nextDelay(usage: number | undefined): number {
+    const { limitBytes, minIntervalMs, maxIntervalMs, growthBytesPerMs } = this.options;
+    if (usage === undefined) return maxIntervalMs;
+    return Math.min(maxIntervalMs, Math.max(minIntervalMs, Math.floor((limitBytes - usage) / growthBytesPerMs)));
   }
 
   stop(): void {
@@ -99,20 +110,20 @@ export class MemoryWatchdog implements SandboxMemory {
     this.timer = undefined;
   }
 
-  /** One sample, and a kill when it is at the limit. Returns the pid killed, if any. */
-  check(): number | undefined {
+  /** One sample, and a kill when it is at the limit: the use sampled and the pid killed, if any. */
+  check(): { readonly usage: number | undefined; readonly killed?: number } {
     const { limitBytes, logger } = this.options;
     const usage = this.options.usage();
     if (usage === undefined || usage < limitBytes) {
       this.stuck = false;
-      return undefined;
+      return { usage };
     }
-    if (this.victim && this.stillSettling(this.victim)) return undefined;
+    if (this.victim && this.stillSettling(this.victim)) return { usage };
     const victim = chooseOomVictim(this.options.processes(), limitBytes, this.options.exempt);
     if (!victim) {
       if (!this.stuck) logger.error({ usage, limit: limitBytes }, 'sandbox at its memory limit and no process can be killed');
       this.stuck = true;
-      return undefined;
+      return { usage };
     }
     // Counted before the signal, so whoever sees the death finds the kill already counted.
     this.kills += 1;
@@ -127,7 +138,7 @@ export class MemoryWatchdog implements SandboxMemory {
       // Gone already: its memory is coming back all the same.
       logger.debug({ err: error, pid: victim.pid }, 'OOM victim was already gone');
     }
-    return victim.pid;
+    return { usage, killed: victim.pid };
   }
 
   private stillSettling(victim: { readonly pid: number; readonly at: number }): boolean {
