@@ -100,10 +100,12 @@ describe.each(interpreterClients)('code contexts against hostile callers and dyi
 
     it('gives up on a kernel that dies every time it starts: a typed error, fast, and no restart loop', async () => {
       const dir = `/tmp/doomed-${name}`;
-      // Kills every python kernel whose cwd is `dir` as soon as it appears, and counts the kills.
+      // Kills every python kernel that starts after it (the others are known when it starts), as soon as it
+      // appears, and counts the kills. (Not by the kernel's cwd: gVisor denies /proc/<pid>/cwd even to the same user.)
+      const bridge = `pgrep -u user -f '^python3 .*bridge[.]py'`;
       const killer = await sandbox.commands.run(
-        `mkdir -p ${dir}; : > /tmp/kills-${name}; while true; do for p in $(pgrep -u user -f bridge.py); do ` +
-          `[ "$(readlink /proc/$p/cwd)" = ${dir} ] && kill -9 $p && echo $p >> /tmp/kills-${name}; done; sleep 0.02; done`,
+        `mkdir -p ${dir}; : > /tmp/kills-${name}; known=" $(${bridge} | tr '\\n' ' ') "; while true; do for p in $(${bridge}); do ` +
+          `case "$known" in *" $p "*) ;; *) kill -9 $p && echo $p >> /tmp/kills-${name}; known="$known$p ";; esac; done; sleep 0.02; done`,
         { background: true },
       );
       const kills = async (): Promise<number> => Number((await sandbox.commands.run(`wc -l < /tmp/kills-${name}`)).stdout.trim());
