@@ -190,6 +190,25 @@ describe('MemoryWatchdog', () => {
     watchdog.stop();
   });
 
+  it('survives a failing sample: logs it and samples on', () => {
+    let fail = true;
+    const { state, watchdog } = sandbox({
+      usage: () => {
+        if (fail) throw new Error('EIO');
+        return state.usage;
+      },
+    });
+    state.usage = LIMIT;
+    state.usageAfterKill = 100 * MiB;
+    watchdog.start();
+    vi.advanceTimersByTime(1_000);
+    expect(state.killed).toEqual([]);
+    fail = false;
+    vi.advanceTimersByTime(300);
+    expect(state.killed).toEqual([21]);
+    watchdog.stop();
+  });
+
   it('answers as the sandbox memory the interpreter reads', () => {
     const { watchdog } = sandbox();
     expect(watchdog.limitBytes()).toBe(LIMIT);

@@ -91,7 +91,7 @@ export class MemoryWatchdog implements SandboxMemory {
   start(): void {
     if (this.timer) return;
     const loop = (delayMs: number): void => {
-      this.timer = setTimeout(() => loop(this.nextDelay(this.check().usage)), delayMs);
+      this.timer = setTimeout(() => loop(this.nextDelay(this.safeCheck())), delayMs);
       // The watchdog alone must not keep the agent alive.
       this.timer.unref();
     };
@@ -103,6 +103,16 @@ export class MemoryWatchdog implements SandboxMemory {
     const { limitBytes, minIntervalMs, maxIntervalMs, growthBytesPerMs } = this.options;
     if (usage === undefined) return maxIntervalMs;
     return Math.min(maxIntervalMs, Math.max(minIntervalMs, Math.floor((limitBytes - usage) / growthBytesPerMs)));
+  }
+
+  /** `check()`, but a failure is logged and sampling goes on: an exception here must not end the agent. */
+  private safeCheck(): number | undefined {
+    try {
+      return this.check().usage;
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'memory watchdog sample failed; sampling on');
+      return undefined;
+    }
   }
 
   stop(): void {
@@ -129,7 +139,7 @@ export class MemoryWatchdog implements SandboxMemory {
     this.kills += 1;
     this.victim = { pid: victim.pid, at: this.now() };
     logger.warn(
-      { pid: victim.pid, name: victim.name, rss: mib(victim.rssBytes), usage: mib(usage), limit: mib(limitBytes), oomKills: this.kills },
+      { pid: victim.pid, command: victim.name, rss: mib(victim.rssBytes), usage: mib(usage), limit: mib(limitBytes), oomKills: this.kills },
       'sandbox reached its memory limit: killed the largest user process (out of memory)',
     );
     try {
