@@ -119,7 +119,7 @@ describe('a runsc runner', () => {
     }
   });
 
-  it('kills a memory bomb as the OOM killer does under runc, however fast it allocates: the sandbox, its agent and a bystander keep serving', async () => {
+  it('kills memory bombs of five fast allocators as the OOM killer does under runc: the sandbox, its agent and a bystander keep serving', async () => {
     const bystander = await Sandbox.create('base', opts);
     const victim = await Sandbox.create('base', opts);
     try {
