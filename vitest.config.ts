@@ -38,6 +38,7 @@ export default defineConfig({
           include: [
             'test/conformance/hostile-workloads.integration.test.ts',
             'test/conformance/code-interpreter.integration.test.ts',
+            'test/conformance/kernel-failures.integration.test.ts',
             'test/conformance/egress.integration.test.ts',
             'test/conformance/sandbox-lifecycle.integration.test.ts',
             'test/conformance/tenant-isolation.integration.test.ts',

@@ -1,12 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelCrashLoopError, KernelOutOfMemoryError, type Execution, type Sandbox as CodeboxSandbox } from '@codebox/core-client';
+import { sandboxOomKills } from '../support/oom-kills.js';
 import { useRunner } from '../support/use-runner.js';
 import { interpreterClients } from './interpreter-clients.js';
 
 useRunner();
 
-/** The sandbox's memory-cgroup OOM-kill counter (cgroup v2 `memory.events`, v1 `memory.oom_control`). */
-const OOM_KILLS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null | awk '$1 == \"oom_kill\" {print $2}'";
+/** Kills every python kernel bridge that starts after it, as soon as it appears; appends each pid killed to argv[1]. */
+const KILLER = `import os, sys, time
+def bridges():
+    found = set()
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            argv = open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\\0')
+        except OSError:
+            continue
+        if argv[0] == b'python3' and len(argv) > 1 and argv[1].endswith(b'/bridge.py'):
+            found.add(int(pid))
+    return found
+known = bridges()
+open(sys.argv[1], 'w').close()
+while True:
+    for pid in bridges() - known:
+        known.add(pid)
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            continue
+        with open(sys.argv[1], 'a') as kills:
+            kills.write(f'{pid}\\n')
+    time.sleep(0.005)
+`;
 
 /** An execution's outcome in one shape, whichever way the client reported it. */
 type Outcome = { readonly execution: Execution; readonly errorName: string | undefined; readonly errorValue: string } | { readonly thrown: Error };
@@ -39,7 +65,7 @@ describe.each(interpreterClients)('code contexts against hostile callers and dyi
       sandbox = hostile;
     });
 
-    const oomKills = async (): Promise<number> => Number((await sandbox.commands.run(OOM_KILLS)).stdout.trim() || '0');
+    const oomKills = (): Promise<number> => sandboxOomKills(sandbox);
     const stillServes = async (): Promise<void> => {
       expect((await sandbox.commands.run('echo alive')).stdout).toBe('alive\n');
       expect((await sandbox.runCode('1 + 1')).text).toBe('2');
@@ -102,12 +128,17 @@ describe.each(interpreterClients)('code contexts against hostile callers and dyi
 
     it('gives up on a kernel that dies every time it starts: a typed error, fast, and no restart loop', async () => {
       const dir = `/tmp/doomed-${name}`;
-      // Kills every python kernel whose cwd is `dir` as soon as it appears, and counts the kills.
+      // Kills every python kernel that starts after it (the ones running when it starts are known), as soon as it
+      // appears, and counts the kills. One Python process polling every 5 ms: a shell loop forking pgrep is too slow
+      // under gVisor (250 ms a round, while a kernel starts and answers in less), and gVisor denies
+      // /proc/<pid>/cwd even to the same user, so new kernels are told apart by pid.
+      await sandbox.files.write(`/tmp/killer-${name}.py`, KILLER);
       const killer = await sandbox.commands.run(
-        `mkdir -p ${dir}; : > /tmp/kills-${name}; while true; do for p in $(pgrep -u user -f bridge.py); do ` +
-          `[ "$(readlink /proc/$p/cwd)" = ${dir} ] && kill -9 $p && echo $p >> /tmp/kills-${name}; done; sleep 0.02; done`,
+        `mkdir -p ${dir}; rm -f /tmp/kills-${name}; exec python3 /tmp/killer-${name}.py /tmp/kills-${name}`,
         { background: true },
       );
+      // It makes the file once it knows the kernels already running: only then may the doomed one start.
+      await expect.poll(async () => (await sandbox.commands.run(`test -f /tmp/kills-${name} && echo ready || true`)).stdout, { timeout: 30_000 }).toBe('ready\n');
       const kills = async (): Promise<number> => Number((await sandbox.commands.run(`wc -l < /tmp/kills-${name}`)).stdout.trim());
       try {
         const context = await sandbox.createCodeContext({ language: 'python', cwd: dir });

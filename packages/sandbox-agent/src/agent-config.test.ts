@@ -34,6 +34,16 @@ describe('agentConfigFrom', () => {
   });
 });
 
+describe('runtime and memory limit', () => {
+  it('defaults to runc without a limit, reads runsc and the limit in MiB, and refuses anything else', () => {
+    expect(agentConfigFrom([], {})).toMatchObject({ runtime: 'runc' });
+    expect(agentConfigFrom([], {}).memoryLimitBytes).toBeUndefined();
+    expect(agentConfigFrom([], { CODEBOX_RUNTIME: 'runsc', CODEBOX_MEMORY_LIMIT_MIB: '512' })).toMatchObject({ runtime: 'runsc', memoryLimitBytes: 512 * 1024 * 1024 });
+    for (const bad of ['gvisor', 'RUNSC', 'kata']) expect(() => agentConfigFrom([], { CODEBOX_RUNTIME: bad })).toThrow(/CODEBOX_RUNTIME/);
+    for (const bad of ['0', '15', '1.5', 'lots', '-512']) expect(() => agentConfigFrom([], { CODEBOX_MEMORY_LIMIT_MIB: bad })).toThrow(/CODEBOX_MEMORY_LIMIT_MIB/);
+  });
+});
+
 describe('parseSandboxEnvs', () => {
   it('accepts a JSON object of strings', () => {
     expect(parseSandboxEnvs(undefined)).toEqual({});

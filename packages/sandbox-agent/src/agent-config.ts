@@ -12,7 +12,16 @@ export interface AgentMainConfig {
   readonly maxCodeContexts?: number;
   /** `$CODEBOX_ROOT_ACCESS=1`: the runner started the agent inside the sandbox's user namespace, root allowed. */
   readonly rootAccess: boolean;
+  /**
+   * `$CODEBOX_RUNTIME`: the container runtime the runner started the sandbox with. Under `runsc`
+   * (gVisor) the agent is the sandbox's OOM killer (`MemoryWatchdog`); default `runc`.
+   */
+  readonly runtime: AgentRuntime;
+  /** `$CODEBOX_MEMORY_LIMIT_MIB`: the sandbox's memory limit as its creator asked for it (the runner sets it under runsc). */
+  readonly memoryLimitBytes?: number;
 }
+
+export type AgentRuntime = 'runc' | 'runsc';
 
 const USAGE = 'usage: agent [--socket PATH | --listen HOST:PORT]';
 
@@ -21,7 +30,8 @@ const USAGE = 'usage: agent [--socket PATH | --listen HOST:PORT]';
  * `$CODEBOX_AGENT_SOCKET`, else `/run/codebox/agent.sock`; sandbox env vars from
  * `$CODEBOX_SANDBOX_ENVS` (a JSON object of strings); `$CODEBOX_SANDBOX_EXEC` and
  * `$CODEBOX_PASSWD` override the helper and users file; `$CODEBOX_MAX_CODE_CONTEXTS` (an integer
- * 1–1024) caps the code contexts per sandbox.
+ * 1–1024) caps the code contexts per sandbox; `$CODEBOX_RUNTIME` (`runc` or `runsc`) and
+ * `$CODEBOX_MEMORY_LIMIT_MIB` say what the runner started the sandbox with.
  */
 export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv): AgentMainConfig {
   let values: { socket?: string | undefined; listen?: string | undefined };
@@ -47,7 +57,23 @@ export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv)
     ...(env.CODEBOX_PASSWD ? { passwdPath: env.CODEBOX_PASSWD } : {}),
     ...(env.CODEBOX_MAX_CODE_CONTEXTS ? { maxCodeContexts: parseMaxCodeContexts(env.CODEBOX_MAX_CODE_CONTEXTS) } : {}),
     rootAccess: env.CODEBOX_ROOT_ACCESS === '1',
+    runtime: parseRuntime(env.CODEBOX_RUNTIME),
+    ...(env.CODEBOX_MEMORY_LIMIT_MIB ? { memoryLimitBytes: parseMemoryLimit(env.CODEBOX_MEMORY_LIMIT_MIB) } : {}),
   };
+}
+
+function parseRuntime(text: string | undefined): AgentRuntime {
+  if (text === undefined || text === '' || text === 'runc') return 'runc';
+  if (text === 'runsc') return 'runsc';
+  throw new AgentConfigError(`CODEBOX_RUNTIME must be runc or runsc, got '${text}'`);
+}
+
+function parseMemoryLimit(text: string): number {
+  const mib = Number(text);
+  if (!/^\d+$/.test(text.trim()) || mib < 16 || mib > 2 ** 30) {
+    throw new AgentConfigError(`CODEBOX_MEMORY_LIMIT_MIB must be a whole number of MiB from 16, got '${text}'`);
+  }
+  return mib * 1024 * 1024;
 }
 
 function parseSocketFd(text: string): number {

@@ -17,6 +17,8 @@ import { requestUser } from './handlers/request-user.js';
 import { systemHandler } from './handlers/system-handler.js';
 import { createRouter, type ServiceAnswers } from './router.js';
 import { agentRoutes } from './routes.js';
+import { CgroupMemory } from './memory/cgroup-memory.js';
+import type { SandboxMemorySource } from './memory/sandbox-memory.js';
 import { createCodeInterpreter, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
 import type { InterpreterService } from './interpreter/interpreter-service.js';
 import { FilesystemService } from './services/filesystem-service.js';
@@ -48,6 +50,11 @@ export interface AgentServerOptions {
   readonly logger?: Logger;
   /** Whether callers may name `root` (the sandbox runs in its own user namespace; docs/internals.md). */
   readonly rootAccess?: boolean;
+  /**
+   * Where the sandbox's memory limit and OOM kills are read: the memory cgroup (default, runc), or
+   * under gVisor the agent's own watchdog (`sandboxMemoryFor`), which the agent starts and stops.
+   */
+  readonly memory?: SandboxMemorySource;
 }
 
 /**
@@ -74,6 +81,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   const logger = options.logger ?? createAgentLogger();
   const defaultUser = options.defaultUser ?? 'user';
   const sandboxEnvs = options.sandboxEnvs ?? {};
+  const memory: SandboxMemorySource = options.memory ?? new CgroupMemory();
   const users = new UserDirectory(options.passwdPath, options.groupPath, options.rootAccess ?? false);
   const filesystem = new FilesystemService(users);
   const helperPath =
@@ -107,7 +115,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       return undefined;
     }
     const kernelsDir = config.kernelsDir ?? fileURLToPath(new URL('./kernels', import.meta.url));
-    return createCodeInterpreter({ ...config, kernelsDir }, { launcher, user, sandboxEnvs, logger });
+    return createCodeInterpreter({ ...config, kernelsDir }, { launcher, user, sandboxEnvs, logger, memory });
   }
 
   /** envd answers like E2B's: `{"message","code"}` JSON with the HTTP status as code. */
@@ -196,11 +204,13 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       if (address === null) throw new Error('agent server has no address after listen');
       logger.info({ address }, 'agent listening');
       sudoBroker?.start();
+      memory.start?.();
       return address;
     },
     async close() {
       watches.closeAll();
       sudoBroker?.stop();
+      memory.stop?.();
       processes.killAll();
       await interpreter?.shutdown();
       await new Promise<void>((resolve) => {

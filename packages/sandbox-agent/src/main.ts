@@ -3,6 +3,7 @@
 import { agentConfigFrom } from './agent-config.js';
 import { createAgentServer } from './agent-server.js';
 import { createAgentLogger } from './logger.js';
+import { sandboxMemoryFor } from './memory/sandbox-memory-for.js';
 
 const logger = createAgentLogger();
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     logger,
     sandboxEnvs: config.sandboxEnvs,
     rootAccess: config.rootAccess,
+    memory: sandboxMemoryFor(config.runtime, config.memoryLimitBytes, logger),
     ...(config.sandboxExecPath ? { sandboxExecPath: config.sandboxExecPath } : {}),
     ...(config.passwdPath ? { passwdPath: config.passwdPath } : {}),
     ...(config.maxCodeContexts ? { codeInterpreter: { maxContexts: config.maxCodeContexts } } : {}),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
-import { containerSpec, type ContainerSpecContext } from './container-spec.js';
+import { containerSpec, HARDENING, type ContainerSpecContext } from './container-spec.js';
 import { InvalidSandboxSpecError } from './errors.js';
 
 const MiB = 1024 * 1024;
@@ -59,10 +59,20 @@ describe('containerSpec', () => {
     const online = containerSpec(spec({ runtime: 'runsc', allowInternetAccess: true }), { ...loopCtx, networkName: 'n' });
     expect(online.HostConfig.Runtime).toBe('codebox-runsc');
     expect(online.HostConfig.NetworkMode).toBe('n');
-    // The isolation level changes nothing else but where the pids limit is enforced.
-    const { Runtime: _a, PidsLimit: _c, Ulimits: _d, ...runscHost } = containerSpec(spec({ runtime: 'runsc' }), loopCtx).HostConfig;
-    const { Runtime: _b, PidsLimit: _e, Ulimits: _f, ...runcHost } = host;
+    // The isolation level changes nothing else but where the pids and memory limits are enforced.
+    const { Runtime: _a, PidsLimit: _c, Ulimits: _d, Memory: _g, MemorySwap: _h, ...runscHost } = containerSpec(spec({ runtime: 'runsc' }), loopCtx).HostConfig;
+    const { Runtime: _b, PidsLimit: _e, Ulimits: _f, Memory: _i, MemorySwap: _j, ...runcHost } = host;
     expect(runscHost).toEqual(runcHost);
+  });
+
+  it('under runsc tells the agent to enforce the memory limit itself, and gives the host limit headroom above it', () => {
+    const runsc = containerSpec(spec({ runtime: 'runsc' }), loopCtx);
+    expect(runsc.Env).toEqual(expect.arrayContaining(['CODEBOX_RUNTIME=runsc', 'CODEBOX_MEMORY_LIMIT_MIB=512']));
+    expect(runsc.HostConfig.Memory).toBe((512 + HARDENING.runscMemoryHeadroomMiB) * MiB);
+    expect(runsc.HostConfig.MemorySwap).toBe(runsc.HostConfig.Memory);
+    // runc: the kernel enforces the limit as asked, and the agent is told nothing.
+    expect(host.Memory).toBe(512 * MiB);
+    expect(body.Env?.some((e) => e.startsWith('CODEBOX_RUNTIME') || e.startsWith('CODEBOX_MEMORY_LIMIT'))).toBe(false);
   });
 
   it('under runsc enforces the pids limit inside gVisor (RLIMIT_NPROC) with a larger host backstop', () => {

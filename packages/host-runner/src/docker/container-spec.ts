@@ -53,6 +53,15 @@ export const HARDENING = {
    * still grew to 7,500 host tasks in 24 s, so a long one ends the sandbox at the backstop.
    */
   runscHostTasksPerPid: 32,
+  /**
+   * gVisor's kernel enforces no memory limit and has no OOM killer, so under runsc the agent is the
+   * sandbox's OOM killer (`MemoryWatchdog`: it kills the largest user process when the sandbox's
+   * memory, as gVisor counts it, reaches the limit the sandbox was created with). The host's limit
+   * is this much higher, for the sentry's own memory and for what a fast allocator adds between two
+   * of the watchdog's samples, so that the host's OOM killer (which would end the whole sandbox)
+   * is a backstop only. Measured: see docs/security.md ("Memory under gVisor").
+   */
+  runscMemoryHeadroomMiB: 512,
 } as const;
 
 /** @types/dockerode predates Engine API 1.41's CgroupnsMode; the daemon here accepts it. */
@@ -78,9 +87,9 @@ export function containerName(sandboxId: string): string {
  * (docs/internals.md); everything else is dropped and the root filesystem is read-only.
  */
 export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): ContainerCreateBody {
-  const memoryBytes = Math.round(spec.limits.memoryMiB * MiB);
   const offline = !spec.allowInternetAccess;
   const runsc = spec.runtime === 'runsc';
+  const memoryBytes = Math.round((spec.limits.memoryMiB + (runsc ? HARDENING.runscMemoryHeadroomMiB : 0)) * MiB);
   if (!offline && !ctx.networkName) throw new InvalidSandboxSpecError('internet access needs the runner network; none was given');
   const tmpfs: Record<string, string> = {
     '/tmp': `rw,nosuid,nodev,size=${HARDENING.tmpSizeMiB}m,mode=1777`,
@@ -121,6 +130,8 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
       `CODEBOX_AGENT_SOCKET=${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
       `CODEBOX_SANDBOX_ENVS=${JSON.stringify(spec.envVars)}`,
       ...(root ? ['CODEBOX_ROOT_ACCESS=1'] : []),
+      // Under gVisor the agent enforces the memory limit itself (HARDENING.runscMemoryHeadroomMiB).
+      ...(runsc ? ['CODEBOX_RUNTIME=runsc', `CODEBOX_MEMORY_LIMIT_MIB=${spec.limits.memoryMiB}`] : []),
     ],
     Labels: {
       ...sandboxLabels(spec, ctx.runnerName),

@@ -6,6 +6,7 @@ import { InterpreterService } from './interpreter-service.js';
 import { defaultContextLimit } from './context-limit.js';
 import { builtInKernelFactories, type KernelFactories } from './kernel-factories.js';
 import { KernelMemory } from './memory/kernel-memory.js';
+import type { SandboxMemory } from '../memory/sandbox-memory.js';
 
 export interface CodeInterpreterOptions {
   /** The kernels' runtime files (`dist/kernels`). Default: `kernels/` beside the agent's file (`/opt/codebox/kernels`). */
@@ -25,11 +26,18 @@ export interface CodeInterpreterOptions {
 /** The code-interpreter service, with kernels running as `user`; `handlers/interpreter-handler.ts` serves it on port 49999. */
 export function createCodeInterpreter(
   options: CodeInterpreterOptions & { readonly kernelsDir: string },
-  deps: { readonly launcher: ProcessLauncher; readonly user: SandboxUser; readonly sandboxEnvs: Readonly<Record<string, string>>; readonly logger: Logger },
+  deps: {
+    readonly launcher: ProcessLauncher;
+    readonly user: SandboxUser;
+    readonly sandboxEnvs: Readonly<Record<string, string>>;
+    readonly logger: Logger;
+    /** The sandbox's memory limit and OOM kills (the cgroup under runc, the watchdog under gVisor). */
+    readonly memory: SandboxMemory;
+  },
 ): InterpreterService {
   const { launcher, user, sandboxEnvs, logger } = deps;
-  const memory = new KernelMemory();
-  const maxContexts = options.maxContexts ?? defaultContextLimit(memory.cgroup.limitBytes());
+  const memory = new KernelMemory(deps.memory);
+  const maxContexts = options.maxContexts ?? defaultContextLimit(deps.memory.limitBytes());
   logger.info({ maxContexts }, 'code interpreter: context limit');
   const service = new InterpreterService({
     host: {

@@ -1,6 +1,7 @@
 import { KERNEL_ERROR_NAMES } from '@codebox/protocol';
 import type { KernelLanguage } from '../kernel.js';
-import { mib, type OomVerdict } from '../memory/kernel-memory.js';
+import { mib } from '../../memory/memory-units.js';
+import type { OomVerdict } from '../memory/kernel-memory.js';
 
 /** Every error that means the kernel failed rather than the code; its `name` is the wire's (`KERNEL_ERROR_NAMES`). */
 export abstract class KernelError extends Error {

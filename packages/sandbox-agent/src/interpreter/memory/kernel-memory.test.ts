@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { CgroupMemory } from './cgroup-memory.js';
-import { KernelMemory, rssOf } from './kernel-memory.js';
+import type { SandboxMemory } from '../../memory/sandbox-memory.js';
+import { rssOf } from '../../memory/guest-processes.js';
+import { KernelMemory } from './kernel-memory.js';
 
 const MiB = 1024 * 1024;
 
 /** A cgroup whose OOM-kill counter the test moves. */
-function fakeCgroup(): { cgroup: CgroupMemory; kills: { count: number } } {
+function fakeCgroup(): { cgroup: SandboxMemory; kills: { count: number } } {
   const kills = { count: 0 };
-  const cgroup = { limitBytes: () => 512 * MiB, oomKills: () => kills.count, peakBytes: () => undefined } as unknown as CgroupMemory;
+  const cgroup: SandboxMemory = { limitBytes: () => 512 * MiB, oomKills: () => kills.count };
   return { cgroup, kills };
 }
 
@@ -50,7 +51,7 @@ describe('KernelMemory', () => {
   });
 
   it('says nothing without a readable cgroup', () => {
-    const memory = new KernelMemory({ oomKills: () => undefined, limitBytes: () => undefined } as unknown as CgroupMemory);
+    const memory = new KernelMemory({ oomKills: () => undefined, limitBytes: () => undefined });
     expect(memory.oomVerdict({ label: 'x', pid: () => undefined }, undefined)).toBeUndefined();
   });
 });

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { CgroupMemory } from './cgroup-memory.js';
-
-const MiB = 1024 * 1024;
+import { rssOf } from '../../memory/guest-processes.js';
+import { CgroupMemory } from '../../memory/cgroup-memory.js';
+import type { SandboxMemory } from '../../memory/sandbox-memory.js';
 
 /** One kernel as the memory report names it. */
 export interface KernelMemoryEntry {
@@ -38,7 +37,7 @@ export class KernelMemory {
   /** The `oom_kill` count already explained by a reported death: each kill is blamed once. */
   private claimedOomKills = 0;
 
-  constructor(readonly cgroup = new CgroupMemory()) {}
+  constructor(readonly sandbox: SandboxMemory = new CgroupMemory()) {}
 
   register(entry: KernelMemoryEntry): void {
     this.entries.add(entry);
@@ -48,9 +47,9 @@ export class KernelMemory {
     this.entries.delete(entry);
   }
 
-  /** The OOM-kill counter now, to be compared later by `oomVerdict` (undefined without a memory cgroup). */
+  /** The OOM-kill counter now, to be compared later by `oomVerdict` (undefined when the sandbox cannot tell). */
   oomKills(): number | undefined {
-    return this.cgroup.oomKills();
+    return this.sandbox.oomKills();
   }
 
   /** Records the entry's current resident memory; keeps the largest seen since `resetSample`. */
@@ -66,19 +65,20 @@ export class KernelMemory {
   }
 
   /**
-   * Whether `entry`'s process, just killed by SIGKILL, was killed by the OOM killer: the cgroup's
-   * `oom_kill` counter moved past both the value when the process started and the kills already
-   * blamed on other deaths. Undefined when it was not (or no memory cgroup can be read). The
-   * kernel bumps the counter just after sending the SIGKILL, so call this a moment after the exit.
+   * Whether `entry`'s process, just killed by SIGKILL, was killed by the OOM killer: the sandbox's
+   * OOM-kill counter (the cgroup's `oom_kill` under runc, the watchdog's under gVisor) moved past
+   * both the value when the process started and the kills already blamed on other deaths.
+   * Undefined when it was not (or the sandbox cannot tell). The kernel bumps its counter just
+   * after sending the SIGKILL, so call this a moment after the exit.
    */
   oomVerdict(entry: KernelMemoryEntry, oomKillsAtStart: number | undefined): OomVerdict | undefined {
-    const now = this.cgroup.oomKills();
+    const now = this.sandbox.oomKills();
     if (now === undefined || oomKillsAtStart === undefined) return undefined;
     const explained = Math.max(oomKillsAtStart, this.claimedOomKills);
     if (now <= explained) return undefined;
     // One kill per death: one OOM episode can kill several kernels, each of which asks here.
     this.claimedOomKills = explained + 1;
-    const limitBytes = this.cgroup.limitBytes();
+    const limitBytes = this.sandbox.limitBytes();
     const holdings: KernelHolding[] = [];
     let othersBytes = process.memoryUsage.rss();
     for (const other of this.entries) {
@@ -96,22 +96,4 @@ export class KernelMemory {
     holdings.sort((a, b) => b.rssBytes - a.rssBytes);
     return { limitBytes, holdings };
   }
-}
-
-/** A process's resident memory in bytes (`VmRSS`), or undefined once it is gone. */
-export function rssOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  return match?.[1] === undefined ? undefined : Number(match[1]) * 1024;
-}
-
-/** `140 MiB`: whole MiB, as people read memory. */
-export function mib(bytes: number): string {
-  return `${Math.round(bytes / MiB)} MiB`;
 }

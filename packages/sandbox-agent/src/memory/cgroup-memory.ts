@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SandboxMemory } from './sandbox-memory.js';
 
 /** Where the container's own memory cgroup is: Codebox runs sandboxes with a private cgroup namespace. */
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -14,7 +15,7 @@ const V1_UNLIMITED = 2 ** 60;
  * cheap enough to do at every kernel death. Everything answers `undefined` when the files are
  * missing (an agent run outside a container, in tests), so callers degrade to "cause unknown".
  */
-export class CgroupMemory {
+export class CgroupMemory implements SandboxMemory {
   constructor(private readonly root = CGROUP_ROOT) {}
 
   /** The memory limit in bytes, or undefined when there is none or it cannot be read. */
