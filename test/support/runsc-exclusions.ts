@@ -17,6 +17,11 @@ export const RUNSC_EXCLUSIONS = {
     'A bash fork bomb (f | f &) holds 256 guest processes by RLIMIT_NPROC, but ptrace gVisor uses several host tasks per ' +
     'guest process and the host pids cgroup (32x the limit) rejects a sentry fork ("fork rejected by pids controller", ' +
     'dmesg), which ends the whole sandbox. test/runsc/gvisor-isolation.integration.test.ts checks NPROC containment.',
+  'root-mode-runc-only':
+    'Root mode is runc-only by design: it is a user namespace over idmapped template layers, and gVisor is a kernel of its own ' +
+    'without either here, so a runsc sandbox of a runner with root access on runs without root (sandbox-starting.ts, ' +
+    'wantsRootMode). root-access.integration.test.ts checks what happens instead under runsc: root refused with a typed ' +
+    'error naming the runtime, sudo says root access is off and runs nothing, the host uid is not a block.',
 } as const;
 
 /**
