@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NO_NEW_PRIVS_PROBE } from '../support/no-new-privs.js';
 import { useRunner } from '../support/use-runner.js';
-import { clients } from './clients.js';
+import { clients, codeboxClient } from './clients.js';
 
 const runner = useRunner();
 
@@ -86,7 +86,7 @@ describe.each(clients)('typed errors through the $name client', ({ module }) => 
 
 describe('user code cannot harm the agent or the host', () => {
   it('runs as an unprivileged user that cannot signal the agent', async () => {
-    const { Sandbox } = clients[1]!.module;
+    const { Sandbox } = codeboxClient.module;
     const sandbox = await Sandbox.create('base');
     try {
       const status = await sandbox.commands.run('grep -E "^(CapEff|CapBnd)" /proc/self/status');

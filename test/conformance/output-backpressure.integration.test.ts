@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox as CodeboxSandbox } from '@codebox/core-client';
 import { UNDER_RUNSC } from '../support/runsc-exclusions.js';
 import { useRunner } from '../support/use-runner.js';
-import { clients } from './clients.js';
+import { clients, codeboxClient } from './clients.js';
 
 const runner = useRunner();
 
@@ -194,7 +194,7 @@ describe('process output backpressure', () => {
   };
 
   beforeAll(async () => {
-    const { Sandbox } = clients[1]!.module;
+    const { Sandbox } = codeboxClient.module;
     sandbox = await Sandbox.create('base', { secure: false });
     await stillServes();
     baseline = agentRssMiB(sandbox.sandboxId);

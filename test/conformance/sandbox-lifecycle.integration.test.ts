@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useRunner } from '../support/use-runner.js';
-import { clients } from './clients.js';
+import { clients, codeboxClient } from './clients.js';
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -111,7 +111,7 @@ describe.each(clients)('sandbox lifecycle through the $name client', ({ module: 
 
 describe('runner restart', () => {
   it('re-adopts a live sandbox', async () => {
-    const { Sandbox } = clients[1]!.module;
+    const { Sandbox } = codeboxClient.module;
     const sandbox = await Sandbox.create('base');
     await sandbox.files.write('/home/user/keep.txt', 'still here');
     await runner().restart();
