@@ -29,14 +29,8 @@ export const RUNSC_EXCLUSIONS = {
  * rest), with what failed under runsc when the whole suite was run there (8.2 min, 25 of 221 failed).
  */
 export const RUNSC_EXCLUDED_FILES = {
-  'bad-input.integration.test.ts': "reads NoNewPrivs from /proc/self/status, a line gVisor's status lacks (prctl works).",
-  'hostile-files.integration.test.ts':
-    'a unix socket in /home/user answers permission_denied instead of NotARegularFileError, /dev/tty answers 500 (gVisor devices).',
   'kernel-failures.integration.test.ts':
     'OOM classification reads the memory cgroup oom_kill counter, which gVisor does not expose; at 512 MiB the host OOM killer ends the whole sandbox.',
-  'sandbox-users.integration.test.ts': 'the per-uid exhaustion test sees 1000 of 1000 (gVisor keeps its own per-uid limits; not yet investigated further).',
-  'socket-families.integration.test.ts': 'the netlink:sock_diag probe answers differently from Linux (not yet investigated; AF_VSOCK and the other families were denied).',
-  'output-backpressure.integration.test.ts': "its beforeAll reading the agent's RSS failed under gVisor, so all 10 tests were skipped (not yet investigated).",
 } as const;
 
 /** True (skip) under runsc; the key names the reason in RUNSC_EXCLUSIONS. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotARegularFileError } from '../errors.js';
-import { refusedOpen } from './file-kind.js';
+import { refusedOpen, specialEntryOf } from './file-kind.js';
 
 /** The errno a runtime chose for the failed open; gVisor answers a unix socket with EACCES, for one. */
 const failure = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: open failed`), { code });
@@ -47,5 +47,12 @@ describe('refusedOpen', () => {
       const original = failure('EACCES');
       expect(refusedOpen(original, path)).toBe(original);
     }
+  });
+
+  it('finds a special file by its directory entry, for when no stat may look at it (gVisor and sockets in /home/user)', () => {
+    expect(specialEntryOf(join(dir, 'sock'))?.isSocket()).toBe(true);
+    expect(specialEntryOf(join(dir, 'fifo'))?.isFIFO()).toBe(true);
+    for (const name of ['plain', 'sock-link', 'missing']) expect(specialEntryOf(join(dir, name)), name).toBeUndefined();
+    expect(specialEntryOf(join(dir, 'missing-dir', 'sock'))).toBeUndefined();
   });
 });
