@@ -99,12 +99,12 @@ describe.each(clients)('sandbox lifecycle through the $name client', ({ module: 
   });
 
   it('expires a sandbox at its deadline', async () => {
-    const sandbox = await Sandbox.create('base', { timeoutMs: 2_000 });
-    const listedNow = await Sandbox.list().nextItems();
-    expect(listedNow.map((s: { sandboxId: string }) => s.sandboxId)).toContain(sandbox.sandboxId);
-    await new Promise((r) => setTimeout(r, 3_200));
-    const listedLater = await Sandbox.list().nextItems();
-    expect(listedLater.map((s: { sandboxId: string }) => s.sandboxId)).not.toContain(sandbox.sandboxId);
+    // Long enough that the list below comes before the deadline even on a busy machine under runsc
+    // (a 2 s deadline was sometimes over by then); the expiry itself is polled for, not timed.
+    const sandbox = await Sandbox.create('base', { timeoutMs: 6_000 });
+    const ids = async (): Promise<string[]> => (await Sandbox.list().nextItems()).map((s: { sandboxId: string }) => s.sandboxId);
+    expect(await ids()).toContain(sandbox.sandboxId);
+    await expect.poll(ids, { timeout: 30_000, interval: 500 }).not.toContain(sandbox.sandboxId);
     expect(await sandbox.isRunning()).toBe(false);
   });
 });
