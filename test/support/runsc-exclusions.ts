@@ -30,8 +30,8 @@ export const RUNSC_EXCLUSIONS = {
  * with its measured reason. Two kinds: a file that cannot pass under gVisor yet, and a file that
  * passes there but tests only the runner's own code (HTTP edge, gateway, crash recovery), which
  * is the same process on either runtime: with sandboxes that only `echo`, running it again under
- * gVisor proves nothing runc did not, and the project's CI time is bounded (about 6 minutes).
- * Times are of one run on the shared 2-core machine, 2026-12-05.
+ * gVisor proves nothing runc did not, and CI time is scarce (the project ran the other 11 files
+ * in 8.1 min). Times are of one run on the shared 2-core machine, 2026-12-05.
  */
 export const RUNSC_EXCLUDED_FILES = {
   'kernel-failures.integration.test.ts':
