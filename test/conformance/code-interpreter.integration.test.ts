@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '@codebox/core-client';
 import { useRunner } from '../support/use-runner.js';
+import { codeboxClient } from './clients.js';
 import { interpreterClients } from './interpreter-clients.js';
 
 // Eleven Python kernels at once (the default one plus ten contexts) need about 450 MiB next to the
@@ -250,7 +251,7 @@ describe.each(interpreterClients)('code interpreter through the $name client', (
 
 describe('ten sandboxes at once', () => {
   it('gives each caller only its own output', async () => {
-    const { Sandbox: CodeboxSandbox } = interpreterClients[1]!.module;
+    const { Sandbox: CodeboxSandbox } = codeboxClient.module;
     const sandboxes = await Promise.all(Array.from({ length: 10 }, () => CodeboxSandbox.create('code-interpreter-v1')));
     try {
       const executions = await Promise.all(sandboxes.map((s, i) => s.runCode(`print("sandbox-${i}")\n${i} * 2`)));

@@ -3,7 +3,7 @@ import { parse as parseContentDisposition } from 'content-disposition';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox as CodeboxSandbox } from '@codebox/core-client';
 import { useRunner } from '../support/use-runner.js';
-import { clients } from './clients.js';
+import { clients, codeboxClient } from './clients.js';
 
 const runner = useRunner();
 
@@ -143,7 +143,7 @@ describe.each(clients)('file calls on FIFOs, sockets and devices ($name client)'
 describe('plain HTTP /files on FIFOs, sockets and devices', () => {
   let sandbox: CodeboxSandbox;
   beforeAll(async () => {
-    const { Sandbox } = clients[1]!.module;
+    const { Sandbox } = codeboxClient.module;
     sandbox = await Sandbox.create('base', { secure: false });
     expectOwnAgent(sandbox.sandboxId, 'base');
     await sandbox.commands.run('mkfifo fifo && mkdir -p tree && mkfifo tree/f');
@@ -226,7 +226,7 @@ describe('plain HTTP /files on FIFOs, sockets and devices', () => {
 describe('downloads: any file name, and files without a size', () => {
   let sandbox: CodeboxSandbox;
   beforeAll(async () => {
-    const { Sandbox } = clients[1]!.module;
+    const { Sandbox } = codeboxClient.module;
     sandbox = await Sandbox.create('base', { secure: false });
     expectOwnAgent(sandbox.sandboxId, 'base');
   });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useRunner } from '../support/use-runner.js';
-import { clients } from './clients.js';
+import { clients, codeboxClient } from './clients.js';
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -99,19 +99,19 @@ describe.each(clients)('sandbox lifecycle through the $name client', ({ module: 
   });
 
   it('expires a sandbox at its deadline', async () => {
-    const sandbox = await Sandbox.create('base', { timeoutMs: 2_000 });
-    const listedNow = await Sandbox.list().nextItems();
-    expect(listedNow.map((s: { sandboxId: string }) => s.sandboxId)).toContain(sandbox.sandboxId);
-    await new Promise((r) => setTimeout(r, 3_200));
-    const listedLater = await Sandbox.list().nextItems();
-    expect(listedLater.map((s: { sandboxId: string }) => s.sandboxId)).not.toContain(sandbox.sandboxId);
+    // Long enough that the list below comes before the deadline even on a busy machine under runsc
+    // (a 2 s deadline was sometimes over by then); the expiry itself is polled for, not timed.
+    const sandbox = await Sandbox.create('base', { timeoutMs: 6_000 });
+    const ids = async (): Promise<string[]> => (await Sandbox.list().nextItems()).map((s: { sandboxId: string }) => s.sandboxId);
+    expect(await ids()).toContain(sandbox.sandboxId);
+    await expect.poll(ids, { timeout: 30_000, interval: 500 }).not.toContain(sandbox.sandboxId);
     expect(await sandbox.isRunning()).toBe(false);
   });
 });
 
 describe('runner restart', () => {
   it('re-adopts a live sandbox', async () => {
-    const { Sandbox } = clients[1]!.module;
+    const { Sandbox } = codeboxClient.module;
     const sandbox = await Sandbox.create('base');
     await sandbox.files.write('/home/user/keep.txt', 'still here');
     await runner().restart();

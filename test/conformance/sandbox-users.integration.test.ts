@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { UNDER_RUNSC } from '../support/runsc-exclusions.js';
 import { useRunner } from '../support/use-runner.js';
-import { clients } from './clients.js';
+import { clients, codeboxClient } from './clients.js';
 
 // Root access off (it is on by default): `root` is refused like any other name, and the host uid
 // is `user`'s own. Naming root, and the names still refused where root is on: root-access.integration.test.ts.
@@ -96,10 +97,17 @@ describe.each(clients)('users through the $name client', ({ name: client, module
         if (!held) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       const [instances, lastPipe] = held.split(' ').map(Number);
-      // A really hit its uid's limits: no more inotify instances, and pipes shrunk past pipe-user-pages-soft.
-      expect(instances).toBeGreaterThan(0);
-      expect(instances).toBeLessThan(1000);
-      expect(lastPipe).toBeLessThan(65536);
+      if (UNDER_RUNSC) {
+        // gVisor's sentry is the sandbox's own kernel and keeps no per-uid count of inotify instances
+        // or pipe pages (measured: A holds all 1000 instances and 1100 full-size pipes), so nothing A
+        // holds is counted where B could feel it; B's checks below are then the whole property.
+        expect([instances, lastPipe]).toEqual([1000, 65536]);
+      } else {
+        // A really hit its uid's limits: no more inotify instances, and pipes shrunk past pipe-user-pages-soft.
+        expect(instances).toBeGreaterThan(0);
+        expect(instances).toBeLessThan(1000);
+        expect(lastPipe).toBeLessThan(65536);
+      }
 
       b = await Sandbox.create('base', { apiKey: keyB });
       const idB = await b.commands.run('echo "$(whoami) $(id -un) $(id -u) $HOME"');
@@ -136,7 +144,7 @@ describe.each(clients)('users through the $name client', ({ name: client, module
 describe('the /files username parameter', () => {
   it('answers 401 for any other user, as envd answers an unknown user', async () => {
     // Our client honours secure: false (no access token); the e2b SDK version here always asks for one.
-    const { Sandbox } = clients[1]!.module;
+    const { Sandbox } = codeboxClient.module;
     const sandbox = await Sandbox.create('base', { secure: false });
     try {
       const headers = { 'E2b-Sandbox-Id': sandbox.sandboxId, 'E2b-Sandbox-Port': '49983' };

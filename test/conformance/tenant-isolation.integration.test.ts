@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useRunner } from '../support/use-runner.js';
-import { clients } from './clients.js';
+import { clients, codeboxClient } from './clients.js';
 
 const runner = useRunner();
 
@@ -25,7 +25,7 @@ describe.each(clients)('tenant isolation through the $name client', ({ module: {
 
 describe('the data plane without the sandbox access token', () => {
   it('refuses requests that lack or fake the token', async () => {
-    const { Sandbox } = clients[1]!.module;
+    const { Sandbox } = codeboxClient.module;
     const sandbox = await Sandbox.create('base');
     try {
       const headers = { 'E2b-Sandbox-Id': sandbox.sandboxId, 'E2b-Sandbox-Port': '49983' };

@@ -155,7 +155,7 @@ static int connect_broker(void) {
   socklen_t length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(SUDO_SOCKET_NAME));
   if (connect(fd, (struct sockaddr *)&address, length) != 0) {
     if (errno == ECONNREFUSED || errno == ENOENT)
-      fail("root access is off for this sandbox (it was created without root access), so sudo is not available");
+      fail("root access is off for this sandbox (it was created without root access: turned off, or a runsc sandbox, which has no root mode), so sudo is not available");
     fprintf(stderr, "sudo: cannot reach the sandbox's sudo broker: %s\n", strerror(errno));
     exit(1);
   }

@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { filesystemPb } from '@codebox/protocol';
+import { specialEntryOf } from './file-kind.js';
 import type { UserDirectory } from './user-directory.js';
 
 export type EntryInfo = filesystemPb.EntryInfo;
@@ -34,7 +35,23 @@ export function memoizedOwnerNames(users: OwnerNames): OwnerNames {
  */
 export function entryInfoOf(path: string, users: OwnerNames): EntryInfo {
   // bigint stats: mtime in whole nanoseconds, as a protobuf Timestamp wants it.
-  const stats = lstatSync(path, { bigint: true });
+  let stats: BigIntStats;
+  try {
+    stats = lstatSync(path, { bigint: true });
+  } catch (error) {
+    // gVisor refuses any stat of a unix socket on a host-backed mount (EPERM, see specialEntryOf);
+    // its directory entry still says what it is, so it is listed and described with what is
+    // known (name, path, a file with no size or permissions) instead of failing the whole listing.
+    if (specialEntryOf(path) === undefined) throw error;
+    return create(filesystemPb.EntryInfoSchema, {
+      name: posix.basename(path),
+      type: filesystemPb.FileType.FILE,
+      path,
+      size: 0n,
+      mode: 0,
+      permissions: '----------',
+    });
+  }
   const symlinkTarget = stats.isSymbolicLink() ? posix.resolve(posix.dirname(path), readlinkSync(path)) : undefined;
   return create(filesystemPb.EntryInfoSchema, {
     name: posix.basename(path),

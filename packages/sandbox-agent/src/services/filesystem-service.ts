@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { filesystemPb } from '@codebox/protocol';
 import { AlreadyExistsError, InvalidArgumentError, NotARegularFileError, NotFoundError } from '../errors.js';
 import { entryInfoOf, memoizedOwnerNames, type EntryInfo } from './entry-info.js';
+import { kindOf, refusedOpen } from './file-kind.js';
 import { asUser } from './identity.js';
 import { resolveSandboxPath } from './sandbox-path.js';
 import { fromSystemError } from './system-error.js';
@@ -118,7 +119,7 @@ export class FilesystemService {
   openForRead(user: SandboxUser, path: string): OpenedFile {
     const absolute = this.resolve(user, path);
     return this.run(user, absolute, () => {
-      const fd = openSync(absolute, READ_FLAGS);
+      const fd = openUserFile(absolute, READ_FLAGS);
       const stats = regularFileOrClose(fd, absolute, 'read');
       return { fd, path: absolute, size: stats.size };
     });
@@ -133,7 +134,7 @@ export class FilesystemService {
     const absolute = this.resolve(user, path);
     return this.run(user, absolute, () => {
       mkdirSync(posix.dirname(absolute), { recursive: true, mode: 0o755 });
-      const fd = openSync(absolute, WRITE_FLAGS, 0o644);
+      const fd = openUserFile(absolute, WRITE_FLAGS, 0o644);
       regularFileOrClose(fd, absolute, 'write');
       try {
         ftruncateSync(fd, 0);
@@ -183,12 +184,13 @@ function regularFileOrClose(fd: number, path: string, verb: 'read' | 'write'): S
   throw new NotARegularFileError(path, kindOf(stats));
 }
 
-function kindOf(stats: Stats): string {
-  if (stats.isFIFO()) return 'a FIFO (named pipe)';
-  if (stats.isSocket()) return 'a unix socket';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
+/** openSync, but a failure on a FIFO, socket or device says so whatever errno the runtime chose. */
+function openUserFile(path: string, flags: number, mode?: number): number {
+  try {
+    return openSync(path, flags, mode);
+  } catch (error) {
+    throw refusedOpen(error, path);
+  }
 }
 
 /**

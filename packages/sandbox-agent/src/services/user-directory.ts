@@ -26,7 +26,7 @@ export class UserDirectory {
     if (!user) throw new UnauthenticatedError(`user '${name}' does not exist in this sandbox; use 'user'`);
     if (user.uid === 0 && !this.rootAccess) {
       throw new PermissionDeniedError(
-        `user '${name}' is root: root access is off for this sandbox (runner CODEBOX_ROOT_ACCESS or the template's codebox.root-access label); run as 'user' (omit the user option)`,
+        `user '${name}' is root: root access is off for this sandbox (the runner's CODEBOX_ROOT_ACCESS, the template's codebox.root-access label, or the runsc (gVisor) runtime, which has no root mode); run as 'user' (omit the user option)`,
       );
     }
     return user;
