@@ -6,6 +6,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectProbeArgv, connectProbeSource } from '../../../../test/support/connect-probe.js';
 import { ownSandbox, type OwnSandbox } from '../../../../test/support/own-sandbox.js';
 import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { containerName } from './container-spec.js';
@@ -256,30 +257,6 @@ describe('tmpfs home fallback', () => {
   });
 });
 
-/**
- * What a TCP connect from inside a sandbox ran into: CONNECTED, REFUSED (the target was reached
- * and answered with a reset, so nothing blocked it), TIMEOUT (dropped on the way: what the
- * firewall does), or the error's name and errno.
- */
-const connectProbe = (host: string, port: number): string[] => [
-  'python3',
-  '-c',
-  [
-    'import socket',
-    's = socket.socket()',
-    's.settimeout(3)',
-    'try:',
-    `  s.connect((${JSON.stringify(host)}, ${port}))`,
-    '  print("CONNECTED")',
-    'except ConnectionRefusedError:',
-    '  print("REFUSED")',
-    'except (socket.timeout, TimeoutError):',
-    '  print("TIMEOUT")',
-    'except OSError as e:',
-    '  print(type(e).__name__, e.errno)',
-  ].join('\n'),
-];
-
 describe('network with internet access', () => {
   const SANDBOX_PORT = 8000;
   let a: string;
@@ -288,7 +265,7 @@ describe('network with internet access', () => {
   let port: number;
 
   async function probe(from: string, host: string, p: number): Promise<string> {
-    return (await execIn(docker.getContainer(containerName(from)), connectProbe(host, p))).output.trim();
+    return (await execIn(docker.getContainer(containerName(from)), connectProbeArgv(host, p))).output.trim();
   }
 
   beforeAll(async () => {
@@ -322,7 +299,7 @@ describe('network with internet access', () => {
     // Nothing listens on port 1 in the sandbox: reached, refused.
     expect(await probe(a, '127.0.0.1', 1)).toBe('REFUSED');
     // And the host listener really is up, seen from the host.
-    expect((await runHostCommand('python3', ['-c', connectProbe('127.0.0.1', port)[2] ?? ''])).trim()).toBe('CONNECTED');
+    expect((await runHostCommand('python3', ['-c', connectProbeSource('127.0.0.1', port)])).trim()).toBe('CONNECTED');
   });
 
   it('cannot reach the host via its gateway, docker0 or the host eth0 address: the firewall drops it', async () => {
