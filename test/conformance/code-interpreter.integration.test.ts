@@ -211,7 +211,11 @@ describe.each(interpreterClients)('code interpreter through the $name client', (
     it('interrupts at the timeout, keeps the kernel, and answers the next call in it', async () => {
       const context = await sandbox.createCodeContext({ language: lang.language });
       await sandbox.runCode(lang.setState, { context });
-      await expect(sandbox.runCode(lang.forever, { context, timeoutMs: 1_500 })).rejects.toThrow();
+      // What E2B's SDK throws at timeoutMs: its TimeoutError, "Execution timed out — ...". Ours says the
+      // same words, adding the limit and that the context kept its state.
+      const timedOut = await sandbox.runCode(lang.forever, { context, timeoutMs: 1_500 }).catch((error: unknown) => error);
+      expect(timedOut).toBeInstanceOf(module.TimeoutError);
+      expect(timedOut).toMatchObject({ name: 'TimeoutError', message: expect.stringMatching(/^Execution timed out/) });
       expectAnswer(await sandbox.runCode(lang.onePlusOne, { context, timeoutMs: 10_000 }), lang.onePlusOneAnswer);
       expectAnswer(await sandbox.runCode(lang.readState, { context }), lang.stateAnswer);
       await sandbox.removeCodeContext(context);

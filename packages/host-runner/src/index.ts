@@ -1,6 +1,7 @@
 export type { SandboxBackend, SandboxSpec, SandboxRecord, SandboxLimits } from './sandboxes/sandbox-backend.js';
 export type { TemplateCatalog, TemplateImage } from './templates/template-catalog.js';
 export { SandboxManager, type SandboxManagerOptions, type CreateSandboxRequest, type SandboxRemovedListener } from './sandboxes/sandbox-manager.js';
+export { systemClock, type Clock, type ClockTimer } from './sandboxes/clock.js';
 export { SandboxNotFoundError, TemplateNotFoundError, InvalidRequestError, QuotaExceededError } from './sandboxes/errors.js';
 export { AuthenticationError, NotSupportedError } from './api/errors.js';
 export { ApiKeyRing, generateApiKey, tenantIdForKey } from './api/api-keys.js';

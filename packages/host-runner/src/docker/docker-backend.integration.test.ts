@@ -5,7 +5,9 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectProbeArgv, connectProbeSource } from '../../../../test/support/connect-probe.js';
+import { ownSandbox, type OwnSandbox } from '../../../../test/support/own-sandbox.js';
 import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { containerName } from './container-spec.js';
 import { createDockerClient } from './docker-client.js';
@@ -15,7 +17,8 @@ import { runHostCommand } from '../host/host-command.js';
 import { mountPoints } from './home-disk.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths } from './sandbox-paths.js';
-import { execIn } from './testing/exec.js';
+import { killUidInContainer, pidsCounters } from './testing/container-pids.js';
+import { execIn, type ExecResult } from './testing/exec.js';
 import { FIXTURE_TEMPLATE, buildFixtureTemplate } from './testing/fixture-template.js';
 
 const docker = createDockerClient();
@@ -120,8 +123,7 @@ describe('DockerBackend lifecycle', () => {
     const s = spec();
     await backend.create(s);
     await docker.getContainer(containerName(s.sandboxId)).kill();
-    await new Promise((r) => setTimeout(r, 500));
-    expect((await backend.list()).find((r) => r.sandboxId === s.sandboxId)?.status).toBe('exited');
+    await expect.poll(async () => (await backend.list()).find((r) => r.sandboxId === s.sandboxId)?.status).toBe('exited');
     expect(await backend.inspectExit(s.sandboxId)).toMatchObject({ running: false, exitCode: 137 });
 
     // Simulate a crash that left the disk mounted but lost the container.
@@ -139,12 +141,24 @@ async function rootfsTag(): Promise<string> {
   return tag.split(':')[1] ?? '';
 }
 
+/** A sandbox of the backend for one test (named if the test fails, destroyed at the end of its scope). */
+async function ownBackendSandbox(overrides: Partial<SandboxSpec> = {}): Promise<OwnSandbox<string> & { run(argv: string[]): Promise<ExecResult> }> {
+  const own = await ownSandbox({
+    create: async () => (await backend.create(spec(overrides))).sandboxId,
+    label: (sandboxId) => ({ sandboxId, template: FIXTURE_TEMPLATE, runtime: 'runc' }),
+    kill: (sandboxId) => backend.destroy(sandboxId),
+  });
+  return Object.assign(own, { run: (argv: string[]) => execIn(docker.getContainer(containerName(own.sandbox)), argv) });
+}
+
 describe("hardening, seen by user code (the sandbox's own uid via docker exec)", () => {
+  // The checks that only look share one sandbox; each case that exhausts a resource gets its own
+  // (ownBackendSandbox), so its damage can never fail the next case.
   let sandboxId: string;
   const run = (argv: string[]) => execIn(docker.getContainer(containerName(sandboxId)), argv);
 
   beforeAll(async () => {
-    sandboxId = (await backend.create(spec({ limits: { cpuCount: 1, memoryMiB: 256, diskMiB: 64, pids: 64 } }))).sandboxId;
+    sandboxId = (await backend.create(spec())).sandboxId;
   });
   afterAll(() => backend.destroy(sandboxId));
 
@@ -167,46 +181,58 @@ describe("hardening, seen by user code (the sandbox's own uid via docker exec)",
     expect((await run(['ls', '/run/codebox'])).output).toMatch(/Permission denied/);
   });
 
+  it('has only the loopback interface without internet access', async () => {
+    const ifaces = (await run(['ls', '/sys/class/net'])).output.trim().split(/\s+/);
+    expect(ifaces).toEqual(['lo']);
+  });
+
   it('caps /tmp at 64 MiB', async () => {
-    const fill = await run(['sh', '-c', 'dd if=/dev/zero of=/tmp/fill bs=1M count=100; rc=$?; rm -f /tmp/fill; exit $rc']);
-    expect(fill.exitCode).not.toBe(0);
+    await using own = await ownBackendSandbox();
+    const fill = await own.run(['sh', '-c', 'dd if=/dev/zero of=/tmp/fill bs=1M count=100; rc=$?; rm -f /tmp/fill; exit $rc']);
+    expect(fill.exitCode).toBe(1);
     expect(fill.output).toMatch(/No space left on device/);
     expect(fill.output).toMatch(/^67108864 bytes/m);
   });
 
   it('stops a disk fill at the limit with ENOSPC, without touching the host disk', async () => {
-    const fill = await run(['sh', '-c', 'dd if=/dev/zero of=/home/user/fill bs=1M count=200; rc=$?; df -m /home/user | tail -1; exit $rc']);
-    expect(fill.exitCode).not.toBe(0);
+    await using own = await ownBackendSandbox();
+    const fill = await own.run(['sh', '-c', 'dd if=/dev/zero of=/home/user/fill bs=1M count=200; rc=$?; df -m /home/user | tail -1; exit $rc']);
+    expect(fill.exitCode).toBe(1);
     expect(fill.output).toMatch(/No space left on device/);
     // Everything the sandbox wrote landed in its own sparse 64 MiB image: the host holds at most
     // that much for it, never the attempted 200 MiB. (Measured on the image itself, not with a
     // host-wide df, which other work on the machine would disturb.)
-    const allocatedMiB = Number((await runHostCommand('du', ['-m', sandboxPaths(dataDir, sandboxId).homeImage])).split('\t')[0]);
+    const allocatedMiB = Number((await runHostCommand('du', ['-m', sandboxPaths(dataDir, own.sandbox).homeImage])).split('\t')[0]);
     expect(allocatedMiB).toBeGreaterThan(32);
     expect(allocatedMiB).toBeLessThanOrEqual(66);
-    await run(['rm', '-f', '/home/user/fill']);
   });
 
-  it('contains a fork bomb and stays usable', async () => {
-    const bomb = await run(['timeout', '10', 'bash', '-c', 'f() { f | f & }; f; sleep 5']);
-    expect(bomb.output).toMatch(/Resource temporarily unavailable/);
-    await run(['sh', '-c', 'pkill -u user -f "bash -c f" || true']);
-    // Allow the kernel to reap, then the container must still answer.
-    await new Promise((r) => setTimeout(r, 2000));
-    expect((await run(['echo', 'alive'])).output.trim()).toBe('alive');
-    expect(await backend.inspectExit(sandboxId)).toMatchObject({ running: true });
+  it('contains a fork bomb at the pids limit, and the sandbox serves again once the bomb is killed', async () => {
+    await using own = await ownBackendSandbox();
+    const container = docker.getContainer(containerName(own.sandbox));
+    const before = await pidsCounters(container);
+    expect(before).toMatchObject({ max: '64', refused: 0 });
+    const bomb = await own.run(['timeout', '10', 'bash', '-c', 'f() { f | f & }; f; sleep 5']);
+    expect(bomb.output).toMatch(/fork: (retry: )?Resource temporarily unavailable/);
+    // The pids controller, not anything else, stopped it: forks were refused at the limit.
+    const during = await pidsCounters(container);
+    expect(during.refused).toBeGreaterThan(0);
+    expect(during.current).toBeLessThanOrEqual(64);
+    // The bomb's orphans outlive `timeout`; killing them from inside would need a free pid.
+    const uid = Number((await container.inspect()).Config.Labels['codebox.uid']);
+    await killUidInContainer(container, uid);
+    await expect.poll(async () => (await pidsCounters(container)).current, { timeout: 30_000 }).toBeLessThanOrEqual(before.current);
+    expect(await own.run(['echo', 'alive'])).toEqual({ exitCode: 0, output: 'alive\n' });
+    expect(await backend.inspectExit(own.sandbox)).toMatchObject({ running: true });
   });
 
   it('OOM-kills a process that exceeds the memory limit, and the sandbox survives', async () => {
-    const hog = await run(['python3', '-c', 'b = bytearray(600 * 1024 * 1024); print("allocated")']);
+    await using own = await ownBackendSandbox();
+    const hog = await own.run(['python3', '-c', 'b = bytearray(600 * 1024 * 1024); print("allocated")']);
     expect(hog.exitCode).toBe(137);
     expect(hog.output).not.toContain('allocated');
-    expect(await backend.inspectExit(sandboxId)).toMatchObject({ running: true });
-  });
-
-  it('has only the loopback interface without internet access', async () => {
-    const ifaces = (await run(['ls', '/sys/class/net'])).output.trim().split(/\s+/);
-    expect(ifaces).toEqual(['lo']);
+    expect(await own.run(['echo', 'alive'])).toEqual({ exitCode: 0, output: 'alive\n' });
+    expect(await backend.inspectExit(own.sandbox)).toMatchObject({ running: true });
   });
 });
 
@@ -232,15 +258,15 @@ describe('tmpfs home fallback', () => {
 });
 
 describe('network with internet access', () => {
+  const SANDBOX_PORT = 8000;
   let a: string;
   let b: string;
   let server: Server;
   let port: number;
-  const connectScript = (host: string, p: number) => [
-    'python3',
-    '-c',
-    `import socket,sys\ns=socket.socket()\ns.settimeout(3)\ntry:\n  s.connect((${JSON.stringify(host)},${p}))\n  print("CONNECTED")\nexcept Exception as e:\n  print("BLOCKED", type(e).__name__, e)`,
-  ];
+
+  async function probe(from: string, host: string, p: number): Promise<string> {
+    return (await execIn(docker.getContainer(containerName(from)), connectProbeArgv(host, p))).output.trim();
+  }
 
   beforeAll(async () => {
     a = (await backend.create(spec({ allowInternetAccess: true }))).sandboxId;
@@ -252,6 +278,10 @@ describe('network with internet access', () => {
     });
     await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
     port = (server.address() as { port: number }).port;
+    // Every case's target exists before any case runs: a listener in sandbox a, up once a probe
+    // from inside a itself connects.
+    await execIn(docker.getContainer(containerName(a)), ['sh', '-c', `nohup python3 -m http.server ${SANDBOX_PORT} --bind 0.0.0.0 >/dev/null 2>&1 &`]);
+    await vi.waitFor(async () => expect(await probe(a, '127.0.0.1', SANDBOX_PORT)).toBe('CONNECTED'), { timeout: 30_000, interval: 200 });
   });
   afterAll(async () => {
     server.close();
@@ -264,16 +294,15 @@ describe('network with internet access', () => {
     return { ip: net?.IPAddress ?? '', gateway: net?.Gateway ?? '' };
   }
 
-  it('the probe connects where nothing blocks it (inside the sandbox itself)', async () => {
-    const container = docker.getContainer(containerName(a));
-    await execIn(container, ['sh', '-c', 'nohup python3 -m http.server 8000 --bind 0.0.0.0 >/dev/null 2>&1 &']);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await execIn(container, connectScript('127.0.0.1', 8000))).output).toContain('CONNECTED');
-    // And the host listener really is up.
-    expect((await runHostCommand('python3', ['-c', connectScript('127.0.0.1', port)[2] ?? ''])).trim()).toContain('CONNECTED');
+  it('the probe tells a connect, a refusal and a drop apart where nothing blocks it', async () => {
+    expect(await probe(a, '127.0.0.1', SANDBOX_PORT)).toBe('CONNECTED');
+    // Nothing listens on port 1 in the sandbox: reached, refused.
+    expect(await probe(a, '127.0.0.1', 1)).toBe('REFUSED');
+    // And the host listener really is up, seen from the host.
+    expect((await runHostCommand('python3', ['-c', connectProbeSource('127.0.0.1', port)])).trim()).toBe('CONNECTED');
   });
 
-  it('cannot reach the host via its gateway, docker0 or the host eth0 address', async () => {
+  it('cannot reach the host via its gateway, docker0 or the host eth0 address: the firewall drops it', async () => {
     const { gateway } = await addresses(a);
     const hostIps = Object.values(networkInterfaces())
       .flat()
@@ -281,14 +310,12 @@ describe('network with internet access', () => {
       .map((i) => i?.address ?? '');
     expect(hostIps.length).toBeGreaterThan(0);
     for (const host of new Set([gateway, ...hostIps])) {
-      const out = (await execIn(docker.getContainer(containerName(a)), connectScript(host, port))).output;
-      expect(out, `connect to ${host}`).toContain('BLOCKED');
+      expect(await probe(a, host, port), `connect to ${host}:${port}`).toBe('TIMEOUT');
     }
   });
 
-  it('cannot reach another sandbox', async () => {
+  it("cannot reach another sandbox's listener: dropped", async () => {
     const { ip } = await addresses(a);
-    const out = (await execIn(docker.getContainer(containerName(b)), connectScript(ip, 8000))).output;
-    expect(out).toContain('BLOCKED');
+    expect(await probe(b, ip, SANDBOX_PORT)).toBe('TIMEOUT');
   });
 });

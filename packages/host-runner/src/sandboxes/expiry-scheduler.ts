@@ -1,3 +1,5 @@
+import { systemClock, type Clock, type ClockTimer } from './clock.js';
+
 /**
  * One timer per sandbox, firing at its deadline. Node clamps delays above 2^31-1 ms
  * (≈24.8 days) to 1 ms, so long waits are chained; the 24 h lifetime cap keeps that rare.
@@ -5,16 +7,16 @@
 const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
 export class ExpiryScheduler {
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new Map<string, ClockTimer>();
 
   constructor(
     private readonly onExpired: (sandboxId: string) => void,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   schedule(sandboxId: string, deadline: Date): void {
     this.cancel(sandboxId);
-    const delay = deadline.getTime() - this.now();
+    const delay = deadline.getTime() - this.clock.now();
     if (delay <= 0) {
       // Still async, so callers never re-enter the lifecycle from inside schedule().
       this.#arm(sandboxId, 0, deadline);
@@ -25,19 +27,25 @@ export class ExpiryScheduler {
 
   cancel(sandboxId: string): void {
     const timer = this.#timers.get(sandboxId);
-    if (timer) clearTimeout(timer);
+    if (timer) this.clock.clearTimeout(timer);
     this.#timers.delete(sandboxId);
   }
 
   cancelAll(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const timer of this.#timers.values()) this.clock.clearTimeout(timer);
     this.#timers.clear();
   }
 
+  /** Sandboxes with a timer armed (for tests and diagnostics). */
+  get size(): number {
+    return this.#timers.size;
+  }
+
   #arm(sandboxId: string, delay: number, deadline: Date): void {
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.#timers.delete(sandboxId);
-      if (deadline.getTime() > this.now()) {
+      // A chained long wait, or a clock that runs behind the timer: not due yet, wait again.
+      if (deadline.getTime() > this.clock.now()) {
         this.schedule(sandboxId, deadline);
         return;
       }

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SandboxRecord } from './sandbox-backend.js';
 import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from './errors.js';
 import { SandboxManager, type SandboxManagerOptions } from './sandbox-manager.js';
@@ -42,15 +42,14 @@ function storedRecord(overrides: Partial<SandboxRecord>): SandboxRecord {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<number> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(10);
-  }
-  return Date.now();
+/** Deadlines run on vitest's fake clock: a test moves time itself and sees exactly when things happen. */
+function useFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }
 
 afterEach(async () => {
@@ -145,12 +144,16 @@ describe('SandboxManager ownership and kill', () => {
 });
 
 describe('SandboxManager expiry', () => {
-  it('removes a sandbox within 1 s of its deadline', async () => {
+  useFakeClock();
+
+  it('removes a sandbox at its deadline, not before', async () => {
     const { backend, manager } = setup();
     const record = await manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 300 });
-    const goneAt = await waitUntil(() => backend.destroyed.includes(record.sandboxId), 2_000);
-    expect(goneAt - record.expiresAt.getTime()).toBeLessThan(1_000);
-    expect(goneAt).toBeGreaterThanOrEqual(record.expiresAt.getTime());
+    await vi.advanceTimersByTimeAsync(299);
+    expect(backend.destroyed).toEqual([]);
+    expect(manager.lookup(record.sandboxId)).toBeDefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backend.destroyed).toEqual([record.sandboxId]);
     expect(manager.lookup(record.sandboxId)).toBeUndefined();
   });
 
@@ -159,17 +162,20 @@ describe('SandboxManager expiry', () => {
     const { sandboxId } = await manager.create({ tenant: 't1', templateId: 'base' });
     const updated = await manager.setTimeout('t1', sandboxId, 200);
     expect(backend.sandboxes.get(sandboxId)?.expiresAt).toEqual(updated.expiresAt);
-    const goneAt = await waitUntil(() => backend.destroyed.includes(sandboxId), 2_000);
-    expect(goneAt - updated.expiresAt.getTime()).toBeLessThan(1_000);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(backend.destroyed).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backend.destroyed).toEqual([sandboxId]);
   });
 
   it('setTimeout can lengthen the deadline past the original one', async () => {
     const { backend, manager } = setup();
     const { sandboxId } = await manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 200 });
     await manager.setTimeout('t1', sandboxId, 60_000);
-    await sleep(500);
+    await vi.advanceTimersByTimeAsync(59_999);
     expect(backend.destroyed).toEqual([]);
-    expect(manager.get('t1', sandboxId).expiresAt.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backend.destroyed).toEqual([sandboxId]);
   });
 
   it('extend only ever moves the deadline later', async () => {
@@ -189,6 +195,8 @@ describe('SandboxManager expiry', () => {
 });
 
 describe('SandboxManager start and reconcile', () => {
+  useFakeClock();
+
   it('re-adopts live sandboxes, reaps expired and exited ones, then collects garbage', async () => {
     const { backend, manager } = setup();
     const live = storedRecord({ sandboxId: 'live0000000000000000' });
@@ -206,8 +214,10 @@ describe('SandboxManager start and reconcile', () => {
     const soon = storedRecord({ expiresAt: new Date(Date.now() + 300) });
     backend.sandboxes.set(soon.sandboxId, soon);
     await manager.start();
-    const goneAt = await waitUntil(() => backend.destroyed.includes(soon.sandboxId), 2_000);
-    expect(goneAt - soon.expiresAt.getTime()).toBeLessThan(1_000);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(backend.destroyed).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backend.destroyed).toEqual([soon.sandboxId]);
   });
 
   it('drops sandboxes whose container exited or vanished and adopts strays', async () => {
@@ -231,11 +241,15 @@ describe('SandboxManager start and reconcile', () => {
     await manager.start();
     const { sandboxId } = await manager.create({ tenant: 't1', templateId: 'base' });
     backend.markExited(sandboxId);
-    await waitUntil(() => manager.lookup(sandboxId) === undefined, 1_000);
+    expect(manager.lookup(sandboxId)).toBeDefined();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(manager.lookup(sandboxId)).toBeUndefined();
   });
 });
 
 describe('SandboxManager when the backend fails or the runner crashed', () => {
+  useFakeClock();
+
   it('reaps sandboxes whose create never completed, at start and at reconcile, and adopts the rest', async () => {
     const { backend, manager } = setup();
     const half = storedRecord({ sandboxId: 'h'.repeat(20), status: 'incomplete' });
@@ -280,11 +294,17 @@ describe('SandboxManager when the backend fails or the runner crashed', () => {
     await manager.start();
     backend.failDestroy = new Error('Docker is unreachable');
     const record = await manager.create({ tenant: 't1', templateId: 'base', timeoutMs: 50 });
-    await sleep(300);
+    await vi.advanceTimersByTimeAsync(50);
     expect(manager.lookup(record.sandboxId)).toBeUndefined();
     expect(backend.sandboxes.has(record.sandboxId)).toBe(true);
+    // Retries back off from 1 s: the first (at 1 s) still fails, the second (2 s later) succeeds.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(backend.sandboxes.has(record.sandboxId)).toBe(true);
     backend.failDestroy = undefined;
-    await waitUntil(() => backend.destroyed.includes(record.sandboxId), 5_000);
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(backend.destroyed).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backend.destroyed).toEqual([record.sandboxId]);
     expect(backend.sandboxes.has(record.sandboxId)).toBe(false);
   });
 });

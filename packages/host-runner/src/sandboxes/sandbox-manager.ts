@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_SANDBOX_TIMEOUT_MS, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
 import type { SandboxBackend, SandboxLimits, SandboxRecord, SandboxSpec } from './sandbox-backend.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
+import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import { ExpiryScheduler } from './expiry-scheduler.js';
 import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from './errors.js';
 import { generateAccessToken, generateSandboxId } from './sandbox-ids.js';
@@ -23,7 +24,8 @@ export interface SandboxManagerOptions {
   reconcileIntervalMs?: number;
   /** Isolation level of sandboxes whose template names none. Default `runc`. */
   runtime?: SandboxRuntime;
-  now?: () => number;
+  /** Time and timers for deadlines and removal retries; tests pass fake ones. Default: the process clock. */
+  clock?: Clock;
 }
 
 export interface CreateSandboxRequest {
@@ -68,7 +70,7 @@ export class SandboxManager {
   readonly #maxPerTenant: number;
   readonly #reconcileIntervalMs: number;
   readonly #runtime: SandboxRuntime;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #expiry: ExpiryScheduler;
 
   readonly #sandboxes = new Map<string, SandboxRecord>();
@@ -79,7 +81,7 @@ export class SandboxManager {
   readonly #tombstones = new Map<string, number>();
   readonly #removedListeners = new Set<SandboxRemovedListener>();
   /** Expired sandboxes whose removal failed, waiting for the next try. */
-  readonly #removalRetries = new Map<string, NodeJS.Timeout>();
+  readonly #removalRetries = new Map<string, ClockTimer>();
   #reconcileTimer: NodeJS.Timeout | undefined;
   #reconciling: Promise<void> | undefined;
 
@@ -94,8 +96,8 @@ export class SandboxManager {
     this.#maxPerTenant = options.maxSandboxesPerTenant;
     this.#reconcileIntervalMs = options.reconcileIntervalMs ?? 30_000;
     this.#runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
-    this.#now = options.now ?? Date.now;
-    this.#expiry = new ExpiryScheduler((id) => void this.#expire(id), this.#now);
+    this.#clock = options.clock ?? systemClock;
+    this.#expiry = new ExpiryScheduler((id) => void this.#expire(id), this.#clock);
   }
 
   get defaultTimeoutMs(): number {
@@ -104,7 +106,7 @@ export class SandboxManager {
 
   /** Re-adopts live sandboxes, reaps expired or exited ones, then lets the backend collect leftovers. */
   async start(): Promise<void> {
-    const now = this.#now();
+    const now = this.#clock.now();
     const records = await this.#backend.list();
     const reaped: Promise<void>[] = [];
     for (const record of records) {
@@ -131,7 +133,7 @@ export class SandboxManager {
     clearInterval(this.#reconcileTimer);
     this.#reconcileTimer = undefined;
     this.#expiry.cancelAll();
-    for (const timer of this.#removalRetries.values()) clearTimeout(timer);
+    for (const timer of this.#removalRetries.values()) this.#clock.clearTimeout(timer);
     this.#removalRetries.clear();
     await this.#reconciling;
   }
@@ -152,7 +154,7 @@ export class SandboxManager {
     this.#checkQuota(request.tenant);
 
     const sandboxId = generateSandboxId();
-    const startedAt = new Date(this.#now());
+    const startedAt = new Date(this.#clock.now());
     const spec: SandboxSpec = {
       sandboxId,
       tenant: request.tenant,
@@ -211,14 +213,14 @@ export class SandboxManager {
   async setTimeout(tenant: string, sandboxId: string, timeoutMs: number): Promise<SandboxRecord> {
     this.#checkTimeout(timeoutMs);
     this.get(tenant, sandboxId);
-    return this.#setExpiry(sandboxId, new Date(this.#now() + timeoutMs));
+    return this.#setExpiry(sandboxId, new Date(this.#clock.now() + timeoutMs));
   }
 
   /** Moves the deadline to `timeoutMs` from now only if that is later (connect, refresh). */
   async extend(tenant: string, sandboxId: string, timeoutMs: number): Promise<SandboxRecord> {
     this.#checkTimeout(timeoutMs);
     const record = this.get(tenant, sandboxId);
-    const candidate = new Date(this.#now() + timeoutMs);
+    const candidate = new Date(this.#clock.now() + timeoutMs);
     if (candidate.getTime() <= record.expiresAt.getTime()) return record;
     return this.#setExpiry(sandboxId, candidate);
   }
@@ -232,7 +234,7 @@ export class SandboxManager {
   }
 
   async #reconcileOnce(): Promise<void> {
-    const startedAt = this.#now();
+    const startedAt = this.#clock.now();
     const indexedBefore = new Set(this.#sandboxes.keys());
     let records: SandboxRecord[];
     try {
@@ -249,7 +251,7 @@ export class SandboxManager {
       if (record.status !== 'running') {
         work.push(this.#destroy(this.#sandboxes.get(id) ?? record, notRunningReason(record.status, false)));
       } else if (!this.#sandboxes.has(id)) {
-        if (record.expiresAt.getTime() <= this.#now()) work.push(this.#destroy(record, 'expired'));
+        if (record.expiresAt.getTime() <= this.#clock.now()) work.push(this.#destroy(record, 'expired'));
         else this.#adopt(record);
       }
     }
@@ -302,8 +304,9 @@ export class SandboxManager {
    */
   #retryRemoval(record: SandboxRecord, delayMs: number): void {
     const id = record.sandboxId;
-    clearTimeout(this.#removalRetries.get(id));
-    const timer = setTimeout(() => {
+    const previous = this.#removalRetries.get(id);
+    if (previous) this.#clock.clearTimeout(previous);
+    const timer = this.#clock.setTimeout(() => {
       this.#removalRetries.delete(id);
       // Re-created meanwhile by a reconcile that adopted it again: its expiry timer owns it now.
       if (this.#sandboxes.has(id)) return;
@@ -321,7 +324,7 @@ export class SandboxManager {
     const id = record.sandboxId;
     this.#sandboxes.delete(id);
     this.#expiry.cancel(id);
-    this.#tombstones.set(id, this.#now());
+    this.#tombstones.set(id, this.#clock.now());
     for (const listener of this.#removedListeners) listener(record, reason);
     try {
       await this.#backend.destroy(id);

@@ -1,9 +1,8 @@
 import { chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Code } from '@connectrpc/connect';
 import { filesystemPb } from '@codebox/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAgent, TEST_GID, TEST_UID, type AgentFixture } from '../testing/agent-fixture.js';
 
 const { FileType, EventType } = filesystemPb;
@@ -107,23 +106,28 @@ describe('filesystem service (real agent)', () => {
         // aborted by the test
       }
     })();
-    while (events.length === 0) await sleep(10);
+    const fsEvents = () => events.flatMap((event) => (event.case === 'filesystem' ? [event.value] : []));
+    await vi.waitFor(() => expect(events[0]?.case).toBe('start'));
     writeFileSync(join(fx.home, 'watched/sub/new.txt'), 'data');
     mkdirSync(join(fx.home, 'watched/sub/later'));
-    await sleep(100);
+    // The agent adds the new directory's watch before it reports the directory, so once the
+    // event is here a file created inside it is seen.
+    await vi.waitFor(() => expect(fsEvents()).toContainEqual(expect.objectContaining({ name: 'sub/later', type: EventType.CREATE })));
     writeFileSync(join(fx.home, 'watched/sub/later/inner.txt'), 'x');
-    await sleep(1300);
+    await vi.waitFor(
+      () => {
+        expect(fsEvents()).toContainEqual(expect.objectContaining({ name: 'sub/later/inner.txt', type: EventType.CREATE }));
+        expect(events.some((event) => event.case === 'keepalive')).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
     abort.abort();
     await watching;
 
-    expect(events[0]?.case).toBe('start');
-    const fsEvents = events.flatMap((event) => (event.case === 'filesystem' ? [event.value] : []));
-    expect(fsEvents).toContainEqual(expect.objectContaining({ name: 'sub/new.txt', type: EventType.CREATE }));
-    expect(fsEvents).toContainEqual(expect.objectContaining({ name: 'sub/new.txt', type: EventType.WRITE }));
-    expect(fsEvents).toContainEqual(expect.objectContaining({ name: 'sub/later/inner.txt', type: EventType.CREATE }));
-    const created = fsEvents.find((event) => event.name === 'sub/new.txt');
+    expect(fsEvents()).toContainEqual(expect.objectContaining({ name: 'sub/new.txt', type: EventType.CREATE }));
+    expect(fsEvents()).toContainEqual(expect.objectContaining({ name: 'sub/new.txt', type: EventType.WRITE }));
+    const created = fsEvents().find((event) => event.name === 'sub/new.txt');
     expect(created?.entry).toMatchObject({ name: 'new.txt', type: FileType.FILE });
-    expect(events.some((event) => event.case === 'keepalive')).toBe(true);
   });
 
   it('refuses to watch a directory the user cannot read', async () => {
@@ -135,9 +139,13 @@ describe('filesystem service (real agent)', () => {
     mkdirSync(join(fx.home, 'polled'));
     const { watcherId } = await fx.filesystem.createWatcher({ path: 'polled' });
     writeFileSync(join(fx.home, 'polled/file.txt'), 'a');
-    await sleep(100);
-    const first = await fx.filesystem.getWatcherEvents({ watcherId });
-    expect(first.events).toContainEqual(expect.objectContaining({ name: 'file.txt', type: EventType.CREATE }));
+    // Each poll drains what arrived since the last one; collect until the create and the write are in.
+    const seen: filesystemPb.FilesystemEvent[] = [];
+    await vi.waitFor(async () => {
+      seen.push(...(await fx.filesystem.getWatcherEvents({ watcherId })).events);
+      expect(seen).toContainEqual(expect.objectContaining({ name: 'file.txt', type: EventType.CREATE }));
+      expect(seen).toContainEqual(expect.objectContaining({ name: 'file.txt', type: EventType.WRITE }));
+    });
     expect((await fx.filesystem.getWatcherEvents({ watcherId })).events).toEqual([]);
     await fx.filesystem.removeWatcher({ watcherId });
     await expect(fx.filesystem.getWatcherEvents({ watcherId })).rejects.toMatchObject({ code: Code.NotFound });

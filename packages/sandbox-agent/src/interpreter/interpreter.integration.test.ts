@@ -122,7 +122,8 @@ describe('code interpreter (bash, javascript, typescript)', () => {
       ['javascript', "var keep2 = 'yes'", 'await new Promise(() => {})', 'keep2'],
     ] as const) {
       await execute(fx.baseUrl, { code: setup, language });
-      await expect(execute(fx.baseUrl, { code: loop, language }, AbortSignal.timeout(300))).rejects.toThrow();
+      // The caller's own deadline ends the request (DOMException TimeoutError), not an agent error.
+      await expect(execute(fx.baseUrl, { code: loop, language }, AbortSignal.timeout(300))).rejects.toMatchObject({ name: 'TimeoutError' });
       const next = await execute(fx.baseUrl, { code: check, language });
       expect(JSON.stringify(plain(next.lines))).toContain('yes');
     }
@@ -130,7 +131,9 @@ describe('code interpreter (bash, javascript, typescript)', () => {
 
   it('restarts a kernel that ignores an interrupt, so the context works again', async () => {
     await execute(fx.baseUrl, { code: 'LOST=no', language: 'bash' });
-    await expect(execute(fx.baseUrl, { code: "trap '' INT; while true; do :; done", language: 'bash' }, AbortSignal.timeout(300))).rejects.toThrow();
+    await expect(execute(fx.baseUrl, { code: "trap '' INT; while true; do :; done", language: 'bash' }, AbortSignal.timeout(300))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     const next = await execute(fx.baseUrl, { code: 'echo "${LOST:-gone}"', language: 'bash' });
     expect(stdoutOf(next.lines)).toBe('gone\n');
   });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StreamTooSlowError } from '../errors.js';
 import { ManagedProcess, type OutputLimits, type ProcessOutput } from './managed-process.js';
 
@@ -46,6 +46,7 @@ describe('ManagedProcess output backpressure (real child processes)', () => {
     const managed = start('yes');
     const iterator = managed.subscribe(new AbortController().signal)[Symbol.asyncIterator]();
     await iterator.next();
+    // The scenario, not a wait for something: a reader that idles for three stall periods.
     await sleep(LIMITS.stallMs * 3);
     // Paused: `yes` is blocked on a full pipe, the queue holds at most the bound plus one read.
     let queued = 0;
@@ -70,11 +71,9 @@ describe('ManagedProcess output backpressure (real child processes)', () => {
     const reading = (async () => {
       for await (const output of managed.subscribe(reader.signal)) if (output.kind === 'stdout') bytes += output.data.byteLength;
     })();
-    await sleep(LIMITS.stallMs * 4);
-    expect(managed.subscriberCount).toBe(1);
+    await vi.waitFor(() => expect(managed.subscriberCount).toBe(1), { timeout: 10_000 });
     const before = bytes;
-    await sleep(200);
-    expect(bytes - before).toBeGreaterThan(1024 * 1024);
+    await vi.waitFor(() => expect(bytes - before).toBeGreaterThan(1024 * 1024), { timeout: 10_000 });
     // What the stalled one had queued was dropped; its next read says why.
     await expect(stalled.next()).rejects.toBeInstanceOf(StreamTooSlowError);
     reader.abort();
@@ -83,11 +82,11 @@ describe('ManagedProcess output backpressure (real child processes)', () => {
 
   it('drops output nobody subscribes to instead of queueing it', async () => {
     const managed = start('head -c 20000000 /dev/zero; echo done >&2');
-    await sleep(300);
+    // With nobody reading, the process still writes all 20 MB and exits: it was never blocked.
+    await vi.waitFor(() => expect(managed.end).toMatchObject({ exited: true, exitCode: 0 }), { timeout: 30_000 });
     const late = await drain(managed.subscribe(new AbortController().signal));
-    // Whatever came before the subscription is gone; the process was never blocked by it.
-    expect(late.end).toBe(true);
-    expect(late.bytes).toBeLessThan(20_000_000);
+    // And nothing of it was queued for a later subscriber.
+    expect(late).toEqual({ bytes: 0, end: true });
   });
 
   it('lets go of a subscriber whose signal aborts and resumes the pipes for the others', async () => {
@@ -95,6 +94,7 @@ describe('ManagedProcess output backpressure (real child processes)', () => {
     const gone = new AbortController();
     const stuck = managed.subscribe(gone.signal)[Symbol.asyncIterator]();
     await stuck.next();
+    // The scenario: the stuck reader idles while `yes` fills its queue and pauses the pipes.
     await sleep(100);
     gone.abort();
     await expect(stuck.next()).resolves.toEqual({ value: undefined, done: true });
