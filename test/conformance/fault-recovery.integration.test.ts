@@ -287,6 +287,77 @@ describe('Docker is unreachable for a while', () => {
   });
 });
 
+describe('Docker accepts connections but never answers', () => {
+  let runner: RunnerHandle | undefined;
+  let proxy: DockerProxy | undefined;
+  afterAll(async () => {
+    await proxy?.restore();
+    await runner?.close();
+    await proxy?.close();
+  });
+
+  it('fails creates with a typed 503 at the Docker deadline, keeps serving, reaps the half-made sandbox, leaks nothing once Docker answers', async () => {
+    const DEADLINE_S = 5;
+    proxy = await DockerProxy.start();
+    const p = proxy;
+    runner = await startRunner({ env: { DOCKER_HOST: p.dockerHost, CODEBOX_DOCKER_TIMEOUT_SECONDS: String(DEADLINE_S), CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' } });
+    const r = runner;
+    pointClientsAt(r.url, r.keys[0]);
+    const live = await Sandbox.create('base');
+    const known = new Set([live.sandboxId]);
+    const expectTimeout = async (res: Response, call: RegExp): Promise<void> => {
+      expect(res.status).toBe(503);
+      const { message } = (await res.json()) as { message: string };
+      expect(message).toMatch(new RegExp(`did not answer ${call.source} within ${DEADLINE_S} s`));
+    };
+
+    // Hung at the container create: uid claimed, files and home disk made, then Docker says nothing.
+    p.stall(/^POST \S*\/containers\/create/);
+    const before = sandboxIdsOnHost(r);
+    const started = Date.now();
+    const create = api(r, 'POST', '/sandboxes', { templateID: 'base' });
+    await expect.poll(() => p.held, { timeout: 30_000 }).toBeGreaterThan(0);
+    const halfMade = [...sandboxIdsOnHost(r)].filter((id) => !before.has(id));
+    expect(halfMade).toHaveLength(1);
+    const halfMadeId = halfMade[0] as string;
+    known.add(halfMadeId);
+    expect(uidClaimOf(halfMadeId)).toBeDefined();
+    // While that create hangs, everything else is answered.
+    expect((await api(r, 'GET', '/v2/sandboxes')).status).toBe(200);
+    expect((await api(r, 'GET', `/sandboxes/${live.sandboxId}`)).status).toBe(200);
+    expect(await live.isRunning()).toBe(true);
+    expect((await live.commands.run('echo while hung')).stdout).toBe('while hung\n');
+    await expectTimeout(await create, /POST \/containers\/create/);
+    // Answered at the deadline, not never (generous bound: the create's other steps are quick).
+    expect(Date.now() - started).toBeLessThan(DEADLINE_S * 1000 + 30_000);
+    // The failed create cleaned up after itself: Docker still answers the container removal.
+    expectGone(r, halfMadeId);
+
+    // Docker hangs on everything: creates fail at their first Docker call, the data plane goes on.
+    p.stall();
+    await expectTimeout(await api(r, 'POST', '/sandboxes', { templateID: 'base' }), /GET \/images\/\S+\/json/);
+    await sleep(2_000); // reconciles run (and time out) meanwhile
+    expect(r.pid(), 'the runner must not exit').toBeDefined();
+    const listed = (await (await api(r, 'GET', '/v2/sandboxes')).json()) as Array<{ sandboxID: string }>;
+    expect(listed.map((s) => s.sandboxID)).toEqual([live.sandboxId]);
+    expect((await live.commands.run('echo still here')).stdout).toBe('still here\n');
+
+    // Docker answers again, held requests included (the hung create may now make its container
+    // late): the reconcile reaps anything of the half-made sandbox, new creates work.
+    await p.restore();
+    await expect.poll(() => p.late, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => [...sandboxIdsOnHost(r)], { timeout: 30_000 }).toEqual([live.sandboxId]);
+    const again = await Sandbox.create('base');
+    known.add(again.sandboxId);
+    expect((await again.commands.run('echo new')).stdout).toBe('new\n');
+
+    await again.kill();
+    await live.kill();
+    await r.kill('SIGTERM');
+    expect(findLeaks({ runnerName: r.runnerName, dataDir: r.dataDir, known, runnerStopped: true })).toEqual([]);
+  });
+});
+
 describe('the data dir\'s disk fills', () => {
   let runner: RunnerHandle | undefined;
   const base = join(tmpdir(), `codebox-full-${randomBytes(4).toString('hex')}`);

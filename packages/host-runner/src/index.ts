@@ -15,4 +15,4 @@ export { DockerBackend, type DockerBackendOptions } from './docker/docker-backen
 export { TemplateStore, type TemplateStoreOptions, type TemplateBuildRequest } from './templates/template-store.js';
 export { SANDBOX_RUNTIMES, DEFAULT_SANDBOX_RUNTIME, isSandboxRuntime, type SandboxRuntime } from './sandboxes/sandbox-runtime.js';
 export { DOCKER_RUNTIMES, dockerRuntimeFor } from './docker/container-runtime.js';
-export { RuntimeNotRegisteredError } from './docker/errors.js';
+export { RuntimeNotRegisteredError, DockerUnreachableError, DockerTimeoutError } from './docker/errors.js';
