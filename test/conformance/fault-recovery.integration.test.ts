@@ -217,7 +217,11 @@ describe('the runner is SIGKILLed', () => {
   });
 });
 
-describe('Docker is unreachable for a while', () => {
+/**
+ * A runner whose Docker goes through a DockerProxy the test can cut or stall (clients pointed at
+ * it); both are closed after the block.
+ */
+function runnerBehindDockerProxy(): (env: Readonly<Record<string, string>>) => Promise<{ r: RunnerHandle; p: DockerProxy }> {
   let runner: RunnerHandle | undefined;
   let proxy: DockerProxy | undefined;
   afterAll(async () => {
@@ -225,14 +229,20 @@ describe('Docker is unreachable for a while', () => {
     await runner?.close();
     await proxy?.close();
   });
+  return async (env) => {
+    proxy = await DockerProxy.start();
+    runner = await startRunner({ env: { DOCKER_HOST: proxy.dockerHost, ...env } });
+    pointClientsAt(runner.url, runner.keys[0]);
+    return { r: runner, p: proxy };
+  };
+}
+
+describe('Docker is unreachable for a while', () => {
+  const start = runnerBehindDockerProxy();
 
   it('fails what needs Docker with a typed 503, keeps serving live sandboxes, reaps nothing live, catches up after', async () => {
-    proxy = await DockerProxy.start();
-    const p = proxy;
     // A fast reconcile, so several rounds run (and must not reap) while Docker is away.
-    runner = await startRunner({ env: { DOCKER_HOST: p.dockerHost, CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' } });
-    const r = runner;
-    pointClientsAt(r.url, r.keys[0]);
+    const { r, p } = await start({ CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' });
     const live = await Sandbox.create('base');
     const expiring = await Sandbox.create('base', { timeoutMs: 6_000 });
     const expiringAt = Date.now() + 6_000;
@@ -288,21 +298,11 @@ describe('Docker is unreachable for a while', () => {
 });
 
 describe('Docker accepts connections but never answers', () => {
-  let runner: RunnerHandle | undefined;
-  let proxy: DockerProxy | undefined;
-  afterAll(async () => {
-    await proxy?.restore();
-    await runner?.close();
-    await proxy?.close();
-  });
+  const start = runnerBehindDockerProxy();
 
   it('fails creates with a typed 503 at the Docker deadline, keeps serving, reaps the half-made sandbox, leaks nothing once Docker answers', async () => {
     const DEADLINE_S = 5;
-    proxy = await DockerProxy.start();
-    const p = proxy;
-    runner = await startRunner({ env: { DOCKER_HOST: p.dockerHost, CODEBOX_DOCKER_TIMEOUT_SECONDS: String(DEADLINE_S), CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' } });
-    const r = runner;
-    pointClientsAt(r.url, r.keys[0]);
+    const { r, p } = await start({ CODEBOX_DOCKER_TIMEOUT_SECONDS: String(DEADLINE_S), CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' });
     const live = await Sandbox.create('base');
     const known = new Set([live.sandboxId]);
     const expectTimeout = async (res: Response, call: RegExp): Promise<void> => {
