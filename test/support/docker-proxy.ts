@@ -9,9 +9,7 @@ interface Relay {
   readonly upstream: Socket;
   /** Bytes from the runner not yet passed on; undefined while the relay forwards freely. */
   held: Buffer[] | undefined;
-  /** The runner ended its side while its bytes were held. */
-  ended: boolean;
-  /** Held, then passed on by restore(); dockerd has not finished with it yet. */
+  /** Held, then passed on by restore(); dockerd has not answered it yet. */
   late: boolean;
 }
 
@@ -53,7 +51,7 @@ export class DockerProxy {
     return [...this.#relays].filter((relay) => relay.held !== undefined).length;
   }
 
-  /** Held requests passed on by restore() that dockerd has not finished answering yet. */
+  /** Held requests passed on by restore() that dockerd has not answered yet. */
   get late(): number {
     return [...this.#relays].filter((relay) => relay.late).length;
   }
@@ -99,7 +97,7 @@ export class DockerProxy {
   }
 
   #relay(client: Socket): void {
-    const relay: Relay = { client, upstream: createConnection(this.target), held: undefined, ended: false, late: false };
+    const relay: Relay = { client, upstream: createConnection(this.target), held: undefined, late: false };
     this.#relays.add(relay);
     const drop = (): void => {
       client.destroy();
@@ -116,10 +114,18 @@ export class DockerProxy {
       else relay.upstream.write(chunk);
     });
     client.on('end', () => {
-      if (relay.held) relay.ended = true;
-      else relay.upstream.end();
+      // A held request is passed on whole even if the runner gave up on it, as to a dockerd that
+      // was only slow (ending dockerd's side too would let it drop the request instead).
+      if (!relay.held) relay.upstream.end();
     });
-    relay.upstream.pipe(client);
+    // Not pipe(): it stops reading dockerd once the runner's side is closed, and a request passed
+    // on late must still be read to know dockerd answered (acted on) it.
+    relay.upstream.on('data', (chunk: Buffer) => {
+      relay.late = false;
+      if (client.writable) client.write(chunk);
+      else drop();
+    });
+    relay.upstream.on('end', () => client.end());
   }
 
   #release(relay: Relay): void {
@@ -128,6 +134,5 @@ export class DockerProxy {
     relay.held = undefined;
     relay.late = true;
     for (const chunk of held) relay.upstream.write(chunk);
-    if (relay.ended) relay.upstream.end();
   }
 }
