@@ -4,11 +4,13 @@ import { defineConfig } from 'vitest/config';
 // that hit a real dockerd, real containers and a real runner.
 export default defineConfig({
   test: {
+    // A skip is a failure unless test/support/skip-allow-list.ts lists its reason.
+    reporters: ['default', './test/support/skip-check-reporter.ts'],
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'test/agent-tools/**/*.test.ts', 'test/repo/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**', '**/dist/**'],
           testTimeout: 20_000,
         },

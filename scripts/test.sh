@@ -9,11 +9,14 @@ cd "$root"
 bash scripts/ensure-chromium.sh
 # The build type-checks the sources; this checks the tests, fixtures, examples and benches.
 npx tsc -p tsconfig.test.json
+# Lint: a small rule set for what the compiler misses (eslint.config.js).
+npx eslint .
 
 report="$(mktemp -t codebox-vitest.XXXXXX.json)"
 trap 'rm -f "$report"' EXIT
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# skip-check-reporter fails the run on a skipped test whose reason test/support/skip-allow-list.ts does not list.
+npx vitest run --reporter=default --reporter=./test/support/skip-check-reporter.ts --reporter=json --outputFile.json="$report" "$@" || status=$?
 # One plain closing line, whatever the reporter printed above.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

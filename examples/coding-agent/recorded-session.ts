@@ -52,7 +52,8 @@ def slugify(title):
     return "-".join(words)
 `;
 
-const runTests = { name: 'run_command', arguments: { command: 'python3 -m unittest -v' } };
+// As a strict-mode model calls it: every argument present, the unused working directory null.
+const runTests = { name: 'run_command', arguments: { command: 'python3 -m unittest -v', cwd: null } };
 
 /** The test names unittest reported as failing, e.g. ['test_accents', 'test_punctuation']. */
 function failingTests(messages: ChatCompletionMessageParam[]): string[] {

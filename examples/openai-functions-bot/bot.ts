@@ -67,6 +67,8 @@ try {
       messages: [...messages, { role: 'user', content: question }],
       sessions,
       sessionId: 'chat',
+      // A calculator bot: only run_code (the package also offers run_command, read_file, write_file).
+      functions: ['run_code'],
       languages: ['python', 'bash'],
       maxSteps: 6,
       onText: (delta) => process.stdout.write(delta),

@@ -1,6 +1,6 @@
 // One chat: its history, and a streamText call per question with the Codebox tools. Shared by
 // the terminal program and the web server, which differ only in how they show the stream.
-import { codeboxTools, type CodeboxTools, type SandboxSessions } from '@codebox/vercel-ai-tool';
+import { codeboxTools, type CodeboxToolSet, type SandboxSessions } from '@codebox/vercel-ai-tool';
 import { stepCountIs, streamText, type ModelMessage } from 'ai';
 import type { ChatModel } from './model.ts';
 
@@ -21,7 +21,7 @@ export interface ConversationOpts {
 export class Conversation {
   private readonly opts: ConversationOpts;
   private readonly messages: ModelMessage[] = [];
-  private readonly tools: CodeboxTools;
+  private readonly tools: CodeboxToolSet;
 
   constructor(opts: ConversationOpts) {
     this.opts = opts;
@@ -50,7 +50,7 @@ export class Conversation {
 }
 
 /** The tools, with results handed to the model as text only (images as their descriptions). */
-function describeImagesOnly(tools: CodeboxTools): CodeboxTools {
+function describeImagesOnly(tools: CodeboxToolSet): CodeboxToolSet {
   const asText = ({ output }: { output: { status: string; text?: string } }) => ({ type: 'text' as const, value: output.text ?? '' });
   return {
     ...tools,

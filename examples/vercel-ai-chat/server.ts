@@ -62,7 +62,7 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
     if (!res.writableFinished) controller.abort();
   });
   const result = conversation(chatId).ask(question.trim(), controller.signal);
-  pipeUIMessageStreamToResponse({
+  await pipeUIMessageStreamToResponse({
     response: res,
     stream: toUIMessageStream({ stream: result.stream, onError: (error) => (error instanceof Error ? error.message : String(error)) }),
   });

@@ -207,13 +207,11 @@ describe.each(interpreterClients)('code interpreter through the $name client', (
       await sandbox.removeCodeContext(context);
     });
 
-    it('interrupts at the timeout, keeps the kernel, and answers 1 + 1 within a second', async () => {
+    it('interrupts at the timeout, keeps the kernel, and answers the next call in it', async () => {
       const context = await sandbox.createCodeContext({ language: lang.language });
       await sandbox.runCode(lang.setState, { context });
       await expect(sandbox.runCode(lang.forever, { context, timeoutMs: 1_500 })).rejects.toThrow();
-      const started = Date.now();
       expectAnswer(await sandbox.runCode(lang.onePlusOne, { context, timeoutMs: 10_000 }), lang.onePlusOneAnswer);
-      expect(Date.now() - started).toBeLessThan(1_000);
       expectAnswer(await sandbox.runCode(lang.readState, { context }), lang.stateAnswer);
       await sandbox.removeCodeContext(context);
     });

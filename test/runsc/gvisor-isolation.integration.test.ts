@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '@codebox/core-client';
-import { createLogger, TemplateStore } from '@codebox/host-runner';
+import { createLogger, DockerImageBackend, TemplateStore } from '@codebox/host-runner';
 import { connectProbe, startNetnsTargets, TARGET_TCP_PORT, type NetnsTargets } from '../support/netns-targets.js';
 import { startRunner, type RunnerHandle } from '../support/runner.js';
 
@@ -216,7 +216,7 @@ describe('per-template runtime', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'codebox-gv-template-'));
-    store = new TemplateStore({ logger: createLogger({ level: 'warn' }) });
+    store = new TemplateStore({ logger: createLogger({ level: 'warn' }), images: new DockerImageBackend() });
     // Explicitly runc: the integration-runsc project sets CODEBOX_RUNTIME=runsc for every runner it starts.
     runcRunner = await startRunner({ env: { CODEBOX_RUNTIME: 'runc' } });
   });

@@ -3,6 +3,9 @@
  * (CODEBOX_RUNTIME=runsc). A test that cannot pass there is skipped only through this list, with
  * the reason; test/runsc/ then tests what does happen instead, so nothing goes unchecked.
  */
+import type { TestOptions } from 'vitest';
+import { skipWhen } from './skip-when.js';
+
 export const UNDER_RUNSC = process.env.CODEBOX_RUNTIME === 'runsc';
 
 export const RUNSC_EXCLUSIONS = {
@@ -34,7 +37,7 @@ export const RUNSC_EXCLUDED_FILES = {
   'output-backpressure.integration.test.ts': "its beforeAll reading the agent's RSS failed under gVisor, so all 10 tests were skipped (not yet investigated).",
 } as const;
 
-/** True (skip) under runsc; the key names the reason in RUNSC_EXCLUSIONS. */
-export function excludedUnderRunsc(reason: keyof typeof RUNSC_EXCLUSIONS): boolean {
-  return UNDER_RUNSC && reason in RUNSC_EXCLUSIONS;
+/** Test options that skip the test under runsc, naming its reason for the skip check (skip-allow-list.ts). */
+export function runscExclusion(reason: keyof typeof RUNSC_EXCLUSIONS): TestOptions {
+  return skipWhen(UNDER_RUNSC, reason);
 }

@@ -1,4 +1,4 @@
-import { createLogger, TemplateStore } from '@codebox/host-runner';
+import { createLogger, DockerImageBackend, TemplateStore } from '@codebox/host-runner';
 
 /**
  * Vitest global setup of the integration layer: builds the default templates once, before any
@@ -7,5 +7,5 @@ import { createLogger, TemplateStore } from '@codebox/host-runner';
  */
 export default async function setup(): Promise<void> {
   const logger = createLogger({ level: process.env.CODEBOX_LOG_LEVEL === 'debug' ? 'debug' : 'info', pretty: false });
-  await new TemplateStore({ logger }).ensureDefaultTemplates();
+  await new TemplateStore({ logger, images: new DockerImageBackend() }).ensureDefaultTemplates();
 }

@@ -66,13 +66,13 @@ export {
   type SessionSandbox,
   type SandboxFactory,
 } from './agent-tools/sandbox-sessions.js';
-export { SessionLimitError, SessionsClosedError } from './agent-tools/errors.js';
+export { SessionLimitError, SessionsClosedError, MissingSessionIdError, UnsupportedLanguageError } from './agent-tools/errors.js';
 export { shapeOutput, DEFAULT_OUTPUT_MAX_CHARS, type ShapeOutputOpts, type ShapedOutput } from './agent-tools/shape-output.js';
 export type { ShapeableResult, ExecutionLike, CommandResultLike, ResultLike } from './agent-tools/shapeable-result.js';
 export { describeImage, type ImagePart } from './agent-tools/image-info.js';
 export { truncateMiddle } from './agent-tools/truncate-middle.js';
+export { CappedText } from './agent-tools/capped-text.js';
 export { extractCode, DEFAULT_CODE_LANGUAGE, type CodeBlock } from './agent-tools/extract-code.js';
-export { normalizeLanguage, type CodeLanguage } from './agent-tools/code-language.js';
 export {
   commandsExecutor,
   runCodeExecutor,
@@ -92,7 +92,37 @@ export {
   type LoopStep,
   type LoopExecution,
 } from './agent-tools/run-code-loop.js';
-export { CODE_LANGUAGES } from './agent-tools/code-languages.js';
 export { formatBytes } from './agent-tools/image-info.js';
+// The one language list (protocol's), and what a label a person or model writes means.
+export { CODE_LANGUAGES, languageOfLabel, type CodeLanguage } from '@codebox/protocol';
+export type { AgentSandbox, AgentCommandHandle } from './agent-tools/agent-sandbox.js';
+export { resolveSessionId, type SessionIdOption } from './agent-tools/session-id.js';
+export {
+  RUN_CODE_TOOL_NAME,
+  RUN_COMMAND_TOOL_NAME,
+  READ_FILE_TOOL_NAME,
+  WRITE_FILE_TOOL_NAME,
+  CODEBOX_TOOL_NAMES,
+  toolLanguages,
+  toolDescriptions,
+  toolSchemas,
+  strictToolSchemas,
+  type CodeboxToolName,
+  type CodeboxToolArgs,
+  type ToolDefinitionOpts,
+} from './agent-tools/tool-definitions.js';
+export { outputBudget, toolOutput, type ToolOutput, type ToolRun, type ForModelOpts } from './agent-tools/tool-output.js';
+export { runCodeForModel } from './agent-tools/run-code-for-model.js';
+export { runCommandForModel } from './agent-tools/run-command-for-model.js';
+export { readFileForModel, writeFileForModel, fileOutput, classifyFile, type FileKind, type FileForModelOpts } from './agent-tools/file-for-model.js';
+export {
+  runCodeboxTool,
+  codeboxToolRunner,
+  type CodeboxToolRunner,
+  type ToolCallOpts,
+  type CodeboxToolResults,
+  type RunCodeboxToolOpts,
+  type CodeboxToolSettings,
+} from './agent-tools/run-codebox-tool.js';
 // The template whose sandboxes have the code interpreter (`runCode`), as E2B's Code Interpreter SDK defaults to.
 export { CODE_INTERPRETER_TEMPLATE } from '@codebox/protocol';

@@ -17,7 +17,7 @@ if (major < 22) {
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  const { main } = await import('../dist/cli.js');
+  const { main } = await import('../dist/cli/cli.js');
   // `serve` returns once listening and keeps the process alive; other commands end here.
   process.exitCode = await main(process.argv);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { API_KEY_PATTERN, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
 import { parseDnsEndpoint } from './dns/dns-forwarder.js';
-import { ipv4Network } from './docker/host-networks.js';
+import { ipv4Network } from './host/host-networks.js';
 import { ROOTFS_SOURCE_SETTINGS } from './templates/rootfs-source.js';
 import { SANDBOX_RUNTIMES } from './sandboxes/sandbox-runtime.js';
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantIdForKey } from './api/api-keys.js';
 import { parseConfig, type RunnerConfig } from './config.js';
 import { DockerBackend } from './docker/docker-backend.js';
+import { DockerImageBackend } from './docker/docker-image-backend.js';
 import { RunnerServer } from './server.js';
 import { TemplateStore } from './templates/template-store.js';
 
@@ -33,7 +34,7 @@ function startRunner(port: number): Promise<RunnerServer> {
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'codebox-runner-it-'));
   config = parseConfig({ port: 0, apiKeys: [API_KEY], dataDir, runnerName: `it-api-${randomBytes(3).toString('hex')}` });
-  templates = new TemplateStore({ dataDir, logger });
+  templates = new TemplateStore({ dataDir, logger, images: new DockerImageBackend() });
   await templates.ensureDefaultTemplates();
   runner = await startRunner(0);
   process.env.E2B_API_URL = runner.url;

@@ -5,13 +5,13 @@ import { createAgent, fakeModel } from 'langchain';
 import { describe, expect, it } from 'vitest';
 import { stopChildWithSigterm, useChildScript } from '../../../test/support/sigterm-child.js';
 import { useRunner } from '../../../test/support/use-runner.js';
-import { createCodeboxTools, type CreateCodeboxToolsOpts } from './create-codebox-tools.js';
+import { createCodeboxTools, type CodeboxToolkitOpts } from './create-codebox-tools.js';
 import { CODEBOX_OUTPUT_EVENT, type CodeboxOutputEvent } from './output-events.js';
 
 const runner = useRunner();
 
 /** Tools on sessions of their own, in the test runner's tenant. */
-function codeboxTools(settings: Omit<CreateCodeboxToolsOpts, 'sessions' | 'sessionOptions'> = {}) {
+function codeboxTools(settings: Omit<CodeboxToolkitOpts, 'sessions' | 'sessionOptions'> = {}) {
   return createCodeboxTools({
     ...settings,
     sessionOptions: { sandboxOpts: { apiUrl: runner().url, apiKey: runner().keys[0] }, closeOnExit: false },
@@ -148,15 +148,15 @@ describe('Codebox tools in a LangChain agent against a real runner', () => {
     expect(sleepers).toBe('');
   });
 
-  it('tells the model when code runs past the time limit', async () => {
+  it('tells the model when code runs past the time limit, with the output so far', async () => {
     await using codebox = codeboxTools({ timeoutMs: 1500 });
     const model = fakeModel()
-      .respondWithTools([{ name: 'run_code', args: { code: 'import time\ntime.sleep(30)' }, id: 'slow' }])
+      .respondWithTools([{ name: 'run_code', args: { code: 'import time\nprint("started", flush=True)\ntime.sleep(30)' }, id: 'slow' }])
       .respond(new AIMessage('too slow'));
     const result = await createAgent({ model, tools: codebox.tools }).invoke({ messages: [{ role: 'user', content: 'sleep' }] }, { configurable: { thread_id: 'thread-6' } });
     const [message] = toolMessages(result.messages);
-    expect(message?.status).toBe('error');
-    expect(String(message?.content)).toMatch(/^TimeoutError: Execution timed out after 1500 ms/);
+    expect(message?.status).toBe('success');
+    expect(String(message?.content)).toMatch(/^stdout: started\nerror: TimeoutError: Execution timed out after 1500 ms/);
   });
 
   it('leaves no container behind when the agent throws mid-run', async () => {

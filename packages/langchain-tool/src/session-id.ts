@@ -1,4 +1,4 @@
-import { MissingSessionIdError } from './errors.js';
+import { resolveSessionId } from '@codebox/core-client';
 import type { ToolRuntimeLike } from './tool-runtime.js';
 
 /**
@@ -7,6 +7,10 @@ import type { ToolRuntimeLike } from './tool-runtime.js';
  */
 export type SessionIdOption = string | ((runtime: ToolRuntimeLike) => string | undefined);
 
+const HINT =
+  "invoke the agent with { configurable: { thread_id: '<conversation id>' } }, " +
+  'or pass sessionId (a string or a function of the tool runtime) to createCodeboxTools';
+
 /** The conversation's thread (`configurable.thread_id`), as LangGraph checkpointers key it. */
 export function threadIdOf(runtime: ToolRuntimeLike): string | undefined {
   const threadId: unknown = runtime.configurable?.thread_id;
@@ -14,11 +18,10 @@ export function threadIdOf(runtime: ToolRuntimeLike): string | undefined {
 }
 
 /**
- * The session id of a tool call: from `option` when given, else the run's thread id.
+ * The session id of a tool call, by core-client's one rule: the `sessionId` option, else the
+ * run's thread id.
  * @throws MissingSessionIdError when there is none.
  */
-export function resolveSessionId(runtime: ToolRuntimeLike, option: SessionIdOption | undefined, toolName: string): string {
-  const sessionId = typeof option === 'string' ? option : (option ?? threadIdOf)(runtime);
-  if (sessionId === undefined || sessionId === '') throw new MissingSessionIdError(toolName);
-  return sessionId;
+export function sessionIdOf(runtime: ToolRuntimeLike, option: SessionIdOption | undefined, toolName: string): string {
+  return resolveSessionId(runtime, option, threadIdOf(runtime), { name: toolName, hint: HINT });
 }

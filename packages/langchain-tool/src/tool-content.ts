@@ -1,4 +1,4 @@
-import type { ImagePart, ShapedOutput } from '@codebox/core-client';
+import type { ImagePart, ToolOutput } from '@codebox/core-client';
 import type { ContentBlock } from '@langchain/core/messages';
 
 /** What a Codebox tool hands the model: plain text, or text followed by image blocks. */
@@ -15,7 +15,7 @@ export function imageBlock(image: ImagePart): ContentBlock.Multimodal.Image {
  * set. Without them the text still describes each image (`[image/png 640×480, 23 KB]`), for
  * providers that accept only text in tool results (e.g. OpenAI Chat Completions).
  */
-export function toolContent(shaped: Pick<ShapedOutput, 'text' | 'images'>, includeImages: boolean): ToolContent {
+export function toolContent(shaped: Pick<ToolOutput, 'text' | 'images'>, includeImages: boolean): ToolContent {
   if (!includeImages || shaped.images.length === 0) return shaped.text;
   return [{ type: 'text', text: shaped.text }, ...shaped.images.map(imageBlock)];
 }

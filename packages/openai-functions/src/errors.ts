@@ -21,20 +21,6 @@ export class NonStrictSchemaError extends InvalidArgumentError {
 }
 
 /**
- * A language the function definitions do not offer was configured or asked for. Raised while
- * building the definitions (an unknown or empty `languages` option).
- */
-export class UnsupportedLanguageError extends InvalidArgumentError {
-  constructor(
-    readonly language: string,
-    readonly supported: readonly string[],
-  ) {
-    super(`Language "${language}" cannot be offered to the model: use some of ${supported.join(', ')}.`);
-    this.name = 'UnsupportedLanguageError';
-  }
-}
-
-/**
  * A chat completion came back without a message to continue from (no `choices`). Seen with
  * OpenAI-compatible servers that fail silently; the loop cannot go on without the model's turn.
  */

@@ -1,6 +1,18 @@
-import { shapeOutput, type ExecutionLike, type OutputMessage, type ShapedOutput } from '@codebox/core-client';
+import {
+  codeboxToolRunner,
+  resolveSessionId,
+  type AgentSandbox,
+  type CodeboxToolRunner,
+  type CodeboxToolArgs,
+  type CodeboxToolName,
+  type CodeboxToolResults,
+  type CodeboxToolSettings,
+  type ExecutionLike,
+  type SandboxSessions,
+  type ToolOutput,
+} from '@codebox/core-client';
 import { z } from 'zod/v4';
-import { runCodeFunction, type RunCodeArgs, type RunCodeFunction, type RunCodeFunctionOpts } from './run-code-function.js';
+import { codeboxFunctions, type CodeboxFunction, type CodeboxFunctionsOpts } from './function-definitions.js';
 
 /** A function call of either API, normalised: Chat's `tool_calls[i]` or a Responses `function_call` item. */
 export interface FunctionCall {
@@ -11,58 +23,41 @@ export interface FunctionCall {
   arguments: string;
 }
 
-/** What the dispatcher needs of a sandbox: `runCode` with streaming callbacks (`Sandbox` has it). */
-export interface CodeSandbox {
-  runCode(
-    code: string,
-    opts: {
-      language: string;
-      timeoutMs?: number;
-      onStdout?: (output: OutputMessage) => unknown;
-      onStderr?: (output: OutputMessage) => unknown;
-      signal?: AbortSignal;
-    },
-  ): Promise<ExecutionLike>;
-}
-
-/** Where calls run: a `SandboxSessions` (one sandbox per session id). */
-export interface CodeSessions {
-  withSession<T>(sessionId: string, fn: (sandbox: CodeSandbox) => Promise<T>): Promise<T>;
-}
-
 /** What happened to one call. */
 export interface FunctionCallOutcome {
   call: FunctionCall;
-  /** `ran`: the code ran (it may still have failed, see `execution.error`); `rejected`: not run (unknown function, bad arguments). */
+  /**
+   * `ran`: the tool ran (the code may still have failed, see `output.error` / `output.exitCode`);
+   * `rejected`: not run (unknown function, bad arguments), the model is told why.
+   */
   status: 'ran' | 'rejected';
   /** The validated arguments, when they were valid. */
-  args?: RunCodeArgs;
-  /** The full execution, when the code ran. */
+  args?: CodeboxToolArgs[CodeboxToolName];
+  /** The raw result when the tool ran: an `Execution`, a `CommandResult`, the file's bytes, the write's info. */
+  result?: CodeboxToolResults[CodeboxToolName];
+  /** The full execution, when `run_code` ran. */
   execution?: ExecutionLike;
-  /** What goes back to the model: compact text (images described) and the images. */
-  output: ShapedOutput;
+  /** What goes back to the model: compact text (images described), the images, the error or exit code. */
+  output: ToolOutput;
 }
 
-export interface DispatchOpts extends RunCodeFunctionOpts {
-  sessions: CodeSessions;
+export interface DispatchOpts extends CodeboxFunctionsOpts, CodeboxToolSettings {
+  /** Where calls run: one sandbox per session id. */
+  sessions: SandboxSessions<AgentSandbox>;
   /**
-   * The session (conversation, thread, user) whose sandbox runs the code.
-   * @default 'default'
+   * The session (conversation, thread, user) whose sandbox runs the calls. There is no shared
+   * default: without one the calls fail with `MissingSessionIdError`.
    */
-  sessionId?: string;
-  /** Time limit of one execution; past it the model is told it timed out. @default the sandbox's (60 s) */
-  timeoutMs?: number;
-  /** Budget of one call's output text, in characters. @default 4000 */
-  maxOutputChars?: number;
+  sessionId: string;
   /**
-   * Also pass images the code displayed to the model, where the API allows it (Chat: a
+   * Also pass images (charts, PNG/JPEG files) to the model, where the API allows it (Chat: a
    * follow-up `user` message with `image_url` parts; Responses: `input_image` parts of the
    * output). Their descriptions are in the text either way.
    * @default false
    */
   images?: boolean;
   /**
-   * Aborting interrupts the running execution (its context keeps its state), skips the calls
+   * Aborting stops the running call (code is interrupted, a command killed), skips the calls
    * not yet started, and rejects with the signal's reason; `runToolLoop` also cancels the model
    * request under way.
    */
@@ -73,81 +68,70 @@ export interface DispatchOpts extends RunCodeFunctionOpts {
   onStderr?: (text: string, call: FunctionCall) => unknown;
   /** A call is about to run (or be rejected). */
   onToolCall?: (call: FunctionCall) => unknown;
-  /** A call has finished; its outcome carries the full execution. */
+  /** A call has finished; its outcome carries the raw result. */
   onToolResult?: (outcome: FunctionCallOutcome) => unknown;
 }
 
-export const DEFAULT_SESSION_ID = 'default';
+const HINT = 'pass sessionId (the conversation, thread or user) to runToolLoop or the dispatch functions';
 
 /**
  * Runs the calls one after the other, in the order the model made them. Parallel calls of one
  * turn share the session's sandbox, whose kernels keep state: running them at once would make
  * their effects race (and one kernel runs one cell at a time anyway), while order keeps a
- * second call that uses the first one's variables working.
+ * second call that uses the first one's variables or files working.
  *
- * The model's mistakes (an unknown function, arguments that are not valid) and an execution
- * timeout come back as outcomes the model reads and can correct; failures of the sandbox
- * itself (runner unreachable, sandbox gone, session limit) reject.
+ * The model's mistakes (an unknown function, arguments that are not valid) come back as
+ * outcomes the model reads and can correct, and so do the tools' own results (a failing exit,
+ * a timeout, a missing file: core-client's rules); failures of the sandbox itself (runner
+ * unreachable, sandbox gone, session limit) reject.
  */
 export async function executeFunctionCalls(calls: readonly FunctionCall[], opts: DispatchOpts): Promise<FunctionCallOutcome[]> {
-  const fn = runCodeFunction(opts);
+  const functions = codeboxFunctions(opts);
+  const run = codeboxToolRunner(opts);
   const outcomes: FunctionCallOutcome[] = [];
   for (const call of calls) {
     opts.signal?.throwIfAborted();
     await opts.onToolCall?.(call);
-    const outcome = await executeOne(call, fn, opts);
+    const fn = functions.find((f) => f.name === call.name);
+    const outcome = fn ? await executeOne(call, fn, run, opts) : unknown(call, functions);
     await opts.onToolResult?.(outcome);
     outcomes.push(outcome);
   }
   return outcomes;
 }
 
-async function executeOne(call: FunctionCall, fn: RunCodeFunction, opts: DispatchOpts): Promise<FunctionCallOutcome> {
-  if (call.name !== fn.name) {
-    return rejected(call, `Unknown function "${call.name}". The only function here is ${fn.name}.`);
-  }
+async function executeOne(call: FunctionCall, fn: CodeboxFunction, run: CodeboxToolRunner, opts: DispatchOpts): Promise<FunctionCallOutcome> {
   let raw: unknown;
   try {
     raw = JSON.parse(call.arguments);
   } catch {
-    return rejected(call, `The arguments are not valid JSON. Call ${fn.name} again with {"code": "...", "language": "${fn.languages[0]}"}.`);
+    return rejected(call, `The arguments are not valid JSON. Call ${fn.name} again with a JSON object of ${argumentNames(fn)}.`);
   }
   const parsed = fn.args.safeParse(raw);
   if (!parsed.success) {
     return rejected(call, `The arguments are not valid:\n${z.prettifyError(parsed.error)}\nCall ${fn.name} again with corrected arguments.`);
   }
   const args = parsed.data;
-  const execution = await opts.sessions.withSession(opts.sessionId ?? DEFAULT_SESSION_ID, (sandbox) =>
-    runForModel(sandbox, args, call, opts),
+  const sessionId = resolveSessionId(call, opts.sessionId, undefined, { name: fn.name, hint: HINT });
+  const { result, output } = await opts.sessions.withSession(sessionId, (sandbox) =>
+    run(sandbox, fn.name, args, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onStdout: (text) => opts.onStdout?.(text, call),
+      onStderr: (text) => opts.onStderr?.(text, call),
+    }),
   );
-  const output = shapeOutput(execution, opts.maxOutputChars === undefined ? {} : { maxChars: opts.maxOutputChars });
-  return { call, status: 'ran', args, execution, output };
+  const outcome: FunctionCallOutcome = { call, status: 'ran', args, result, output };
+  if (fn.name === 'run_code') outcome.execution = result as ExecutionLike;
+  return outcome;
 }
 
-async function runForModel(sandbox: CodeSandbox, args: RunCodeArgs, call: FunctionCall, opts: DispatchOpts): Promise<ExecutionLike> {
-  // What was printed before a timeout is kept here: runCode's own Execution is lost when it throws.
-  const printed = { stdout: [] as string[], stderr: [] as string[] };
-  try {
-    return await sandbox.runCode(args.code, {
-      language: args.language,
-      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      onStdout: (out: OutputMessage) => {
-        printed.stdout.push(out.line);
-        return opts.onStdout?.(out.line, call);
-      },
-      onStderr: (out: OutputMessage) => {
-        printed.stderr.push(out.line);
-        return opts.onStderr?.(out.line, call);
-      },
-    });
-  } catch (err) {
-    // A timeout is the model's to handle (try something faster), so it becomes the execution's error.
-    if (err instanceof Error && err.name === 'TimeoutError') {
-      return { logs: printed, error: { name: err.name, value: err.message, traceback: '' } };
-    }
-    throw err;
-  }
+function argumentNames(fn: CodeboxFunction): string {
+  const properties = Object.keys((fn.parameters.properties as Record<string, unknown> | undefined) ?? {});
+  return properties.map((p) => `"${p}"`).join(', ');
+}
+
+function unknown(call: FunctionCall, functions: CodeboxFunction[]): FunctionCallOutcome {
+  return rejected(call, `Unknown function "${call.name}". The functions here are ${functions.map((f) => f.name).join(', ')}.`);
 }
 
 function rejected(call: FunctionCall, text: string): FunctionCallOutcome {

@@ -102,7 +102,7 @@ describe('runToolLoop against a real runner', () => {
     ]);
     const sessions = newSessions();
     try {
-      const result = await runToolLoop({ client, model: 'fake-model', messages: [{ role: 'user', content: 'go' }], sessions, stream: false });
+      const result = await runToolLoop({ client, model: 'fake-model', messages: [{ role: 'user', content: 'go' }], sessions, sessionId: 'default', stream: false });
       expect(result.steps).toBe(3);
       expect(toolMessages(server.requests[1])).toEqual([
         { role: 'tool', tool_call_id: 'call_py', content: 'stdout: x set' },
@@ -121,7 +121,7 @@ describe('runToolLoop against a real runner', () => {
     const { client, server } = await clientFor([{ toolCalls: [{ id: 'call_plot', name: 'run_code', arguments: { code, language: 'python' } }] }, { content: 'A zigzag.' }]);
     const sessions = newSessions();
     try {
-      const result = await runToolLoop({ client, model: 'fake-model', messages: [{ role: 'user', content: 'plot' }], sessions, images: true });
+      const result = await runToolLoop({ client, model: 'fake-model', messages: [{ role: 'user', content: 'plot' }], sessions, sessionId: 'default', images: true });
       expect(result.content).toBe('A zigzag.');
       const sent = server.requests[1]?.body.messages as { role: string; content: unknown }[];
       expect(sent.at(-2)).toEqual({ role: 'tool', tool_call_id: 'call_plot', content: expect.stringMatching(/^output: \[image\/png \d+×\d+, \d+ KB\]$/) });
@@ -155,6 +155,7 @@ describe('runToolLoop against a real runner', () => {
         model: 'fake-model',
         messages: [{ role: 'user', content: 'sleep' }],
         sessions,
+        sessionId: 'default',
         signal: controller.signal,
         onStdout: (text) => {
           if (text.includes('started')) controller.abort();
@@ -165,7 +166,7 @@ describe('runToolLoop against a real runner', () => {
       expect(tookMs).toBeLessThan(10_000);
       console.log(`abort interrupted a 30 s execution; the loop rejected ${tookMs} ms after it started`);
 
-      const next = await runToolLoop({ client, model: 'fake-model', messages: [{ role: 'user', content: 'again' }], sessions });
+      const next = await runToolLoop({ client, model: 'fake-model', messages: [{ role: 'user', content: 'again' }], sessions, sessionId: 'default' });
       expect(next.content).toBe('Done. stdout: still here');
       expect(runner.containerIds()).toHaveLength(before + 1);
     } finally {
@@ -187,7 +188,7 @@ describe('runToolLoop against a real runner', () => {
       const input: ResponseInputItem[] = [{ role: 'user', content: 'What is 6 * 7? Use bash.' }];
       const tools = responsesTools({ languages: ['bash'] });
       const first = await client.responses.create({ model: 'fake-model', input, tools });
-      input.push(...(first.output as ResponseInputItem[]), ...(await dispatchResponsesFunctionCalls(first.output, { sessions })));
+      input.push(...(first.output as ResponseInputItem[]), ...(await dispatchResponsesFunctionCalls(first.output, { sessions, sessionId: 'default' })));
       const second = await client.responses.create({ model: 'fake-model', input, tools });
       expect(second.output_text).toBe('It printed ["stdout: 42"]');
       expect(server.requests[0]?.body.tools).toEqual(tools);
@@ -211,6 +212,7 @@ describe('runToolLoop against a real runner', () => {
           model: 'fake-model',
           messages: [{ role: 'user', content: 'x' }],
           sessions,
+          sessionId: 'default',
           onToolResult: () => void (sawSandbox = runner.containerIds().length === before + 1),
         }),
       ).rejects.toMatchObject({ status: 500 });

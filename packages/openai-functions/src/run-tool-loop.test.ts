@@ -1,12 +1,13 @@
+import { SandboxSessions } from '@codebox/core-client';
 import OpenAI from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { chatTools } from './function-definitions.js';
 import { runToolLoop } from './run-tool-loop.js';
-import { fakeSandbox, fakeSessions } from './testing/fake-sandbox.js';
+import { scriptedSessions } from '../../core-client/src/agent-tools/testing/scripted-sandbox.js';
 import { startFakeOpenAI, toolMessages, type FakeOpenAIServer, type ScriptStep } from './testing/fake-openai-server.js';
 
 let server: FakeOpenAIServer | undefined;
-const sessions = fakeSessions(fakeSandbox((code) => ({ stdout: [`ran ${code}\n`] })));
+const { sessions } = scriptedSessions({ code: (code) => ({ stdout: [`ran ${code}\n`] }) }, SandboxSessions);
 afterAll(() => sessions.close());
 afterEach(async () => {
   await server?.close();
@@ -31,6 +32,7 @@ describe('runToolLoop', () => {
         model: 'fake-model',
         messages: [{ role: 'user', content: 'run x' }],
         sessions,
+        sessionId: 'chat',
         stream,
         params: { temperature: 0 },
         onText: (delta) => void text.push(delta),
@@ -68,7 +70,7 @@ describe('runToolLoop', () => {
       },
       echoToolResult,
     ]);
-    const result = await runToolLoop({ client, model: 'm', messages: [{ role: 'user', content: 'go' }], sessions });
+    const result = await runToolLoop({ client, model: 'm', messages: [{ role: 'user', content: 'go' }], sessions, sessionId: 'chat' });
     expect(toolMessages(server.requests[1])).toEqual([
       { role: 'tool', tool_call_id: 'call_a', content: 'stdout: ran a' },
       { role: 'tool', tool_call_id: 'call_b', content: 'stdout: ran b' },
@@ -79,7 +81,7 @@ describe('runToolLoop', () => {
   it('stops after maxSteps model calls, with the last calls answered so the conversation can go on', async () => {
     const again = { toolCalls: [{ name: 'run_code', arguments: { code: 'more', language: 'python' } }] };
     const { client, server } = await clientFor([again, again, again]);
-    const result = await runToolLoop({ client, model: 'm', messages: [{ role: 'user', content: 'loop' }], sessions, maxSteps: 2 });
+    const result = await runToolLoop({ client, model: 'm', messages: [{ role: 'user', content: 'loop' }], sessions, sessionId: 'chat', maxSteps: 2 });
     expect(result).toMatchObject({ stopReason: 'max-steps', steps: 2, content: null });
     expect(server.requests).toHaveLength(2);
     expect(result.outcomes).toHaveLength(2);
@@ -88,7 +90,7 @@ describe('runToolLoop', () => {
 
   it('passes the model API’s errors through', async () => {
     const { client } = await clientFor([{ fail: { status: 400, message: 'model not found' } }]);
-    await expect(runToolLoop({ client, model: 'nope', messages: [{ role: 'user', content: 'hi' }], sessions })).rejects.toMatchObject({
+    await expect(runToolLoop({ client, model: 'nope', messages: [{ role: 'user', content: 'hi' }], sessions, sessionId: 'chat' })).rejects.toMatchObject({
       status: 400,
       message: expect.stringContaining('model not found'),
     });
@@ -96,8 +98,8 @@ describe('runToolLoop', () => {
 
   it('refuses a maxSteps that is not a positive integer, and stops when aborted', async () => {
     const { client, server } = await clientFor([]);
-    await expect(runToolLoop({ client, model: 'm', messages: [], sessions, maxSteps: 0 })).rejects.toThrow(/maxSteps must be a positive integer/);
-    await expect(runToolLoop({ client, model: 'm', messages: [], sessions, signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
+    await expect(runToolLoop({ client, model: 'm', messages: [], sessions, sessionId: 'chat', maxSteps: 0 })).rejects.toThrow(/maxSteps must be a positive integer/);
+    await expect(runToolLoop({ client, model: 'm', messages: [], sessions, sessionId: 'chat', signal: AbortSignal.abort() })).rejects.toThrow(/abort/i);
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -9,13 +9,20 @@ export const CODE_INTERPRETER_PORT = 49999;
  */
 export const ENVD_VERSION = '0.5.7';
 
-/** The only user code runs as; E2B's `user` with home `/home/user`. */
+/**
+ * The user code runs as (E2B's `user`, home `/home/user`) and its uid/gid in every template image.
+ * A running sandbox maps it elsewhere on the host: to a host uid of its own (its passwd is
+ * renumbered) or, in root mode, to uid X+1000 of its user-namespace block (docs/internals.md).
+ */
 export const SANDBOX_USER = 'user';
 export const SANDBOX_UID = 1000;
 export const SANDBOX_GID = 1000;
 export const SANDBOX_HOME = '/home/user';
 
-/** Where the agent lives inside every sandbox (root-owned, unreadable to user code). */
+/**
+ * Where the agent lives inside every sandbox: root-owned on the read-only root filesystem, so user
+ * code can read it (kernels run the same Node runtime) but never change it.
+ */
 export const AGENT_DIR = '/opt/codebox';
 /**
  * Preloaded (/etc/ld.so.preload) into runsc sandboxes only: drops the statx/fstatat flag that

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executeLineSchema, executeRequestSchema, normaliseLanguage } from './execute.js';
-
-describe('normaliseLanguage', () => {
-  it('resolves aliases, case and blanks, and defaults to python', () => {
-    expect(normaliseLanguage('js')).toBe('javascript');
-    expect(normaliseLanguage(' TS ')).toBe('typescript');
-    expect(normaliseLanguage('')).toBe('python');
-    expect(normaliseLanguage(undefined)).toBe('python');
-    expect(normaliseLanguage('Bash')).toBe('bash');
-    expect(normaliseLanguage('cobol')).toBeUndefined();
-  });
-});
+import { executeLineSchema, executeRequestSchema } from './execute.js';
 
 describe('execute wire schemas', () => {
   it('accepts the request bodies the official SDKs send (nulls included)', () => {

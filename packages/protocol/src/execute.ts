@@ -6,23 +6,6 @@ import { z } from 'zod';
  * Both official SDKs ignore line types they do not know, so additions here must be new types.
  */
 
-/** Languages a context can run; `js` and `ts` are accepted as aliases on the wire. */
-export const CODE_LANGUAGES = ['python', 'javascript', 'typescript', 'r', 'java', 'bash'] as const;
-export type CodeLanguage = (typeof CODE_LANGUAGES)[number];
-
-const LANGUAGE_ALIASES: Readonly<Record<string, CodeLanguage>> = { js: 'javascript', ts: 'typescript' };
-
-/**
- * The language a request names, as the server normalises it: aliases resolved, case and
- * surrounding blanks ignored, empty meaning `python`. `undefined` for a language no kernel runs.
- */
-export function normaliseLanguage(language: string | null | undefined): CodeLanguage | undefined {
-  const name = (language ?? '').trim().toLowerCase();
-  if (name === '') return 'python';
-  const resolved = LANGUAGE_ALIASES[name] ?? name;
-  return (CODE_LANGUAGES as readonly string[]).includes(resolved) ? (resolved as CodeLanguage) : undefined;
-}
-
 export const executeRequestSchema = z.object({
   code: z.string(),
   context_id: z.string().nullish(),

@@ -6,3 +6,5 @@ export { Process } from './gen/process/process_pb.js';
 export { Filesystem } from './gen/filesystem/filesystem_pb.js';
 export * from './rest-lifecycle.js';
 export * from './execute.js';
+export * from './code-languages.js';
+export * from './files.js';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Control-plane bodies the scaffold's `rest.ts` lacks: connect (e2b ≥2.x calls
- * `POST /v2/sandboxes/{id}/connect`, older SDKs the v1 path) and the legacy refresh.
+ * Control-plane bodies of an existing sandbox's lifecycle (`rest.ts` has create, list and
+ * templates): connect (e2b ≥2.x calls `POST /v2/sandboxes/{id}/connect`, older SDKs the v1 path)
+ * and the legacy refresh.
  */
 
 /** `timeout` is optional: the SDK omits it when the caller passed no `timeoutMs`. */

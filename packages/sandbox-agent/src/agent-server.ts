@@ -10,12 +10,15 @@ import { createAgentLogger } from './logger.js';
 import { AgentConfigError } from './errors.js';
 import { filesHandler } from './handlers/files-handler.js';
 import { filesystemHandler } from './handlers/filesystem-handler.js';
-import { sendError, sendJson } from './handlers/http-response.js';
+import { sendEnvdError, sendError } from './handlers/http-response.js';
+import { interpreterHandler } from './handlers/interpreter-handler.js';
 import { processHandler } from './handlers/process-handler.js';
 import { requestUser } from './handlers/request-user.js';
 import { systemHandler } from './handlers/system-handler.js';
-import { createRouter } from './router.js';
-import { createCodeInterpreter, type CodeInterpreter, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
+import { createRouter, type ServiceAnswers } from './router.js';
+import { agentRoutes } from './routes.js';
+import { createCodeInterpreter, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
+import type { InterpreterService } from './interpreter/interpreter-service.js';
 import { FilesystemService } from './services/filesystem-service.js';
 import { openInotifyInstance } from './services/inotify-instance.js';
 import { ProcessLauncher } from './services/process-launcher.js';
@@ -66,7 +69,7 @@ export interface AgentServer {
   close(): Promise<void>;
 }
 
-/** Builds the agent (services, handlers, router) as an HTTP/1.1 server, not yet listening. */
+/** Builds the agent (services → handlers → the route table in `routes.ts`) as an HTTP/1.1 server, not yet listening. */
 export function createAgentServer(options: AgentServerOptions = {}): AgentServer {
   const logger = options.logger ?? createAgentLogger();
   const defaultUser = options.defaultUser ?? 'user';
@@ -95,7 +98,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   const system = systemHandler(sandboxEnvs);
 
   /** The code interpreter, or none (49999 answers 404) when its user is missing: envd still works. */
-  function tryCreateInterpreter(config: CodeInterpreterOptions): CodeInterpreter | undefined {
+  function tryCreateInterpreter(config: CodeInterpreterOptions): InterpreterService | undefined {
     let user: SandboxUser;
     try {
       user = users.resolve(defaultUser);
@@ -107,30 +110,46 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
     return createCodeInterpreter({ ...config, kernelsDir }, { launcher, user, sandboxEnvs, logger });
   }
 
-  const plainHttp = (request: IncomingMessage, response: ServerResponse): void => {
-    const url = new URL(request.url ?? '/', 'http://agent');
-    if (url.pathname === '/files') {
-      void files(request, response, url);
-    } else if (url.pathname === '/health' && request.method === 'GET') {
-      system.health(request, response);
-    } else if (url.pathname === '/envs' && request.method === 'GET') {
-      system.envs(request, response);
-    } else {
-      sendJson(response, 404, { message: `no route ${request.method} ${url.pathname} in envd`, code: 404 });
-    }
+  /** envd answers like E2B's: `{"message","code"}` JSON with the HTTP status as code. */
+  const envdAnswers: ServiceAnswers = {
+    notFound(request, response, pathname) {
+      sendEnvdError(response, 404, `no route ${request.method} ${pathname} in envd`);
+    },
+    fail: (error, _request, response) => sendError(response, error, logger),
   };
-
-  const envd = connectNodeAdapter({
+  const rpc = connectNodeAdapter({
     routes: (router) => {
       router.service(Process, processHandler({ processes, userOf: rpcUser, logger }));
       router.service(Filesystem, filesystemHandler({ filesystem, watches, userOf: rpcUser, logger }));
     },
+    // Connect matches the raw path, the route table the parsed one: a path only the parser maps onto an RPC is no route.
     // The agent serves HTTP/1.1 only, so the request is always an IncomingMessage.
-    fallback: (request, response) => plainHttp(request as IncomingMessage, response as ServerResponse),
+    fallback: (request, response) => {
+      const incoming = request as IncomingMessage;
+      envdAnswers.notFound(incoming, response as ServerResponse, new URL(incoming.url ?? '/', 'http://agent').pathname);
+    },
     jsonOptions: { ignoreUnknownFields: true },
   });
-  const interpreter = options.codeInterpreter === false ? undefined : tryCreateInterpreter(options.codeInterpreter ?? {});
-  const route = createRouter({ envd, ...(interpreter ? { interpreter: interpreter.handler } : {}) });
+  const interpreterConfig = options.codeInterpreter === false ? undefined : (options.codeInterpreter ?? {});
+  const interpreter = interpreterConfig && tryCreateInterpreter(interpreterConfig);
+  const route = createRouter(
+    agentRoutes({
+      rpc,
+      files,
+      system,
+      envd: envdAnswers,
+      ...(interpreter && interpreterConfig
+        ? {
+            interpreter: interpreterHandler({
+              service: interpreter,
+              logger,
+              ...(interpreterConfig.outputLimitBytes === undefined ? {} : { outputLimitBytes: interpreterConfig.outputLimitBytes }),
+              ...(interpreterConfig.keepaliveMs === undefined ? {} : { keepaliveMs: interpreterConfig.keepaliveMs }),
+            }),
+          }
+        : {}),
+    }),
+  );
 
   const server = createServer((request, response) => {
     Promise.resolve(route(request, response)).catch((error: unknown) => sendError(response, error, logger));
@@ -183,7 +202,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       watches.closeAll();
       sudoBroker?.stop();
       processes.killAll();
-      await interpreter?.service.shutdown();
+      await interpreter?.shutdown();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

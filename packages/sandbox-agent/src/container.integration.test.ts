@@ -15,20 +15,11 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { Filesystem, Process } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHardenedAgent } from './testing/agent-dev-container.js';
-import { isRoot } from './testing/agent-fixture.js';
+import { requireRoot } from '../../../test/support/test-prerequisites.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const TEST_LABEL = 'codebox.test=sandbox-agent';
 const BINARIES = ['bash', 'sh', 'id', 'cat', 'sleep', 'grep', 'env', 'ls', 'stat'];
-
-function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Copies `binary` and the shared libraries ldd names into `root` at the same paths. */
 function copyWithLibraries(binary: string, root: string): void {
@@ -81,7 +72,7 @@ function health(socketPath: string): Promise<number> {
   });
 }
 
-describe.skipIf(!isRoot() || !dockerAvailable())('agent in a hardened container', () => {
+describe('agent in a hardened container', () => {
   const suffix = randomBytes(6).toString('hex');
   const image = `codebox-agent-test:${suffix}`;
   const container = `codebox-agent-test-${suffix}`;
@@ -89,6 +80,7 @@ describe.skipIf(!isRoot() || !dockerAvailable())('agent in a hardened container'
   let socket: string;
 
   beforeAll(async () => {
+    requireRoot('the hardened-container agent tests (they build a rootfs and run Docker)');
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     work = mkdtempSync(join(tmpdir(), 'codebox-agent-container-'));
     const rootfs = join(work, 'rootfs');

@@ -1,26 +1,17 @@
 // The official e2b SDK against a loopback agent. Under E2B_DEBUG the SDK contacts no control
 // plane and talks to envd at http://localhost:49983, which is where this test runs the agent.
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandExitError, Sandbox, type FilesystemEvent } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVD_PORT } from '@codebox/protocol';
-import { isRoot, startAgent, type AgentFixture } from './testing/agent-fixture.js';
+import { requirePortFree } from '../../../test/support/test-prerequisites.js';
+import { startAgent, type AgentFixture } from './testing/agent-fixture.js';
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-const runnable = isRoot() && (await portFree(ENVD_PORT));
-
-describe.skipIf(!runnable)('official e2b SDK (debug mode) against the agent', () => {
+describe('official e2b SDK (debug mode) against the agent', () => {
   let fx: AgentFixture;
   let sandbox: Sandbox;
   beforeAll(async () => {
+    await requirePortFree(ENVD_PORT, 'the official e2b SDK in debug mode');
     fx = await startAgent({ sandboxEnvs: { GREETING: 'hi' }, listen: { host: '127.0.0.1', port: ENVD_PORT } });
     sandbox = await Sandbox.create({ debug: true });
   });

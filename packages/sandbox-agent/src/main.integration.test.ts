@@ -13,7 +13,7 @@ import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Process } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot } from './testing/agent-fixture.js';
+import { requireRoot } from '../../../test/support/test-prerequisites.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const bundle = join(packageDir, 'dist/agent.mjs');
@@ -44,7 +44,7 @@ async function waitForSocket(path: string, child: ChildProcess): Promise<void> {
   throw new Error('agent socket did not come up');
 }
 
-describe.skipIf(!isRoot())('agent bundle', () => {
+describe('agent bundle', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const children: ChildProcess[] = [];
@@ -55,6 +55,7 @@ describe.skipIf(!isRoot())('agent bundle', () => {
   };
 
   beforeAll(() => {
+    requireRoot('the agent bundle tests (the agent switches uids)');
     // Build exactly what templates ship: tsc, the esbuild bundle and the static helper.
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     dir = mkdtempSync(join(tmpdir(), 'codebox-bundle-'));

@@ -29,7 +29,7 @@ describe('command and file tools in streamText against a real runner', () => {
     const preliminary: CodeboxToolOutput[] = [];
     const result = streamText({
       model,
-      tools: codeboxTools({ sessions }),
+      tools: codeboxTools({ sessions, sessionId: 'default' }),
       stopWhen: stepCountIs(5),
       prompt: 'make a todo list',
       onChunk: ({ chunk }) => {
@@ -79,23 +79,33 @@ describe('command and file tools in streamText against a real runner', () => {
     expect(runner().containerIds()).toHaveLength(before + 2);
   });
 
-  it("hands a tool's failure to the model as an error result, and the loop goes on", async () => {
+  it("gives a missing file to the model as an answer, and a tool's failure as an error result; the loop goes on", async () => {
     await using sessions = new SandboxSessions({ template: 'base' });
     const model = scriptedModel([
       { toolCalls: [{ toolName: 'read_file', input: { path: '/home/user/missing.txt' } }] },
       (call) => ({ text: JSON.stringify(lastToolResults(call)[0]?.output) }),
     ]);
-    const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(3), prompt: 'read it' });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(3), prompt: 'read it' });
     const output = JSON.parse(await result.text) as { type: string; value: string };
-    expect(output.type).toBe('error-text');
-    expect(output.value).toContain('/home/user/missing.txt');
+    expect(output).toEqual({ type: 'text', value: expect.stringMatching(/^No file at \/home\/user\/missing\.txt: /) });
+
+    // No session id anywhere: the tool fails before any sandbox is made, and the model is told.
+    const failing = scriptedModel([
+      { toolCalls: [{ toolName: 'run_command', input: { command: 'ls' } }] },
+      (call) => ({ text: JSON.stringify(lastToolResults(call)[0]?.output) }),
+    ]);
+    const failed = streamText({ model: failing, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(3), prompt: 'list' });
+    const error = JSON.parse(await failed.text) as { type: string; value: string };
+    expect(error.type).toBe('error-text');
+    expect(error.value).toContain('needs a session id');
+    expect(sessions.sessionIds()).toEqual(['default']);
   });
 
   it('aborting a command kills it in the sandbox', async () => {
     await using sessions = new SandboxSessions({ template: 'base' });
     const model = scriptedModel([{ toolCalls: [{ toolName: 'run_command', input: { command: 'while true; do echo tick; sleep 0.1; done' } }] }]);
     const controller = new AbortController();
-    const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(2), prompt: 'loop', abortSignal: controller.signal });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(2), prompt: 'loop', abortSignal: controller.signal });
     const seen: string[] = [];
     const sandbox = (await sessions.get('default')) as Sandbox;
     const loops = async () => (await sandbox.commands.list()).filter((p) => p.args.join(' ').includes('while true'));

@@ -1,20 +1,17 @@
 import type { Tool } from 'ai';
-import { readFileTool, type ReadFileInput } from './read-file-tool.js';
-import { runCodeTool, type RunCodeInput, type RunCodeToolOpts } from './run-code-tool.js';
-import { runCommandTool, type RunCommandInput } from './run-command-tool.js';
-import type { CodeboxToolOutput, FinishedOutput } from './tool-output.js';
-import type { ToolSandbox } from './tool-sandbox.js';
-import { writeFileTool, type WriteFileInput } from './write-file-tool.js';
+import type { AgentSandbox } from '@codebox/core-client';
+import { codeboxTool, type CodeboxToolInput, type CodeboxToolSetOpts } from './codebox-tool.js';
+import type { CodeboxToolOutput } from './tool-output.js';
 
 /**
  * The tool set {@link codeboxTools} returns, by the names the model sees. A type alias, not an
  * interface: only aliases are assignable to the AI SDK's `ToolSet` index signature.
  */
-export type CodeboxTools = {
-  run_code: Tool<RunCodeInput, CodeboxToolOutput>;
-  run_command: Tool<RunCommandInput, CodeboxToolOutput>;
-  read_file: Tool<ReadFileInput, FinishedOutput>;
-  write_file: Tool<WriteFileInput, FinishedOutput>;
+export type CodeboxToolSet = {
+  run_code: Tool<CodeboxToolInput<'run_code'>, CodeboxToolOutput>;
+  run_command: Tool<CodeboxToolInput<'run_command'>, CodeboxToolOutput>;
+  read_file: Tool<CodeboxToolInput<'read_file'>, CodeboxToolOutput>;
+  write_file: Tool<CodeboxToolInput<'write_file'>, CodeboxToolOutput>;
 };
 
 /**
@@ -24,14 +21,14 @@ export type CodeboxTools = {
  *
  * ```ts
  * await using sessions = new SandboxSessions({ template: 'code-interpreter-v1' });
- * const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(5), prompt });
+ * const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: chatId }), stopWhen: stepCountIs(5), prompt });
  * ```
  */
-export function codeboxTools<S extends ToolSandbox>(opts: RunCodeToolOpts<S>): CodeboxTools {
+export function codeboxTools<S extends AgentSandbox>(opts: CodeboxToolSetOpts<S>): CodeboxToolSet {
   return {
-    run_code: runCodeTool(opts),
-    run_command: runCommandTool(opts),
-    read_file: readFileTool(opts),
-    write_file: writeFileTool(opts),
+    run_code: codeboxTool('run_code', opts),
+    run_command: codeboxTool('run_command', opts),
+    read_file: codeboxTool('read_file', opts),
+    write_file: codeboxTool('write_file', opts),
   };
 }

@@ -42,7 +42,7 @@ describe('run_code in streamText against a real runner', () => {
       (call) => ({ text: `The kernel said: ${modelText(lastToolResults(call)[0]?.output)}` }),
     ]);
     const started = Date.now();
-    const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(3), prompt: 'What is 6 * 7?' });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(3), prompt: 'What is 6 * 7?' });
     const events: { at: number; type: string; preliminary?: boolean; output?: CodeboxToolOutput }[] = [];
     let text = '';
     for await (const part of result.fullStream) {
@@ -85,7 +85,7 @@ describe('run_code in streamText against a real runner', () => {
       { toolCalls: [{ toolName: 'run_code', input: { language: 'javascript', code: 'console.log(answer + 1); answer' } }] },
       (call) => ({ text: modelText(lastToolResults(call)[0]?.output) }),
     ]);
-    const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(5), prompt: 'go' });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(5), prompt: 'go' });
     expect(await result.text).toBe('stdout: 43\nresult: 42');
     expect(sessions.sessionIds()).toEqual(['default']);
   });
@@ -96,7 +96,7 @@ describe('run_code in streamText against a real runner', () => {
       { toolCalls: [{ toolName: 'run_code', input: { code: 'import matplotlib.pyplot as plt\nplt.plot([1, 4, 9])\nplt.show()' } }] },
       { text: 'a rising curve' },
     ]);
-    const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(3), prompt: 'plot squares' });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(3), prompt: 'plot squares' });
     expect(await result.text).toBe('a rising curve');
     // What the model was given: the description, then the PNG itself (ai@7's `file` part).
     type Part = { type: string; text?: string; mediaType?: string; data?: { type: string; data: string } };
@@ -114,7 +114,7 @@ describe('run_code in streamText against a real runner', () => {
     const loop = "import time\ni = 0\nwhile True:\n    i += 1\n    open('/tmp/ticks', 'a').write('x')\n    print(i, flush=True)\n    time.sleep(0.1)";
     const model = scriptedModel([{ toolCalls: [{ toolName: 'run_code', input: { code: loop } }] }]);
     const controller = new AbortController();
-    const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(2), prompt: 'loop', abortSignal: controller.signal });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(2), prompt: 'loop', abortSignal: controller.signal });
     const seen: string[] = [];
     let abortedAt = 0;
     for await (const part of result.fullStream) {
@@ -145,7 +145,7 @@ describe('run_code in streamText against a real runner', () => {
       { toolCalls: [{ toolName: 'run_code', input: { code: "import time\nprint('working', flush=True)\ntime.sleep(30)" } }] },
       (call) => ({ text: modelText(lastToolResults(call)[0]?.output) }),
     ]);
-    const result = streamText({ model, tools: codeboxTools({ sessions, timeoutMs: 1500 }), stopWhen: stepCountIs(3), prompt: 'sleep' });
+    const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default', timeoutMs: 1500 }), stopWhen: stepCountIs(3), prompt: 'sleep' });
     const text = await result.text;
     expect(text).toMatch(/^stdout: working\nerror: TimeoutError: Execution timed out after 1500 ms/);
     const final = (await result.steps)[0]!.toolResults[0]!.output as CodeboxToolOutput;
@@ -158,7 +158,7 @@ describe('run_code in streamText against a real runner', () => {
     const agent = async (): Promise<void> => {
       await using sessions = new SandboxSessions({ template: TEMPLATE });
       const model = scriptedModel([{ toolCalls: [{ toolName: 'run_code', input: { code: '1 + 1' } }] }, { text: 'never read' }]);
-      const result = streamText({ model, tools: codeboxTools({ sessions }), stopWhen: stepCountIs(3), prompt: 'x' });
+      const result = streamText({ model, tools: codeboxTools({ sessions, sessionId: 'default' }), stopWhen: stepCountIs(3), prompt: 'x' });
       for await (const part of result.fullStream) {
         if (part.type === 'tool-result' && !part.preliminary) {
           during = runner().containerIds().length;

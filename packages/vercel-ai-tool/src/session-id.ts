@@ -1,3 +1,5 @@
+import { resolveSessionId } from '@codebox/core-client';
+
 /**
  * What the tools read of a tool call's options (the AI SDK's `ToolExecutionOptions`, whose
  * shape differs between ai@6 and ai@7, hence this structural subset).
@@ -14,20 +16,18 @@ export interface ToolCallInfo {
 /** The session a tool call runs in: one id, or one chosen per call. */
 export type SessionIdOption = string | ((call: ToolCallInfo) => string | undefined);
 
-/** The session of calls that name none: one sandbox shared by every call of these tools. */
-export const DEFAULT_SESSION_ID = 'default';
+const HINT =
+  'pass sessionId to codeboxTools({ sessions, sessionId }) (a string, or a function of the call), ' +
+  "or per call: streamText({ toolsContext: { <tool>: { sessionId } } }) with ai@7, experimental_context: { sessionId } with ai@6";
 
 /**
- * The session of one tool call, first found of: the call's context `sessionId` (ai@7's
- * `toolsContext: { run_code: { sessionId } }`, ai@6's `experimental_context: { sessionId }`),
- * then the tools' `sessionId` option (a string, or a function of the call), then
- * {@link DEFAULT_SESSION_ID}.
+ * The session of one tool call, by core-client's one rule: the tools' `sessionId` option (a
+ * string, or a function of the call), else the call context's `sessionId` (ai@7's
+ * `toolsContext: { run_code: { sessionId } }`, ai@6's `experimental_context: { sessionId }`).
+ * @throws MissingSessionIdError when there is none.
  */
-export function resolveSessionId(call: ToolCallInfo, option: SessionIdOption | undefined): string {
-  const fromContext = sessionIdIn(call.context) ?? sessionIdIn(call.experimental_context);
-  if (fromContext !== undefined) return fromContext;
-  const fromOption = typeof option === 'function' ? option(call) : option;
-  return fromOption ?? DEFAULT_SESSION_ID;
+export function sessionIdOf(call: ToolCallInfo, option: SessionIdOption | undefined, toolName: string): string {
+  return resolveSessionId(call, option, sessionIdIn(call.context) ?? sessionIdIn(call.experimental_context), { name: toolName, hint: HINT });
 }
 
 function sessionIdIn(context: unknown): string | undefined {

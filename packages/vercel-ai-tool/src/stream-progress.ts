@@ -1,4 +1,4 @@
-import { CappedText } from './capped-text.js';
+import { CappedText } from '@codebox/core-client';
 import type { RunningOutput } from './tool-output.js';
 
 /** Where a running execution reports its output. */

@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { CodeLanguage } from './code-language.js';
-import type { CommandResultLike, ExecutionLike, ShapeableResult } from './shapeable-result.js';
+import type { CodeLanguage } from '@codebox/protocol';
+import type { AgentSandbox } from './agent-sandbox.js';
+import { runCodeForModel } from './run-code-for-model.js';
+import { runCommandForModel } from './run-command-for-model.js';
+import type { ShapeableResult } from './shapeable-result.js';
 
 /** Runs one block of code somewhere and returns what it produced. */
 export type CodeExecutor = (code: string, language: CodeLanguage) => Promise<ShapeableResult>;
 
 /** What the commands-based executor needs of a sandbox (`Sandbox` has it). */
-export interface CommandsSandbox {
-  commands: { run(cmd: string, opts?: { timeoutMs?: number }): Promise<CommandResultLike> };
-  files: { write(path: string, data: string): Promise<unknown> };
-}
+export type CommandsSandbox = Pick<AgentSandbox, 'commands'> & { files: { write(path: string, data: string): Promise<unknown> } };
 
 /** A sandbox with a code interpreter (`runCode`, as `@e2b/code-interpreter` has it). */
-export interface RunCodeSandbox {
-  runCode(code: string, opts?: { language?: string; timeoutMs?: number }): Promise<ExecutionLike>;
-}
+export type RunCodeSandbox = Pick<AgentSandbox, 'runCode'>;
 
 export interface ExecutorOpts {
   /** Time limit of one execution; the sandbox's default (60 s) when absent. */
@@ -41,7 +39,8 @@ const PROGRAMS: Record<CodeLanguage, { suffix: string; command: (file: string) =
 /**
  * Runs each block as a fresh program: the code is written to a file in `/tmp` and started with
  * `commands.run`, so it works on any template, without a code interpreter. Nothing is kept
- * between blocks but files. A non-zero exit is a result (the model should see it), not an error.
+ * between blocks but files. Exits and time limits follow the agent tools' rule
+ * ({@link runCommandForModel}): a non-zero exit or a timeout is a result the model sees.
  */
 export function commandsExecutor(sandbox: CommandsSandbox, opts: ExecutorOpts = {}): CodeExecutor {
   return async (code, language) => {
@@ -49,19 +48,16 @@ export function commandsExecutor(sandbox: CommandsSandbox, opts: ExecutorOpts = 
     const file = `/tmp/codebox-run-${randomUUID()}.${program.suffix}`;
     await sandbox.files.write(file, code);
     const cmd = `${program.command(file)}; status=$?; rm -f ${file}; exit $status`;
-    try {
-      return await sandbox.commands.run(cmd, opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
-    } catch (err) {
-      // `commands.run` throws CommandExitError for a non-zero exit; it carries the whole result.
-      if (err instanceof Error && err.name === 'CommandExitError') return err as Error & CommandResultLike;
-      throw err;
-    }
+    return (await runCommandForModel(sandbox, cmd, undefined, opts)).result;
   };
 }
 
-/** Runs each block in the sandbox's stateful kernels (`runCode`): variables live on between blocks. */
+/**
+ * Runs each block in the sandbox's stateful kernels (`runCode`): variables live on between
+ * blocks. Time limits follow the agent tools' rule ({@link runCodeForModel}).
+ */
 export function runCodeExecutor(sandbox: RunCodeSandbox, opts: ExecutorOpts = {}): CodeExecutor {
-  return (code, language) => sandbox.runCode(code, opts.timeoutMs === undefined ? { language } : { language, timeoutMs: opts.timeoutMs });
+  return async (code, language) => (await runCodeForModel(sandbox, code, language, opts)).result;
 }
 
 /** `runCode` when the sandbox has it, else programs through `commands.run`. */

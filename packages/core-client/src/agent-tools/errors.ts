@@ -1,4 +1,4 @@
-import { SandboxError } from '../errors.js';
+import { InvalidArgumentError, SandboxError } from '../errors.js';
 
 /**
  * A new session was asked for while `maxSessions` sandboxes were already live. Raised before
@@ -31,5 +31,36 @@ export class SessionsClosedError extends SandboxError {
         'or create a new SandboxSessions if this one was closed.',
     );
     this.name = 'SessionsClosedError';
+  }
+}
+
+/**
+ * An agent tool was called without a session id, so it could not tell whose sandbox to use.
+ * Raised before any sandbox is touched. The tools never fall back to a shared sandbox: on a
+ * server, that would let one user's code see another user's files.
+ */
+export class MissingSessionIdError extends SandboxError {
+  constructor(
+    /** The tool that was called (`run_code`, ...). */
+    readonly toolName: string,
+    /** How this framework's tools are given a session id. */
+    readonly hint: string,
+  ) {
+    super(
+      `The Codebox tool "${toolName}" needs a session id to pick its sandbox (one sandbox per conversation or user), ` +
+        `and the call has none: ${hint}. The tools never share one sandbox between callers by default.`,
+    );
+    this.name = 'MissingSessionIdError';
+  }
+}
+
+/** A language no kernel runs, or none at all, was configured for the `run_code` tool. */
+export class UnsupportedLanguageError extends InvalidArgumentError {
+  constructor(
+    readonly language: string,
+    readonly supported: readonly string[],
+  ) {
+    super(`Language "${language}" cannot be offered to the model: use some of ${supported.join(', ')}.`);
+    this.name = 'UnsupportedLanguageError';
   }
 }

@@ -1,5 +1,5 @@
 import { Marked, type Token, type Tokens } from 'marked';
-import { normalizeLanguage, type CodeLanguage } from './code-language.js';
+import { languageOfLabel, type CodeLanguage } from '@codebox/protocol';
 
 /** A fenced code block found in a model's answer. */
 export interface CodeBlock {
@@ -29,12 +29,13 @@ const markdown = new Marked();
  */
 export function extractCode(text: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
-  markdown.walkTokens(markdown.lexer(text), (token: Token) => {
+  // The callback is synchronous, so walkTokens' array of results holds nothing to await.
+  void markdown.walkTokens(markdown.lexer(text), (token: Token) => {
     if (token.type !== 'code') return;
     const code = token as Tokens.Code;
     if (code.codeBlockStyle === 'indented') return;
     const label = (code.lang ?? '').trim();
-    const language = label === '' ? DEFAULT_CODE_LANGUAGE : normalizeLanguage(label);
+    const language = label === '' ? DEFAULT_CODE_LANGUAGE : languageOfLabel(label);
     if (!language || code.text.trim() === '') return;
     blocks.push({ language, code: code.text, label });
   });

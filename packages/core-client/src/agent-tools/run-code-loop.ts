@@ -4,6 +4,7 @@ import { extractCode, type CodeBlock } from './extract-code.js';
 import type { ImagePart } from './image-info.js';
 import { isExecutionLike, type ShapeableResult } from './shapeable-result.js';
 import { shapeOutput, type ShapedOutput } from './shape-output.js';
+import { isTimeout, timedOutExecution } from './tool-output.js';
 
 /** A message of the loop's conversation. */
 export interface LoopMessage {
@@ -105,7 +106,7 @@ export async function runCodeLoop(opts: RunCodeLoopOpts): Promise<RunCodeLoopRes
 
     for (const [i, block] of blocks.entries()) {
       opts.signal?.throwIfAborted();
-      const result = await executeBlock(execute, block);
+      const result = await executeBlock(execute, block, opts.signal);
       const execution: LoopExecution = { block, result, shaped: shapeOutput(result, shapeOpts), failed: hasFailed(result) };
       record.executions.push(execution);
       if (execution.failed) {
@@ -119,13 +120,12 @@ export async function runCodeLoop(opts: RunCodeLoopOpts): Promise<RunCodeLoopRes
   }
 }
 
-async function executeBlock(execute: CodeExecutor, block: CodeBlock): Promise<ShapeableResult> {
+/** The executors keep a timeout's output themselves; an `execute` of the caller's may still throw one. */
+async function executeBlock(execute: CodeExecutor, block: CodeBlock, signal: AbortSignal | undefined): Promise<ShapeableResult> {
   try {
     return await execute(block.code, block.language);
   } catch (err) {
-    if (err instanceof Error && err.name === 'TimeoutError') {
-      return { logs: { stdout: [], stderr: [] }, error: { name: err.name, value: err.message, traceback: '' } };
-    }
+    if (isTimeout(err, signal)) return timedOutExecution({ stdout: [], stderr: [] }, err);
     throw err;
   }
 }

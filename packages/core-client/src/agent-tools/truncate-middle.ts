@@ -15,7 +15,7 @@ export function truncateMiddle(text: string, maxChars: number): string {
   }
   if (text.length <= maxChars) return text;
   // The marker's length depends on the numbers in it; size it for the largest possible cut.
-  const room = maxChars - marker(text.length, countLines(text)).length;
+  const room = maxChars - cutMarker(text.length, countLines(text)).length;
   let headEnd = Math.ceil(room / 2);
   let tailStart = text.length - (room - headEnd);
   // Snap to line breaks within the last/first quarter of each kept part.
@@ -24,14 +24,18 @@ export function truncateMiddle(text: string, maxChars: number): string {
   const lineStart = text.indexOf('\n', tailStart);
   if (lineStart >= 0 && lineStart + 1 <= tailStart + (text.length - tailStart) * 0.25) tailStart = lineStart + 1;
   const middle = text.slice(headEnd, tailStart);
-  return text.slice(0, headEnd) + marker(middle.length, countLines(middle)) + text.slice(tailStart);
+  return text.slice(0, headEnd) + cutMarker(middle.length, countLines(middle)) + text.slice(tailStart);
 }
 
-function marker(chars: number, lines: number): string {
+/**
+ * The one marker of a cut the agent tools show a model (here, in {@link CappedText}'s running
+ * output, in shaped output): how many characters and line breaks are missing.
+ */
+export function cutMarker(chars: number, lines: number): string {
   return `\n[… ${chars} characters (${lines} lines) cut …]\n`;
 }
 
-function countLines(text: string): number {
+export function countLines(text: string): number {
   let lines = 0;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
   return lines;

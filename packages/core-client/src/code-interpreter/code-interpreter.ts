@@ -1,4 +1,11 @@
-import { CODE_INTERPRETER_PORT, CONTEXT_LIMIT_STATUS, contextListSchema, contextSchema } from '@codebox/protocol';
+import {
+  CODE_INTERPRETER_PORT,
+  CONTEXT_LIMIT_STATUS,
+  contextListSchema,
+  contextSchema,
+  type CodeLanguage,
+  type CodeLanguageWireAlias,
+} from '@codebox/protocol';
 import type { ConnectionConfig } from '../connection-config.js';
 import { envdHttpError, type HttpErrorOverrides } from '../envd/envd-http-error.js';
 import { InvalidArgumentError, SandboxError, TimeoutError } from '../errors.js';
@@ -7,8 +14,8 @@ import { applyExecuteLine, type ExecutionCallbacks } from './execute-line.js';
 import { Execution } from './execution.js';
 import { CodeContextLimitError } from './kernel-errors.js';
 
-/** Languages with a kernel in `code-interpreter-v1`; any other string is passed through. */
-export type RunCodeLanguage = 'python' | 'javascript' | 'typescript' | 'r' | 'java' | 'bash' | 'js' | 'ts';
+/** Languages with a kernel in `code-interpreter-v1` and the wire's aliases; any other string is passed through. */
+export type RunCodeLanguage = CodeLanguage | CodeLanguageWireAlias;
 
 /** A code context: its own kernel state and working directory. */
 export interface Context {

@@ -1,6 +1,5 @@
-import { Filesystem as FilesystemService } from '@codebox/protocol';
+import { Filesystem as FilesystemService, writtenFilesSchema, type WrittenFile } from '@codebox/protocol';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
-import { z } from 'zod';
 import { KEEPALIVE_HEADERS, type EnvdConnection } from '../envd/envd-connection.js';
 import { envdHttpError } from '../envd/envd-http-error.js';
 import { userHeaders, usernameParam } from '../envd/envd-user.js';
@@ -56,14 +55,12 @@ export interface WatchOpts extends FilesystemRequestOpts {
 
 export const DEFAULT_WATCH_TIMEOUT_MS = 60_000;
 
-const writeInfoSchema = z.array(
-  z.object({
-    name: z.string(),
-    path: z.string(),
-    type: z.enum(FileType).optional(),
-    metadata: z.record(z.string(), z.string()).optional(),
-  }),
-);
+/** The wire's file types (`@codebox/protocol`'s `WrittenFile`) as the SDK's enum. */
+const WRITTEN_FILE_TYPES: Readonly<Record<NonNullable<WrittenFile['type']>, FileType>> = {
+  file: FileType.FILE,
+  dir: FileType.DIR,
+  symlink: FileType.SYMLINK,
+};
 
 const filesPath = (query: URLSearchParams) => (query.size > 0 ? `/files?${query}` : '/files');
 
@@ -287,13 +284,13 @@ export class Filesystem {
     const res = await this.envd.fetch(filesPath(query), init);
     const err = await envdHttpError(res, httpOverrides);
     if (err) throw err;
-    const parsed = writeInfoSchema.safeParse(await res.json().catch(() => undefined));
+    const parsed = writtenFilesSchema.safeParse(await res.json().catch(() => undefined));
     if (!parsed.success || parsed.data.length === 0) {
       throw new SandboxError('The sandbox did not describe the written file(s); the agent may be incompatible.');
     }
     return parsed.data.map((f) => {
       const info: WriteInfo = { name: f.name, path: f.path };
-      if (f.type) info.type = f.type;
+      if (f.type) info.type = WRITTEN_FILE_TYPES[f.type];
       if (f.metadata && Object.keys(f.metadata).length > 0) info.metadata = f.metadata;
       return info;
     });

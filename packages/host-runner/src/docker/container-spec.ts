@@ -37,7 +37,7 @@ export interface ContainerSpecContext {
   gvisorPreload?: string;
 }
 
-/** Fixed limits that are not per-sandbox knobs; see /work/shared/research/container-hardening.md. */
+/** Fixed limits that are not per-sandbox knobs; docs/security.md ("Containers and user code") says what each guards and which test holds it. */
 export const HARDENING = {
   tmpSizeMiB: 64,
   shmSizeMiB: 64,

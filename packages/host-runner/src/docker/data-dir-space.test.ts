@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertDataDirHasRoom, dataDirFullErrorFor, sandboxFootprintBytes } from './data-dir-space.js';
-import { DataDirFullError, HostCommandError } from './errors.js';
+import { HostCommandError } from '../host/errors.js';
+import { DataDirFullError } from './errors.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
-import { DataDirFullError, HostCommandError } from './errors.js';
+import { HostCommandError } from '../host/errors.js';
+import { DataDirFullError } from './errors.js';
 
 const MiB = 1024 * 1024;
 /** Account files, the uid file, the socket dir, and room for the image's first writes. */

@@ -11,7 +11,7 @@ import { containerName } from './container-spec.js';
 import { createDockerClient } from './docker-client.js';
 import { DockerBackend } from './docker-backend.js';
 import { TemplateAccountsError } from './errors.js';
-import { runHostCommand } from './host-command.js';
+import { runHostCommand } from '../host/host-command.js';
 import { mountPoints } from './home-disk.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths } from './sandbox-paths.js';

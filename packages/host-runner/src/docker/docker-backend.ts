@@ -13,9 +13,9 @@ import { isDockerNotFound } from './errors.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
 import { writeExpiryFile } from './expiry-file.js';
 import { probeLoopDisks } from './home-disk.js';
-import { HostNetworkWatcher, readConnectedNetworks } from './host-networks.js';
+import { HostNetworkWatcher, readConnectedNetworks } from '../host/host-networks.js';
 import { LABEL } from './sandbox-labels.js';
-import type { SandboxEnvironment } from './sandbox-environment.js';
+import type { DockerBackendContext } from './docker-backend-context.js';
 import { ensureSandboxNetwork, firewallConfig, removeSandboxNetworkIfUnused, sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
 import { sandboxRecordFromContainer } from './sandbox-records.js';
@@ -74,7 +74,7 @@ export class DockerBackend implements SandboxBackend {
   readonly dataDir: string;
   private readonly logger: Logger;
   private readonly docker: Dockerode;
-  private readonly env: SandboxEnvironment;
+  private readonly context: DockerBackendContext;
   /** Ids whose files exist before their container does; collectGarbage must not touch them. */
   private readonly creating = new Set<string>();
   private readonly homeDiskMode: 'auto' | 'tmpfs';
@@ -96,7 +96,7 @@ export class DockerBackend implements SandboxBackend {
     this.runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
     this.runtimes = new RuntimeRegistry(this.docker);
     const claimsDir = options.uidClaimsDir ?? (process.getuid?.() === 0 ? '/run/codebox/sandbox-uids' : join(this.dataDir, 'sandbox-uids'));
-    this.env = {
+    this.context = {
       docker: this.docker,
       rootAccess: options.rootAccess ?? false,
       uidBlocks: new SandboxUidAllocator(
@@ -135,7 +135,7 @@ export class DockerBackend implements SandboxBackend {
     await mkdir(sandboxesDir(this.dataDir), { recursive: true, mode: 0o700 });
     const loop =
       this.homeDiskMode === 'tmpfs' ? { ok: false as const, reason: 'configured' } : await probeLoopDisks(this.dataDir, this.logger);
-    this.env.homeDisks = loop.ok ? 'loop' : 'tmpfs';
+    this.context.homeDisks = loop.ok ? 'loop' : 'tmpfs';
     if (!loop.ok) {
       this.logger.warn(
         { reason: loop.reason },
@@ -152,13 +152,13 @@ export class DockerBackend implements SandboxBackend {
     if (upstreams.length === 0) this.logger.warn('no DNS upstream (resolv.conf has no nameserver); sandbox lookups will fail');
     this.dns = new DnsForwarder({ listen: firewall.dns, upstreams, logger: this.logger.child({ component: 'dns' }) });
     await this.dns.start();
-    this.env.dnsServer = gateway;
-    this.env.networkName = sandboxNetworkNames(this.runnerName).network;
-    this.logger.info({ homeDisks: this.env.homeDisks, network: this.env.networkName, runtime: this.runtime }, 'docker backend started');
+    this.context.dnsServer = gateway;
+    this.context.networkName = sandboxNetworkNames(this.runnerName).network;
+    this.logger.info({ homeDisks: this.context.homeDisks, network: this.context.networkName, runtime: this.runtime }, 'docker backend started');
   }
 
   async stop(): Promise<void> {
-    this.env.networkName = undefined;
+    this.context.networkName = undefined;
     this.hostNetworks?.stop();
     await this.dns?.stop();
     // Removing the firewall while sandboxes still sit on the bridge would open the host to them
@@ -175,14 +175,14 @@ export class DockerBackend implements SandboxBackend {
     await this.runtimes.assertAvailable(spec.runtime ?? DEFAULT_SANDBOX_RUNTIME);
     this.creating.add(spec.sandboxId);
     try {
-      return await startSandbox(this.env, spec);
+      return await startSandbox(this.context, spec);
     } finally {
       this.creating.delete(spec.sandboxId);
     }
   }
 
   async destroy(sandboxId: string): Promise<void> {
-    await destroySandbox(this.env, sandboxId);
+    await destroySandbox(this.context, sandboxId);
   }
 
   async list(): Promise<SandboxRecord[]> {
@@ -212,7 +212,7 @@ export class DockerBackend implements SandboxBackend {
       }
     }
     const keep = new Set([...liveSandboxIds, ...this.creating]);
-    await collectSandboxLeftovers(this.env, keep, withContainer);
+    await collectSandboxLeftovers(this.context, keep, withContainer);
   }
 
   /** Exit facts of a sandbox's container (OOM kill, exit code); undefined when it does not exist. */

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
-import { HostCommandError } from './errors.js';
-import { runHostCommand } from './host-command.js';
+import { HostCommandError } from '../host/errors.js';
+import { runHostCommand } from '../host/host-command.js';
 import { SPECIAL_PURPOSE_IPV4 } from './special-purpose-addresses.js';
 
 export interface EgressFirewallConfig {

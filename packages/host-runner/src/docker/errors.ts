@@ -1,19 +1,6 @@
 /** Typed failures of the Docker backend. `name` is stable so callers can branch on it. */
 import { BackendUnavailableError, InsufficientStorageError } from '../sandboxes/errors.js';
 
-export class HostCommandError extends Error {
-  override readonly name = 'HostCommandError';
-  constructor(
-    readonly command: string,
-    readonly exitCode: number | null,
-    readonly stderr: string,
-  ) {
-    super(
-      `\`${command}\` failed (${exitCode === null ? 'killed by a signal' : `exit ${exitCode}`}): ${stderr.trim().slice(-2000) || 'no error output'}`,
-    );
-  }
-}
-
 export class AgentHealthTimeoutError extends Error {
   override readonly name = 'AgentHealthTimeoutError';
   constructor(

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SANDBOX_GID, SANDBOX_UID } from '@codebox/protocol';
-import { runHostCommand } from './host-command.js';
+import { runHostCommand } from '../host/host-command.js';
 
 /**
  * A sandbox's /home/user as a sparse ext4 image, loop-mounted on the host. overlay2 on ext4 has

@@ -5,7 +5,7 @@ import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { RootModeUnavailableError } from './errors.js';
 import { mountPoints } from './home-disk.js';
-import { runHostCommand } from './host-command.js';
+import { runHostCommand } from '../host/host-command.js';
 
 /** Ids per root-enabled sandbox: 0..65535 inside its user namespace, a block of host uids outside. */
 export const ROOT_UID_BLOCK = 65_536;

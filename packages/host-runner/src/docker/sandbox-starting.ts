@@ -15,7 +15,7 @@ import { writeGvisorPreload } from './gvisor-preload.js';
 import { createHomeDisk, type HomeOwner } from './home-disk.js';
 import { renumberSandboxUser, writeSandboxAccounts } from './sandbox-accounts.js';
 import { writeSandboxUidFile } from './sandbox-uid-file.js';
-import type { SandboxEnvironment } from './sandbox-environment.js';
+import type { DockerBackendContext } from './docker-backend-context.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths } from './sandbox-paths.js';
 import { destroySandbox } from './sandbox-stopping.js';
@@ -25,24 +25,24 @@ import { destroySandbox } from './sandbox-stopping.js';
  * On any failure everything made so far is removed before the error propagates; a full data
  * dir is reported as DataDirFullError however it showed up.
  */
-export async function startSandbox(env: SandboxEnvironment, spec: SandboxSpec): Promise<SandboxRecord> {
+export async function startSandbox(context: DockerBackendContext, spec: SandboxSpec): Promise<SandboxRecord> {
   try {
-    return await startSandboxSteps(env, spec);
+    return await startSandboxSteps(context, spec);
   } catch (err) {
-    throw dataDirFullErrorFor(err, env.dataDir) ?? err;
+    throw dataDirFullErrorFor(err, context.dataDir) ?? err;
   }
 }
 
-async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Promise<SandboxRecord> {
-  const log = env.logger.child({ sandboxId: spec.sandboxId });
-  const paths = sandboxPaths(env.dataDir, spec.sandboxId);
-  if (spec.allowInternetAccess && !env.networkName) {
-    throw new SandboxNetworkNotReadyError(sandboxNetworkNames(env.runnerName).network);
+async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpec): Promise<SandboxRecord> {
+  const log = context.logger.child({ sandboxId: spec.sandboxId });
+  const paths = sandboxPaths(context.dataDir, spec.sandboxId);
+  if (spec.allowInternetAccess && !context.networkName) {
+    throw new SandboxNetworkNotReadyError(sandboxNetworkNames(context.runnerName).network);
   }
   const started = Date.now();
-  await mkdir(sandboxesDir(env.dataDir), { recursive: true, mode: 0o700 });
+  await mkdir(sandboxesDir(context.dataDir), { recursive: true, mode: 0o700 });
   // Before anything exists: a full disk is refused up front, not found out halfway.
-  await assertDataDirHasRoom(env.dataDir, sandboxFootprintBytes(spec.limits.diskMiB, env.homeDisks));
+  await assertDataDirHasRoom(context.dataDir, sandboxFootprintBytes(spec.limits.diskMiB, context.homeDisks));
   try {
     await mkdir(paths.root, { recursive: false, mode: 0o700 });
   } catch (err) {
@@ -55,9 +55,9 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
     // sandbox is half-made (docs/internals.md). An empty file needs no data block.
     await writeFile(paths.creatingMarker, '', { mode: 0o600, flag: 'wx' });
     await mkdir(paths.runDir, { mode: 0o700 });
-    const rootMode = await wantsRootMode(env, spec);
+    const rootMode = await wantsRootMode(context, spec);
     // The uid first: from here on removeSandboxFiles (any failure below) frees it again.
-    const uid = await (rootMode ? env.uidBlocks : env.uids).claim(spec.sandboxId);
+    const uid = await (rootMode ? context.uidBlocks : context.uids).claim(spec.sandboxId);
     crashPoint('create:after-uid-claim');
     await writeSandboxUidFile(paths.root, uid);
     const user = { uid, gid: uid };
@@ -66,37 +66,37 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
     let accounts: ContainerSpecContext['accounts'];
     if (rootMode) {
       // The block's root owns the disk; `user` is the template's uid 1000 inside, so uid + 1000 outside.
-      await createHomeDisk(paths.homeImage, paths.homeMount, spec.limits.diskMiB, user, env.logger);
+      await createHomeDisk(paths.homeImage, paths.homeMount, spec.limits.diskMiB, user, context.logger);
       const disk = await prepareRootDisk(paths.homeMount, uid);
-      const layers = await imageLayerDirs(env.docker, spec.image);
+      const layers = await imageLayerDirs(context.docker, spec.image);
       const layersDir = join(paths.root, 'root-layers');
-      await mountRootLayers(layers, layersDir, uid, env.logger);
+      await mountRootLayers(layers, layersDir, uid, context.logger);
       home = { kind: 'loop', hostPath: disk.home };
       rootContext = { hostFirst: uid, layers: layers.length, layersDir, systemDir: disk.system, seccompProfile: rootModeSeccompProfile() };
     } else {
-      accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await env.accounts.of(spec.image), uid, uid));
-      home = await prepareHome(env, spec, paths.homeImage, paths.homeMount, user);
+      accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await context.accounts.of(spec.image), uid, uid));
+      home = await prepareHome(context, spec, paths.homeImage, paths.homeMount, user);
     }
     const gvisorPreload = spec.runtime === 'runsc' ? await writeGvisorPreload(paths.root) : undefined;
     crashPoint('create:after-home-disk');
     const body = containerSpec(spec, {
-      runnerName: env.runnerName,
+      runnerName: context.runnerName,
       runDir: paths.runDir,
       home,
       user,
       ...(accounts ? { accounts } : {}),
       ...(rootContext ? { root: rootContext } : {}),
       ...(gvisorPreload ? { gvisorPreload } : {}),
-      ...(env.networkName ? { networkName: env.networkName } : {}),
-      ...(env.dnsServer ? { dnsServer: env.dnsServer } : {}),
+      ...(context.networkName ? { networkName: context.networkName } : {}),
+      ...(context.dnsServer ? { dnsServer: context.dnsServer } : {}),
     });
-    const container = await env.docker.createContainer(body);
+    const container = await context.docker.createContainer(body);
     crashPoint('create:after-container-create');
     await container.start();
     crashPoint('create:after-container-start');
     const health = await waitForAgentHealth(paths.agentSocket, {
-      timeoutMs: env.healthTimeoutMs,
-      intervalMs: env.healthIntervalMs,
+      timeoutMs: context.healthTimeoutMs,
+      intervalMs: context.healthIntervalMs,
       stillRunning: async () => (await container.inspect()).State.Running,
     });
     if (!health.healthy) {
@@ -105,7 +105,7 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
         const state = (await container.inspect()).State;
         throw new SandboxExitedDuringStartError(spec.sandboxId, state.ExitCode, state.OOMKilled, logs);
       }
-      throw new AgentHealthTimeoutError(spec.sandboxId, env.healthTimeoutMs, health.lastError, logs);
+      throw new AgentHealthTimeoutError(spec.sandboxId, context.healthTimeoutMs, health.lastError, logs);
     }
     crashPoint('create:after-agent-health');
     // The create is complete from here: a restarted runner adopts this sandbox.
@@ -128,7 +128,7 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
     };
   } catch (err) {
     log.warn({ err, container: containerName(spec.sandboxId) }, 'sandbox start failed; cleaning up');
-    await destroySandbox(env, spec.sandboxId).catch((cleanupErr: unknown) =>
+    await destroySandbox(context, spec.sandboxId).catch((cleanupErr: unknown) =>
       log.error({ err: cleanupErr }, 'cleanup after failed start failed; collectGarbage will retry'),
     );
     throw err;
@@ -140,26 +140,26 @@ async function startSandboxSteps(env: SandboxEnvironment, spec: SandboxSpec): Pr
  * idmapped mounts here), its disk is a real image (the overlay's upper layer must be bounded), and
  * its template does not say `codebox.root-access=false`.
  */
-async function wantsRootMode(env: SandboxEnvironment, spec: SandboxSpec): Promise<boolean> {
-  if (!env.rootAccess || (spec.runtime ?? 'runc') !== 'runc') return false;
-  const labels = (await env.docker.getImage(spec.image).inspect()).Config?.Labels ?? {};
+async function wantsRootMode(context: DockerBackendContext, spec: SandboxSpec): Promise<boolean> {
+  if (!context.rootAccess || (spec.runtime ?? 'runc') !== 'runc') return false;
+  const labels = (await context.docker.getImage(spec.image).inspect()).Config?.Labels ?? {};
   if (labels[LABEL.rootAccess] === 'false') return false;
-  if (env.homeDisks !== 'loop') {
-    env.logger.warn({ sandboxId: spec.sandboxId }, 'root access needs loop-mounted disk images; this sandbox runs without root');
+  if (context.homeDisks !== 'loop') {
+    context.logger.warn({ sandboxId: spec.sandboxId }, 'root access needs loop-mounted disk images; this sandbox runs without root');
     return false;
   }
   return true;
 }
 
 async function prepareHome(
-  env: SandboxEnvironment,
+  context: DockerBackendContext,
   spec: SandboxSpec,
   image: string,
   mountPoint: string,
   owner: HomeOwner,
 ): Promise<HomeVolume> {
-  if (env.homeDisks === 'loop') {
-    await createHomeDisk(image, mountPoint, spec.limits.diskMiB, owner, env.logger);
+  if (context.homeDisks === 'loop') {
+    await createHomeDisk(image, mountPoint, spec.limits.diskMiB, owner, context.logger);
     return { kind: 'loop', hostPath: mountPoint };
   }
   // tmpfs pages are charged to the container's memory cgroup: keep half the memory for processes.

@@ -5,36 +5,36 @@ import { SANDBOX_ID_PATTERN } from '@codebox/protocol';
 import { containerName } from './container-spec.js';
 import { isDockerNotFound } from './errors.js';
 import { removeHomeDisk } from './home-disk.js';
-import type { SandboxEnvironment } from './sandbox-environment.js';
+import type { DockerBackendContext } from './docker-backend-context.js';
 import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
 import { readSandboxUidFile } from './sandbox-uid-file.js';
 
 /** Removes the container (killing it) and every host file made for it. Idempotent. */
-export async function destroySandbox(env: SandboxEnvironment, sandboxId: string): Promise<void> {
-  const paths = sandboxPaths(env.dataDir, sandboxId);
+export async function destroySandbox(context: DockerBackendContext, sandboxId: string): Promise<void> {
+  const paths = sandboxPaths(context.dataDir, sandboxId);
   try {
-    await env.docker.getContainer(containerName(sandboxId)).remove({ force: true, v: true });
+    await context.docker.getContainer(containerName(sandboxId)).remove({ force: true, v: true });
   } catch (err) {
     if (!isDockerNotFound(err)) throw err;
   }
-  await removeSandboxFiles(env, sandboxId);
-  env.logger.info({ sandboxId, path: paths.root }, 'sandbox destroyed');
+  await removeSandboxFiles(context, sandboxId);
+  context.logger.info({ sandboxId, path: paths.root }, 'sandbox destroyed');
 }
 
 /** Host-side leftovers only (disk, socket dir, expiry file); the container must be gone already. */
-export async function removeSandboxFiles(env: SandboxEnvironment, sandboxId: string): Promise<void> {
-  const paths = sandboxPaths(env.dataDir, sandboxId);
+export async function removeSandboxFiles(context: DockerBackendContext, sandboxId: string): Promise<void> {
+  const paths = sandboxPaths(context.dataDir, sandboxId);
   // Root mode's idmapped template layers: unmounted before anything below the sandbox dir is removed.
-  await unmountBelow(join(paths.root, 'root-layers'), env.logger);
-  await removeHomeDisk(paths.homeImage, paths.homeMount, env.logger);
+  await unmountBelow(join(paths.root, 'root-layers'), context.logger);
+  await removeHomeDisk(paths.homeImage, paths.homeMount, context.logger);
   // Last: the uid may go to another sandbox only once nothing of this one is left.
   const uid = await readSandboxUidFile(paths.root);
   await rm(paths.root, { recursive: true, force: true });
-  if (uid !== undefined) await (env.uidBlocks.holds(uid) ? env.uidBlocks : env.uids).release(uid, sandboxId);
+  if (uid !== undefined) await (context.uidBlocks.holds(uid) ? context.uidBlocks : context.uids).release(uid, sandboxId);
   else {
     // Killed between claiming and writing the uid file: free whatever claim names this sandbox.
-    await env.uids.releaseHeldBy(sandboxId);
-    await env.uidBlocks.releaseHeldBy(sandboxId);
+    await context.uids.releaseHeldBy(sandboxId);
+    await context.uidBlocks.releaseHeldBy(sandboxId);
   }
 }
 
@@ -43,13 +43,13 @@ export async function removeSandboxFiles(env: SandboxEnvironment, sandboxId: str
  * (e.g. after a crash between creating the disk and the container).
  */
 export async function collectSandboxLeftovers(
-  env: SandboxEnvironment,
+  context: DockerBackendContext,
   liveSandboxIds: ReadonlySet<string>,
   containerSandboxIds: ReadonlySet<string>,
 ): Promise<string[]> {
   let entries: string[];
   try {
-    entries = await readdir(sandboxesDir(env.dataDir));
+    entries = await readdir(sandboxesDir(context.dataDir));
   } catch {
     return [];
   }
@@ -57,13 +57,13 @@ export async function collectSandboxLeftovers(
   for (const id of entries) {
     if (!SANDBOX_ID_PATTERN.test(id) || liveSandboxIds.has(id) || containerSandboxIds.has(id)) continue;
     try {
-      await removeSandboxFiles(env, id);
+      await removeSandboxFiles(context, id);
       removed.push(id);
     } catch (err) {
       // One stuck leftover (a busy mount) must not keep the others; the next collection retries it.
-      env.logger.error({ err, sandboxId: id }, 'could not remove the leftovers of a gone sandbox');
+      context.logger.error({ err, sandboxId: id }, 'could not remove the leftovers of a gone sandbox');
     }
   }
-  if (removed.length > 0) env.logger.info({ sandboxIds: removed }, 'removed leftovers of gone sandboxes');
+  if (removed.length > 0) context.logger.info({ sandboxIds: removed }, 'removed leftovers of gone sandboxes');
   return removed;
 }

@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
-import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import * as tar from 'tar-stream';
-import { buildFromContext } from '../docker/image-builder.js';
 import { isDebianPackageName } from './debian-package-name.js';
 import { InvalidRootfsRecipeError } from './errors.js';
+import type { ImageBackend } from './image-backend.js';
 import type { RootfsTarget } from './rootfs-target.js';
 
 /** An image made by `apt-get install` on top of a Debian image. */
@@ -48,7 +47,7 @@ export function aptInstallDockerfile(spec: AptInstallSpec): string {
  * deadline the request is aborted, which cancels the daemon's build.
  */
 export async function buildAptInstallImage(
-  docker: Dockerode,
+  images: ImageBackend,
   spec: AptInstallSpec,
   target: RootfsTarget,
   timeoutMs: number,
@@ -56,8 +55,7 @@ export async function buildAptInstallImage(
 ): Promise<string> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    return await buildFromContext(
-      docker,
+    return await images.build(
       dockerfileContext(aptInstallDockerfile(spec)),
       { tags: [`${target.repo}:${target.tag}`], labels: target.labels, signal },
       logger,

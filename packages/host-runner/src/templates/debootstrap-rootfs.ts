@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { runHostCommand } from '../docker/host-command.js';
-import { importRootfsTar } from '../docker/image-builder.js';
+import { runHostCommand } from '../host/host-command.js';
 import type { RootfsRecipe } from './base-rootfs-recipe.js';
+import type { ImageBackend } from './image-backend.js';
 import type { RootfsTarget } from './rootfs-target.js';
 
 /**
@@ -15,7 +14,7 @@ import type { RootfsTarget } from './rootfs-target.js';
  * CAs ends up in the image. The tree lives under workDir only while the build runs.
  */
 export async function buildRootfsWithDebootstrap(
-  docker: Dockerode,
+  images: ImageBackend,
   recipe: RootfsRecipe,
   workDir: string,
   target: RootfsTarget,
@@ -40,7 +39,7 @@ export async function buildRootfsWithDebootstrap(
     logger.info({ durationMs: Date.now() - t }, 'debootstrap: done');
 
     t = Date.now();
-    const imageId = await importTree(docker, dir, target, logger);
+    const imageId = await importTree(images, dir, target, logger);
     logger.info({ durationMs: Date.now() - t, imageId, image: `${target.repo}:${target.tag}` }, 'rootfs imported');
     return imageId;
   } finally {
@@ -49,7 +48,7 @@ export async function buildRootfsWithDebootstrap(
 }
 
 /** Streams `tar -c` of the tree into `docker import`; tar keeps device nodes, owners and xattrs intact. */
-async function importTree(docker: Dockerode, dir: string, target: RootfsTarget, logger: Logger): Promise<string> {
+async function importTree(images: ImageBackend, dir: string, target: RootfsTarget, logger: Logger): Promise<string> {
   const child = spawn('tar', ['--numeric-owner', '--xattrs', '-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -59,7 +58,7 @@ async function importTree(docker: Dockerode, dir: string, target: RootfsTarget, 
     child.on('error', reject);
     child.on('close', resolve);
   });
-  const imported = importRootfsTar(docker, child.stdout, target, logger).catch((err: unknown) => {
+  const imported = images.importRootfs(child.stdout, target, logger).catch((err: unknown) => {
     child.kill();
     throw err;
   });

@@ -1,15 +1,15 @@
-import type Dockerode from 'dockerode';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { InvalidRootfsRecipeError, PackageLayerBuildError } from './errors.js';
+import type { ImageBackend } from './image-backend.js';
 import { buildPackageLayer, type PackageLayerBuild } from './package-layer.js';
 
 const logger = pino({ level: 'silent' });
 
-/** A daemon whose build fails the way apt-get does for a name the archive lacks. */
+/** A backend whose build fails the way apt-get does for a name the archive lacks. */
 const aptFails = {
-  buildImage: () => Promise.reject(new Error("The command '/bin/sh -c set -eu; ...' returned a non-zero code: 100 (E: Unable to locate package r-cran-nope)")),
-} as unknown as Dockerode;
+  build: () => Promise.reject(new Error("The command '/bin/sh -c set -eu; ...' returned a non-zero code: 100 (E: Unable to locate package r-cran-nope)")),
+} as unknown as ImageBackend;
 
 const build: PackageLayerBuild = {
   fromImageId: 'sha256:6f5334a80fac',
@@ -31,7 +31,7 @@ describe('buildPackageLayer', () => {
   });
 
   it('refuses names that are not package names before asking the daemon', async () => {
-    const untouchable = {} as Dockerode;
+    const untouchable = {} as ImageBackend;
     await expect(buildPackageLayer(untouchable, { ...build, packages: ['ok', 'x; reboot'] }, logger)).rejects.toBeInstanceOf(InvalidRootfsRecipeError);
   });
 });

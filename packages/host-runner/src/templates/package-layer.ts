@@ -1,7 +1,7 @@
-import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { buildAptInstallImage } from './apt-install-image.js';
 import { InvalidRootfsRecipeError, PackageLayerBuildError } from './errors.js';
+import type { ImageBackend } from './image-backend.js';
 import { withHeartbeat } from './progress-heartbeat.js';
 import type { RootfsTarget } from './rootfs-target.js';
 
@@ -23,14 +23,14 @@ const HEARTBEAT_MS = 30_000;
  * python3-zmq's `python3-cffi-backend-api-min` is never installed and configuring fails. The
  * tree below stays shared with the template it came from.
  */
-export async function buildPackageLayer(docker: Dockerode, build: PackageLayerBuild, logger: Logger): Promise<string> {
+export async function buildPackageLayer(images: ImageBackend, build: PackageLayerBuild, logger: Logger): Promise<string> {
   const { fromImageId, suite, packages, target } = build;
   const image = `${target.repo}:${target.tag}`;
   const started = Date.now();
   logger.info({ image, from: fromImageId, packages }, 'packages: installing');
   try {
     const imageId = await withHeartbeat(logger, 'packages: still installing', HEARTBEAT_MS, () =>
-      buildAptInstallImage(docker, { from: fromImageId, suite, packages }, target, build.timeoutMs, logger),
+      buildAptInstallImage(images, { from: fromImageId, suite, packages }, target, build.timeoutMs, logger),
     );
     logger.info({ image, imageId, durationMs: Date.now() - started }, 'packages: installed');
     return imageId;

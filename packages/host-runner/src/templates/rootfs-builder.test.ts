@@ -1,17 +1,17 @@
-import type Dockerode from 'dockerode';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { BASE_ROOTFS_RECIPE } from './base-rootfs-recipe.js';
 import { InvalidRootfsRecipeError, RootfsBuildError } from './errors.js';
+import type { ImageBackend } from './image-backend.js';
 import { buildRootfsImage, type RootfsBuild } from './rootfs-builder.js';
 
 const logger = pino({ level: 'silent' });
 const target = { repo: 'codebox/rootfs', tag: 'test', labels: {} };
 
-/** A daemon that refuses every build the way dockerd does when the registry cannot be resolved. */
+/** A backend that refuses every build the way dockerd does when the registry cannot be resolved. */
 const unreachableRegistry = {
-  buildImage: () => Promise.reject(new Error('Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host')),
-} as unknown as Dockerode;
+  build: () => Promise.reject(new Error('Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host')),
+} as unknown as ImageBackend;
 
 function build(overrides: Partial<RootfsBuild>): RootfsBuild {
   return {
@@ -36,7 +36,7 @@ describe('buildRootfsImage', () => {
   });
 
   it('fails before building when the chosen debootstrap cannot run on this host', async () => {
-    const untouchable = {} as Dockerode;
+    const untouchable = {} as ImageBackend;
     const choice = { source: 'debootstrap' as const, reason: 'CODEBOX_ROOTFS_SOURCE is debootstrap', unusable: 'debootstrap is not installed (not found on PATH)' };
     const error = await buildRootfsImage(untouchable, build({ choice }), logger).catch((err: unknown) => err);
     expect(error).toMatchObject({ name: 'RootfsBuildError', source: 'debootstrap' });

@@ -1,8 +1,8 @@
-import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { RootfsRecipe } from './base-rootfs-recipe.js';
 import { buildRootfsWithDebootstrap } from './debootstrap-rootfs.js';
 import { InvalidRootfsRecipeError, RootfsBuildError } from './errors.js';
+import type { ImageBackend } from './image-backend.js';
 import { withHeartbeat } from './progress-heartbeat.js';
 import { buildRootfsFromRegistry } from './registry-rootfs.js';
 import type { RootfsSourceChoice } from './rootfs-source.js';
@@ -24,7 +24,7 @@ const HEARTBEAT_MS = 30_000;
  * Builds the Debian root filesystem image from the chosen source. Every failure becomes a
  * RootfsBuildError naming the source, why it was chosen and what to change.
  */
-export async function buildRootfsImage(docker: Dockerode, build: RootfsBuild, logger: Logger): Promise<string> {
+export async function buildRootfsImage(images: ImageBackend, build: RootfsBuild, logger: Logger): Promise<string> {
   const { recipe, choice, target } = build;
   const fail = (reason: string, cause?: unknown) =>
     new RootfsBuildError({ source: choice.source, recipe, reason, chosenBecause: choice.reason }, { cause });
@@ -36,8 +36,8 @@ export async function buildRootfsImage(docker: Dockerode, build: RootfsBuild, lo
   try {
     return await withHeartbeat(logger, 'rootfs: still building', HEARTBEAT_MS, () =>
       choice.source === 'debootstrap'
-        ? buildRootfsWithDebootstrap(docker, recipe, build.workDir, target, logger)
-        : buildRootfsFromRegistry(docker, recipe, target, build.registryTimeoutMs, logger),
+        ? buildRootfsWithDebootstrap(images, recipe, build.workDir, target, logger)
+        : buildRootfsFromRegistry(images, recipe, target, build.registryTimeoutMs, logger),
     );
   } catch (err) {
     // A bad recipe is the caller's bug, not something another source or a registry would fix.

@@ -1,9 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { createDockerClient } from '../docker/docker-client.js';
-import { buildFromContext, inspectImage, listImagesWithLabel, removeImageIfUnused, tagImage } from '../docker/image-builder.js';
 import { createLogger } from '../logger.js';
 import { defaultAgentBundlePaths, loadAgentBundle, type AgentBundle, type AgentBundlePaths } from './agent-bundle.js';
 import { agentLayerContext } from './agent-layer.js';
@@ -16,6 +13,7 @@ import { buildPackageLayer } from './package-layer.js';
 import { buildRootfsImage } from './rootfs-builder.js';
 import { chooseRootfsSource, probeRootfsHost, type RootfsSourceChoice, type RootfsSourceSetting } from './rootfs-source.js';
 import { withBuildLock } from './build-lock.js';
+import type { ImageBackend } from './image-backend.js';
 import type { TemplateCatalog, TemplateImage } from './template-catalog.js';
 import { ROOTFS_REPO, USER_BUILD_REPO, TEMPLATE_LABEL, assertTemplateName, isTemplateReference, templateRepo } from './template-names.js';
 import { BUILD_CA_ARG, readHostCaBundle, usesBuildCaArg } from './build-ca.js';
@@ -29,7 +27,8 @@ export interface TemplateStoreOptions {
    */
   dataDir?: string;
   logger?: Logger;
-  docker?: Dockerode;
+  /** Where images are built, found and removed: the backend's (`DockerImageBackend` on dockerd). */
+  images: ImageBackend;
   /** Where the agent, sandbox-exec, the kernels and Node come from; defaults to the sandbox-agent package and this Node. */
   agentBundle?: AgentBundlePaths;
   /** The `base` Debian tree, which every default template starts from; tests may shrink it. */
@@ -76,7 +75,7 @@ export class TemplateStore implements TemplateCatalog {
   private readonly workDir: string;
   private readonly lockPath: string;
   private readonly logger: Logger;
-  private readonly docker: Dockerode;
+  private readonly images: ImageBackend;
   private readonly bundlePaths: AgentBundlePaths;
   private readonly recipe: RootfsRecipe;
   private readonly kernelPackageList: string;
@@ -94,12 +93,12 @@ export class TemplateStore implements TemplateCatalog {
    */
   private readonly ensured = new Map<string, string>();
 
-  constructor(options: TemplateStoreOptions = {}) {
+  constructor(options: TemplateStoreOptions) {
     const dataDir = options.dataDir ?? '/var/lib/codebox';
     this.workDir = join(dataDir, 'templates');
     this.lockPath = join(dataDir, 'templates.lock');
     this.logger = (options.logger ?? createLogger()).child({ component: 'templates' });
-    this.docker = options.docker ?? createDockerClient();
+    this.images = options.images;
     this.bundlePaths = options.agentBundle ?? defaultAgentBundlePaths();
     this.recipe = options.rootfsRecipe ?? BASE_ROOTFS_RECIPE;
     this.kernelPackageList = options.kernelPackageList ?? defaultKernelPackageListPath();
@@ -114,22 +113,22 @@ export class TemplateStore implements TemplateCatalog {
     // Defence in depth behind the API's check: the name is part of a Docker API path.
     if (!isTemplateReference(name)) return undefined;
     const own = this.ensured.get(name);
-    const info = (own ? await inspectImage(this.docker, own) : undefined) ?? (await inspectImage(this.docker, `${templateRepo(name)}:latest`));
-    return info ? toTemplateImage(name, info.Config.Labels ?? {}, new Date(info.Created)) : undefined;
+    const info = (own ? await this.images.inspect(own) : undefined) ?? (await this.images.inspect(`${templateRepo(name)}:latest`));
+    return info ? toTemplateImage(name, info.labels, info.createdAt) : undefined;
   }
 
   async list(): Promise<TemplateImage[]> {
-    const images = await listImagesWithLabel(this.docker, TEMPLATE_LABEL.template);
+    const images = await this.images.listWithLabel(TEMPLATE_LABEL.template);
     const out: TemplateImage[] = [];
     for (const image of images) {
-      const name = image.Labels?.[TEMPLATE_LABEL.template];
-      if (!name || !(image.RepoTags ?? []).includes(`${templateRepo(name)}:latest`)) continue;
+      const name = image.labels[TEMPLATE_LABEL.template];
+      if (!name || !image.repoTags.includes(`${templateRepo(name)}:latest`)) continue;
       try {
-        out.push(toTemplateImage(name, image.Labels ?? {}, new Date(image.Created * 1000)));
+        out.push(toTemplateImage(name, image.labels, image.createdAt));
       } catch (err) {
         // One image with a mistyped runtime label (built outside Codebox) must not hide the others.
         if (!(err instanceof InvalidTemplateRuntimeError)) throw err;
-        this.logger.warn({ err, image: image.Id }, 'template skipped');
+        this.logger.warn({ err, image: image.id }, 'template skipped');
       }
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -182,8 +181,7 @@ export class TemplateStore implements TemplateCatalog {
       const buildArgs = usesBuildCaArg(dockerfile) ? await readHostCaBundle() : undefined;
       log.info({ dockerfile: dockerfilePath, contextDir: request.contextDir, hostCa: buildArgs !== undefined }, 'user image: building');
       const userRef = `${USER_BUILD_REPO}/${request.name}:latest`;
-      const userImageId = await buildFromContext(
-        this.docker,
+      const userImageId = await this.images.build(
         await packBuildContext(request.contextDir, dockerfile),
         {
           tags: [userRef],
@@ -194,7 +192,7 @@ export class TemplateStore implements TemplateCatalog {
         log,
       );
       log.info({ durationMs: Date.now() - started, imageId: userImageId }, 'user image: built');
-      const inherited = (await inspectImage(this.docker, userImageId))?.Config.Labels?.[TEMPLATE_LABEL.runtime];
+      const inherited = (await this.images.inspect(userImageId))?.labels[TEMPLATE_LABEL.runtime];
       if (request.runtime === undefined && inherited !== undefined && !isSandboxRuntime(inherited)) {
         throw new InvalidTemplateRuntimeError(request.name, inherited);
       }
@@ -222,13 +220,13 @@ export class TemplateStore implements TemplateCatalog {
     if (recipe.addedPackages.length === 0) return base;
     const hash = packageLayerHash(base.hash, recipe.addedPackages);
     const ref = `${ROOTFS_REPO}:${hash}`;
-    const cached = await inspectImage(this.docker, ref);
+    const cached = await this.images.inspect(ref);
     if (cached) {
       log.info({ image: ref, packages: recipe.addedPackages.length }, 'packages: cache hit');
-      return { imageId: cached.Id, ref, hash };
+      return { imageId: cached.id, ref, hash };
     }
     const imageId = await buildPackageLayer(
-      this.docker,
+      this.images,
       {
         fromImageId: base.imageId,
         suite: recipe.rootfs.suite,
@@ -251,13 +249,13 @@ export class TemplateStore implements TemplateCatalog {
    * on one still exists, so those stay for a later run.
    */
   private async removeStalePackageLayers(name: string, currentId: string, log: Logger): Promise<void> {
-    for (const image of await listImagesWithLabel(this.docker, `${TEMPLATE_LABEL.packagesFor}=${name}`)) {
+    for (const image of await this.images.listWithLabel(`${TEMPLATE_LABEL.packagesFor}=${name}`)) {
       // Images built FROM a layer inherit its labels; only the layers themselves are tagged
       // codebox/rootfs and carry no template label.
-      const isLayer = !image.Labels?.[TEMPLATE_LABEL.template] && (image.RepoTags ?? []).some((tag) => tag.startsWith(`${ROOTFS_REPO}:`));
-      if (image.Id === currentId || !isLayer) continue;
-      const removed = await removeImageIfUnused(this.docker, image.Id);
-      log.info({ imageId: image.Id, removed }, removed ? 'removed stale package layer' : 'stale package layer in use; kept');
+      const isLayer = !image.labels[TEMPLATE_LABEL.template] && image.repoTags.some((tag) => tag.startsWith(`${ROOTFS_REPO}:`));
+      if (image.id === currentId || !isLayer) continue;
+      const removed = await this.images.removeIfUnused(image.id);
+      log.info({ imageId: image.id, removed }, removed ? 'removed stale package layer' : 'stale package layer in use; kept');
     }
   }
 
@@ -266,13 +264,13 @@ export class TemplateStore implements TemplateCatalog {
     const choice = await this.chooseRootfsSource();
     const hash = rootfsHash(recipe, choice.source);
     const ref = `${ROOTFS_REPO}:${hash}`;
-    const cached = await inspectImage(this.docker, ref);
+    const cached = await this.images.inspect(ref);
     if (cached) {
       log.info({ image: ref, source: choice.source }, 'rootfs: cache hit');
-      return { imageId: cached.Id, ref, hash };
+      return { imageId: cached.id, ref, hash };
     }
     const imageId = await buildRootfsImage(
-      this.docker,
+      this.images,
       {
         recipe,
         choice,
@@ -315,20 +313,20 @@ export class TemplateStore implements TemplateCatalog {
       [TEMPLATE_LABEL.contentHash]: hash,
       ...(runtime ? { [TEMPLATE_LABEL.runtime]: runtime } : {}),
     };
-    const cached = await inspectImage(this.docker, ref);
+    const cached = await this.images.inspect(ref);
     if (cached) {
       // `latest` may point elsewhere (an older build); the hash tag is the truth.
-      await tagImage(this.docker, cached.Id, repo, 'latest');
+      await this.images.tag(cached.id, repo, 'latest');
       log.info({ image: ref }, 'agent layer: cache hit');
-      return toTemplateImage(name, cached.Config.Labels ?? labels, new Date(cached.Created));
+      return toTemplateImage(name, cached.labels, cached.createdAt);
     }
     const started = Date.now();
     log.info({ image: ref, base: baseImageId, kernelFiles: bundle.kernels?.files.length ?? 0 }, 'agent layer: building');
-    await buildFromContext(this.docker, agentLayerContext(baseImageId, bundle), { tags: [ref, `${repo}:latest`], labels }, log);
-    const built = await inspectImage(this.docker, ref);
+    await this.images.build(agentLayerContext(baseImageId, bundle), { tags: [ref, `${repo}:latest`], labels }, log);
+    const built = await this.images.inspect(ref);
     log.info({ image: ref, durationMs: Date.now() - started }, 'agent layer: built');
-    if (built) await this.removeStaleImages(name, built.Id);
-    return toTemplateImage(name, built?.Config.Labels ?? labels, built ? new Date(built.Created) : new Date());
+    if (built) await this.removeStaleImages(name, built.id);
+    return toTemplateImage(name, built?.labels ?? labels, built?.createdAt ?? new Date());
   }
 
   /**
@@ -336,10 +334,10 @@ export class TemplateStore implements TemplateCatalog {
    * once nothing runs from them. Images still in use stay and go on a later build.
    */
   private async removeStaleImages(name: string, currentId: string): Promise<void> {
-    for (const image of await listImagesWithLabel(this.docker, `${TEMPLATE_LABEL.template}=${name}`)) {
-      if (image.Id === currentId) continue;
-      const removed = await removeImageIfUnused(this.docker, image.Id);
-      this.logger.info({ template: name, imageId: image.Id, removed }, removed ? 'removed stale template image' : 'stale template image in use; kept');
+    for (const image of await this.images.listWithLabel(`${TEMPLATE_LABEL.template}=${name}`)) {
+      if (image.id === currentId) continue;
+      const removed = await this.images.removeIfUnused(image.id);
+      this.logger.info({ template: name, imageId: image.id, removed }, removed ? 'removed stale template image' : 'stale template image in use; kept');
     }
   }
 

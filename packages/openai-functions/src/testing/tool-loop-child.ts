@@ -16,6 +16,7 @@ try {
     model: 'fake-model',
     messages: [{ role: 'user', content: 'work for a long time' }],
     sessions,
+    sessionId: 'child',
     onStdout: (text) => void process.stdout.write(text),
   });
 } catch (err) {

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import type { WrittenFile } from '@codebox/protocol';
 import busboy from 'busboy';
 import { create as contentDisposition } from 'content-disposition';
 import type { Logger } from 'pino';
@@ -12,7 +13,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { FilesystemService } from '../services/filesystem-service.js';
 import { fromSystemError, isErrnoError } from '../services/system-error.js';
 import type { SandboxUser } from '../services/user-directory.js';
-import { sendError, sendJson } from './http-response.js';
+import { sendEnvdError, sendError, sendJson } from './http-response.js';
 
 /**
  * Most bytes a download of a file that reports size 0 sends. Such files (`/proc`, `/sys`)
@@ -21,12 +22,6 @@ import { sendError, sendJson } from './http-response.js';
  * short file.
  */
 export const MAX_UNSIZED_DOWNLOAD_BYTES = 64 * 1024 * 1024;
-
-export interface WrittenFile {
-  readonly path: string;
-  readonly name: string;
-  readonly type: 'file';
-}
 
 export interface FilesHandlerDeps {
   readonly filesystem: FilesystemService;
@@ -148,19 +143,31 @@ export function filesHandler(deps: FilesHandlerDeps) {
     return { path: file.path, name: posix.basename(file.path), type: 'file' };
   }
 
-  return async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
-    try {
-      if (request.method === 'GET') await download(request, response, url);
-      else if (request.method === 'POST') await upload(request, response, url);
-      else sendJson(response, 405, { message: `method ${request.method} is not allowed on /files; use GET or POST`, code: 405 });
-    } catch (error) {
-      // An upload refused before its body was read (a FIFO, a denied path): read the rest
-      // first, so the reply reaches the client (and a proxy) on an intact connection instead
-      // of a reset mid-upload. The body goes nowhere; a bound keeps a stalled client from
-      // holding the reply forever.
-      if (request.method === 'POST' && !request.complete && !response.headersSent) await drained(request, UPLOAD_DRAIN_MS);
-      sendError(response, error, logger);
-    }
+  /** Errors of a transfer are envd's `{message, code}` answers (or a cut body once streaming). */
+  const guarded =
+    (transfer: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>) =>
+    async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+      try {
+        await transfer(request, response, new URL(request.url ?? '/', 'http://agent'));
+      } catch (error) {
+        // An upload refused before its body was read (a FIFO, a denied path): read the rest
+        // first, so the reply reaches the client (and a proxy) on an intact connection instead
+        // of a reset mid-upload. The body goes nowhere; a bound keeps a stalled client from
+        // holding the reply forever.
+        if (request.method === 'POST' && !request.complete && !response.headersSent) await drained(request, UPLOAD_DRAIN_MS);
+        sendError(response, error, logger);
+      }
+    };
+
+  return {
+    /** `GET /files?path=…`. */
+    download: guarded(download),
+    /** `POST /files[?path=…]`, multipart or octet-stream. */
+    upload: guarded(upload),
+    /** Any other method on `/files`. */
+    methodNotAllowed(request: IncomingMessage, response: ServerResponse): void {
+      sendEnvdError(response, 405, `method ${request.method} is not allowed on /files; use GET or POST`);
+    },
   };
 }
 

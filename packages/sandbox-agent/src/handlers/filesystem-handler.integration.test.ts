@@ -4,11 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Code } from '@connectrpc/connect';
 import { filesystemPb } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, startAgent, TEST_GID, TEST_UID, type AgentFixture } from '../testing/agent-fixture.js';
+import { startAgent, TEST_GID, TEST_UID, type AgentFixture } from '../testing/agent-fixture.js';
 
 const { FileType, EventType } = filesystemPb;
 
-describe.skipIf(!isRoot())('filesystem service (real agent)', () => {
+describe('filesystem service (real agent)', () => {
   let fx: AgentFixture;
   let secretFile: string;
   beforeAll(async () => {

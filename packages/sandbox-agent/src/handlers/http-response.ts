@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { ErrorBody } from '@codebox/protocol';
 import type { Logger } from 'pino';
 import { AgentError, httpStatusOf } from '../errors.js';
 
@@ -8,7 +9,12 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
-/** envd's error body for the plain HTTP routes: `{"message","code"}` with the HTTP status as code. */
+/** envd's error answer on its plain HTTP routes: `{"message","code"}` with the HTTP status as code. */
+export function sendEnvdError(response: ServerResponse, status: number, message: string): void {
+  sendJson(response, status, { message, code: status } satisfies ErrorBody);
+}
+
+/** An error thrown while serving envd's plain HTTP routes, as envd answers it (500s logged, details kept in the log). */
 export function sendError(response: ServerResponse, error: unknown, logger: Logger): void {
   const status = error instanceof AgentError ? httpStatusOf(error.code) : 500;
   const message = error instanceof AgentError ? error.message : 'internal agent error; see the agent log';
@@ -21,5 +27,5 @@ export function sendError(response: ServerResponse, error: unknown, logger: Logg
   // An upload refused before its body was read: close afterwards rather than leave the
   // client unsure where the next response starts.
   if (response.req && !response.req.complete) response.setHeader('connection', 'close');
-  sendJson(response, status, { message, code: status });
+  sendEnvdError(response, status, message);
 }

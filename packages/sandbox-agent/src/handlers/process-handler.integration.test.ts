@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,8 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Process, processPb } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxExec, isRoot, startAgent, TEST_UID, type AgentFixture } from '../testing/agent-fixture.js';
+import { requireCommand } from '../../../../test/support/test-prerequisites.js';
+import { buildSandboxExec, startAgent, TEST_UID, type AgentFixture } from '../testing/agent-fixture.js';
 
 type Event = processPb.ProcessEvent['event'];
 
@@ -39,7 +39,7 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-describe.skipIf(!isRoot())('process service (real agent, fallback spawn)', () => {
+describe('process service (real agent, fallback spawn)', () => {
   let fx: AgentFixture;
   const savedEnv = process.env.CODEBOX_AGENT_SECRET;
   beforeAll(async () => {
@@ -191,7 +191,7 @@ describe.skipIf(!isRoot())('process service (real agent, fallback spawn)', () =>
   });
 });
 
-describe.skipIf(!isRoot())('process service through sandbox-exec', () => {
+describe('process service through sandbox-exec', () => {
   let fx: AgentFixture;
   let helperDir: string;
   beforeAll(async () => {
@@ -215,7 +215,8 @@ describe.skipIf(!isRoot())('process service through sandbox-exec', () => {
     expect(lines).toContain('Seccomp:\t2');
   });
 
-  it.skipIf(!hasPython())('denies io_uring_setup with EPERM', async () => {
+  it('denies io_uring_setup with EPERM', async () => {
+    requireCommand('python3', 'the io_uring probe');
     const probe =
       "import ctypes; l=ctypes.CDLL(None, use_errno=True); l.syscall.restype=ctypes.c_long; " +
       'r=l.syscall(425, 1, ctypes.create_string_buffer(120)); print(r, ctypes.get_errno())';
@@ -223,12 +224,3 @@ describe.skipIf(!isRoot())('process service through sandbox-exec', () => {
     expect(text(events, 'stdout').trim()).toBe('-1 1');
   });
 });
-
-function hasPython(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'pass']);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
-import type { RequestHandler } from '../router.js';
 import { buildProcessEnv } from '../services/process-env.js';
 import type { ProcessLauncher } from '../services/process-launcher.js';
 import type { SandboxUser } from '../services/user-directory.js';
-import { interpreterHandler } from './interpreter-handler.js';
 import { InterpreterService } from './interpreter-service.js';
 import { defaultContextLimit } from './context-limit.js';
 import { builtInKernelFactories, type KernelFactories } from './kernel-factories.js';
@@ -24,17 +22,11 @@ export interface CodeInterpreterOptions {
   readonly maxContexts?: number;
 }
 
-export interface CodeInterpreter {
-  readonly service: InterpreterService;
-  /** Serves port 49999. */
-  readonly handler: RequestHandler;
-}
-
-/** The code-interpreter service and its HTTP handler, with kernels running as `user`. */
+/** The code-interpreter service, with kernels running as `user`; `handlers/interpreter-handler.ts` serves it on port 49999. */
 export function createCodeInterpreter(
   options: CodeInterpreterOptions & { readonly kernelsDir: string },
   deps: { readonly launcher: ProcessLauncher; readonly user: SandboxUser; readonly sandboxEnvs: Readonly<Record<string, string>>; readonly logger: Logger },
-): CodeInterpreter {
+): InterpreterService {
   const { launcher, user, sandboxEnvs, logger } = deps;
   const memory = new KernelMemory();
   const maxContexts = options.maxContexts ?? defaultContextLimit(memory.cgroup.limitBytes());
@@ -54,11 +46,5 @@ export function createCodeInterpreter(
     logger,
   });
   if (options.warmUp ?? true) service.warmUp();
-  const handler = interpreterHandler({
-    service,
-    logger,
-    ...(options.outputLimitBytes === undefined ? {} : { outputLimitBytes: options.outputLimitBytes }),
-    ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
-  });
-  return { service, handler };
+  return service;
 }

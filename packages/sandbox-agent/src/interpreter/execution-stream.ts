@@ -1,7 +1,7 @@
 import { RESULT_MIME_KEYS, type ExecuteLine, type ResultLine } from '@codebox/protocol';
 import type { ExecutionErrorInfo, ExecutionSink, MimeBundle } from './kernel.js';
 
-/** Output per execution before it is cut off (ARCHITECTURE: "Output per execution capped (10 MiB)"). */
+/** Output per execution before it is cut off (docs/architecture.md, "Sandbox defaults"). */
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 10 * 1024 * 1024;
 /** E2B's server sends a keepalive line after this long without output. */
 export const DEFAULT_KEEPALIVE_MS = 5_000;

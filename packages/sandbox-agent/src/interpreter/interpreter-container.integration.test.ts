@@ -11,19 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecuteLine } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtAgentMounts, runHardenedAgent } from '../testing/agent-dev-container.js';
-import { isRoot } from '../testing/agent-fixture.js';
+import { requireDockerImage, requireRoot } from '../../../../test/support/test-prerequisites.js';
 import { buildKernels } from '../testing/interpreter-client.js';
 const IMAGE = 'codebox/base:latest';
 const TEST_LABEL = 'codebox.test=interpreter-core';
-
-function dockerHas(image: string): boolean {
-  try {
-    execFileSync('docker', ['image', 'inspect', image], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function call(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -38,7 +29,7 @@ function call(socketPath: string, method: string, path: string, body?: unknown):
   });
 }
 
-describe.skipIf(!isRoot() || !dockerHas(IMAGE))('code interpreter in a hardened container', () => {
+describe('code interpreter in a hardened container', () => {
   const container = `codebox-interp-test-${randomBytes(6).toString('hex')}`;
   let work: string;
   let socket: string;
@@ -54,6 +45,8 @@ describe.skipIf(!isRoot() || !dockerHas(IMAGE))('code interpreter in a hardened 
   const stdout = (lines: ExecuteLine[]) => lines.map((line) => (line.type === 'stdout' ? line.text : '')).join('');
 
   beforeAll(async () => {
+    requireRoot('the hardened-container interpreter tests');
+    requireDockerImage(IMAGE, 'the hardened-container interpreter tests');
     buildKernels();
     work = mkdtempSync(join(tmpdir(), 'codebox-interp-container-'));
     socket = runHardenedAgent({

@@ -1,10 +1,10 @@
 // The code interpreter served by a real agent on loopback, with real bash and Node kernels
-// running as uid 1000 (as root; skipped otherwise).
+// running as uid 1000 (needs root: the tests fail, saying so, otherwise).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, type AgentFixture } from '../testing/agent-fixture.js';
+import { type AgentFixture } from '../testing/agent-fixture.js';
 import { buildKernels, execute, INTERPRETER_HEADERS, plain, startInterpreterAgent, stdoutOf } from '../testing/interpreter-client.js';
 
-describe.skipIf(!isRoot())('code interpreter (bash, javascript, typescript)', () => {
+describe('code interpreter (bash, javascript, typescript)', () => {
   let fx: AgentFixture;
   beforeAll(async () => {
     buildKernels();
@@ -115,7 +115,7 @@ describe.skipIf(!isRoot())('code interpreter (bash, javascript, typescript)', ()
     expect(await health.json()).toBe('OK');
   });
 
-  it('interrupts on disconnect, keeps state, and answers the next call quickly', async () => {
+  it('interrupts on disconnect, keeps state, and answers the next call in the same kernel', async () => {
     for (const [language, setup, loop, check] of [
       ['bash', 'KEEP=yes', 'while true; do sleep 0.1; done', 'echo $KEEP'],
       ['javascript', "var keep = 'yes'", 'while (true) {}', 'keep'],
@@ -123,9 +123,7 @@ describe.skipIf(!isRoot())('code interpreter (bash, javascript, typescript)', ()
     ] as const) {
       await execute(fx.baseUrl, { code: setup, language });
       await expect(execute(fx.baseUrl, { code: loop, language }, AbortSignal.timeout(300))).rejects.toThrow();
-      const started = performance.now();
       const next = await execute(fx.baseUrl, { code: check, language });
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(JSON.stringify(plain(next.lines))).toContain('yes');
     }
   });

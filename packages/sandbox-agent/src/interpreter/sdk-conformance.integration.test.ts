@@ -5,8 +5,9 @@ import { Sandbox as OfficialSandbox } from '@e2b/code-interpreter';
 import { Sandbox as CodeboxSandbox } from '@codebox/core-client';
 import { CODE_INTERPRETER_PORT } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, type AgentFixture } from '../testing/agent-fixture.js';
-import { buildKernels, codeInterpreterPortFree, startInterpreterAgent } from '../testing/interpreter-client.js';
+import { type AgentFixture } from '../testing/agent-fixture.js';
+import { requirePortFree } from '../../../../test/support/test-prerequisites.js';
+import { buildKernels, startInterpreterAgent } from '../testing/interpreter-client.js';
 
 interface ContextLike {
   readonly id: string;
@@ -34,7 +35,6 @@ interface CodeSandbox {
   removeCodeContext(context: ContextLike | string): Promise<void>;
 }
 
-const runnable = isRoot() && (await codeInterpreterPortFree());
 const LANGUAGES = ['bash', 'javascript', 'typescript'] as const;
 type Language = (typeof LANGUAGES)[number];
 
@@ -81,9 +81,10 @@ function answer(language: Language, execution: ExecutionLike): string | undefine
   return execution.text?.replace(/^'(.*)'$/, '$1');
 }
 
-describe.skipIf(!runnable)('code interpreter conformance (official SDK and our client)', () => {
+describe('code interpreter conformance (official SDK and our client)', () => {
   let fx: AgentFixture;
   beforeAll(async () => {
+    await requirePortFree(CODE_INTERPRETER_PORT, 'the official code-interpreter SDK in debug mode');
     buildKernels();
     fx = await startInterpreterAgent({}, { listen: { host: '127.0.0.1', port: CODE_INTERPRETER_PORT } });
   }, 120_000);
@@ -165,13 +166,11 @@ describe.skipIf(!runnable)('code interpreter conformance (official SDK and our c
         await sandbox.removeCodeContext(context);
       });
 
-      it('interrupts on timeout, keeps state and answers 1 + 1 within 1 s', async () => {
+      it('interrupts on timeout, keeps state and answers the next call in the same kernel', async () => {
         const context = await sandbox.createCodeContext({ language });
         await sandbox.runCode(code.set, { context });
         await expect(sandbox.runCode(code.forever, { context, timeoutMs: 500 })).rejects.toMatchObject({ name: 'TimeoutError' });
-        const started = performance.now();
         expect(answer(language, await sandbox.runCode(code.add, { context }))).toBe('2');
-        expect(performance.now() - started).toBeLessThan(1000);
         expect(answer(language, await sandbox.runCode(code.get, { context }))).toBe('42');
         await sandbox.removeCodeContext(context);
       });

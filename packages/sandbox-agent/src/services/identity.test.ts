@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireRoot } from '../../../../test/support/test-prerequisites.js';
 import { asUser } from './identity.js';
 
 const user = { name: 'user', uid: 1000, gid: 1000, home: '/home/user' };
 
-describe.skipIf(process.geteuid?.() !== 0)('asUser', () => {
+describe('asUser', () => {
+  beforeAll(() => requireRoot('asUser (switches uids)'));
+
   it('switches effective uid, gid and groups for the call and restores them', () => {
     const groupsBefore = process.getgroups?.();
     const inside = asUser(user, () => ({ uid: process.geteuid?.(), gid: process.getegid?.(), groups: process.getgroups?.() }));

@@ -9,6 +9,7 @@ import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Filesystem, Process } from '@codebox/protocol';
 import { pino } from 'pino';
+import { requireRoot } from '../../../../test/support/test-prerequisites.js';
 import { createAgentServer, type AgentServer, type AgentServerOptions } from '../agent-server.js';
 
 export const TEST_UID = 1000;
@@ -24,10 +25,6 @@ export interface AgentFixture {
   /** `Authorization` header selecting `name`, as the SDK builds it. */
   auth(name: string): { Authorization: string };
   close(): Promise<void>;
-}
-
-export function isRoot(): boolean {
-  return process.geteuid?.() === 0;
 }
 
 /**
@@ -49,6 +46,7 @@ export interface StartAgentOptions extends Partial<AgentServerOptions> {
 }
 
 export async function startAgent({ listen, ...options }: StartAgentOptions = {}): Promise<AgentFixture> {
+  requireRoot('a real agent on this host (it switches to uid 1000 per request)');
   const root = mkdtempSync(join(tmpdir(), 'codebox-agent-test-'));
   // mkdtemp makes 0700; the sandbox user must be able to traverse down to its home.
   chmodSync(root, 0o755);

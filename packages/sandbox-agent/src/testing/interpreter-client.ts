@@ -2,7 +2,6 @@
 // running a copy of the built kernels (dist/kernels) as uid 1000, and a small client for its wire.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CODE_INTERPRETER_PORT, HEADERS, type ExecuteLine } from '@codebox/protocol';
 import { startAgent, type AgentFixture, type StartAgentOptions } from './agent-fixture.js';
@@ -19,18 +18,6 @@ export function buildKernels(): void {
   spawnSync('npx', ['tsc', '-b'], { cwd: packageDir, stdio: 'ignore' });
   execFileSync('node', ['build.mjs'], { cwd: packageDir, stdio: 'inherit' });
   if (!existsSync(`${KERNELS_DIR}/javascript/bridge.mjs`)) throw new Error('the agent build did not produce dist/kernels/javascript/bridge.mjs');
-}
-
-/**
- * Whether this host's code-interpreter port is free: the official SDK in debug mode only talks
- * to localhost on that port, so its conformance tests need to serve there.
- */
-export async function codeInterpreterPortFree(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once('error', () => resolve(false))
-      .listen(CODE_INTERPRETER_PORT, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
 }
 
 /**

@@ -16,7 +16,6 @@ import type { ExecuteOutcome, ExecuteRequest, ExecutionSink, Kernel, KernelLangu
 import type { HarnessReply, HarnessRequest } from './kernel-harness.js';
 import { DEV_IMAGE_LABEL, kernelImage } from './kernel-dev-image.js';
 
-export { dockerAvailable } from './kernel-dev-image.js';
 
 const packageDir = fileURLToPath(new URL('../../', import.meta.url));
 export interface KernelContainer {

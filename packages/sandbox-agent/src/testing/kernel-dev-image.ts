@@ -2,21 +2,15 @@
 // `code-interpreter-v1` template, which carries every package in kernels/debian-packages.txt;
 // the integration layer's global setup (test/support/templates-ready.ts) builds it before any
 // test file starts. The tests mount their own freshly built bridges, helper and harness over it.
-import { execFileSync } from 'node:child_process';
+import { requireDockerImage, requireRoot } from '../../../../test/support/test-prerequisites.js';
 
 const KERNEL_IMAGE = 'codebox/code-interpreter-v1:latest';
 /** On every container these tests make, so they remove only their own. */
 export const DEV_IMAGE_LABEL = 'codebox.test=sandbox-agent-kernels';
 
-export function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['image', 'inspect', KERNEL_IMAGE], { stdio: 'ignore' });
-    return process.geteuid?.() === 0;
-  } catch {
-    return false;
-  }
-}
-
+/** The image, once this host can run it: fails with what is missing (root, the image), never skips. */
 export function kernelImage(): string {
+  requireRoot('the kernel tests (the agent in the dev image)');
+  requireDockerImage(KERNEL_IMAGE, 'the kernel tests');
   return KERNEL_IMAGE;
 }

@@ -2,6 +2,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireRoot } from '../../../../test/support/test-prerequisites.js';
 import { reachableBy } from './sandbox-user-files.js';
 
 describe('reachableBy', () => {
@@ -24,7 +25,8 @@ describe('reachableBy', () => {
     expect(reachableBy(file, 1000, 1000, 4)).toBe(false);
   });
 
-  it.skipIf(process.geteuid?.() !== 0)('uses the owner and group bits for the owner and group', () => {
+  it('uses the owner and group bits for the owner and group', () => {
+    requireRoot('reachableBy with files owned by uid 1000 (chown)');
     chmodSync(root, 0o755);
     chmodSync(file, 0o640);
     chmodSync(dir, 0o700);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { TemplateStore } from '../../templates/template-store.js';
+import { DockerImageBackend } from '../docker-image-backend.js';
 
 /** Name of the test-only template whose agent is the health-only double in this directory. */
 export const FIXTURE_TEMPLATE = 'codebox-test-health-agent';
@@ -16,6 +17,7 @@ export async function buildFixtureTemplate(dataDir: string, logger: Logger): Pro
   const store = new TemplateStore({
     dataDir,
     logger,
+    images: new DockerImageBackend(),
     agentBundle: {
       agent: fileURLToPath(new URL('health-agent.mjs', import.meta.url)),
       sandboxExec: fileURLToPath(new URL('sandbox-exec.sh', import.meta.url)),

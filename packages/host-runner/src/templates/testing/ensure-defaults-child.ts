@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createDockerClient } from '../../docker/docker-client.js';
+import { DockerImageBackend } from '../../docker/docker-image-backend.js';
 import { TemplateStore } from '../template-store.js';
 
 const [dataDir, templateName] = process.argv.slice(2);
@@ -12,7 +13,7 @@ if (!dataDir || !templateName) throw new Error('usage: ensure-defaults-child.ts 
 const docker = createDockerClient();
 const store = new TemplateStore({
   dataDir,
-  docker,
+  images: new DockerImageBackend(docker),
   logger: pino({ level: 'info' }, pino.destination(2)),
   defaultTemplates: [{ name: templateName, kernelPackages: false }],
   agentBundle: {

@@ -12,7 +12,8 @@ const INTERRUPT_GRACE_MS = 2_000;
 /**
  * A kernel whose bridge runs cells in-process and keeps their state, talked to over a fenced
  * wire (see `FencedWire`): requests and replies on fd 3, user output straight on stdout/stderr.
- * Subclasses say how a cell is asked for and how its reply reads.
+ * Subclasses (Bash, JavaScript) say how a cell is asked for and how its reply reads. The other
+ * kind is `EventBridgeKernel` (Python, R, Java).
  */
 export abstract class FencedBridgeKernel extends KernelProcess {
   private readonly fencedWire = new FencedWire({

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Kernel, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
-import { BridgeKernel, type BridgeSpec } from './bridge-kernel.js';
+import { EventBridgeKernel, type EventBridgeSpec } from './event-bridge-kernel.js';
 
 /**
  * Java on the jdk.jshell API (`kernels/java/Bridge.java`, compiled in memory by the source
@@ -9,7 +9,7 @@ import { BridgeKernel, type BridgeSpec } from './bridge-kernel.js';
  * class with `static void main` has that main run.
  */
 export function createJavaKernel(host: KernelHost, options: KernelOptions): Kernel {
-  const spec: BridgeSpec = {
+  const spec: EventBridgeSpec = {
     language: 'java',
     command: {
       cmd: 'java',
@@ -38,5 +38,5 @@ export function createJavaKernel(host: KernelHost, options: KernelOptions): Kern
     interrupt: 'command',
     startTimeoutMs: 60_000,
   };
-  return new BridgeKernel(spec, host, options);
+  return new EventBridgeKernel(spec, host, options);
 }

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import type { Kernel, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
-import { BridgeKernel, type BridgeSpec } from './bridge-kernel.js';
+import { EventBridgeKernel, type EventBridgeSpec } from './event-bridge-kernel.js';
 
 /**
  * Python on IPython's InteractiveShell, driven in-process by `kernels/python/bridge.py`: the
  * shell's own display formatter, display hook and traceback text, matplotlib's inline backend.
  */
 export function createPythonKernel(host: KernelHost, options: KernelOptions): Kernel {
-  const spec: BridgeSpec = {
+  const spec: EventBridgeSpec = {
     language: 'python',
     // No -u: the bridge turns sys.stdout/stderr into unbuffered event streams itself.
     command: { cmd: 'python3', args: [join(host.kernelsDir, 'python', 'bridge.py')] },
@@ -17,5 +17,5 @@ export function createPythonKernel(host: KernelHost, options: KernelOptions): Ke
     // About 0.3 s when warm; importing IPython from a cold page cache on a busy host is slower.
     startTimeoutMs: 30_000,
   };
-  return new BridgeKernel(spec, host, options);
+  return new EventBridgeKernel(spec, host, options);
 }

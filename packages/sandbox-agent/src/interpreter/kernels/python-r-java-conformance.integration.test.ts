@@ -7,8 +7,8 @@ import { Sandbox as CodeboxSandbox } from '@codebox/core-client';
 import { CODE_INTERPRETER_PORT } from '@codebox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentDevContainer, type AgentDevContainer } from '../../testing/agent-dev-container.js';
-import { buildKernels, codeInterpreterPortFree } from '../../testing/interpreter-client.js';
-import { dockerAvailable } from '../../testing/kernel-dev-image.js';
+import { requirePortFree } from '../../../../../test/support/test-prerequisites.js';
+import { buildKernels } from '../../testing/interpreter-client.js';
 import { pngSize } from '../../testing/png-size.js';
 
 interface ContextLike {
@@ -118,11 +118,10 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-const runnable = dockerAvailable() && (await codeInterpreterPortFree());
-
-describe.skipIf(!runnable)('python, r and java through the official SDK and our client (agent in the dev image)', () => {
+describe('python, r and java through the official SDK and our client (agent in the dev image)', () => {
   let agent: AgentDevContainer;
   beforeAll(async () => {
+    await requirePortFree(CODE_INTERPRETER_PORT, 'the official code-interpreter SDK in debug mode');
     buildKernels();
     agent = await startAgentDevContainer(CODE_INTERPRETER_PORT, '2g');
   }, 900_000);
@@ -209,13 +208,11 @@ describe.skipIf(!runnable)('python, r and java through the official SDK and our 
         await sandbox.removeCodeContext(context);
       });
 
-      it('interrupts on timeout, keeps state and answers 1 + 1 within 1 s', async () => {
+      it('interrupts on timeout, keeps state and answers the next call in the same kernel', async () => {
         const context = await sandbox.createCodeContext({ language });
         await sandbox.runCode(code.set, { context });
         await expect(sandbox.runCode(code.forever, { context, timeoutMs: 500 })).rejects.toMatchObject({ name: 'TimeoutError' });
-        const started = performance.now();
         expect(answer(await sandbox.runCode(code.add, { context }))).toBe('2');
-        expect(performance.now() - started).toBeLessThan(1000);
         expect(answer(await sandbox.runCode(code.get, { context }))).toBe('42');
         await sandbox.removeCodeContext(context);
       });

@@ -1,11 +1,11 @@
 // The R kernel for real: R 4.5 with evaluate/repr/IRdisplay inside the dev image, started
 // through sandbox-exec as uid 1000, driven through the `Kernel` interface.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerAvailable, startKernelContainer, type KernelContainer, type RemoteKernel } from '../../testing/kernel-container.js';
+import { startKernelContainer, type KernelContainer, type RemoteKernel } from '../../testing/kernel-container.js';
 import { arrivalOf, record } from '../../testing/recording-sink.js';
 import { pngSize } from '../../testing/png-size.js';
 
-describe.skipIf(!dockerAvailable())('r kernel (evaluate + repr bridge) in the dev image', () => {
+describe('r kernel (evaluate + repr bridge) in the dev image', () => {
   let container: KernelContainer;
   let kernel: RemoteKernel;
 
@@ -72,15 +72,13 @@ describe.skipIf(!dockerAvailable())('r kernel (evaluate + repr bridge) in the de
     await other.shutdown();
   });
 
-  it('interrupts on abort, keeps state, and answers 1 + 1 within a second', async () => {
+  it('interrupts on abort, keeps state, and answers the next call in the same kernel', async () => {
     await record(kernel, 'kept <- "still here"');
     const interrupted = await record(kernel, 'Sys.sleep(30)', { abortAfterMs: 500 });
     expect(interrupted.failure).toBeUndefined();
     expect(interrupted.errors[0]?.name).toBe('KeyboardInterrupt');
     expect(interrupted.ms).toBeLessThan(2_000);
-    const started = Date.now();
     expect((await record(kernel, '1 + 1')).results[0]?.bundle['text/plain']).toBe('[1] 2');
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect((await record(kernel, 'kept')).results[0]?.bundle['text/plain']).toBe('[1] "still here"');
 
     const busy = await record(kernel, 'repeat { x <- sum(1:100) }', { abortAfterMs: 500 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Kernel, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
-import { BridgeKernel, type BridgeSpec } from './bridge-kernel.js';
+import { EventBridgeKernel, type EventBridgeSpec } from './event-bridge-kernel.js';
 
 /**
  * R driven by `kernels/r/bridge.R` with evaluate + repr + IRdisplay, as IRkernel drives it:
@@ -11,7 +11,7 @@ import { BridgeKernel, type BridgeSpec } from './bridge-kernel.js';
  * the bridge) so that stdin can be /dev/null, and an interrupt is a real SIGINT.
  */
 export function createRKernel(host: KernelHost, options: KernelOptions): Kernel {
-  const spec: BridgeSpec = {
+  const spec: EventBridgeSpec = {
     language: 'r',
     command: {
       cmd: '/bin/sh',
@@ -21,5 +21,5 @@ export function createRKernel(host: KernelHost, options: KernelOptions): Kernel 
     interrupt: 'signal',
     startTimeoutMs: 30_000,
   };
-  return new BridgeKernel(spec, host, options);
+  return new EventBridgeKernel(spec, host, options);
 }

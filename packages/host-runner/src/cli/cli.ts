@@ -1,0 +1,296 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type Dockerode from 'dockerode';
+import { resolve } from 'node:path';
+import { RunnerClient, RunnerRequestError } from './runner-client.js';
+import { ConfigError, loadConfig, type RunnerConfig } from '../config.js';
+import { parseDnsEndpoint } from '../dns/dns-forwarder.js';
+import { DockerBackend } from '../docker/docker-backend.js';
+import { createDockerClient } from '../docker/docker-client.js';
+import { DockerImageBackend } from '../docker/docker-image-backend.js';
+import { armedCrashPoint, CRASH_AT_ENV } from '../fault-injection.js';
+import { RuntimeNotRegisteredError } from '../docker/errors.js';
+import { SANDBOX_RUNTIMES, type SandboxRuntime } from '../sandboxes/sandbox-runtime.js';
+import { createLogger, type Logger } from '../logger.js';
+import { RunnerServer } from '../server.js';
+import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from '../templates/errors.js';
+import { TemplateStore } from '../templates/template-store.js';
+
+/** A failure the CLI reports as one line and an exit code. */
+class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit codes: 0 success, 1 the operation failed, 2 bad usage or configuration, 3 not found. */
+const EXIT = { failed: 1, usage: 2, notFound: 3 } as const;
+
+const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535.');
+  return port;
+}
+
+interface ServeFlags {
+  port?: number;
+  host?: string;
+  config?: string;
+  runnerName?: string;
+  dataDir?: string;
+  logLevel?: string;
+  runtime?: string;
+}
+
+interface ConfigFlags {
+  config?: string;
+  dataDir?: string;
+}
+
+async function configFor(flags: ServeFlags | ConfigFlags): Promise<RunnerConfig> {
+  const { config: file, ...rest } = flags;
+  const overrides = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  return loadConfig({ env: process.env, ...(file ? { file } : {}), flags: overrides });
+}
+
+/** The runner's one Docker connection, with the configured deadline on every request/response call. */
+function dockerClientFor(config: RunnerConfig): Dockerode {
+  return createDockerClient({ requestTimeoutMs: config.dockerTimeoutSeconds * 1000 });
+}
+
+function templateStoreFor(config: RunnerConfig, logger: Logger, docker = dockerClientFor(config)): TemplateStore {
+  return new TemplateStore({ dataDir: config.dataDir, rootfsSource: config.rootfsSource, logger, images: new DockerImageBackend(docker) });
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const config = await configFor(flags);
+  const logger = createLogger({ level: config.logLevel });
+  const crashAt = armedCrashPoint();
+  if (crashAt) logger.warn({ crashAt }, `FAULT INJECTION ARMED (${CRASH_AT_ENV}): this runner SIGKILLs itself at that stage; tests only`);
+  const docker = dockerClientFor(config);
+  const backend = new DockerBackend({
+    docker,
+    runnerName: config.runnerName,
+    dataDir: config.dataDir,
+    logger,
+    runtime: config.runtime,
+    sandboxUids: config.sandboxUids,
+    rootAccess: config.rootAccess,
+    sandboxUidBlocks: config.sandboxUidBlocks,
+    egressAllow: config.network.egressAllow,
+    ...(config.network.dnsUpstreams.length > 0
+      ? { dnsUpstreams: config.network.dnsUpstreams.flatMap((s) => parseDnsEndpoint(s) ?? []) }
+      : {}),
+  });
+  // Before the (possibly long) template build: a runsc runner on a host without runsc stops at once.
+  await backend.assertRuntimeAvailable();
+  const templates = templateStoreFor(config, logger, docker);
+  await templates.ensureDefaultTemplates();
+  const server = await RunnerServer.start({ config, backend, templates, logger });
+
+  const displayUrl = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+  const key = server.devApiKey ?? '<one of your CODEBOX_API_KEYS>';
+  process.stdout.write(
+    [
+      '',
+      `Codebox runner listening on ${displayUrl}`,
+      server.devApiKey
+        ? `Development API key (generated, kept in ${config.dataDir}/dev-api-key): ${server.devApiKey}`
+        : `API keys: ${config.apiKeys.length} configured`,
+      '',
+      'Point an E2B SDK at it:',
+      `  export E2B_API_URL=${displayUrl}`,
+      `  export E2B_SANDBOX_URL=${displayUrl}`,
+      `  export E2B_API_KEY=${key}`,
+      '',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for in-flight requests');
+      process.exit(EXIT.failed);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests, leaving sandboxes running');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(EXIT.failed);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+interface ClientFlags {
+  apiUrl?: string;
+  apiKey?: string;
+}
+
+function runnerClient(flags: ClientFlags): RunnerClient {
+  const apiUrl = flags.apiUrl ?? process.env.CODEBOX_API_URL ?? process.env.E2B_API_URL ?? DEFAULT_API_URL;
+  const apiKey = flags.apiKey ?? process.env.CODEBOX_API_KEY ?? process.env.E2B_API_KEY;
+  if (!apiKey) throw new CliError('No API key: pass --api-key or set CODEBOX_API_KEY (or E2B_API_KEY); `codebox serve` prints one.', EXIT.usage);
+  return new RunnerClient({ apiUrl, apiKey });
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+function addClientOptions(command: Command): Command {
+  return command
+    .option('--api-url <url>', `runner URL (env CODEBOX_API_URL or E2B_API_URL; default ${DEFAULT_API_URL})`)
+    .option('--api-key <key>', 'API key (env CODEBOX_API_KEY or E2B_API_KEY)');
+}
+
+function addConfigOptions(command: Command, { runnerName }: { runnerName: boolean }): Command {
+  command.option('--config <file>', 'JSON config file (env CODEBOX_CONFIG)');
+  if (runnerName) command.option('--runner-name <name>', 'runner instance name; a runner only touches its own containers (env CODEBOX_RUNNER_NAME)');
+  return command.option('--data-dir <dir>', 'where the runner keeps sandbox and template files and the dev API key (env CODEBOX_DATA_DIR)');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('codebox')
+    .description('Codebox: self-hosted, E2B-compatible sandboxes for running untrusted code in hardened Docker containers.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  addConfigOptions(
+    program
+      .command('serve')
+      .description('Run the runner: the E2B control-plane API and the sandbox gateway on one port.')
+      .option('-p, --port <port>', 'port to listen on (env CODEBOX_PORT; default 3000)', parsePort)
+      .option('-H, --host <host>', 'address to bind (env CODEBOX_HOST; default 127.0.0.1)')
+      .addOption(new Option('--log-level <level>', 'log level (env CODEBOX_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+      .addOption(
+        new Option('--runtime <runtime>', 'isolation level of sandboxes whose template names none: runc, or runsc (gVisor) (env CODEBOX_RUNTIME; default runc)').choices(
+          SANDBOX_RUNTIMES,
+        ),
+      )
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Other settings come from CODEBOX_* variables (e.g. CODEBOX_API_KEYS=e2b_<hex>,...; without keys a',
+          'development key is generated and printed) or the --config file. Stop with Ctrl-C: in-flight requests',
+          'finish and sandboxes keep running for the next start to re-adopt.',
+          '',
+          'Then, for any E2B SDK:',
+          '  export E2B_API_URL=http://127.0.0.1:3000 E2B_SANDBOX_URL=http://127.0.0.1:3000 E2B_API_KEY=<key>',
+        ].join('\n'),
+      ),
+    { runnerName: true },
+  ).action(serve);
+
+  const sandbox = program.command('sandbox').description('Inspect and kill sandboxes on a running runner (over its HTTP API).');
+  addClientOptions(
+    sandbox
+      .command('list')
+      .description('List the running sandboxes of your API key.')
+      .option('--json', 'print JSON instead of a table'),
+  ).action(async (flags: ClientFlags & { json?: boolean }) => {
+    const sandboxes = await runnerClient(flags).listSandboxes();
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(sandboxes, null, 2)}\n`);
+      return;
+    }
+    if (sandboxes.length === 0) {
+      process.stdout.write('No running sandboxes.\n');
+      return;
+    }
+    const rows = sandboxes.map((s) => [s.sandboxID, s.templateID, s.runtime ?? 'runc', s.startedAt, s.endAt, JSON.stringify(s.metadata ?? {})]);
+    process.stdout.write(`${table([['SANDBOX ID', 'TEMPLATE', 'RUNTIME', 'STARTED', 'ENDS', 'METADATA'], ...rows])}\n`);
+  });
+  addClientOptions(sandbox.command('kill').description('Kill a sandbox now.').argument('<id>', 'sandbox id')).action(
+    async (id: string, flags: ClientFlags) => {
+      try {
+        await runnerClient(flags).killSandbox(id);
+      } catch (error) {
+        if (error instanceof RunnerRequestError && error.status === 404) throw new CliError(error.message, EXIT.notFound);
+        throw error;
+      }
+      process.stdout.write(`Killed ${id}\n`);
+    },
+  );
+
+  const template = program.command('template').description('Build and list sandbox templates (Docker images with the Codebox agent).');
+  addConfigOptions(
+    template
+      .command('build')
+      .description('Build a template from a Dockerfile; its base must be Debian/Ubuntu-like (the agent brings its own Node).')
+      .requiredOption('-f, --file <dockerfile>', 'path to the Dockerfile')
+      .requiredOption('-n, --name <name>', 'template name, used as templateID by SDKs')
+      .addOption(
+        new Option('--runtime <runtime>', "isolation level its sandboxes need, over the runner's default (or LABEL codebox.runtime=… in the Dockerfile)").choices(
+          SANDBOX_RUNTIMES,
+        ),
+      )
+      .argument('[context]', 'build context directory', '.'),
+    { runnerName: false },
+  ).action(async (context: string, flags: ConfigFlags & { file: string; name: string; runtime?: SandboxRuntime }) => {
+    const config = await configFor({ config: flags.config, dataDir: flags.dataDir });
+    const logger = createLogger({ level: config.logLevel });
+    const built = await templateStoreFor(config, logger).build({
+      name: flags.name,
+      dockerfile: resolve(flags.file),
+      contextDir: resolve(context),
+      ...(flags.runtime ? { runtime: flags.runtime } : {}),
+    });
+    process.stdout.write(`Built template ${built.name} (${built.image}${built.runtime ? `, runtime ${built.runtime}` : ''})\n`);
+  });
+  addConfigOptions(template.command('list').description('List the templates this host can start sandboxes from.'), { runnerName: false }).action(
+    async (flags: ConfigFlags) => {
+      const config = await configFor(flags);
+      const logger = createLogger({ level: config.logLevel });
+      const images = await templateStoreFor(config, logger).list();
+      if (images.length === 0) {
+        process.stdout.write('No templates built yet; `codebox serve` builds the defaults.\n');
+        return;
+      }
+      const rows = images.map((image) => [image.name, image.image, image.runtime ?? `(runner's)`, image.createdAt.toISOString()]);
+      process.stdout.write(`${table([['NAME', 'IMAGE', 'RUNTIME', 'CREATED'], ...rows])}\n`);
+    },
+  );
+
+  return program;
+}
+
+/** Errors caused by what the user typed rather than by the system. */
+function isUsageError(error: unknown): boolean {
+  return (
+    error instanceof ConfigError ||
+    error instanceof InvalidTemplateNameError ||
+    error instanceof TemplateContextError ||
+    error instanceof InvalidTemplateRuntimeError ||
+    // The host's configuration, not a failure: the message says how to register runsc or pick runc.
+    error instanceof RuntimeNotRegisteredError
+  );
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message (or the help/version text).
+      return error.exitCode === 0 ? 0 : EXIT.usage;
+    }
+    const exitCode = error instanceof CliError ? error.exitCode : isUsageError(error) ? EXIT.usage : EXIT.failed;
+    process.stderr.write(`codebox: ${error instanceof Error ? error.message : String(error)}\n`);
+    return exitCode;
+  }
+}

@@ -1,0 +1,46 @@
+import type { KernelLanguage, KernelOptions } from '../kernel.js';
+import type { KernelHost } from '../kernel-factories.js';
+import { EventWire, type EventChannel, type EventInterrupt } from './event-wire.js';
+import { KernelProcess } from './kernel-process.js';
+import type { KernelWire } from './kernel-wire.js';
+
+/** How one language's event bridge is started and interrupted. */
+export interface EventBridgeSpec {
+  readonly language: KernelLanguage;
+  /** The bridge program, run in the context's cwd with the kernel's environment. */
+  readonly command: { readonly cmd: string; readonly args: readonly string[] };
+  readonly channel: EventChannel;
+  readonly interrupt: EventInterrupt;
+  readonly startTimeoutMs: number;
+}
+
+/** After an interrupt, how long the code may take to stop before the kernel is restarted. */
+const INTERRUPT_GRACE_MS = 3_000;
+
+/**
+ * A kernel behind an event bridge (Python, R, Java; see `EventWire`): commands on stdin, ordered
+ * events back. The other kind is `FencedBridgeKernel` (Bash, JavaScript). The bridge owns the
+ * language's semantics; `KernelProcess` owns the process.
+ */
+export class EventBridgeKernel extends KernelProcess {
+  readonly language: KernelLanguage;
+  private readonly eventWire: EventWire;
+
+  constructor(
+    private readonly spec: EventBridgeSpec,
+    host: KernelHost,
+    options: KernelOptions,
+  ) {
+    super(host, options, { startTimeoutMs: spec.startTimeoutMs, interruptGraceMs: INTERRUPT_GRACE_MS });
+    this.language = spec.language;
+    this.eventWire = new EventWire(spec.channel, spec.interrupt);
+  }
+
+  protected command(): EventBridgeSpec['command'] {
+    return this.spec.command;
+  }
+
+  protected wire(): KernelWire {
+    return this.eventWire;
+  }
+}
