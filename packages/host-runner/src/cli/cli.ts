@@ -1,5 +1,4 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type Dockerode from 'dockerode';
 import { resolve } from 'node:path';
 import { RunnerClient, RunnerRequestError } from './runner-client.js';
 import { ConfigError, loadConfig, type RunnerConfig } from '../config.js';
@@ -59,7 +58,7 @@ async function configFor(flags: ServeFlags | ConfigFlags): Promise<RunnerConfig>
 }
 
 /** The runner's one Docker connection, with the configured deadline on every request/response call. */
-function dockerClientFor(config: RunnerConfig): Dockerode {
+function dockerClientFor(config: RunnerConfig): ReturnType<typeof createDockerClient> {
   return createDockerClient({ requestTimeoutMs: config.dockerTimeoutSeconds * 1000 });
 }
 
