@@ -5,18 +5,22 @@ import { readFileSync } from 'node:fs';
 import * as dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '@codebox/core-client';
-import { createEgressTargets, LINK_HOST, LINK_NETWORK, LINK_PEER, TCP_PORT, type EgressTargets } from '../support/egress-targets.js';
+import { startNetnsTargets, TARGET_TCP_PORT, type NetnsTargets } from '../support/netns-targets.js';
 import { useRunner } from '../support/use-runner.js';
 
 /**
  * The sandbox's view of the network: only globally routable unicast addresses, never the host or
  * a network the host sits on, DNS only through the runner's forwarder. Every target is a host
- * this test builds (../support/egress-targets.ts); the "upstream" resolver is a server on
+ * this test builds (../support/netns-targets.ts); the "upstream" resolver is a server on
  * loopback. The one documentation prefix the runner is told to treat as global
  * (198.51.100.128/25, CODEBOX_EGRESS_ALLOW) is the control: it shows an allowed destination is
  * reached, so the blocked ones are blocked by the filter and not by a broken fixture.
  */
 const CONTROL = '198.51.100.200';
+// The link between the host and the targets' namespace: inside the allowed /25, yet on the host's link.
+const LINK_NETWORK = '198.51.100.248/30';
+const LINK_HOST = '198.51.100.249';
+const LINK_PEER = '198.51.100.250';
 const SPECIAL_PURPOSE_TARGETS = [
   '198.18.0.1', // benchmarking, 198.18.0.0/15
   '198.19.255.1',
@@ -64,7 +68,7 @@ import json, socket, sys
 from concurrent.futures import ThreadPoolExecutor
 def tcp(ip):
     try:
-        s = socket.create_connection((ip, ${TCP_PORT}), timeout=3)
+        s = socket.create_connection((ip, ${TARGET_TCP_PORT}), timeout=3)
         data = s.recv(16)
         s.close()
         return "reached" if data.startswith(b"reached") else "connected"
@@ -96,14 +100,15 @@ function chainName(runnerName: string): string {
 
 describe('egress: only globally routable unicast, never the host or its networks', () => {
   let sandbox: Sandbox;
-  let targets: EgressTargets | undefined;
+  let targets: NetnsTargets | undefined;
 
   beforeAll(async () => {
     sandbox = await Sandbox.create('code-interpreter-v1');
     await sandbox.files.write('/home/user/probe.py', PROBE);
     await sandbox.files.write('/home/user/udp53.py', UDP_DNS_PROBE);
     // Made after the runner started: the firewall must notice the new connected network itself.
-    targets = await createEgressTargets([CONTROL, LINK_PEER, LINK_HOST, ...SPECIAL_PURPOSE_TARGETS]);
+    targets = await startNetnsTargets({ link: LINK_NETWORK, addresses: [CONTROL, ...SPECIAL_PURPOSE_TARGETS] });
+    expect([targets.hostAddress, targets.peerAddress]).toEqual([LINK_HOST, LINK_PEER]);
     const deadline = Date.now() + 15_000;
     while (!execFileSync('iptables', ['-w', '-S', chainName(runner().runnerName)], { encoding: 'utf8' }).includes(LINK_NETWORK)) {
       if (Date.now() > deadline) throw new Error(`the runner did not add ${LINK_NETWORK} to its host-network chain`);
@@ -112,7 +117,7 @@ describe('egress: only globally routable unicast, never the host or its networks
   });
 
   afterAll(async () => {
-    targets?.close();
+    await targets?.close();
     upstream.close();
     await sandbox?.kill();
   });

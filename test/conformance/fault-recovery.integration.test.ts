@@ -217,7 +217,11 @@ describe('the runner is SIGKILLed', () => {
   });
 });
 
-describe('Docker is unreachable for a while', () => {
+/**
+ * A runner whose Docker goes through a DockerProxy the test can cut or stall (clients pointed at
+ * it); both are closed after the block.
+ */
+function runnerBehindDockerProxy(): (env: Readonly<Record<string, string>>) => Promise<{ r: RunnerHandle; p: DockerProxy }> {
   let runner: RunnerHandle | undefined;
   let proxy: DockerProxy | undefined;
   afterAll(async () => {
@@ -225,14 +229,20 @@ describe('Docker is unreachable for a while', () => {
     await runner?.close();
     await proxy?.close();
   });
+  return async (env) => {
+    proxy = await DockerProxy.start();
+    runner = await startRunner({ env: { DOCKER_HOST: proxy.dockerHost, ...env } });
+    pointClientsAt(runner.url, runner.keys[0]);
+    return { r: runner, p: proxy };
+  };
+}
+
+describe('Docker is unreachable for a while', () => {
+  const start = runnerBehindDockerProxy();
 
   it('fails what needs Docker with a typed 503, keeps serving live sandboxes, reaps nothing live, catches up after', async () => {
-    proxy = await DockerProxy.start();
-    const p = proxy;
     // A fast reconcile, so several rounds run (and must not reap) while Docker is away.
-    runner = await startRunner({ env: { DOCKER_HOST: p.dockerHost, CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' } });
-    const r = runner;
-    pointClientsAt(r.url, r.keys[0]);
+    const { r, p } = await start({ CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' });
     const live = await Sandbox.create('base');
     const expiring = await Sandbox.create('base', { timeoutMs: 6_000 });
     const expiringAt = Date.now() + 6_000;
@@ -284,6 +294,72 @@ describe('Docker is unreachable for a while', () => {
     expect(
       findLeaks({ runnerName: r.runnerName, dataDir: r.dataDir, known: [live.sandboxId, expiring.sandboxId, again.sandboxId], runnerStopped: true }),
     ).toEqual([]);
+  });
+});
+
+describe('Docker accepts connections but never answers', () => {
+  const start = runnerBehindDockerProxy();
+
+  it('fails creates with a typed 503 at the Docker deadline, keeps serving, reaps the half-made sandbox, leaks nothing once Docker answers', async () => {
+    const DEADLINE_S = 5;
+    const { r, p } = await start({ CODEBOX_DOCKER_TIMEOUT_SECONDS: String(DEADLINE_S), CODEBOX_RECONCILE_INTERVAL_SECONDS: '1' });
+    const live = await Sandbox.create('base');
+    const known = new Set([live.sandboxId]);
+    const expectTimeout = async (res: Response, call: RegExp): Promise<void> => {
+      expect(res.status).toBe(503);
+      const { message } = (await res.json()) as { message: string };
+      expect(message).toMatch(new RegExp(`did not answer ${call.source} within ${DEADLINE_S} s`));
+    };
+
+    // Hung at the container create, at the removal its cleanup tries and at the reconcile's
+    // listing: uid claimed, files and home disk made, then Docker says nothing. The half-made
+    // sandbox is left for the reconcile once Docker answers.
+    p.stall(/^(POST \S*\/containers\/create|DELETE \S*\/containers\/|GET \S*\/containers\/json)/);
+    const before = sandboxIdsOnHost(r);
+    const started = Date.now();
+    const create = api(r, 'POST', '/sandboxes', { templateID: 'base' });
+    await expect.poll(() => p.held, { timeout: 30_000 }).toBeGreaterThan(0);
+    const halfMade = [...sandboxIdsOnHost(r)].filter((id) => !before.has(id));
+    expect(halfMade).toHaveLength(1);
+    const halfMadeId = halfMade[0] as string;
+    known.add(halfMadeId);
+    expect(uidClaimOf(halfMadeId)).toBeDefined();
+    // While that create hangs, everything else is answered.
+    expect((await api(r, 'GET', '/v2/sandboxes')).status).toBe(200);
+    expect((await api(r, 'GET', `/sandboxes/${live.sandboxId}`)).status).toBe(200);
+    expect(await live.isRunning()).toBe(true);
+    expect((await live.commands.run('echo while hung')).stdout).toBe('while hung\n');
+    await expectTimeout(await create, /POST \/containers\/create/);
+    // Answered at the deadline (twice: the create, then its cleanup's removal), not never.
+    expect(Date.now() - started).toBeLessThan(2 * DEADLINE_S * 1000 + 30_000);
+    // The cleanup could not confirm the container gone, so it kept the files (and the claim).
+    expect(existsSync(join(r.dataDir, 'sandboxes', halfMadeId, 'creating'))).toBe(true);
+    expect(uidClaimOf(halfMadeId)).toBeDefined();
+
+    // Docker hangs on everything: creates fail at their first Docker call, the data plane goes on.
+    p.stall();
+    await expectTimeout(await api(r, 'POST', '/sandboxes', { templateID: 'base' }), /GET \/images\/\S+\/json/);
+    await sleep(2_000); // reconciles run (and time out) meanwhile
+    expect(r.pid(), 'the runner must not exit').toBeDefined();
+    const listed = (await (await api(r, 'GET', '/v2/sandboxes')).json()) as Array<{ sandboxID: string }>;
+    expect(listed.map((s) => s.sandboxID)).toEqual([live.sandboxId]);
+    expect((await live.commands.run('echo still here')).stdout).toBe('still here\n');
+
+    // Docker answers again, held requests included: the hung create may now make its container
+    // and the removal may come before or after it. Whatever is left of the half-made sandbox
+    // (container, files, disk, claim) is reaped by the reconcile; new creates work.
+    await p.restore();
+    await expect.poll(() => p.late, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => [...sandboxIdsOnHost(r)], { timeout: 30_000 }).toEqual([live.sandboxId]);
+    expectGone(r, halfMadeId);
+    const again = await Sandbox.create('base');
+    known.add(again.sandboxId);
+    expect((await again.commands.run('echo new')).stdout).toBe('new\n');
+
+    await again.kill();
+    await live.kill();
+    await r.kill('SIGTERM');
+    expect(findLeaks({ runnerName: r.runnerName, dataDir: r.dataDir, known, runnerStopped: true })).toEqual([]);
   });
 });
 

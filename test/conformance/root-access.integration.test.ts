@@ -239,6 +239,12 @@ describe('root mode', runscExclusion('root-mode-runc-only'), () => {
         for (let i = 0; i < 100 && !streamed.includes('started'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
         expect(streamed).toBe('started\n');
         expect((await outcome(sandbox, "ps -o user= -C sleep | sort -u")).stdout).toBe('root\n');
+        // Listed as envd lists it: the command the caller started (sudo's root child, like any
+        // descendant, is not an entry of its own), and killing that entry ends the root command.
+        expect((await sandbox.commands.list()).find((p) => p.pid === handle.pid)).toMatchObject({
+          cmd: '/bin/bash',
+          args: ['-l', '-c', "sudo sh -c 'echo started; exec sleep 1234'"],
+        });
         await handle.kill();
         expect(await gone(sandbox, 'sleep 1234')).toBe(true);
 

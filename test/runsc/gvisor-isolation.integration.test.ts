@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '@codebox/core-client';
 import { createLogger, DockerImageBackend, TemplateStore } from '@codebox/host-runner';
 import { WATCHDOG_KILL_LOG } from '../support/oom-kills.js';
-import { connectProbe, startNetnsTarget, type NetnsTarget } from '../support/netns-target.js';
+import { connectProbe, startNetnsTargets, TARGET_TCP_PORT, type NetnsTargets } from '../support/netns-targets.js';
 import { startRunner, type RunnerHandle } from '../support/runner.js';
 
 /**
@@ -190,9 +190,9 @@ describe('a runsc runner', () => {
 });
 
 describe('the egress filter under runsc', () => {
-  let target: NetnsTarget;
+  let target: NetnsTargets;
   beforeAll(async () => {
-    target = await startNetnsTarget();
+    target = await startNetnsTargets();
   });
   afterAll(() => target?.close());
 
@@ -201,14 +201,14 @@ describe('the egress filter under runsc', () => {
     const network = await docker.getNetwork(`codebox-${runner.runnerName}`).inspect();
     const bridge = network.Options?.['com.docker.network.bridge.name'] ?? '';
     expect(bridge).toMatch(/^cbx-/);
-    const rule = ['-i', bridge, '-d', `${target.address}/32`, '-p', 'tcp', '--dport', String(target.port), '-j', 'ACCEPT'];
+    const rule = ['-i', bridge, '-d', `${target.peerAddress}/32`, '-p', 'tcp', '--dport', String(TARGET_TCP_PORT), '-j', 'ACCEPT'];
     try {
-      const probe = connectProbe(target.address, target.port);
+      const probe = connectProbe(target.peerAddress);
       expect((await sandbox.commands.run(probe)).stdout).toMatch(/^BLOCKED/);
       // Same sandbox, same route, the runner's DROP skipped for this one address: the packet goes.
       execFileSync('iptables', ['-w', '-I', 'DOCKER-USER', '1', ...rule]);
       try {
-        expect((await sandbox.commands.run(probe)).stdout).toMatch(/^CONNECTED b'hello\\n'/);
+        expect((await sandbox.commands.run(probe)).stdout).toMatch(/^CONNECTED b'reached\\n'/);
       } finally {
         execFileSync('iptables', ['-w', '-D', 'DOCKER-USER', ...rule]);
       }
@@ -224,7 +224,7 @@ describe('the egress filter under runsc', () => {
       expect((await container(sandbox.sandboxId)).HostConfig.Runtime).toBe('codebox-runsc-offline');
       const ifaces = (await sandbox.commands.run(`python3 -c 'import socket;print(sorted(n for _, n in socket.if_nameindex()))'`)).stdout;
       expect(ifaces.trim()).toBe("['lo']");
-      expect((await sandbox.commands.run(connectProbe(target.address, target.port))).stdout).toMatch(/^BLOCKED/);
+      expect((await sandbox.commands.run(connectProbe(target.peerAddress))).stdout).toMatch(/^BLOCKED/);
     } finally {
       await sandbox.kill();
     }

@@ -29,7 +29,10 @@ describe('loadConfig', () => {
       sandbox: { defaultTimeoutSeconds: 300, maxTimeoutSeconds: 86_400, limits: { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids: 256 } },
       quotas: { maxSandboxes: 64, maxSandboxesPerTenant: 16 },
       reconcileIntervalSeconds: 30,
+      dockerTimeoutSeconds: 60,
     });
+    expect((await loadConfig({ env: { CODEBOX_DOCKER_TIMEOUT_SECONDS: '2.5' } })).dockerTimeoutSeconds).toBe(2.5);
+    await expect(loadConfig({ env: { CODEBOX_DOCKER_TIMEOUT_SECONDS: '0' } })).rejects.toThrow(/dockerTimeoutSeconds/);
   });
 
   it('layers file < env < flags, merging nested objects', async () => {

@@ -77,6 +77,12 @@ export const runnerConfigSchema = z.strictObject({
     }),
   reconcileIntervalSeconds: z.number().positive().default(30),
   /**
+   * How long dockerd may take to answer one request/response call (create, start, inspect, list,
+   * remove …) before it fails with DockerTimeoutError (503). Streams (logs, archives, build and
+   * import progress), uploads and `wait` are not cut by it; a stream only has to start in time.
+   */
+  dockerTimeoutSeconds: z.number().positive().default(60),
+  /**
    * Host uids given to sandboxes, one each (gid = uid), so per-uid kernel limits (inotify
    * instances, pipe buffers, mqueues, RLIMIT_NPROC) are never shared between sandboxes.
    */
@@ -147,6 +153,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_MAX_SANDBOXES', ['quotas', 'maxSandboxes'], 'number'],
   ['CODEBOX_MAX_SANDBOXES_PER_TENANT', ['quotas', 'maxSandboxesPerTenant'], 'number'],
   ['CODEBOX_RECONCILE_INTERVAL_SECONDS', ['reconcileIntervalSeconds'], 'number'],
+  ['CODEBOX_DOCKER_TIMEOUT_SECONDS', ['dockerTimeoutSeconds'], 'number'],
   ['CODEBOX_MAX_CONNECTIONS', ['http', 'maxConnections'], 'number'],
   ['CODEBOX_MAX_CONNECTIONS_PER_CLIENT', ['http', 'maxConnectionsPerClient'], 'number'],
   ['CODEBOX_HEADERS_TIMEOUT_SECONDS', ['http', 'headersTimeoutSeconds'], 'number'],

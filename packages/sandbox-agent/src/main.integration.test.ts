@@ -1,7 +1,9 @@
-// The built bundle (dist/agent.mjs + dist/sandbox-exec), started the way a template starts it.
+// The built bundle (dist/agent.mjs + dist/sandbox-exec + dist/kernels), started the way a template
+// starts it, from a copy laid out as in a template (the checkout may be closed to uid 1000, whose
+// processes and warm kernel run from beside the bundle).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +49,7 @@ describe('agent bundle', () => {
   let env: NodeJS.ProcessEnv;
   const children: ChildProcess[] = [];
   const startBundle = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess => {
-    const child = spawn(process.execPath, [bundle, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(dir, 'codebox', 'agent.mjs'), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     return child;
   };
@@ -58,6 +60,8 @@ describe('agent bundle', () => {
     execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore' });
     dir = mkdtempSync(join(tmpdir(), 'codebox-bundle-'));
     chmodSync(dir, 0o755);
+    mkdirSync(join(dir, 'codebox'), { mode: 0o755 });
+    for (const name of ['agent.mjs', 'sandbox-exec', 'kernels']) cpSync(join(packageDir, 'dist', name), join(dir, 'codebox', name), { recursive: true });
     const home = join(dir, 'home');
     mkdirSync(home);
     chownSync(home, 1000, 1000);

@@ -4,6 +4,7 @@ import { RunnerClient, RunnerRequestError } from './runner-client.js';
 import { ConfigError, loadConfig, type RunnerConfig } from '../config.js';
 import { parseDnsEndpoint } from '../dns/dns-forwarder.js';
 import { DockerBackend } from '../docker/docker-backend.js';
+import { createDockerClient } from '../docker/docker-client.js';
 import { DockerImageBackend } from '../docker/docker-image-backend.js';
 import { armedCrashPoint, CRASH_AT_ENV } from '../fault-injection.js';
 import { RuntimeNotRegisteredError } from '../docker/errors.js';
@@ -56,8 +57,13 @@ async function configFor(flags: ServeFlags | ConfigFlags): Promise<RunnerConfig>
   return loadConfig({ env: process.env, ...(file ? { file } : {}), flags: overrides });
 }
 
-function templateStoreFor(config: RunnerConfig, logger: Logger): TemplateStore {
-  return new TemplateStore({ dataDir: config.dataDir, rootfsSource: config.rootfsSource, logger, images: new DockerImageBackend() });
+/** The runner's one Docker connection, with the configured deadline on every request/response call. */
+function dockerClientFor(config: RunnerConfig): ReturnType<typeof createDockerClient> {
+  return createDockerClient({ requestTimeoutMs: config.dockerTimeoutSeconds * 1000 });
+}
+
+function templateStoreFor(config: RunnerConfig, logger: Logger, docker = dockerClientFor(config)): TemplateStore {
+  return new TemplateStore({ dataDir: config.dataDir, rootfsSource: config.rootfsSource, logger, images: new DockerImageBackend(docker) });
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -65,7 +71,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const crashAt = armedCrashPoint();
   if (crashAt) logger.warn({ crashAt }, `FAULT INJECTION ARMED (${CRASH_AT_ENV}): this runner SIGKILLs itself at that stage; tests only`);
+  const docker = dockerClientFor(config);
   const backend = new DockerBackend({
+    docker,
     runnerName: config.runnerName,
     dataDir: config.dataDir,
     logger,
@@ -80,7 +88,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   });
   // Before the (possibly long) template build: a runsc runner on a host without runsc stops at once.
   await backend.assertRuntimeAvailable();
-  const templates = templateStoreFor(config, logger);
+  const templates = templateStoreFor(config, logger, docker);
   await templates.ensureDefaultTemplates();
   const server = await RunnerServer.start({ config, backend, templates, logger });
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import Dockerode from 'dockerode';
+import { applyDockerDeadlines, DEFAULT_DOCKER_REQUEST_TIMEOUT_MS } from './docker-deadline.js';
 import { reportUnreachableDocker } from './docker-unreachable.js';
 
 /** docker-modem's request layer (a follow-redirects fork); `maxRedirects` is read on every request. */
@@ -24,11 +25,19 @@ export function disableDockerRedirects(): void {
   modemHttp.maxRedirects = 0;
 }
 
+export interface DockerClientOptions extends Dockerode.DockerOptions {
+  /** Deadline of each request/response call (see docker-deadline.ts). Default DEFAULT_DOCKER_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
+}
+
 /**
  * The runner's one Docker connection. docker-modem reads DOCKER_HOST (and DOCKER_TLS_VERIFY /
  * DOCKER_CERT_PATH) itself and falls back to /var/run/docker.sock, as the docker CLI does.
+ * Calls fail with typed errors: DockerUnreachableError when nothing answers at the socket,
+ * DockerTimeoutError when dockerd accepts but does not answer in time.
  */
-export function createDockerClient(options?: Dockerode.DockerOptions): Dockerode {
+export function createDockerClient({ requestTimeoutMs = DEFAULT_DOCKER_REQUEST_TIMEOUT_MS, ...options }: DockerClientOptions = {}): Dockerode {
   disableDockerRedirects();
-  return reportUnreachableDocker(new Dockerode(options));
+  // Unreachable innermost: an aborted call is reported as the timeout, not as a dropped socket.
+  return applyDockerDeadlines(reportUnreachableDocker(new Dockerode(options)), requestTimeoutMs);
 }

@@ -131,6 +131,28 @@ export class DockerUnreachableError extends BackendUnavailableError {
   }
 }
 
+/**
+ * dockerd (or something in front of it) accepted the call but did not answer within the runner's
+ * Docker deadline (`dockerTimeoutSeconds`). The call may or may not have taken effect; a half-made
+ * sandbox is reaped like any failed create (docs/internals.md, "Crashes and faults").
+ */
+export class DockerTimeoutError extends BackendUnavailableError {
+  override readonly name = 'DockerTimeoutError';
+  constructor(
+    readonly endpoint: string,
+    /** `METHOD /path` of the call, without its query. */
+    readonly call: string,
+    readonly timeoutMs: number,
+    cause?: unknown,
+  ) {
+    super(
+      `Docker at ${endpoint} did not answer ${call} within ${timeoutMs / 1000} s; it accepts connections but is hung or overloaded. ` +
+        'Sandboxes cannot be created or removed until it answers again. Running sandboxes keep working.',
+      { cause },
+    );
+  }
+}
+
 /** The data directory's filesystem has no room for another sandbox's files and home disk. */
 export class DataDirFullError extends InsufficientStorageError {
   override readonly name = 'DataDirFullError';

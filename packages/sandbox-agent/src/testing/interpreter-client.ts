@@ -1,14 +1,15 @@
 // Test support (excluded from the build): a real agent with the code interpreter on this host,
-// running the built kernels (dist/kernels), and a small client for its wire.
+// running a copy of the built kernels (dist/kernels) as uid 1000, and a small client for its wire.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CODE_INTERPRETER_PORT, HEADERS, type ExecuteLine } from '@codebox/protocol';
 import { startAgent, type AgentFixture, type StartAgentOptions } from './agent-fixture.js';
+import { stageForSandboxUser } from './sandbox-user-files.js';
 import type { CodeInterpreterOptions } from '../agent-server.js';
 
 const packageDir = fileURLToPath(new URL('../../', import.meta.url));
-export const KERNELS_DIR = `${packageDir}dist/kernels`;
+const KERNELS_DIR = `${packageDir}dist/kernels`;
 
 /** Builds the agent package once per test file, so dist/kernels holds the current bridges. */
 export function buildKernels(): void {
@@ -19,11 +20,31 @@ export function buildKernels(): void {
   if (!existsSync(`${KERNELS_DIR}/javascript/bridge.mjs`)) throw new Error('the agent build did not produce dist/kernels/javascript/bridge.mjs');
 }
 
+/**
+ * The agent with the code interpreter, its kernels and Node staged outside the checkout (which
+ * uid 1000 may not be able to reach, see sandbox-user-files.ts); close() removes them too.
+ */
 export async function startInterpreterAgent(
   codeInterpreter: CodeInterpreterOptions = {},
   options: StartAgentOptions = {},
 ): Promise<AgentFixture> {
-  return startAgent({ codeInterpreter: { kernelsDir: KERNELS_DIR, warmUp: false, ...codeInterpreter }, ...options });
+  const files = stageForSandboxUser();
+  try {
+    const fixture = await startAgent({
+      codeInterpreter: { kernelsDir: files.kernelsDir, nodePath: files.nodePath, warmUp: false, ...codeInterpreter },
+      ...options,
+    });
+    return {
+      ...fixture,
+      async close() {
+        await fixture.close();
+        files.close();
+      },
+    };
+  } catch (error) {
+    files.close();
+    throw error;
+  }
 }
 
 export interface ReceivedLine {

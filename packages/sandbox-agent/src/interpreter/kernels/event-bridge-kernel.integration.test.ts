@@ -1,10 +1,12 @@
 // EventBridgeKernel's process handling (start failures, crashes, ignored interrupts) against small
-// real bridge programs run by this host's Node, as uid 1000 when the tests run as root.
+// real bridge programs run by this host's Node, as uid 1000 when the tests run as root (Node
+// staged where uid 1000 can run it, see sandbox-user-files.ts).
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessLauncher } from '../../services/process-launcher.js';
 import type { KernelHost } from '../kernel-factories.js';
 import { record } from '../../testing/recording-sink.js';
+import { stageForSandboxUser } from '../../testing/sandbox-user-files.js';
 import { EventBridgeKernel, type EventBridgeSpec } from './event-bridge-kernel.js';
 
 // A bridge speaking the event protocol on stdout: `hang` ignores interrupts, `exit` dies,
@@ -29,18 +31,21 @@ require('node:readline').createInterface({ input: process.stdin }).on('line', (l
 });
 `;
 
+const files = stageForSandboxUser();
+afterAll(() => files.close());
+
 function kernel(mode: string, startTimeoutMs = 10_000): EventBridgeKernel {
   const logger = pino({ level: 'silent' });
   const host: KernelHost = {
     launcher: new ProcessLauncher(undefined, logger),
     user: { name: 'user', uid: 1000, gid: 1000, home: '/tmp' },
     kernelsDir: '/nonexistent',
-    nodePath: process.execPath,
+    nodePath: files.nodePath,
     logger,
   };
   const spec: EventBridgeSpec = {
     language: 'python',
-    command: { cmd: process.execPath, args: ['-e', BRIDGE, mode] },
+    command: { cmd: files.nodePath, args: ['-e', BRIDGE, mode] },
     channel: 'stdout',
     interrupt: 'signal',
     startTimeoutMs,
