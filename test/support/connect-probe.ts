@@ -27,3 +27,8 @@ export function connectProbeSource(host: string, port: number): string {
 export function connectProbeArgv(host: string, port: number): string[] {
   return ['python3', '-c', connectProbeSource(host, port)];
 }
+
+/** The probe as a shell command line (`commands.run`); the source holds no single quote. */
+export function connectProbeCommand(host: string, port: number): string {
+  return `python3 -c '${connectProbeSource(host, port)}'`;
+}

@@ -129,10 +129,3 @@ export async function startNetnsTargets(options: NetnsTargetsOptions = {}): Prom
   return { namespace, hostInterface, linkNetwork, hostAddress, peerAddress, targets: [peerAddress, ...extra], close, [Symbol.asyncDispose]: close };
 }
 
-/** Python run inside a sandbox: prints CONNECTED and what it read, or BLOCKED and why, within 3 s. */
-export function connectProbe(host: string, port = TARGET_TCP_PORT): string {
-  return (
-    `python3 -c 'import socket\ns=socket.socket()\ns.settimeout(3)\ntry:\n  s.connect(("${host}",${port}))\n  print("CONNECTED", s.recv(16))\n` +
-    `except Exception as e:\n  print("BLOCKED", type(e).__name__, e)'`
-  );
-}
