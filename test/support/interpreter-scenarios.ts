@@ -251,7 +251,9 @@ export interface InterpreterScenarioSetup {
 
 /** Registers every scenario for each client and language of the setup. */
 export function describeInterpreterScenarios(setup: InterpreterScenarioSetup): void {
-  describe.each(setup.clients)('through $name', (client) => {
+  // Plain loops rather than describe.each: the titles name the client and language, and collection
+  // (vitest list) sees every test.
+  for (const client of setup.clients) describe(`through ${client.name}`, () => {
     let sandbox: CodeSandbox;
     beforeAll(async () => {
       sandbox = await client.open();
@@ -265,7 +267,7 @@ export function describeInterpreterScenarios(setup: InterpreterScenarioSetup): v
       expect(languages.slice(0, 2)).toEqual(['python', 'javascript']);
     });
 
-    describe.each(setup.languages)('%s', (language) => {
+    for (const language of setup.languages) describe(language, () => {
       const s = INTERPRETER_SCENARIOS[language];
       const answer = (execution: ExecutionLike) => answerOf(language, execution);
       const expectUnset = (execution: ExecutionLike) => {
