@@ -251,8 +251,8 @@ export interface InterpreterScenarioSetup {
 
 /** Registers every scenario for each client and language of the setup. */
 export function describeInterpreterScenarios(setup: InterpreterScenarioSetup): void {
-  // Plain loops rather than describe.each: the titles name the client and language, and collection
-  // (vitest list) sees every test.
+  // Plain loops rather than describe.each, so the titles name the client and the language. (`vitest list`
+  // reads test files statically and does not show tests registered here; a run reports them.)
   for (const client of setup.clients) describe(`through ${client.name}`, () => {
     let sandbox: CodeSandbox;
     beforeAll(async () => {
