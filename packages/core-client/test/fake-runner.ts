@@ -1,12 +1,22 @@
 /**
- * A test double of the Codebox runner for unit tests: a real HTTP server on loopback that
- * speaks the control-plane REST contract and, on the same port, envd's Connect-RPC (via
- * connect-node) and `/files` + `/health`, backed by real processes and a temporary directory.
- * It records every request's headers so tests can check what the client sent.
+ * The unit layer's stand-in for the Codebox runner and its agent (the unit project has no Docker):
+ * a real HTTP server on loopback speaking the control-plane REST contract and, on the same port,
+ * envd's Connect-RPC (via connect-node), `/files` and `/health`, over a temporary directory.
+ *
+ * What it is for: (1) recording every request, so unit tests can check what the client sends
+ * (headers, paths, bodies) and e2b-wire-parity.test.ts can compare it with what the official SDK
+ * sends; (2) answers a real runner cannot be made to give on demand (`failNext`: 400/429/500 with
+ * a chosen message, a missing template, a sandbox that vanished); (3) just enough of each RPC for
+ * the client's own code (decoding, streaming, error mapping, deadlines) to run end to end.
+ *
+ * What it must not become: a second agent. Behaviour that belongs to the agent (process table,
+ * stdin, connect, signals, inotify events, users, limits) is tested against a real runner in the
+ * integration layer (e.g. src/commands/commands.integration.test.ts,
+ * src/filesystem/filesystem.integration.test.ts, test/conformance/). Add an RPC here only when a
+ * unit test needs its wire or an error a real runner cannot produce on demand.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { watch } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,17 +49,11 @@ interface FakeSandbox {
   secure: boolean;
 }
 
-interface FakeProcess {
-  child: ChildProcessWithoutNullStreams;
-  config: processPb.ProcessConfig;
-  listeners: Set<(e: processPb.ProcessEvent) => void>;
-  ended?: processPb.ProcessEvent;
-}
-
 export class FakeRunner {
   readonly requests: RecordedRequest[] = [];
   readonly sandboxes = new Map<string, FakeSandbox>();
-  readonly processes = new Map<number, FakeProcess>();
+  /** Children of Process.Start, killed on stop (a client deadline leaves them running). */
+  private readonly children = new Set<ChildProcessWithoutNullStreams>();
   root = '';
   url = '';
   /** Set to make the next control-plane request fail with this status and message. */
@@ -71,7 +75,7 @@ export class FakeRunner {
   }
 
   async stop(): Promise<void> {
-    for (const p of this.processes.values()) p.child.kill('SIGKILL');
+    for (const child of this.children) child.kill('SIGKILL');
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
     await fs.rm(this.root, { recursive: true, force: true });
@@ -267,119 +271,37 @@ export class FakeRunner {
         });
         return { entries: await Promise.all(names.sort().map((n) => self.entry(nodePath.posix.join(req.path, n)))) };
       },
+      // Opens the stream and holds it until the client stops it; no events (they are the agent's).
       async *watchDir(req, ctx) {
         await self.entry(req.path);
-        const queue: filesystemPb.FilesystemEvent[] = [];
-        let wake: (() => void) | undefined;
-        const watcher = watch(self.resolve(req.path), { recursive: req.recursive }, (kind, name) => {
-          queue.push(
-            create(filesystemPb.FilesystemEventSchema, {
-              name: String(name),
-              type: kind === 'rename' ? filesystemPb.EventType.CREATE : filesystemPb.EventType.WRITE,
-            }),
-          );
-          wake?.();
-        });
-        try {
-          yield { event: { case: 'start', value: {} } };
-          while (!ctx.signal.aborted) {
-            const e = queue.shift();
-            if (e) {
-              yield { event: { case: 'filesystem', value: e } };
-              continue;
-            }
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-            });
-          }
-        } finally {
-          watcher.close();
-        }
+        yield { event: { case: 'start', value: {} } };
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
       },
     });
+    // Start only: the client's run, streaming and deadline code needs a process's output and end;
+    // list/connect/stdin/signals are the agent's process table (commands.integration.test.ts).
     router.service(Process, {
-      async list() {
-        return {
-          processes: [...self.processes.entries()]
-            .filter(([, p]) => !p.ended)
-            .map(([pid, p]) => ({ pid, config: p.config })),
-        };
-      },
       async *start(req, ctx) {
         const config = req.process ?? create(processPb.ProcessConfigSchema, { cmd: '/bin/true' });
-        const child = spawn(config.cmd, config.args, {
-          cwd: config.cwd || self.root,
-          env: { ...process.env, ...config.envs },
+        const child = spawn(config.cmd, config.args, { cwd: config.cwd || self.root, env: { ...process.env, ...config.envs } });
+        child.stdin.end();
+        self.children.add(child);
+        const queue: processPb.ProcessEvent[] = [];
+        let wake: (() => void) | undefined;
+        const push = (event: processPb.ProcessEvent) => {
+          queue.push(event);
+          wake?.();
+        };
+        const data = (output: 'stdout' | 'stderr') => (b: Buffer) =>
+          push(create(processPb.ProcessEventSchema, { event: { case: 'data', value: { output: { case: output, value: b } } } }));
+        child.stdout.on('data', data('stdout'));
+        child.stderr.on('data', data('stderr'));
+        child.on('close', (code) => {
+          self.children.delete(child);
+          push(create(processPb.ProcessEventSchema, { event: { case: 'end', value: { exitCode: code ?? -1, exited: code !== null, status: `exit status ${code}` } } }));
         });
-        if (!req.stdin) child.stdin.end();
-        const proc: FakeProcess = { child, config, listeners: new Set() };
-        const pid = child.pid ?? 0;
-        self.processes.set(pid, proc);
-        const emit = (e: processPb.ProcessEvent) => proc.listeners.forEach((l) => l(e));
-        child.stdout.on('data', (b: Buffer) =>
-          emit(create(processPb.ProcessEventSchema, { event: { case: 'data', value: { output: { case: 'stdout', value: b } } } })),
-        );
-        child.stderr.on('data', (b: Buffer) =>
-          emit(create(processPb.ProcessEventSchema, { event: { case: 'data', value: { output: { case: 'stderr', value: b } } } })),
-        );
-        child.on('close', (code, signal) => {
-          proc.ended = create(processPb.ProcessEventSchema, {
-            event: {
-              case: 'end',
-              value: { exitCode: code ?? -1, exited: code !== null, status: signal ? `signal: ${signal}` : `exit status ${code}`, ...(signal ? { error: `signal: ${signal}` } : {}) },
-            },
-          });
-          emit(proc.ended);
-        });
-        const events = self.follow(proc, ctx.signal);
-        yield { event: create(processPb.ProcessEventSchema, { event: { case: 'start', value: { pid } } }) };
-        yield* events;
-      },
-      async *connect(req, ctx) {
-        const pid = req.process?.selector.case === 'pid' ? req.process.selector.value : -1;
-        const proc = self.processes.get(pid);
-        if (!proc || proc.ended) throw new ConnectError(`process ${pid} not found`, Code.NotFound);
-        const events = self.follow(proc, ctx.signal);
-        yield { event: create(processPb.ProcessEventSchema, { event: { case: 'start', value: { pid } } }) };
-        yield* events;
-      },
-      async sendInput(req) {
-        const proc = self.lookup(req.process);
-        if (req.input?.input.case === 'stdin') proc.child.stdin.write(req.input.input.value);
-        return {};
-      },
-      async closeStdin(req) {
-        self.lookup(req.process).child.stdin.end();
-        return {};
-      },
-      async sendSignal(req) {
-        self.lookup(req.process).child.kill(req.signal === processPb.Signal.SIGKILL ? 'SIGKILL' : 'SIGTERM');
-        return {};
-      },
-    });
-  }
-
-  private lookup(selector: processPb.ProcessSelector | undefined): FakeProcess {
-    const pid = selector?.selector.case === 'pid' ? selector.selector.value : -1;
-    const proc = this.processes.get(pid);
-    if (!proc || proc.ended) throw new ConnectError(`process ${pid} not found`, Code.NotFound);
-    return proc;
-  }
-
-  /** Subscribes at once (so no output is lost), then yields events until the end event. */
-  private follow(proc: FakeProcess, signal: AbortSignal): AsyncGenerator<{ event: processPb.ProcessEvent }> {
-    const queue: processPb.ProcessEvent[] = [];
-    let wake: (() => void) | undefined;
-    const listener = (e: processPb.ProcessEvent) => {
-      queue.push(e);
-      wake?.();
-    };
-    proc.listeners.add(listener);
-    if (proc.ended) queue.push(proc.ended);
-    return (async function* () {
-      try {
-        while (!signal.aborted) {
+        yield { event: create(processPb.ProcessEventSchema, { event: { case: 'start', value: { pid: child.pid ?? 0 } } }) };
+        while (!ctx.signal.aborted) {
           const e = queue.shift();
           if (e) {
             yield { event: e };
@@ -388,13 +310,11 @@ export class FakeRunner {
           }
           await new Promise<void>((resolve) => {
             wake = resolve;
-            signal.addEventListener('abort', () => resolve(), { once: true });
+            ctx.signal.addEventListener('abort', () => resolve(), { once: true });
           });
         }
-      } finally {
-        proc.listeners.delete(listener);
-      }
-    })();
+      },
+    });
   }
 }
 

@@ -1,97 +1,17 @@
-// The issue's conformance cases for bash, JavaScript and TypeScript, run through the official
-// `@e2b/code-interpreter` SDK (debug mode: it talks to http://localhost:49999, where this test
-// runs the agent) and through our own client, against a real agent with real kernels.
-import { Sandbox as OfficialSandbox } from '@e2b/code-interpreter';
-import { Sandbox as CodeboxSandbox } from '@codebox/core-client';
+// The interpreter scenarios (test/support/interpreter-scenarios.ts) for bash, JavaScript and
+// TypeScript, the languages the agent serves from the checkout without the dev image, through the
+// official `@e2b/code-interpreter` SDK (debug mode: it talks to http://localhost:49999, where this
+// test runs the agent) and through our own client, against a real agent with real kernels.
+import { Sandbox as OfficialSandbox, TimeoutError as OfficialTimeoutError } from '@e2b/code-interpreter';
+import { Sandbox as CodeboxSandbox, TimeoutError as CodeboxTimeoutError } from '@codebox/core-client';
 import { CODE_INTERPRETER_PORT } from '@codebox/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { type AgentFixture } from '../testing/agent-fixture.js';
 import { requirePortFree } from '../../../../test/support/test-prerequisites.js';
+import { describeInterpreterScenarios, type CodeSandbox } from '../../../../test/support/interpreter-scenarios.js';
 import { buildKernels, startInterpreterAgent } from '../testing/interpreter-client.js';
 
-interface ContextLike {
-  readonly id: string;
-  readonly language: string;
-  readonly cwd: string;
-}
-interface OutputLike {
-  readonly line: string;
-}
-interface ExecutionLike {
-  readonly text: string | undefined;
-  readonly logs: { stdout: string[]; stderr: string[] };
-  readonly error?: { name: string; value: string; traceback: string } | undefined;
-  readonly executionCount?: number | undefined;
-}
-/** The part of both SDKs' `Sandbox` these cases use; both must satisfy it unchanged. */
-interface CodeSandbox {
-  runCode(
-    code: string,
-    opts?: { language?: string; context?: ContextLike; envs?: Record<string, string>; timeoutMs?: number; onStdout?: (output: OutputLike) => void },
-  ): Promise<ExecutionLike>;
-  createCodeContext(opts?: { language?: string; cwd?: string }): Promise<ContextLike>;
-  listCodeContexts(): Promise<ContextLike[]>;
-  restartCodeContext(context: ContextLike | string): Promise<void>;
-  removeCodeContext(context: ContextLike | string): Promise<void>;
-}
-
-const LANGUAGES = ['bash', 'javascript', 'typescript'] as const;
-type Language = (typeof LANGUAGES)[number];
-
-/** Per language: code for each case. */
-const CODE: Record<Language, { hello: string; set: string; get: string; fail: string; twoLines: string; env: string; cwd: string; forever: string; add: string }> = {
-  bash: {
-    hello: 'echo "Hello, World!"',
-    set: 'counter=41',
-    get: 'echo $((counter + 1))',
-    fail: 'ls /no/such/dir',
-    twoLines: 'echo a; sleep 1; echo b',
-    env: 'echo "$RUN_ENV"',
-    cwd: 'pwd',
-    forever: 'while true; do sleep 0.1; done',
-    add: 'echo $((1 + 1))',
-  },
-  javascript: {
-    hello: "console.log('Hello, World!')",
-    set: 'const counter = 41',
-    get: 'counter + 1',
-    fail: "throw new RangeError('out of range')",
-    twoLines: "console.log('a'); await new Promise((r) => setTimeout(r, 1000)); console.log('b')",
-    env: 'process.env.RUN_ENV',
-    cwd: 'process.cwd()',
-    forever: 'while (true) {}',
-    add: '1 + 1',
-  },
-  typescript: {
-    hello: "const greeting: string = 'Hello, World!'; console.log(greeting)",
-    set: 'const counter: number = 41',
-    get: 'counter + 1',
-    fail: "throw new RangeError('out of range')",
-    twoLines: "console.log('a'); await new Promise<void>((r) => setTimeout(r, 1000)); console.log('b')",
-    env: 'process.env.RUN_ENV as string',
-    cwd: 'process.cwd()',
-    forever: 'while (true) {}',
-    add: '1 + 1',
-  },
-};
-
-/** The answer exactly as the caller sees it: the main result's text, or (bash, which has none) stdout. */
-function answer(language: Language, execution: ExecutionLike): string | undefined {
-  return language === 'bash' ? execution.logs.stdout.join('') : execution.text;
-}
-
-/**
- * The exact answer for `value`: bash prints it with a newline. A JavaScript/TypeScript string
- * comes back as its inspect() form, quoted ('/tmp'). E2B's code-interpreter strips one pair of
- * surrounding quotes from a string result's text/plain, so E2B answers /tmp: that difference is
- * an open conformance item (issue 10); this asserts what the agent answers today so a change shows.
- */
-function expected(language: Language, value: string, type: 'number' | 'string'): string {
-  if (language === 'bash') return `${value}\n`;
-  return type === 'string' ? `'${value}'` : value;
-}
-
-describe('code interpreter conformance (official SDK and our client)', () => {
+describe('code interpreter conformance, agent on loopback (official SDK and our client)', () => {
   let fx: AgentFixture;
   beforeAll(async () => {
     await requirePortFree(CODE_INTERPRETER_PORT, 'the official code-interpreter SDK in debug mode');
@@ -100,101 +20,16 @@ describe('code interpreter conformance (official SDK and our client)', () => {
   }, 120_000);
   afterAll(() => fx?.close());
 
-  const clients: [string, () => Promise<CodeSandbox>][] = [
-    ['@e2b/code-interpreter', async () => (await OfficialSandbox.create({ debug: true })) as CodeSandbox],
-    ['@codebox/core-client', async () => (await CodeboxSandbox.create({ debug: true, sandboxUrl: `http://127.0.0.1:${CODE_INTERPRETER_PORT}` })) as CodeSandbox],
-  ];
-
-  describe.each(clients)('%s', (_client, connect) => {
-    let sandbox: CodeSandbox;
-    beforeAll(async () => {
-      sandbox = await connect();
-    });
-
-    it('lists the default python and javascript contexts from the start', async () => {
-      const languages = (await sandbox.listCodeContexts()).map((context) => context.language);
-      expect(languages.slice(0, 2)).toEqual(['python', 'javascript']);
-    });
-
-    describe.each(LANGUAGES)('%s', (language) => {
-      const code = CODE[language];
-
-      it('prints hello world and keeps state across calls', async () => {
-        const context = await sandbox.createCodeContext({ language });
-        const hello = await sandbox.runCode(code.hello, { context });
-        expect(hello.logs.stdout).toEqual(['Hello, World!\n']);
-        expect(hello.error).toBeUndefined();
-        await sandbox.runCode(code.set, { context });
-        expect(answer(language, await sandbox.runCode(code.get, { context }))).toBe(expected(language, '42', 'number'));
-        await sandbox.removeCodeContext(context);
-      });
-
-      it('isolates contexts and clears state on restart', async () => {
-        const first = await sandbox.createCodeContext({ language });
-        const second = await sandbox.createCodeContext({ language });
-        await sandbox.runCode(code.set, { context: first });
-        expect(answer(language, await sandbox.runCode(code.get, { context: first }))).toBe(expected(language, '42', 'number'));
-        const other = await sandbox.runCode(code.get, { context: second });
-        expect(language === 'bash' ? answer(language, other) : other.error?.name).toBe(language === 'bash' ? '1\n' : 'ReferenceError');
-        await sandbox.restartCodeContext(first);
-        const restarted = await sandbox.runCode(code.get, { context: first });
-        expect(language === 'bash' ? answer(language, restarted) : restarted.error?.name).toBe(language === 'bash' ? '1\n' : 'ReferenceError');
-        await sandbox.removeCodeContext(first);
-        await sandbox.removeCodeContext(second.id);
-      });
-
-      it('reports an error with name, value and traceback, then runs the next call', async () => {
-        const context = await sandbox.createCodeContext({ language });
-        const failed = await sandbox.runCode(code.fail, { context });
-        if (language === 'bash') {
-          expect(failed.error).toMatchObject({ name: 'ExitCode', value: '2' });
-          expect(failed.logs.stderr.join('')).toContain('No such file');
-        } else {
-          expect(failed.error).toMatchObject({ name: 'RangeError', value: 'out of range', traceback: expect.stringContaining('RangeError: out of range') });
-        }
-        expect(answer(language, await sandbox.runCode(code.add, { context }))).toBe(expected(language, '2', 'number'));
-        await sandbox.removeCodeContext(context);
-      });
-
-      it('streams two lines printed 1 s apart at least 0.8 s apart', async () => {
-        const arrivals: [string, number][] = [];
-        await sandbox.runCode(code.twoLines, { language, onStdout: (output) => void arrivals.push([output.line, performance.now()]) });
-        expect(arrivals.map(([line]) => line)).toEqual(['a\n', 'b\n']);
-        expect(arrivals[1]![1] - arrivals[0]![1]).toBeGreaterThanOrEqual(800);
-      });
-
-      it('applies envs to that execution only', async () => {
-        expect(answer(language, await sandbox.runCode(code.env, { language, envs: { RUN_ENV: 'only-now' } }))).toBe(expected(language, 'only-now', 'string'));
-        const after = await sandbox.runCode(code.env, { language });
-        expect(answer(language, after)).toBe(language === 'bash' ? '\n' : undefined);
-      });
-
-      it('runs a context in its cwd', async () => {
-        const context = await sandbox.createCodeContext({ language, cwd: '/tmp' });
-        expect(context).toMatchObject({ language, cwd: '/tmp' });
-        expect(answer(language, await sandbox.runCode(code.cwd, { context }))).toBe(expected(language, '/tmp', 'string'));
-        await sandbox.removeCodeContext(context);
-      });
-
-      it('interrupts on timeout, keeps state and answers the next call in the same kernel', async () => {
-        const context = await sandbox.createCodeContext({ language });
-        await sandbox.runCode(code.set, { context });
-        await expect(sandbox.runCode(code.forever, { context, timeoutMs: 500 })).rejects.toMatchObject({ name: 'TimeoutError' });
-        expect(answer(language, await sandbox.runCode(code.add, { context }))).toBe(expected(language, '2', 'number'));
-        expect(answer(language, await sandbox.runCode(code.get, { context }))).toBe(expected(language, '42', 'number'));
-        await sandbox.removeCodeContext(context);
-      });
-    });
-
-    it('runs 10 executions on 10 contexts at once, each getting only its own output', async () => {
-      const contexts = await Promise.all(Array.from({ length: 10 }, (_, i) => sandbox.createCodeContext({ language: i % 2 ? 'bash' : 'javascript' })));
-      const executions = await Promise.all(
-        contexts.map((context, i) =>
-          sandbox.runCode(i % 2 ? `for n in 1 2 3; do echo "ctx${i}-$n"; sleep 0.1; done` : `for (const n of [1, 2, 3]) { console.log('ctx${i}-' + n); await new Promise((r) => setTimeout(r, 100)); }`, { context }),
-        ),
-      );
-      executions.forEach((execution, i) => expect(execution.logs.stdout).toEqual([`ctx${i}-1\n`, `ctx${i}-2\n`, `ctx${i}-3\n`]));
-      await Promise.all(contexts.map((context) => sandbox.removeCodeContext(context)));
-    });
+  describeInterpreterScenarios({
+    clients: [
+      { name: '@e2b/code-interpreter', open: async () => (await OfficialSandbox.create({ debug: true })) as unknown as CodeSandbox, TimeoutError: OfficialTimeoutError },
+      {
+        name: '@codebox/core-client',
+        open: async () => (await CodeboxSandbox.create({ debug: true, sandboxUrl: `http://127.0.0.1:${CODE_INTERPRETER_PORT}` })) as unknown as CodeSandbox,
+        TimeoutError: CodeboxTimeoutError,
+      },
+    ],
+    languages: ['bash', 'javascript', 'typescript'],
+    concurrentLanguages: ['bash', 'javascript'],
   });
 });
