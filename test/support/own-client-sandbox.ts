@@ -1,5 +1,6 @@
 import { Sandbox } from '@codebox/core-client';
 import { ownSandbox, type OwnSandbox } from './own-sandbox.js';
+import { TEST_RUNTIME } from './runsc-exclusions.js';
 
 /**
  * A client Sandbox for the running test alone (`await using own = await ownClientSandbox(...)`):
@@ -8,8 +9,7 @@ import { ownSandbox, type OwnSandbox } from './own-sandbox.js';
 export function ownClientSandbox(template: string): Promise<OwnSandbox<Sandbox>> {
   return ownSandbox({
     create: () => Sandbox.create(template),
-    // The runners test/support starts inherit CODEBOX_RUNTIME; without it they run runc.
-    label: (sandbox) => ({ sandboxId: sandbox.sandboxId, template, runtime: process.env.CODEBOX_RUNTIME ?? 'runc' }),
+    label: (sandbox) => ({ sandboxId: sandbox.sandboxId, template, runtime: TEST_RUNTIME }),
     kill: async (sandbox) => {
       await sandbox.kill();
     },

@@ -6,7 +6,9 @@
 import type { TestOptions } from 'vitest';
 import { skipWhen } from './skip-when.js';
 
-export const UNDER_RUNSC = process.env.CODEBOX_RUNTIME === 'runsc';
+/** The runtime the runners test/support starts give their sandboxes (they inherit CODEBOX_RUNTIME; unset is runc). */
+export const TEST_RUNTIME = process.env.CODEBOX_RUNTIME ?? 'runc';
+export const UNDER_RUNSC = TEST_RUNTIME === 'runsc';
 
 export const RUNSC_EXCLUSIONS = {
   'fork-bomb-host-pids-backstop':
