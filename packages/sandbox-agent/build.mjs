@@ -35,7 +35,7 @@ await build({
 
 // Static, so it runs in any template image whatever libc it has (or none). sandbox-root.c is its
 // `--root-namespace` mode, root mode's container entry (one binary, one content hash).
-execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', 'dist/sandbox-exec', 'native/sandbox-exec.c', 'native/sandbox-root.c', 'native/sandbox-sudo.c', 'native/sudo-broker.c'], {
+execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', 'dist/sandbox-exec', 'native/sandbox-exec.c', 'native/sandbox-pty.c', 'native/sandbox-root.c', 'native/sandbox-sudo.c', 'native/sudo-broker.c'], {
   stdio: 'inherit',
 });
 

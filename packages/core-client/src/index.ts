@@ -8,7 +8,8 @@ export { SandboxPaginator, type SandboxListOpts } from './sandbox/sandbox-pagina
 export { ConnectionConfig, type ConnectionOpts } from './connection-config.js';
 
 export type { Commands, CommandStartOpts, CommandConnectOpts, CommandRequestOpts } from './commands/commands.js';
-export type { CommandHandle } from './commands/command-handle.js';
+export type { CommandHandle, PtyOutputCallback } from './commands/command-handle.js';
+export type { Pty, PtyCreateOpts, PtyConnectOpts, PtySize } from './commands/pty.js';
 export type { CommandResult } from './commands/command-result.js';
 export type { ProcessInfo } from './commands/process-info.js';
 

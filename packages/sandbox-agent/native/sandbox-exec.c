@@ -5,8 +5,9 @@
  * options would leave the capability bounding set (and a runtime's inheritable set) intact
  * and cannot add a seccomp filter, so every user process is started through this helper:
  *
- *   sandbox-exec <uid> <gid> <cwd> -- <cmd> [args...]
+ *   sandbox-exec [--pty <cols> <rows>] <uid> <gid> <cwd> -- <cmd> [args...]
  *
+ * With --pty the process first takes the terminal of the pty master at fd 3 (sandbox-pty.c).
  * uid 0 (root mode only, inside the sandbox's user namespace) keeps ROOT_CAPABILITIES; every
  * other uid keeps none.
  *
@@ -326,6 +327,8 @@ static void prefer_as_oom_victim(void) {
 int sandbox_root_main(int argc, char **argv);
 int sandbox_sudo_main(int argc, char **argv);
 int sudo_broker_main(int argc, char **argv);
+int sandbox_pty_attach(const char *cols, const char *rows);
+int sandbox_pty_resize_main(int argc, char **argv);
 
 /*
  * Becomes uid/gid (capabilities, no_new_privs, seccomp as above), enters cwd and execs command
@@ -361,8 +364,17 @@ int main(int argc, char **argv) {
   if (strcmp(slash ? slash + 1 : argv[0], "sudo") == 0) return sandbox_sudo_main(argc, argv);
   if (argc > 1 && strcmp(argv[1], "--root-namespace") == 0) return sandbox_root_main(argc, argv);
   if (argc > 1 && strcmp(argv[1], "--sudo-broker") == 0) return sudo_broker_main(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "--pty-resize") == 0) return sandbox_pty_resize_main(argc, argv);
+  /* --pty <cols> <rows>: the pty master is at fd 3; its terminal becomes stdio (sandbox-pty.c). */
+  if (argc > 3 && strcmp(argv[1], "--pty") == 0) {
+    int code = sandbox_pty_attach(argv[2], argv[3]);
+    if (code != 0) return code;
+    argv[3] = argv[0];
+    argv += 3;
+    argc -= 3;
+  }
   if (argc < 6 || strcmp(argv[4], "--") != 0) {
-    fprintf(stderr, "usage: sandbox-exec <uid> <gid> <cwd> -- <cmd> [args...]\n");
+    fprintf(stderr, "usage: sandbox-exec [--pty <cols> <rows>] <uid> <gid> <cwd> -- <cmd> [args...]\n");
     return 126;
   }
   uid_t uid = (uid_t)parse_id(argv[1], "uid");

@@ -61,6 +61,18 @@ export class StreamTooSlowError extends AgentError {
   readonly code = Code.Aborted;
 }
 
+/** A sandbox already has as many terminals (PTY processes) as the agent allows at once. */
+export class TooManyTerminalsError extends AgentError {
+  override readonly name = 'TooManyTerminalsError';
+  readonly code = Code.ResourceExhausted;
+}
+
+/** A terminal still holds too much input its program has not read; the agent does not queue more. */
+export class TerminalInputFullError extends AgentError {
+  override readonly name = 'TerminalInputFullError';
+  readonly code = Code.ResourceExhausted;
+}
+
 export class UnimplementedError extends AgentError {
   override readonly name = 'UnimplementedError';
   readonly code = Code.Unimplemented;

@@ -5,6 +5,9 @@ import type { CommandResult } from './command-result.js';
 
 export type OutputCallback = (data: string) => void | Promise<void>;
 
+/** Receives a terminal's raw bytes (a PTY's output: stdout and stderr in one, escape sequences included). */
+export type PtyOutputCallback = (data: Uint8Array) => void | Promise<void>;
+
 /** Options of the per-handle stdin calls; same as `commands.sendStdin`'s. */
 export interface CommandRequestOpts {
   requestTimeoutMs?: number;
@@ -23,6 +26,8 @@ export interface CommandHandleInit {
   closeStdin: (opts?: CommandRequestOpts) => Promise<void>;
   onStdout?: OutputCallback;
   onStderr?: OutputCallback;
+  /** A PTY's output; PTY bytes are not decoded into `stdout`. */
+  onPty?: PtyOutputCallback;
 }
 
 /**
@@ -118,6 +123,7 @@ export class CommandHandle {
           const output = event.value.output;
           if (output.case === 'stdout') await this.emitStdout(this.stdoutDecoder.decode(output.value, { stream: true }));
           else if (output.case === 'stderr') await this.emitStderr(this.stderrDecoder.decode(output.value, { stream: true }));
+          else if (output.case === 'pty' && !this.disconnected) await this.init.onPty?.(output.value);
         } else if (event?.case === 'end') {
           await this.flushDecoders();
           const result: CommandResult = { exitCode: event.value.exitCode, stdout: this._stdout, stderr: this._stderr };

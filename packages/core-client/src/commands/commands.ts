@@ -7,7 +7,7 @@ import { rpcError } from '../envd/rpc-error.js';
 import { createStreamController } from '../envd/stream-controller.js';
 import { startEvent } from '../envd/start-event.js';
 import { SandboxError } from '../errors.js';
-import { CommandHandle, type CommandRequestOpts, type OutputCallback } from './command-handle.js';
+import { CommandHandle, type CommandRequestOpts, type OutputCallback, type PtyOutputCallback } from './command-handle.js';
 import type { CommandResult } from './command-result.js';
 import { toProcessInfo, type ProcessInfo } from './process-info.js';
 
@@ -42,14 +42,22 @@ export type CommandConnectOpts = Pick<CommandStartOpts, 'onStdout' | 'onStderr' 
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
 
-const pidSelector = (pid: number) => ({ selector: { case: 'pid' as const, value: pid } });
+export const pidSelector = (pid: number) => ({ selector: { case: 'pid' as const, value: pid } });
 
 /** Connect's `timeoutMs: 0` means "already expired"; the SDK's 0 means "no limit". */
-const deadline = (timeoutMs: number) => (timeoutMs > 0 ? timeoutMs : undefined);
+export const deadline = (timeoutMs: number) => (timeoutMs > 0 ? timeoutMs : undefined);
+
+/** Where a handle's output goes. */
+export interface HandleCallbacks {
+  onStdout?: OutputCallback;
+  onStderr?: OutputCallback;
+  onPty?: PtyOutputCallback;
+}
 
 /** `sandbox.commands`: start, list, signal and feed processes in the sandbox. */
 export class Commands {
-  protected readonly rpc: Client<typeof Process>;
+  /** @internal Shared with `sandbox.pty`, which drives the same process service. */
+  readonly rpc: Client<typeof Process>;
 
   /** @internal Reached through `sandbox.commands`. */
   constructor(private readonly envd: EnvdConnection) {
@@ -153,10 +161,11 @@ export class Commands {
     return this.handleFor(stream, controller, opts);
   }
 
-  private async handleFor(
+  /** @internal Turns a started stream into a handle; `sandbox.pty` uses it for terminals too. */
+  async handleFor(
     stream: AsyncIterable<processPb.StartResponse | processPb.ConnectResponse>,
     controller: ReturnType<typeof createStreamController>,
-    opts: Pick<CommandStartOpts, 'onStdout' | 'onStderr'> | undefined,
+    opts: HandleCallbacks | undefined,
   ): Promise<CommandHandle> {
     const events = stream[Symbol.asyncIterator]();
     try {
@@ -173,6 +182,7 @@ export class Commands {
       };
       if (opts?.onStdout) init.onStdout = opts.onStdout;
       if (opts?.onStderr) init.onStderr = opts.onStderr;
+      if (opts?.onPty) init.onPty = opts.onPty;
       return new CommandHandle(init);
     } catch (err) {
       controller.cleanup();
@@ -180,7 +190,8 @@ export class Commands {
     }
   }
 
-  private signal(opts: CommandRequestOpts | undefined): AbortSignal | undefined {
+  /** @internal The per-request signal (`requestTimeoutMs` and the caller's signal). */
+  signal(opts: CommandRequestOpts | undefined): AbortSignal | undefined {
     return this.envd.config.getSignal(opts?.requestTimeoutMs, opts?.signal);
   }
 }

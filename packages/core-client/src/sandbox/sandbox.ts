@@ -7,6 +7,7 @@ import {
 } from '../code-interpreter/code-interpreter.js';
 import type { Execution } from '../code-interpreter/execution.js';
 import { Commands } from '../commands/commands.js';
+import { Pty } from '../commands/pty.js';
 import { ConnectionConfig, type ConnectionOpts } from '../connection-config.js';
 import { EnvdConnection } from '../envd/envd-connection.js';
 import { envdHttpError } from '../envd/envd-http-error.js';
@@ -94,6 +95,8 @@ export class Sandbox {
   readonly files: Filesystem;
   /** Commands running in the sandbox. */
   readonly commands: Commands;
+  /** Interactive terminals (pseudo-terminals) in the sandbox. */
+  readonly pty: Pty;
   readonly sandboxId: string;
   /** Domain the sandbox is served under, when the runner reports one. */
   readonly sandboxDomain?: string;
@@ -124,6 +127,7 @@ export class Sandbox {
     this.envd = new EnvdConnection(init);
     this.files = new Filesystem(this.envd);
     this.commands = new Commands(this.envd);
+    this.pty = new Pty(this.envd, this.commands);
     this.codeInterpreter = new CodeInterpreter(
       (port, path, init) => this.fetchService(port, path, init),
       this.connectionConfig,

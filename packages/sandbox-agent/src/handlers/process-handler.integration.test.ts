@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +26,15 @@ function text(events: Event[], kind: 'stdout' | 'stderr'): string {
 function endOf(events: Event[]): processPb.ProcessEvent_EndEvent | undefined {
   const last = events.at(-1);
   return last?.case === 'end' ? last.value : undefined;
+}
+
+function processState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '?';
+  } catch {
+    return 'gone';
+  }
 }
 
 const bash = (cmd: string) => ({ cmd: '/bin/bash', args: ['-l', '-c', cmd], envs: {} });
@@ -184,9 +193,9 @@ describe('process service (real agent, fallback spawn)', () => {
     expect(text(events, 'stdout')).toBe('ok\n');
   });
 
-  it('answers unimplemented for PTY requests', async () => {
+  it('refuses PTY processes without the sandbox-exec helper (it does the terminal ioctls)', async () => {
     await expect(collect(fx.process.start({ process: bash('true'), pty: { size: { cols: 80, rows: 24 } } }))).rejects.toMatchObject({
-      code: Code.Unimplemented,
+      code: Code.FailedPrecondition,
     });
   });
 });
@@ -222,5 +231,100 @@ describe('process service through sandbox-exec', () => {
       'r=l.syscall(425, 1, ctypes.create_string_buffer(120)); print(r, ctypes.get_errno())';
     const events = await collect(fx.process.start({ process: { cmd: 'python3', args: ['-c', probe], envs: {} } }));
     expect(text(events, 'stdout').trim()).toBe('-1 1');
+  });
+
+  describe('PTY processes', () => {
+    const ptyText = (events: Event[]): string =>
+      events.map((event) => (event.case === 'data' && event.value.output.case === 'pty' ? Buffer.from(event.value.output.value).toString() : '')).join('');
+    const pidOf = (events: Event[]): number => (events[0]?.case === 'start' ? events[0].value.pid : 0);
+    const typeIn = (pid: number, input: string) =>
+      fx.process.sendInput({ process: { selector: { case: 'pid', value: pid } }, input: { input: { case: 'pty', value: Buffer.from(input) } } });
+
+    /** Starts `bash -i` in a terminal and collects its stream in the background. */
+    function startShell(size = { cols: 80, rows: 24 }) {
+      const events: Event[] = [];
+      const done = (async () => {
+        for await (const response of fx.process.start({ process: { cmd: '/bin/bash', args: ['-i'], envs: { TERM: 'xterm' } }, pty: { size } })) {
+          if (response.event) events.push(response.event.event);
+        }
+      })();
+      return { events, done };
+    }
+
+    it('runs the command in a terminal as the user, under the same hardening, and streams pty data', async () => {
+      const events = await collect(
+        fx.process.start({
+          process: bash('test -t 0 && test -t 1 && echo tty; stty size; id -u; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; exit 4'),
+          pty: { size: { cols: 100, rows: 30 } },
+        }),
+      );
+      const output = ptyText(events);
+      expect(output).toContain('tty\r\n30 100\r\n1000\r\n');
+      expect(output).toContain('CapEff:\t0000000000000000');
+      expect(output).toContain('NoNewPrivs:\t1');
+      expect(output).toContain('Seccomp:\t2');
+      expect(text(events, 'stdout')).toBe('');
+      expect(endOf(events)).toMatchObject({ exitCode: 4, exited: true });
+    });
+
+    it('takes typed input, resizes with SIGWINCH, and ends with the exit code', async () => {
+      const shell = startShell();
+      await expect.poll(() => shell.events.length).toBeGreaterThan(0);
+      const pid = pidOf(shell.events);
+      await typeIn(pid, "trap 'echo winch' WINCH; echo typed-$((6*7))\n");
+      await expect.poll(() => ptyText(shell.events)).toContain('typed-42');
+      await fx.process.update({ process: { selector: { case: 'pid', value: pid } }, pty: { size: { cols: 132, rows: 50 } } });
+      await typeIn(pid, 'stty size\n');
+      await expect.poll(() => ptyText(shell.events)).toContain('50 132');
+      expect(ptyText(shell.events)).toContain('winch');
+      await typeIn(pid, 'exit 7\n');
+      await shell.done;
+      expect(endOf(shell.events)).toMatchObject({ exitCode: 7, exited: true });
+    });
+
+    it('interrupts the foreground job on Ctrl-C, and SIGKILL takes background jobs of the session too', async () => {
+      const shell = startShell();
+      await expect.poll(() => shell.events.length).toBeGreaterThan(0);
+      const pid = pidOf(shell.events);
+      await typeIn(pid, 'sleep 300 & echo job=$!\n');
+      await expect.poll(() => /job=(\d+)/.exec(ptyText(shell.events))?.[1]).toBeDefined();
+      const job = Number(/job=(\d+)/.exec(ptyText(shell.events))?.[1]);
+      await typeIn(pid, 'sleep 300\n');
+      await sleep(200);
+      await typeIn(pid, '\x03');
+      await typeIn(pid, 'echo after-$?\n');
+      await expect.poll(() => ptyText(shell.events)).toContain('after-130');
+      await fx.process.sendSignal({ process: { selector: { case: 'pid', value: pid } }, signal: processPb.Signal.SIGKILL });
+      await shell.done;
+      expect(endOf(shell.events)).toMatchObject({ exited: false, status: 'signal: killed' });
+      // Killed: gone, or a zombie its new parent (the host's init here) has not reaped yet.
+      await expect.poll(() => processState(job)).toMatch(/^(gone|Z)$/);
+    });
+
+    it('answers typed errors for pty input to a piped process, stdin to a terminal and bad sizes', async () => {
+      const piped: Event[] = [];
+      const pipedDone = (async () => {
+        for await (const response of fx.process.start({ process: bash('sleep 30'), stdin: true })) if (response.event) piped.push(response.event.event);
+      })();
+      await expect.poll(() => piped.length).toBeGreaterThan(0);
+      const pid = pidOf(piped);
+      await expect(typeIn(pid, 'x')).rejects.toMatchObject({ code: Code.FailedPrecondition });
+      await expect(fx.process.update({ process: { selector: { case: 'pid', value: pid } }, pty: { size: { cols: 10, rows: 10 } } })).rejects.toMatchObject({
+        code: Code.FailedPrecondition,
+      });
+      await fx.process.sendSignal({ process: { selector: { case: 'pid', value: pid } }, signal: processPb.Signal.SIGKILL });
+      await pipedDone;
+      await expect(collect(fx.process.start({ process: bash('true'), pty: { size: { cols: 0, rows: 24 } } }))).rejects.toMatchObject({
+        code: Code.InvalidArgument,
+      });
+      const shell = startShell();
+      await expect.poll(() => shell.events.length).toBeGreaterThan(0);
+      const shellPid = pidOf(shell.events);
+      await expect(
+        fx.process.sendInput({ process: { selector: { case: 'pid', value: shellPid } }, input: { input: { case: 'stdin', value: Buffer.from('x') } } }),
+      ).rejects.toMatchObject({ code: Code.FailedPrecondition });
+      await typeIn(shellPid, 'exit\n');
+      await shell.done;
+    });
   });
 });

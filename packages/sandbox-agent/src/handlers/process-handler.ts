@@ -2,7 +2,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@conn
 import { HEADERS, Process, processPb } from '@codebox/protocol';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Logger } from 'pino';
-import { InvalidArgumentError, UnimplementedError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { keepaliveIntervalMs, withKeepalive } from '../services/keepalive-stream.js';
 import { signalName, type ManagedProcess, type ProcessOutput } from '../services/managed-process.js';
 import type { ProcessSelector, ProcessService } from '../services/process-service.js';
@@ -26,9 +26,6 @@ export function processHandler(deps: ProcessHandlerDeps): Partial<ServiceImpl<ty
     async *start(request, context) {
       const managed = guard(() => {
         const user = userOf(context);
-        if (request.pty) {
-          throw new UnimplementedError('PTY processes are not supported by the Codebox agent yet; start the command without pty');
-        }
         const config = request.process;
         if (!config) throw new InvalidArgumentError('StartRequest.process is missing; pass cmd and args');
         return processes.start(user, {
@@ -38,6 +35,7 @@ export function processHandler(deps: ProcessHandlerDeps): Partial<ServiceImpl<ty
           ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
           ...(request.tag === undefined ? {} : { tag: request.tag }),
           stdin: request.stdin ?? false,
+          ...(request.pty ? { pty: { cols: request.pty.size?.cols ?? 0, rows: request.pty.size?.rows ?? 0 } } : {}),
         });
       });
       // Codebox's improvement over envd: the command's deadline ends the command, not only
@@ -74,7 +72,7 @@ export function processHandler(deps: ProcessHandlerDeps): Partial<ServiceImpl<ty
         userOf(context);
         const managed = processes.get(selectorOf(request.process));
         const input = request.input?.input;
-        if (input?.case === 'pty') throw new UnimplementedError('PTY input is not supported by the Codebox agent yet; send stdin');
+        if (input?.case === 'pty') managed.writeTerminal(input.value);
         if (input?.case === 'stdin') managed.writeStdin(input.value);
         return {};
       });
@@ -101,12 +99,20 @@ export function processHandler(deps: ProcessHandlerDeps): Partial<ServiceImpl<ty
       });
     },
 
-    update(request, context) {
-      return guard(() => {
+    async update(request, context) {
+      const { managed, size } = guard(() => {
         userOf(context);
-        processes.get(selectorOf(request.process));
-        throw new UnimplementedError('PTY resize is not supported by the Codebox agent yet (no PTY processes)');
+        const managed = processes.get(selectorOf(request.process));
+        const size = request.pty?.size;
+        if (!size) throw new InvalidArgumentError('UpdateRequest.pty.size is missing; pass the new cols and rows');
+        return { managed, size };
       });
+      try {
+        await managed.resizeTerminal({ cols: size.cols, rows: size.rows });
+      } catch (error) {
+        throw toConnectError(error);
+      }
+      return {};
     },
 
     streamInput() {

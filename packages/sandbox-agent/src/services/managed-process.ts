@@ -1,12 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import type { Readable } from 'node:stream';
 import { FailedPreconditionError, StreamTooSlowError } from '../errors.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { processGroupsOfSession } from './process-session.js';
+import type { PtyTerminal, TerminalSize } from './pty-terminal.js';
+
+/** Where output came from: the pipes, or the terminal of a PTY process (both streams in one). */
+export type OutputKind = 'stdout' | 'stderr' | 'pty';
 
 /** What a process stream carries besides `start`/`keepalive`: output and the single end. */
 export type ProcessOutput =
-  | { readonly kind: 'stdout'; readonly data: Uint8Array }
-  | { readonly kind: 'stderr'; readonly data: Uint8Array }
+  | { readonly kind: OutputKind; readonly data: Uint8Array }
   | { readonly kind: 'end'; readonly end: ProcessEnd };
 
 export interface ProcessEnd {
@@ -25,6 +30,8 @@ export interface ProcessSpec {
   readonly envs: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly tag?: string;
+  /** Set for a PTY process: the size it started with. */
+  readonly pty?: TerminalSize;
 }
 
 /** How much output one subscriber may have queued, and how long it may hold the others back. */
@@ -70,25 +77,46 @@ export class ManagedProcess {
   private deadlineHit = false;
   private paused = false;
   private stallCheck: NodeJS.Timeout | undefined;
+  private readonly sources: readonly (readonly [OutputKind, Readable])[];
+  /** Resolves with the end, after the last output was handed to the subscribers. */
+  readonly done: Promise<ProcessEnd>;
 
+  /**
+   * @param terminal the pty master of a PTY process: its output is read instead of the pipes,
+   *   and the end waits for it, so output written just before exit is not lost
+   */
   constructor(
     private readonly child: ChildProcess,
     readonly spec: ProcessSpec,
     private readonly limits: OutputLimits = DEFAULT_OUTPUT_LIMITS,
+    private readonly terminal?: PtyTerminal,
   ) {
     if (child.pid === undefined) throw new Error('ManagedProcess needs a spawned child with a pid');
     this.pid = child.pid;
-    child.stdout?.on('data', (data: Buffer) => this.emit({ kind: 'stdout', data }));
-    child.stderr?.on('data', (data: Buffer) => this.emit({ kind: 'stderr', data }));
+    const sources: (readonly [OutputKind, Readable])[] = [];
+    if (terminal) sources.push(['pty', terminal.output]);
+    if (child.stdout) sources.push(['stdout', child.stdout]);
+    if (child.stderr) sources.push(['stderr', child.stderr]);
+    this.sources = sources;
+    for (const [kind, stream] of sources) stream.on('data', (data: Buffer) => this.emit({ kind, data }));
     // A process that exits before reading its stdin must not crash the agent with EPIPE.
     child.stdin?.on('error', () => undefined);
-    child.once('close', (code, signal) => {
-      clearTimeout(this.deadline);
-      clearInterval(this.stallCheck);
-      this.ended = endOf(code, signal);
-      this.emit({ kind: 'end', end: this.ended });
-      for (const subscriber of this.subscribers) subscriber.queue.close();
-      this.subscribers.clear();
+    this.done = new Promise((resolve) => {
+      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+        clearTimeout(this.deadline);
+        clearInterval(this.stallCheck);
+        this.ended = endOf(code, signal);
+        this.emit({ kind: 'end', end: this.ended });
+        for (const subscriber of this.subscribers) subscriber.queue.close();
+        this.subscribers.clear();
+        resolve(this.ended);
+      };
+      // 'close' waits for the pipes; a terminal is not one of them, so it is waited for here.
+      if (terminal) {
+        child.once('exit', (code, signal) => void terminal.drainAfterExit().then(() => finish(code, signal)));
+      } else {
+        child.once('close', finish);
+      }
     });
   }
 
@@ -164,22 +192,44 @@ export class ManagedProcess {
     stdin.write(data);
   }
 
+  /** Types `data` into the process's terminal. */
+  writeTerminal(data: Uint8Array): void {
+    this.requireTerminal().write(data);
+  }
+
+  /** Sets the terminal's window size (the foreground job gets SIGWINCH). */
+  resizeTerminal(size: TerminalSize): Promise<void> {
+    return this.requireTerminal().resize(size);
+  }
+
   closeStdin(): void {
     this.requireStdin().end();
   }
 
-  /** Signals the whole process group, so children the command started go too. */
+  /**
+   * Signals the whole process group, so children the command started go too. A PTY process's
+   * shell puts each job in a group of its own, so there every group of its session is signalled.
+   */
   signal(signal: NodeJS.Signals): void {
     if (this.ended) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch (error) {
-      // ESRCH: the group is already gone; the close event is on its way.
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    const groups = new Set([this.pid, ...(this.terminal ? processGroupsOfSession(this.pid) : [])]);
+    for (const group of groups) {
+      try {
+        process.kill(-group, signal);
+      } catch (error) {
+        // ESRCH: the group is already gone; the close event is on its way.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
     }
   }
 
+  private requireTerminal(): PtyTerminal {
+    if (!this.terminal) throw new FailedPreconditionError(`process ${this.pid} has no terminal; it was started without pty, send stdin`);
+    return this.terminal;
+  }
+
   private requireStdin(): NonNullable<ChildProcess['stdin']> {
+    if (this.terminal) throw new FailedPreconditionError(`process ${this.pid} runs in a terminal; send its input as pty input`);
     const stdin = this.child.stdin;
     if (!stdin) {
       throw new FailedPreconditionError(`process ${this.pid} was started without stdin; start it with stdin: true`);
@@ -211,8 +261,7 @@ export class ManagedProcess {
     const subscribers = [...this.subscribers];
     if (!this.paused && subscribers.some((subscriber) => subscriber.queue.full)) {
       this.paused = true;
-      this.child.stdout?.pause();
-      this.child.stderr?.pause();
+      for (const [, stream] of this.sources) stream.pause();
       this.stallCheck = setInterval(() => this.cutStalled(), Math.max(10, Math.min(1_000, this.limits.stallMs / 4)));
       this.stallCheck.unref();
     }
@@ -224,8 +273,7 @@ export class ManagedProcess {
     if (subscribers.every((subscriber) => subscriber.queue.drained)) {
       this.paused = false;
       clearInterval(this.stallCheck);
-      this.child.stdout?.resume();
-      this.child.stderr?.resume();
+      for (const [, stream] of this.sources) stream.resume();
     }
   }
 

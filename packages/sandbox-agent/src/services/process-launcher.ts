@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Logger } from 'pino';
+import { FailedPreconditionError } from '../errors.js';
+import { PtyTerminal, type TerminalSize } from './pty-terminal.js';
 import type { SandboxUser } from './user-directory.js';
 
 export interface LaunchRequest {
@@ -54,9 +56,26 @@ export class ProcessLauncher {
     return this.spawnAs(user, request, ['pipe', 'pipe', 'pipe', ...Array.from({ length: request.extraPipes }, () => 'pipe' as const)]);
   }
 
-  private spawnAs(user: SandboxUser, request: Omit<LaunchRequest, 'stdin'>, stdio: StdioOptions): ChildProcess {
+  /**
+   * Starts the command in a new pseudo-terminal of `size`: the helper gets the master at fd 3 and
+   * makes its slave the command's controlling terminal and stdio before dropping privileges.
+   * Needs the helper (the ioctls are its job); the caller owns the returned terminal.
+   */
+  launchInTerminal(user: SandboxUser, request: Omit<LaunchRequest, 'stdin'>, size: TerminalSize): { child: ChildProcess; terminal: PtyTerminal } {
+    if (!this.helper) throw new FailedPreconditionError('PTY processes need the sandbox-exec helper, which this agent runs without');
+    const terminal = PtyTerminal.open(this.helper);
+    try {
+      const child = this.spawnAs(user, request, ['ignore', 'ignore', 'ignore', terminal.fd], ['--pty', String(size.cols), String(size.rows)]);
+      return { child, terminal };
+    } catch (error) {
+      terminal.close();
+      throw error;
+    }
+  }
+
+  private spawnAs(user: SandboxUser, request: Omit<LaunchRequest, 'stdin'>, stdio: StdioOptions, helperOptions: readonly string[] = []): ChildProcess {
     if (this.helper) {
-      return spawn(this.helper, [String(user.uid), String(user.gid), request.cwd, '--', request.cmd, ...request.args], {
+      return spawn(this.helper, [...helperOptions, String(user.uid), String(user.gid), request.cwd, '--', request.cmd, ...request.args], {
         cwd: '/',
         env: request.env,
         stdio,

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, TooManyTerminalsError } from '../errors.js';
 import type { FilesystemService } from './filesystem-service.js';
 import { ManagedProcess, type ProcessSpec } from './managed-process.js';
 import { buildProcessEnv } from './process-env.js';
 import type { ProcessLauncher } from './process-launcher.js';
+import { checkSize, type TerminalSize } from './pty-terminal.js';
 import type { SandboxUser } from './user-directory.js';
 
 export interface StartProcessRequest {
@@ -13,7 +14,15 @@ export interface StartProcessRequest {
   readonly cwd?: string;
   readonly tag?: string;
   readonly stdin: boolean;
+  /** Run in a new pseudo-terminal of this size (envd's `StartRequest.pty`); stdin is then the terminal. */
+  readonly pty?: TerminalSize;
 }
+
+/**
+ * Terminals one sandbox may have open at once. Under runc every pty comes from the host kernel's
+ * pool (kernel.pty.max, shared by all containers), so the agent hands out a bounded number.
+ */
+export const MAX_TERMINALS = 64;
 
 /** Selects a process the way envd's ProcessSelector does: by pid or by tag. */
 export type ProcessSelector = { readonly pid: number } | { readonly tag: string };
@@ -38,27 +47,39 @@ export class ProcessService {
     if (request.tag !== undefined && this.find({ tag: request.tag })) {
       throw new InvalidArgumentError(`a running process already has tag '${request.tag}'; pick another tag`);
     }
+    if (request.pty) {
+      checkSize(request.pty);
+      const open = this.list().filter((managed) => managed.spec.pty).length;
+      if (open >= MAX_TERMINALS) {
+        throw new TooManyTerminalsError(`this sandbox already has ${open} terminals open, the most it may have; kill one first`);
+      }
+    }
     const cwd = this.filesystem.requireDirectory(user, request.cwd || user.home);
-    const child = this.launcher.launch(user, {
-      cmd: request.cmd,
-      args: request.args,
-      cwd,
-      env: buildProcessEnv(user, this.sandboxEnvs, request.envs),
-      stdin: request.stdin,
-    });
+    const launch = { cmd: request.cmd, args: request.args, cwd, env: buildProcessEnv(user, this.sandboxEnvs, request.envs) };
+    const { child, terminal } = request.pty
+      ? this.launcher.launchInTerminal(user, launch, request.pty)
+      : { child: this.launcher.launch(user, { ...launch, stdin: request.stdin }), terminal: undefined };
     if (child.pid === undefined) {
       // spawn() reports a missing helper or ENOENT asynchronously with no pid.
       child.on('error', () => undefined);
+      terminal?.close();
       throw new InvalidArgumentError(`could not start '${request.cmd}': the program or the sandbox-exec helper is missing`);
     }
-    const spec: ProcessSpec = { cmd: request.cmd, args: request.args, envs: request.envs, cwd, ...(request.tag === undefined ? {} : { tag: request.tag }) };
-    const managed = new ManagedProcess(child, spec);
+    const spec: ProcessSpec = {
+      cmd: request.cmd,
+      args: request.args,
+      envs: request.envs,
+      cwd,
+      ...(request.tag === undefined ? {} : { tag: request.tag }),
+      ...(request.pty === undefined ? {} : { pty: request.pty }),
+    };
+    const managed = new ManagedProcess(child, spec, undefined, terminal);
     this.processes.set(managed.pid, managed);
-    child.once('close', () => {
+    void managed.done.then(() => {
       this.processes.delete(managed.pid);
       this.logger.info({ pid: managed.pid, ...managed.end, deadlineExceeded: managed.deadlineExceeded }, 'process ended');
     });
-    this.logger.info({ pid: managed.pid, user: user.name, cmd: request.cmd, tag: request.tag }, 'process started');
+    this.logger.info({ pid: managed.pid, user: user.name, cmd: request.cmd, tag: request.tag, pty: request.pty }, 'process started');
     return managed;
   }
 

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
+import { FailedPreconditionError, InvalidArgumentError, TerminalInputFullError } from '../errors.js';
+
+/** A terminal's size in character cells, as envd's `PTY.Size`. */
+export interface TerminalSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
+/**
+ * Input a terminal may hold unread before more is refused: a program that never reads its input
+ * (or reads slowly) cannot make the agent queue without bound. One message is always taken
+ * when the backlog is below this, so a paste as large as a request may be is never refused outright.
+ */
+export const TERMINAL_INPUT_BACKLOG_BYTES = 1024 * 1024;
+
+/**
+ * After the command ended, background jobs it left may still hold the terminal open, so its
+ * hang-up (EIO) never comes: the output is read on until it has been quiet this long.
+ */
+const QUIET_AFTER_EXIT_MS = 200;
+
+/**
+ * The master side of a pseudo-terminal the agent opened from the kernel's /dev/ptmx.
+ *
+ * Why the kernel's pty and not node-pty: node-pty is a native addon, so it would have to be built
+ * for the Node copied into every template, and it forks the command itself. Here the agent keeps
+ * only the master descriptor, read and written by libuv as a tty stream (pausing it is the
+ * backpressure, as with pipes), and the command still starts through `sandbox-exec`, which takes
+ * the slave as its controlling terminal before it drops privileges (native/sandbox-pty.c). The
+ * ioctls Node has no API for (unlock, TIOCSCTTY, TIOCSWINSZ) are done by that static helper.
+ */
+export class PtyTerminal {
+  /** The master, read and written as a stream; `fd` stays valid until the stream closes. */
+  readonly output: ReadStream;
+  private lastOutputAt = Date.now();
+
+  private constructor(
+    readonly fd: number,
+    private readonly helperPath: string,
+  ) {
+    this.output = new ReadStream(fd);
+    this.output.on('data', () => {
+      this.lastOutputAt = Date.now();
+    });
+    // EIO is the terminal hanging up (every slave descriptor closed): the end of the output.
+    this.output.on('error', () => this.close());
+  }
+
+  /** Opens a new pty master; `helperPath` is the sandbox-exec binary that sets its size. */
+  static open(helperPath: string): PtyTerminal {
+    let fd: number;
+    try {
+      fd = openSync('/dev/ptmx', constants.O_RDWR | constants.O_NOCTTY);
+    } catch (error) {
+      throw new FailedPreconditionError(`cannot open a pseudo-terminal (/dev/ptmx): ${(error as Error).message}`);
+    }
+    try {
+      return new PtyTerminal(fd, helperPath);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.output.destroyed;
+  }
+
+  /** Queues `data` as typed input; refused while the terminal holds a megabyte it has not taken yet. */
+  write(data: Uint8Array): void {
+    if (this.isClosed) throw new FailedPreconditionError('the terminal is closed; its process has ended');
+    if (this.output.writableLength >= TERMINAL_INPUT_BACKLOG_BYTES) {
+      throw new TerminalInputFullError(
+        `the terminal has not read ${this.output.writableLength} bytes of earlier input yet; send more once the program reads its input`,
+      );
+    }
+    this.output.write(data);
+  }
+
+  /** Sets the window size; the kernel sends SIGWINCH to the terminal's foreground job. */
+  async resize(size: TerminalSize): Promise<void> {
+    checkSize(size);
+    if (this.isClosed) throw new FailedPreconditionError('the terminal is closed; its process has ended');
+    const helper = spawn(this.helperPath, ['--pty-resize', String(size.cols), String(size.rows)], {
+      stdio: [this.fd, 'ignore', 'pipe'],
+    });
+    let message = '';
+    helper.stderr?.on('data', (chunk: Buffer) => {
+      message += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      helper.once('error', reject);
+      helper.once('close', resolve);
+    });
+    if (code !== 0) throw new FailedPreconditionError(`resizing the terminal failed: ${message.trim() || `exit ${code}`}`);
+  }
+
+  /**
+   * Resolves once the output has ended, after the command exited: at the hang-up, or when the
+   * output stayed quiet (and unpaused) for a moment because background jobs hold the terminal.
+   */
+  drainAfterExit(): Promise<void> {
+    if (this.output.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (!this.output.isPaused() && Date.now() - this.lastOutputAt >= QUIET_AFTER_EXIT_MS) this.close();
+      }, QUIET_AFTER_EXIT_MS / 2);
+      this.output.once('close', () => {
+        clearInterval(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Closes the master: whatever still holds the terminal gets a hang-up. */
+  close(): void {
+    if (this.output.destroyed) return;
+    this.output.destroy();
+  }
+}
+
+/** Validates a size from the wire: 1-65535 cells each way (the kernel's winsize is 16-bit). */
+export function checkSize(size: TerminalSize): void {
+  for (const [name, value] of [
+    ['cols', size.cols],
+    ['rows', size.rows],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > 0xffff) {
+      throw new InvalidArgumentError(`pty.size.${name} must be 1-65535, got ${value}`);
+    }
+  }
+}
