@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { chromium } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRunner, type RunnerHandle } from '../../test/support/runner.ts';
 
@@ -109,67 +109,111 @@ describe('vercel-ai-chat', () => {
   });
 
   it('web page: a question typed in Chromium streams the output, then shows the chart and the answer', async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/ensure-chromium.sh`).toBe(true);
-    const server = spawn(process.execPath, [join(HERE, 'server.ts'), '--port', '0'], { env: exampleEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    const output = watchOutput(server);
-    const userDataDir = mkdtempSync(join(tmpdir(), 'vercel-ai-chat-chromium-'));
-    try {
-      const deadline = Date.now() + 30_000;
-      while (!/chat page: (\S+)/.test(output.text()) && server.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      const url = /chat page: (\S+)/.exec(output.text())?.[1];
-      expect(url, output.text()).toBeDefined();
+    await withPageServer(async (browser, url, output) => {
       expect(output.text().split('\n')[0]).toBe(SCRIPTED_LABEL);
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(url);
+      await page.locator('#model', { hasText: SCRIPTED_LABEL }).waitFor();
+      await page.fill('#question', QUESTION);
+      await page.click('#send');
 
-      const browser = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1000, height: 800 },
+      // The output streams in while the code runs...
+      await page.locator('.tool.running .output', { hasText: '0-999: 168 primes' }).waitFor({ timeout: 60_000 });
+      // ...then the result, the chart and the answer.
+      const chart = page.locator('.tool.done .images img');
+      await chart.waitFor({ timeout: 60_000 });
+      // Decoded at matplotlib's size: the PNG arrived whole. (No DOM types here: the element is described.)
+      const size = await chart.evaluate((element) => {
+        const img = element as unknown as { naturalWidth: number; naturalHeight: number };
+        return [img.naturalWidth, img.naturalHeight];
       });
-      try {
-        const page = browser.pages()[0] ?? (await browser.newPage());
-        await page.goto(url as string);
-        await page.locator('#model', { hasText: SCRIPTED_LABEL }).waitFor();
-        await page.fill('#question', QUESTION);
-        await page.click('#send');
+      expect(size).toEqual([700, 350]);
+      expect(await page.locator('.tool.done .output').textContent()).toContain('total: 1229');
+      await page.locator('.msg.assistant .text', { hasText: `${ANSWER}, as the chart shows` }).waitFor({ timeout: 30_000 });
+      await page.locator('#send:not([disabled])').waitFor();
+      expect(await page.locator('.msg.user').textContent()).toBe(QUESTION);
 
-        // The output streams in while the code runs...
-        await page.locator('.tool.running .output', { hasText: '0-999: 168 primes' }).waitFor({ timeout: 60_000 });
-        // ...then the result, the chart and the answer.
-        const chart = page.locator('.tool.done .images img');
-        await chart.waitFor({ timeout: 60_000 });
-        // Decoded at matplotlib's size: the PNG arrived whole. (No DOM types here: the element is described.)
-        const size = await chart.evaluate((element) => {
-          const img = element as unknown as { naturalWidth: number; naturalHeight: number };
-          return [img.naturalWidth, img.naturalHeight];
-        });
-        expect(size).toEqual([700, 350]);
-        expect(await page.locator('.tool.done .output').textContent()).toContain('total: 1229');
-        await page.locator('.msg.assistant .text', { hasText: `${ANSWER}, as the chart shows` }).waitFor({ timeout: 30_000 });
-        await page.locator('#send:not([disabled])').waitFor();
-        expect(await page.locator('.msg.user').textContent()).toBe(QUESTION);
+      mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-        mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
-        await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      // Stop while the code runs: the request ends, the page says so, the next question works.
+      await page.fill('#question', 'Once more, please.');
+      await page.click('#send');
+      const second = page.locator('.msg.assistant').nth(1);
+      await second.locator('.tool.running .output', { hasText: '0-999' }).waitFor({ timeout: 60_000 });
+      await page.click('#stop');
+      await second.locator('.error', { hasText: 'Stopped.' }).waitFor();
+      expect(await second.locator('.tool .status').textContent()).toBe('stopped');
+      await page.locator('#send:not([disabled])').waitFor();
+    });
+  });
 
-        // Stop while the code runs: the request ends, the page says so, the next question works.
-        await page.fill('#question', 'Once more, please.');
-        await page.click('#send');
-        const second = page.locator('.msg.assistant').nth(1);
-        await second.locator('.tool.running .output', { hasText: '0-999' }).waitFor({ timeout: 60_000 });
-        await page.click('#stop');
-        await second.locator('.error', { hasText: 'Stopped.' }).waitFor();
-        expect(await second.locator('.tool .status').textContent()).toBe('stopped');
-        await page.locator('#send:not([disabled])').waitFor();
-      } finally {
-        await browser.close();
-      }
-    } finally {
-      // SIGTERM: the server's sessions kill their sandboxes on the way out.
-      server.kill('SIGTERM');
-      await exited(server, 30_000).catch(() => server.kill('SIGKILL'));
-      rmSync(userDataDir, { recursive: true, force: true });
-    }
-    await expectNoContainerLeft();
+  it('terminal page: a command typed into xterm.js runs in a sandbox shell, resizes follow the window, and closing ends it', async () => {
+    await withPageServer(async (browser, url) => {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(new URL('/terminal.html', url).href);
+      await page.locator('#status', { hasText: 'connected' }).waitFor({ timeout: 60_000 });
+      const screen = page.locator('.xterm-rows');
+      await page.keyboard.type('echo "pty-$((6*7))"; test -t 0 && echo on-a-tty\n');
+      await screen.filter({ hasText: 'pty-42' }).waitFor();
+      await screen.filter({ hasText: 'on-a-tty' }).waitFor();
+      // A smaller window: the page fits the terminal to it and the shell sees the new size.
+      await page.keyboard.type('stty size\n');
+      const before = await sizeShown(page);
+      await page.setViewportSize({ width: 700, height: 500 });
+      await page.keyboard.type('clear; stty size\n');
+      await expect.poll(() => sizeShown(page)).not.toEqual(before);
+      const [rows, cols] = (await sizeShown(page)) ?? [];
+      expect(cols).toBeLessThan(before?.[1] ?? 0);
+      expect(rows).toBeLessThan(before?.[0] ?? 0);
+      // Ctrl-C reaches the foreground job, then `exit` ends the shell and the page says so.
+      await page.keyboard.type('sleep 300\n');
+      await page.keyboard.press('Control+C');
+      await page.keyboard.type('echo "after-$?"\n');
+      await screen.filter({ hasText: 'after-130' }).waitFor();
+      await page.keyboard.type('exit 5\n');
+      await page.locator('#status', { hasText: 'shell exited (5)' }).waitFor();
+      await expectNoContainerLeft();
+    });
   });
 });
+
+/** The last `rows cols` line `stty size` printed on the page's terminal. */
+async function sizeShown(page: Page): Promise<[number, number] | undefined> {
+  const lines = await page.locator('.xterm-rows > div').allTextContents();
+  const last = lines.map((line) => /^(\d+) (\d+)\s*$/.exec(line)).filter((match) => match !== null).at(-1);
+  return last ? [Number(last[1]), Number(last[2])] : undefined;
+}
+
+/**
+ * Runs the example's web server (`server.ts --port 0`) and a headless Chromium, hands both to
+ * `fn`, then stops them: SIGTERM, on which the server's sessions kill their sandboxes.
+ */
+async function withPageServer(fn: (browser: BrowserContext, url: string, output: ReturnType<typeof watchOutput>) => Promise<void>): Promise<void> {
+  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/ensure-chromium.sh`).toBe(true);
+  const server = spawn(process.execPath, [join(HERE, 'server.ts'), '--port', '0'], { env: exampleEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = watchOutput(server);
+  const userDataDir = mkdtempSync(join(tmpdir(), 'vercel-ai-chat-chromium-'));
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!/chat page: (\S+)/.test(output.text()) && server.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const url = /chat page: (\S+)/.exec(output.text())?.[1];
+    expect(url, output.text()).toBeDefined();
+    const browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1000, height: 800 },
+    });
+    try {
+      await fn(browser, url as string, output);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    server.kill('SIGTERM');
+    await exited(server, 30_000).catch(() => server.kill('SIGKILL'));
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+  await expectNoContainerLeft();
+}

@@ -22,7 +22,7 @@ export interface StartProcessRequest {
  * Terminals one sandbox may have open at once. Under runc every pty comes from the host kernel's
  * pool (kernel.pty.max, shared by all containers), so the agent hands out a bounded number.
  */
-export const MAX_TERMINALS = 64;
+export const MAX_TERMINALS = 32;
 
 /** Selects a process the way envd's ProcessSelector does: by pid or by tag. */
 export type ProcessSelector = { readonly pid: number } | { readonly tag: string };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, write } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { FailedPreconditionError, InvalidArgumentError, TerminalInputFullError } from '../errors.js';
 
@@ -16,6 +16,9 @@ export interface TerminalSize {
  */
 export const TERMINAL_INPUT_BACKLOG_BYTES = 1024 * 1024;
 
+/** How long input waits before it is offered again to a terminal whose input buffer was full. */
+const INPUT_RETRY_MS = { first: 5, max: 100 } as const;
+
 /**
  * After the command ended, background jobs it left may still hold the terminal open, so its
  * hang-up (EIO) never comes: the output is read on until it has been quiet this long.
@@ -31,11 +34,22 @@ const QUIET_AFTER_EXIT_MS = 200;
  * backpressure, as with pipes), and the command still starts through `sandbox-exec`, which takes
  * the slave as its controlling terminal before it drops privileges (native/sandbox-pty.c). The
  * ioctls Node has no API for (unlock, TIOCSCTTY, TIOCSWINSZ) are done by that static helper.
+ *
+ * Input is not written through the tty stream: libuv cannot reopen a master non-blocking and
+ * falls back to blocking writes, so a program that does not read its input would stall the
+ * agent's whole event loop. The master is opened O_NONBLOCK instead and input is written with
+ * fs.write, offered again after a short wait while the terminal's input buffer is full.
  */
 export class PtyTerminal {
   /** The master, read and written as a stream; `fd` stays valid until the stream closes. */
   readonly output: ReadStream;
   private lastOutputAt = Date.now();
+  /** Typed input the terminal has not taken yet, oldest first. */
+  private readonly input: Buffer[] = [];
+  private inputBytes = 0;
+  private writing = false;
+  private retryMs: number = INPUT_RETRY_MS.first;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly fd: number,
@@ -47,13 +61,18 @@ export class PtyTerminal {
     });
     // EIO is the terminal hanging up (every slave descriptor closed): the end of the output.
     this.output.on('error', () => this.close());
+    this.output.once('close', () => {
+      clearTimeout(this.retryTimer);
+      this.input.length = 0;
+      this.inputBytes = 0;
+    });
   }
 
   /** Opens a new pty master; `helperPath` is the sandbox-exec binary that sets its size. */
   static open(helperPath: string): PtyTerminal {
     let fd: number;
     try {
-      fd = openSync('/dev/ptmx', constants.O_RDWR | constants.O_NOCTTY);
+      fd = openSync('/dev/ptmx', constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
     } catch (error) {
       throw new FailedPreconditionError(`cannot open a pseudo-terminal (/dev/ptmx): ${(error as Error).message}`);
     }
@@ -72,12 +91,40 @@ export class PtyTerminal {
   /** Queues `data` as typed input; refused while the terminal holds a megabyte it has not taken yet. */
   write(data: Uint8Array): void {
     if (this.isClosed) throw new FailedPreconditionError('the terminal is closed; its process has ended');
-    if (this.output.writableLength >= TERMINAL_INPUT_BACKLOG_BYTES) {
+    if (this.inputBytes >= TERMINAL_INPUT_BACKLOG_BYTES) {
       throw new TerminalInputFullError(
-        `the terminal has not read ${this.output.writableLength} bytes of earlier input yet; send more once the program reads its input`,
+        `the terminal has not read ${this.inputBytes} bytes of earlier input yet; send more once the program reads its input`,
       );
     }
-    this.output.write(data);
+    if (data.byteLength === 0) return;
+    this.input.push(Buffer.from(data));
+    this.inputBytes += data.byteLength;
+    this.pumpInput();
+  }
+
+  /** Writes queued input until the terminal takes no more (EAGAIN), then tries again shortly. */
+  private pumpInput(): void {
+    const next = this.input[0];
+    if (this.writing || this.retryTimer || !next || this.isClosed) return;
+    this.writing = true;
+    write(this.fd, next, (error, written) => {
+      this.writing = false;
+      if (this.isClosed) return;
+      if (error) {
+        if (error.code !== 'EAGAIN') return this.close();
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.pumpInput();
+        }, this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, INPUT_RETRY_MS.max);
+        return;
+      }
+      this.retryMs = INPUT_RETRY_MS.first;
+      this.inputBytes -= written;
+      if (written < next.byteLength) this.input[0] = next.subarray(written);
+      else this.input.shift();
+      this.pumpInput();
+    });
   }
 
   /** Sets the window size; the kernel sends SIGWINCH to the terminal's foreground job. */
