@@ -162,7 +162,7 @@ describe('vercel-ai-chat', () => {
       const before = await sizeShown(page);
       await page.setViewportSize({ width: 700, height: 500 });
       await page.keyboard.type('clear; stty size\n');
-      await expect.poll(() => sizeShown(page)).not.toEqual(before);
+      await expect.poll(() => sizeShown(page), { timeout: 30_000 }).not.toEqual(before);
       const [rows, cols] = (await sizeShown(page)) ?? [];
       expect(cols).toBeLessThan(before?.[1] ?? 0);
       expect(rows).toBeLessThan(before?.[0] ?? 0);

@@ -6,6 +6,9 @@ import { clients, e2bClient, type ConformanceClient } from './clients.js';
 
 useRunner();
 
+/** Polls wait on a sandbox doing real work on a shared 2-core machine (gVisor included): generous. */
+const POLL = { timeout: 30_000 } as const;
+
 /** What the agent allows open at once per sandbox (packages/sandbox-agent/src/services/process-service.ts). */
 const MAX_TERMINALS = 32;
 
@@ -45,30 +48,30 @@ describe.each(clients)('PTY through the $name client', (client) => {
     expect(terminal.pid).toBeGreaterThan(0);
 
     await sandbox.pty.sendInput(terminal.pid, keys('echo "$GREETING from $(pwd) as $(id -un) term=$TERM"\n'));
-    await expect.poll(() => screen.text).toContain('hello-pty from /tmp as user term=xterm-256color');
+    await expect.poll(() => screen.text, POLL).toContain('hello-pty from /tmp as user term=xterm-256color');
     // The terminal echoes what was typed, as a real one does.
     expect(screen.text).toContain('echo "$GREETING');
 
     await sandbox.pty.sendInput(terminal.pid, keys('test -t 0 && test -t 1 && echo "isatty-$(tty | cut -c1-9)"; stty size; tput cols\n'));
-    await expect.poll(() => screen.text).toMatch(/isatty-\/dev\/pts\/\r\n24 80\r\n80\r\n/);
+    await expect.poll(() => screen.text, POLL).toMatch(/isatty-\/dev\/pts\/\r\n24 80\r\n80\r\n/);
 
     await sandbox.pty.resize(terminal.pid, { cols: 132, rows: 40 });
     await sandbox.pty.sendInput(terminal.pid, keys('stty size; tput cols\n'));
-    await expect.poll(() => screen.text).toMatch(/40 132\r\n132\r\n/);
+    await expect.poll(() => screen.text, POLL).toMatch(/40 132\r\n132\r\n/);
 
     // Ctrl-C interrupts the foreground job, not the shell.
     await sandbox.pty.sendInput(terminal.pid, keys('sleep 300\n'));
-    await expect.poll(() => sandbox.commands.run('pgrep -x sleep || true').then((r) => r.stdout.trim())).not.toBe('');
+    await expect.poll(() => sandbox.commands.run('pgrep -x sleep || true').then((r) => r.stdout.trim()), POLL).not.toBe('');
     await sandbox.pty.sendInput(terminal.pid, keys('\x03'));
     await sandbox.pty.sendInput(terminal.pid, keys('echo "interrupted-$?"\n'));
-    await expect.poll(() => screen.text).toContain('interrupted-130');
+    await expect.poll(() => screen.text, POLL).toContain('interrupted-130');
 
     await sandbox.pty.sendInput(terminal.pid, keys('exit 3\n'));
     await expect(terminal.wait()).rejects.toMatchObject({ exitCode: 3 });
     expect(terminal.exitCode).toBe(3);
     // Terminal output is not decoded into stdout (as in E2B).
     expect(terminal.stdout).toBe('');
-    await expect.poll(() => openTerminals(sandbox)).toBe(0);
+    await expect.poll(() => openTerminals(sandbox), POLL).toBe(0);
   });
 
   it('lets a second client connect to a running terminal by pid (pty.connect and commands.connect), and kills it', async () => {
@@ -86,7 +89,7 @@ describe.each(clients)('PTY through the $name client', (client) => {
     expect(attached.pid).toBe(terminal.pid);
     const watcher = await second.commands.connect(terminal.pid);
     await second.pty.sendInput(terminal.pid, keys('echo "$MARK-$((40+2))"; stty size\n'));
-    await expect.poll(() => again.text).toContain('from-first-42\r\n30 100');
+    await expect.poll(() => again.text, POLL).toContain('from-first-42\r\n30 100');
     // The first handle disconnected: it saw nothing after that.
     expect(screen.text).not.toContain('from-first-42');
 
@@ -115,7 +118,7 @@ describe('PTY under abuse', () => {
 
     await Promise.all(terminals.map((terminal) => sandbox.pty.kill(terminal.pid)));
     await Promise.all(terminals.map((terminal) => terminal.wait().catch(() => undefined)));
-    await expect.poll(() => openTerminals(sandbox)).toBe(0);
+    await expect.poll(() => openTerminals(sandbox), POLL).toBe(0);
     const screen = new Screen();
     const fresh = await sandbox.pty.create({ cols: 80, rows: 24, onData: screen.onData });
     await sandbox.pty.sendInput(fresh.pid, keys('echo fresh-$((1+1)); exit\n'));
@@ -139,7 +142,7 @@ describe('PTY under abuse', () => {
     expect((await sandbox.commands.run('echo served')).stdout).toBe('served\n');
     await expect(sandbox.pty.kill(terminal.pid)).resolves.toBe(true);
     await terminal.wait().catch(() => undefined);
-    await expect.poll(() => openTerminals(sandbox)).toBe(0);
+    await expect.poll(() => openTerminals(sandbox), POLL).toBe(0);
   });
 
   it('keeps a flooding terminal running when its client goes away mid-stream, and ends it and its jobs on kill', async () => {
@@ -148,18 +151,18 @@ describe('PTY under abuse', () => {
     let received = 0;
     const terminal = await sandbox.pty.create({ cols: 80, rows: 24, onData: (data) => void (received += data.byteLength), timeoutMs: 0 });
     await sandbox.pty.sendInput(terminal.pid, keys('sleep 900 & yes pty-flood\n'));
-    await expect.poll(() => received).toBeGreaterThan(1024 * 1024);
+    await expect.poll(() => received, POLL).toBeGreaterThan(1024 * 1024);
     await terminal.disconnect();
     // Nobody reads: the output is dropped, the agent still answers at once.
     expect((await sandbox.commands.run('echo served')).stdout).toBe('served\n');
 
     let again = 0;
     const attached = await sandbox.pty.connect(terminal.pid, { onData: (data) => void (again += data.byteLength) });
-    await expect.poll(() => again).toBeGreaterThan(64 * 1024);
+    await expect.poll(() => again, POLL).toBeGreaterThan(64 * 1024);
     await sandbox.pty.kill(terminal.pid);
     await expect(attached.wait()).rejects.toThrow();
     // The background job of the shell went with it (it had a process group of its own).
-    await expect.poll(() => sandbox.commands.run('pgrep -c -x "sleep|yes" || true').then((r) => r.stdout.trim())).toBe('0');
-    await expect.poll(() => openTerminals(sandbox)).toBe(0);
+    await expect.poll(() => sandbox.commands.run('pgrep -c -x "sleep|yes" || true').then((r) => r.stdout.trim()), POLL).toBe('0');
+    await expect.poll(() => openTerminals(sandbox), POLL).toBe(0);
   });
 });

@@ -234,6 +234,7 @@ describe('process service through sandbox-exec', () => {
   });
 
   describe('PTY processes', () => {
+    const POLL = { timeout: 10_000 } as const;
     const ptyText = (events: Event[]): string =>
       events.map((event) => (event.case === 'data' && event.value.output.case === 'pty' ? Buffer.from(event.value.output.value).toString() : '')).join('');
     const pidOf = (events: Event[]): number => (events[0]?.case === 'start' ? events[0].value.pid : 0);
@@ -269,13 +270,13 @@ describe('process service through sandbox-exec', () => {
 
     it('takes typed input, resizes with SIGWINCH, and ends with the exit code', async () => {
       const shell = startShell();
-      await expect.poll(() => shell.events.length).toBeGreaterThan(0);
+      await expect.poll(() => shell.events.length, POLL).toBeGreaterThan(0);
       const pid = pidOf(shell.events);
       await typeIn(pid, "trap 'echo winch' WINCH; echo typed-$((6*7))\n");
-      await expect.poll(() => ptyText(shell.events)).toContain('typed-42');
+      await expect.poll(() => ptyText(shell.events), POLL).toContain('typed-42');
       await fx.process.update({ process: { selector: { case: 'pid', value: pid } }, pty: { size: { cols: 132, rows: 50 } } });
       await typeIn(pid, 'stty size\n');
-      await expect.poll(() => ptyText(shell.events)).toContain('50 132');
+      await expect.poll(() => ptyText(shell.events), POLL).toContain('50 132');
       expect(ptyText(shell.events)).toContain('winch');
       await typeIn(pid, 'exit 7\n');
       await shell.done;
@@ -284,21 +285,21 @@ describe('process service through sandbox-exec', () => {
 
     it('interrupts the foreground job on Ctrl-C, and SIGKILL takes background jobs of the session too', async () => {
       const shell = startShell();
-      await expect.poll(() => shell.events.length).toBeGreaterThan(0);
+      await expect.poll(() => shell.events.length, POLL).toBeGreaterThan(0);
       const pid = pidOf(shell.events);
       await typeIn(pid, 'sleep 300 & echo job=$!\n');
-      await expect.poll(() => /job=(\d+)/.exec(ptyText(shell.events))?.[1]).toBeDefined();
+      await expect.poll(() => /job=(\d+)/.exec(ptyText(shell.events))?.[1], POLL).toBeDefined();
       const job = Number(/job=(\d+)/.exec(ptyText(shell.events))?.[1]);
       await typeIn(pid, 'sleep 300\n');
       await sleep(200);
       await typeIn(pid, '\x03');
       await typeIn(pid, 'echo after-$?\n');
-      await expect.poll(() => ptyText(shell.events)).toContain('after-130');
+      await expect.poll(() => ptyText(shell.events), POLL).toContain('after-130');
       await fx.process.sendSignal({ process: { selector: { case: 'pid', value: pid } }, signal: processPb.Signal.SIGKILL });
       await shell.done;
       expect(endOf(shell.events)).toMatchObject({ exited: false, status: 'signal: killed' });
       // Killed: gone, or a zombie its new parent (the host's init here) has not reaped yet.
-      await expect.poll(() => processState(job)).toMatch(/^(gone|Z)$/);
+      await expect.poll(() => processState(job), POLL).toMatch(/^(gone|Z)$/);
     });
 
     it('answers typed errors for pty input to a piped process, stdin to a terminal and bad sizes', async () => {
@@ -306,7 +307,7 @@ describe('process service through sandbox-exec', () => {
       const pipedDone = (async () => {
         for await (const response of fx.process.start({ process: bash('sleep 30'), stdin: true })) if (response.event) piped.push(response.event.event);
       })();
-      await expect.poll(() => piped.length).toBeGreaterThan(0);
+      await expect.poll(() => piped.length, POLL).toBeGreaterThan(0);
       const pid = pidOf(piped);
       await expect(typeIn(pid, 'x')).rejects.toMatchObject({ code: Code.FailedPrecondition });
       await expect(fx.process.update({ process: { selector: { case: 'pid', value: pid } }, pty: { size: { cols: 10, rows: 10 } } })).rejects.toMatchObject({
@@ -318,7 +319,7 @@ describe('process service through sandbox-exec', () => {
         code: Code.InvalidArgument,
       });
       const shell = startShell();
-      await expect.poll(() => shell.events.length).toBeGreaterThan(0);
+      await expect.poll(() => shell.events.length, POLL).toBeGreaterThan(0);
       const shellPid = pidOf(shell.events);
       await expect(
         fx.process.sendInput({ process: { selector: { case: 'pid', value: shellPid } }, input: { input: { case: 'stdin', value: Buffer.from('x') } } }),
