@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRunner, type RunnerHandle } from '../../test/support/runner.ts';
 
 const HERE = import.meta.dirname;
@@ -159,13 +159,15 @@ describe('vercel-ai-chat', () => {
       await screen.filter({ hasText: 'on-a-tty' }).waitFor();
       // A smaller window: the page fits the terminal to it and the shell sees the new size.
       await page.keyboard.type('stty size\n');
-      const before = await sizeShown(page);
+      const before = await vi.waitFor(() => sizeShown(page).then((size) => size ?? Promise.reject(new Error('no size yet'))), { timeout: 30_000 });
       await page.setViewportSize({ width: 700, height: 500 });
       await page.keyboard.type('clear; stty size\n');
-      await expect.poll(() => sizeShown(page), { timeout: 30_000 }).not.toEqual(before);
-      const [rows, cols] = (await sizeShown(page)) ?? [];
-      expect(cols).toBeLessThan(before?.[1] ?? 0);
-      expect(rows).toBeLessThan(before?.[0] ?? 0);
+      const after = await vi.waitFor(
+        () => sizeShown(page).then((size) => (size && size[1] !== before[1] ? size : Promise.reject(new Error('size unchanged')))),
+        { timeout: 30_000 },
+      );
+      expect(after[1]).toBeLessThan(before[1]);
+      expect(after[0]).toBeLessThan(before[0]);
       // Ctrl-C reaches the foreground job, then `exit` ends the shell and the page says so.
       await page.keyboard.type('sleep 300\n');
       await page.keyboard.press('Control+C');
