@@ -56,7 +56,8 @@ async function measure(runtime: string): Promise<Sample> {
 const runtimes = Object.keys(JSON.parse(execFileSync('docker', ['info', '--format', '{{json .Runtimes}}'], { encoding: 'utf8' })) as object);
 const samples: Sample[] = [];
 for (const runtime of ['runc', 'runsc']) {
-  if (!runtimes.includes(runtime)) {
+  // The runner names its gVisor runtimes codebox-runsc(-offline) (scripts/register-runsc.sh).
+  if (!runtimes.includes(runtime === 'runsc' ? 'codebox-runsc' : runtime)) {
     console.log(`${runtime}: not registered with dockerd, skipped (scripts/register-runsc.sh)`);
     continue;
   }
