@@ -44,6 +44,23 @@ describe('wire parity with the official e2b SDK', () => {
     expect(wireHeaders(reqA)).toEqual(wireHeaders(reqB));
   });
 
+  it('pty.create: the same Start request headers, and the terminal bytes reach onData', async () => {
+    const create = async (sandbox: Sandbox | E2BSandbox): Promise<{ bytes: number; exitCode: number | undefined }> => {
+      let bytes = 0;
+      // `bash -i` with no terminal and no input prints its prompt and exits 0 at once here.
+      const handle = await sandbox.pty.create({ cols: 80, rows: 24, onData: (data: Uint8Array) => void (bytes += data.byteLength), envs: { A: '1' } });
+      await handle.wait();
+      return { bytes, exitCode: handle.exitCode };
+    };
+    const [a, reqA] = await lastGatewayRequest('/process.Process/Start', () => create(ours));
+    const [b, reqB] = await lastGatewayRequest('/process.Process/Start', () => create(theirs));
+    for (const result of [a, b]) {
+      expect(result.exitCode).toBe(0);
+      expect(result.bytes).toBeGreaterThan(0);
+    }
+    expect(wireHeaders(reqA)).toEqual(wireHeaders(reqB));
+  });
+
   it('files.write and files.read', async () => {
     const [, writeA] = await lastGatewayRequest('/files', () => ours.files.write('/home/user/p.txt', 'ours'));
     const [, writeB] = await lastGatewayRequest('/files', () => theirs.files.write('/home/user/q.txt', 'theirs'));

@@ -292,8 +292,9 @@ export class FakeRunner {
           queue.push(event);
           wake?.();
         };
+        // A PTY start gets its output as `pty` data, both streams in one, as from a terminal (no real one here).
         const data = (output: 'stdout' | 'stderr') => (b: Buffer) =>
-          push(create(processPb.ProcessEventSchema, { event: { case: 'data', value: { output: { case: output, value: b } } } }));
+          push(create(processPb.ProcessEventSchema, { event: { case: 'data', value: { output: { case: req.pty ? 'pty' : output, value: b } } } }));
         child.stdout.on('data', data('stdout'));
         child.stderr.on('data', data('stderr'));
         child.on('close', (code) => {
