@@ -24,7 +24,7 @@ export const RUNSC_EXCLUSIONS = {
     "Ctrl-C typed into a PTY: the runsc here (release 20221219) predates gVisor's PR #8562 (Feb 2023), which made its pty line " +
     'discipline send SIGINT/SIGTSTP for ^C/^Z; before it the byte reaches the program as input and the foreground job keeps ' +
     'running (measured: no ^C echo, `sleep 300` still running). Everything else of the PTY suite passes under runsc; ' +
-    'killing a terminal (pty.kill) ends its jobs there too.',
+    'test/runsc/gvisor-isolation.integration.test.ts checks what happens instead (^C stays a byte, pty.kill ends the job).',
 } as const;
 
 /**
