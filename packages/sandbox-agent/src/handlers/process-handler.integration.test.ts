@@ -277,6 +277,13 @@ describe('process service through sandbox-exec', () => {
       await fx.process.update({ process: { selector: { case: 'pid', value: pid } }, pty: { size: { cols: 132, rows: 50 } } });
       await typeIn(pid, 'stty size\n');
       await expect.poll(() => ptyText(shell.events), POLL).toContain('50 132');
+      // A burst of sizes (a window being dragged) is coalesced: every call settles, and a size set
+      // after the burst is what the terminal has (the burst's own order over several connections is not defined).
+      const resize = (cols: number) => fx.process.update({ process: { selector: { case: 'pid', value: pid } }, pty: { size: { cols, rows: 30 } } });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => resize(40 + i)));
+      await resize(59);
+      await typeIn(pid, 'stty size\n');
+      await expect.poll(() => ptyText(shell.events), POLL).toContain('30 59');
       expect(ptyText(shell.events)).toContain('winch');
       await typeIn(pid, 'exit 7\n');
       await shell.done;

@@ -50,6 +50,9 @@ export class PtyTerminal {
   private writing = false;
   private retryMs: number = INPUT_RETRY_MS.first;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The size to set next, and the run of the resize helper setting sizes, if one is running. */
+  private wantedSize: TerminalSize | undefined;
+  private resizing: Promise<void> | undefined;
 
   private constructor(
     readonly fd: number,
@@ -127,10 +130,31 @@ export class PtyTerminal {
     });
   }
 
-  /** Sets the window size; the kernel sends SIGWINCH to the terminal's foreground job. */
-  async resize(size: TerminalSize): Promise<void> {
+  /**
+   * Sets the window size; the kernel sends SIGWINCH to the terminal's foreground job. Each size
+   * costs a helper process, so sizes asked for while one is being set are coalesced: only the
+   * latest is set next (a window being dragged sends dozens), and every caller's promise settles
+   * once a size at least as new as its own is in place.
+   */
+  resize(size: TerminalSize): Promise<void> {
     checkSize(size);
-    if (this.isClosed) throw new FailedPreconditionError('the terminal is closed; its process has ended');
+    if (this.isClosed) return Promise.reject(new FailedPreconditionError('the terminal is closed; its process has ended'));
+    this.wantedSize = size;
+    this.resizing ??= this.applyWantedSizes().finally(() => {
+      this.resizing = undefined;
+    });
+    return this.resizing;
+  }
+
+  private async applyWantedSizes(): Promise<void> {
+    for (let size = this.wantedSize; size; size = this.wantedSize) {
+      this.wantedSize = undefined;
+      if (this.isClosed) throw new FailedPreconditionError('the terminal is closed; its process has ended');
+      await this.setSize(size);
+    }
+  }
+
+  private async setSize(size: TerminalSize): Promise<void> {
     const helper = spawn(this.helperPath, ['--pty-resize', String(size.cols), String(size.rows)], {
       stdio: [this.fd, 'ignore', 'pipe'],
     });
