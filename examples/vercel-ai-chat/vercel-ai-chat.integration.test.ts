@@ -169,7 +169,9 @@ describe('vercel-ai-chat', () => {
       expect(after[1]).toBeLessThan(before[1]);
       expect(after[0]).toBeLessThan(before[0]);
       // Ctrl-C reaches the foreground job, then `exit` ends the shell and the page says so.
-      await page.keyboard.type('sleep 300\n');
+      // The job says when it runs (in the terminal's foreground group by then), so ^C cannot reach bash before it.
+      await page.keyboard.type("sh -c 'echo ready-$$; exec sleep 300'\n");
+      await screen.filter({ hasText: /ready-\d+/ }).waitFor();
       await page.keyboard.press('Control+C');
       await page.keyboard.type('echo "after-$?"\n');
       await screen.filter({ hasText: 'after-130' }).waitFor();

@@ -297,8 +297,9 @@ describe('process service through sandbox-exec', () => {
       await typeIn(pid, 'sleep 300 & echo job=$!\n');
       await expect.poll(() => /job=(\d+)/.exec(ptyText(shell.events))?.[1], POLL).toBeDefined();
       const job = Number(/job=(\d+)/.exec(ptyText(shell.events))?.[1]);
-      await typeIn(pid, 'sleep 300\n');
-      await sleep(200);
+      // The job says when it runs (in the terminal's foreground group by then), so ^C cannot reach bash before it.
+      await typeIn(pid, "sh -c 'echo ready-$$; exec sleep 300'\n");
+      await expect.poll(() => ptyText(shell.events), POLL).toMatch(/ready-\d+/);
       await typeIn(pid, '\x03');
       await typeIn(pid, 'echo after-$?\n');
       await expect.poll(() => ptyText(shell.events), POLL).toContain('after-130');
