@@ -7,9 +7,9 @@ const PRIVATE_PREFIX = 'CODEBOX_';
 /**
  * `pip install X` as `user` installs into the user site (~/.local), as on E2B's images: the
  * system site is root's and read-only, so pip falls back to `--user` by itself, but Debian's
- * Python is marked externally managed (PEP 668) and pip would refuse before that. A user site
- * cannot break the system's packages, so the mark is overridden. Scripts pip installs go to
- * ~/.local/bin, hence first on PATH.
+ * Python is marked externally managed (PEP 668) and pip would refuse before that. What goes into
+ * a user site can shadow the system's packages for that user but never change them, so the mark
+ * is overridden. Scripts pip installs go to ~/.local/bin, hence first on PATH.
  */
 const PIP_USER_SITE = { PIP_BREAK_SYSTEM_PACKAGES: '1' } as const;
 
