@@ -14,6 +14,7 @@ export { loadConfig, parseConfig, runnerConfigSchema, ConfigError, CONFIG_ENV_VA
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { DockerBackend, type DockerBackendOptions } from './docker/docker-backend.js';
 export { TemplateStore, type TemplateStoreOptions, type TemplateBuildRequest } from './templates/template-store.js';
+export { defaultKernelPackageListPath, readKernelPackageList, type KernelPackageEntry } from './templates/kernel-packages.js';
 export type { ImageBackend, ImageFacts, ImageBuildTarget } from './templates/image-backend.js';
 export { DockerImageBackend } from './docker/docker-image-backend.js';
 export { SANDBOX_RUNTIMES, DEFAULT_SANDBOX_RUNTIME, isSandboxRuntime, type SandboxRuntime } from './sandboxes/sandbox-runtime.js';

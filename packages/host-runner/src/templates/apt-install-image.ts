@@ -34,7 +34,9 @@ export function aptInstallDockerfile(spec: AptInstallSpec): string {
     'RUN set -eu; \\',
     `    . /etc/os-release; [ "$VERSION_CODENAME" = ${suite} ] || { echo "${from} is $PRETTY_NAME, not Debian ${suite}" >&2; exit 1; }; \\`,
     '    apt-get update; \\',
-    `    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${packages.join(' ')}; \\`,
+    // No fsync per unpacked file: a build that dies leaves no layer anyway. code-interpreter-v1's
+    // ~1000 packages took 588 s so against 843 s without, on the shared machine (load 10-20).
+    `    DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-unsafe-io --no-install-recommends ${packages.join(' ')}; \\`,
     '    apt-get clean; \\',
     '    rm -rf /var/lib/apt/lists/*',
     '',

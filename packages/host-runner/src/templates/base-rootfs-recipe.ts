@@ -20,6 +20,9 @@ export const BASE_ROOTFS_RECIPE = {
     'git',
     'procps',
     'python3',
+    // `python` as well as `python3`, and pip (user installs, see docs/languages.md), as E2B's base has.
+    'python-is-python3',
+    'python3-pip',
     // setpriv, used to drop privileges without sudo.
     'util-linux',
   ],

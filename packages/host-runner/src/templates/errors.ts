@@ -31,8 +31,8 @@ export class KernelPackageListError extends Error {
   override readonly name = 'KernelPackageListError';
   constructor(readonly path: string, reason: string) {
     super(
-      `The kernels' Debian package list ${path} is unusable: ${reason}. It lists one Debian package name per line ` +
-        '(`#` starts a comment); fix the file and retry.',
+      `The kernels' Debian package list ${path} is unusable: ${reason}. Each line is one Debian package name, then optional ` +
+        '`import:<Python module>` and `run:<program>` checks (`#` starts a comment); fix the file and retry.',
     );
   }
 }

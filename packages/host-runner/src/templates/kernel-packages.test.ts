@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isDebianPackageName } from './debian-package-name.js';
 import { KernelPackageListError } from './errors.js';
-import { defaultKernelPackageListPath, parseKernelPackages, readKernelPackages } from './kernel-packages.js';
+import { defaultKernelPackageListPath, parseKernelPackageList, parseKernelPackages, readKernelPackageList, readKernelPackages } from './kernel-packages.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'codebox-kernel-list-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -16,8 +16,18 @@ describe('parseKernelPackages', () => {
     expect(parseKernelPackages('# nothing yet\n\n', 'list.txt')).toEqual([]);
   });
 
-  it('names the file and line of anything that is not exactly one Debian package name', () => {
-    for (const [bad, line] of [['python3-numpy python3-pandas', 2], ['Python3', 2], ['curl; reboot', 2], ['$(id)', 2]] as const) {
+  it('names the file and line of anything that is not one Debian package name and its checks', () => {
+    for (const [bad, line] of [
+      ['python3-numpy python3-pandas', 2],
+      ['Python3', 2],
+      ['curl; reboot', 2],
+      ['$(id)', 2],
+      ['nodejs run:node;id', 2],
+      ['nodejs run:/usr/bin/node', 2],
+      ['python3-yaml import:', 2],
+      ['python3-yaml import:a-b', 2],
+      ['python3-yaml require:yaml', 2],
+    ] as const) {
       const error = (() => {
         try {
           return parseKernelPackages(`# header\n${bad}\n`, '/src/kernels/debian-packages.txt');
@@ -27,9 +37,20 @@ describe('parseKernelPackages', () => {
       })();
       expect(error).toBeInstanceOf(KernelPackageListError);
       expect(error).toMatchObject({ name: 'KernelPackageListError', path: '/src/kernels/debian-packages.txt' });
-      expect((error as Error).message).toContain(`/src/kernels/debian-packages.txt is unusable: line ${line} (${JSON.stringify(bad)}) is not one Debian package name`);
-      expect((error as Error).message).toContain('one Debian package name per line');
+      expect((error as Error).message).toContain(`/src/kernels/debian-packages.txt is unusable: line ${line} (${JSON.stringify(bad)})`);
+      expect((error as Error).message).toContain('Each line is one Debian package name');
     }
+  });
+});
+
+describe('parseKernelPackageList', () => {
+  it('reads the import:/run: checks after each name, gathering those of a repeated name', () => {
+    const text = ['python3-yaml   import:yaml  # PyYAML', 'npm run:npm run:npx', 'r-base-core', 'python3-yaml import:yaml.cyaml'].join('\n');
+    expect(parseKernelPackageList(text, 'list.txt')).toEqual([
+      { name: 'python3-yaml', imports: ['yaml', 'yaml.cyaml'], programs: [] },
+      { name: 'npm', imports: [], programs: ['npm', 'npx'] },
+      { name: 'r-base-core', imports: [], programs: [] },
+    ]);
   });
 });
 
@@ -45,5 +66,16 @@ describe('readKernelPackages', () => {
     expect(defaultKernelPackageListPath()).toMatch(/sandbox-agent\/kernels\/debian-packages\.txt$/);
     expect(names.length).toBeGreaterThan(0);
     expect(names.every(isDebianPackageName)).toBe(true);
+  });
+
+  it('has, in the real list, a check for each library the issue names and for the tools', async () => {
+    const entries = await readKernelPackageList(defaultKernelPackageListPath());
+    const imports = entries.flatMap((entry) => entry.imports);
+    const programs = entries.flatMap((entry) => entry.programs);
+    for (const module of ['seaborn', 'sklearn', 'plotly', 'openpyxl', 'bs4', 'nltk', 'cv2', 'statsmodels', 'xlrd', 'docx', 'tabulate', 'yaml'])
+      expect(imports).toContain(module);
+    for (const module of ['networkx', 'aiohttp', 'numba', 'skimage', 'soundfile', 'pytest', 'ipywidgets', 'scipy', 'PIL', 'sympy', 'lxml'])
+      expect(imports).toContain(module);
+    for (const program of ['python', 'pip', 'node', 'npm', 'npx', 'gcc', 'ffmpeg']) expect(programs).toContain(program);
   });
 });

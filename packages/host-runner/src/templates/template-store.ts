@@ -52,10 +52,12 @@ interface RootfsImage {
   hash: string;
 }
 
-const DEFAULT_REGISTRY_BUILD_TIMEOUT_MS = 15 * 60_000;
+// Bounds a registry pull or an apt-get layer that hangs. code-interpreter-v1's layer (979 packages,
+// a 735 MB download) took 320 s on the shared 2-core machine at load 4-7 and 843 s at load 11-21.
+const DEFAULT_REGISTRY_BUILD_TIMEOUT_MS = 30 * 60_000;
 // A cold build of both default templates (a debootstrap, apt-get of R, a JDK and the Python stack,
 // two agent layers) takes several minutes; waiting for one must outlast it.
-const DEFAULT_LOCK_TIMEOUT_MS = 30 * 60_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 45 * 60_000;
 
 export interface TemplateBuildRequest {
   /** Template name users will pass as `templateID`. */

@@ -379,9 +379,29 @@ class Bridge:
         emit({"type": "done", "id": execution_id, "execution_count": count})
 
 
+def use_user_site():
+    """`pip install X` (also `!pip` / `%pip` in a cell) installs as `user` into the user site,
+    which Python puts on sys.path at start only if it exists, and a new sandbox's home is empty:
+    made now, it is on the path, ahead of the system's packages as at any start, so what a cell
+    installs imports in the next one (the import system notices the directory's new entries)."""
+    import site
+
+    if not site.ENABLE_USER_SITE:
+        return
+    path = site.getusersitepackages()
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return
+    if path not in sys.path:
+        system = [i for i, entry in enumerate(sys.path) if entry.endswith(("site-packages", "dist-packages"))]
+        sys.path.insert(system[0] if system else len(sys.path), path)
+
+
 def main():
     # As in a Jupyter kernel, the working directory, not this file's, is first on the path.
     sys.path[0] = ""
+    use_user_site()
     try:
         Bridge().serve()
     except Exception:

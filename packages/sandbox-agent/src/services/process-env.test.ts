@@ -10,6 +10,13 @@ describe('buildProcessEnv', () => {
     expect(env.PATH).toContain('/usr/bin');
   });
 
+  it("lets pip install into the user site, whose scripts come first on PATH, unless the sandbox says otherwise", () => {
+    const env = buildProcessEnv(user, {}, {});
+    expect(env.PIP_BREAK_SYSTEM_PACKAGES).toBe('1');
+    expect(env.PATH?.split(':')[0]).toBe('/home/user/.local/bin');
+    expect(buildProcessEnv(user, { PIP_BREAK_SYSTEM_PACKAGES: '0' }, {}).PIP_BREAK_SYSTEM_PACKAGES).toBe('0');
+  });
+
   it('never passes CODEBOX_ variables, wherever they come from', () => {
     const env = buildProcessEnv(user, { CODEBOX_AGENT_SOCKET: '/run/x' }, { CODEBOX_SANDBOX_EXEC: '/x', OK: '1' });
     expect(Object.keys(env).filter((name) => name.startsWith('CODEBOX_'))).toEqual([]);

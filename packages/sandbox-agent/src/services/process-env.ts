@@ -5,6 +5,15 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 const PRIVATE_PREFIX = 'CODEBOX_';
 
 /**
+ * `pip install X` as `user` installs into the user site (~/.local), as on E2B's images: the
+ * system site is root's and read-only, so pip falls back to `--user` by itself, but Debian's
+ * Python is marked externally managed (PEP 668) and pip would refuse before that. What goes into
+ * a user site can shadow the system's packages for that user but never change them, so the mark
+ * is overridden. Scripts pip installs go to ~/.local/bin, hence first on PATH.
+ */
+const PIP_USER_SITE = { PIP_BREAK_SYSTEM_PACKAGES: '1' } as const;
+
+/**
  * The environment of a user process: login basics for `user`, then the sandbox's env vars
  * (from create), then the request's own, later ones winning. Nothing of the agent's own
  * environment leaks through.
@@ -15,12 +24,13 @@ export function buildProcessEnv(
   requestEnvs: Readonly<Record<string, string>>,
 ): Record<string, string> {
   const env: Record<string, string> = {
-    PATH: DEFAULT_PATH,
+    PATH: `${user.home}/.local/bin:${DEFAULT_PATH}`,
     LANG: 'C.UTF-8',
     HOME: user.home,
     USER: user.name,
     LOGNAME: user.name,
     SHELL: '/bin/bash',
+    ...PIP_USER_SITE,
     ...sandboxEnvs,
     ...requestEnvs,
   };
