@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExecutionStream, OUTPUT_LIMIT_ERROR_NAME, resultFields, unquotedText } from './execution-stream.js';
 
-function collect(options: { outputLimitBytes?: number; keepaliveMs?: number } = {}) {
+function collect(options: { outputLimitBytes?: number; keepaliveMs?: number; framing?: 'lines' | 'as-written' } = {}) {
   const lines: Record<string, unknown>[] = [];
   let limited = 0;
   const stream = new ExecutionStream({
@@ -35,6 +35,19 @@ describe('ExecutionStream', () => {
     stream.stderr('prompt> ');
     vi.advanceTimersByTime(60);
     expect(lines.at(-1)).toEqual({ type: 'stderr', text: 'prompt> ' });
+  });
+
+  it('passes chunks on as written for a kernel framed so (Java: println is the text, then the newline)', () => {
+    const { stream, lines } = collect({ framing: 'as-written' });
+    stream.stdout('Hello, World!');
+    stream.stdout('\n');
+    stream.stdout('a\nb\n');
+    stream.stderr('');
+    expect(lines).toEqual([
+      { type: 'stdout', text: 'Hello, World!' },
+      { type: 'stdout', text: '\n' },
+      { type: 'stdout', text: 'a\nb\n' },
+    ]);
   });
 
   it('sends long output without newlines in pieces, and a trickle of partial output on time', () => {
