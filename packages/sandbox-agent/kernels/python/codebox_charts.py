@@ -23,7 +23,9 @@ else matplotlib's scale name (`linear`, `log`, `symlog`, `logit`, ...).
 Only names this module defines run: matplotlib is imported by the code that made the figure.
 """
 
+import math
 import re
+import sys
 
 from codebox_plain import plain
 
@@ -173,7 +175,15 @@ def _line_series(line, index):
     if unnamed:
         label = "Line %s" % unnamed.group(1)
     # The data as given (dates stay dates, categories stay strings), not matplotlib's numbers.
-    return {"label": label, "points": [[_coordinate(x), _coordinate(y)] for x, y in zip(line.get_xdata(), line.get_ydata())]}
+    return {"label": label, "points": [list(point) for point in zip(_coordinates(line.get_xdata()), _coordinates(line.get_ydata()))]}
+
+
+def _coordinates(values):
+    """A series' coordinates; a numeric array at once (a thousand points is a common plot)."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(values, numpy.ndarray) and values.dtype.kind in "iuf":
+        return [value if math.isfinite(value) else None for value in values.astype(float).tolist()]
+    return [_coordinate(value) for value in values]
 
 
 def _coordinate(value):

@@ -31,6 +31,9 @@ class _QuietFormatter(BaseFormatter):
     diagnostics = None
 
     def __call__(self, obj):
+        # Switched off as any IPython format is (formatter.enabled = False).
+        if not self.enabled:
+            return None
         try:
             value = self.compute(obj)
         except Exception:
