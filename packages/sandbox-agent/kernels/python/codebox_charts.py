@@ -50,9 +50,10 @@ def figure_chart(figure):
 
 
 def axes_chart(ax):
+    """One axes' chart (see the module's docstring for the shapes)."""
     kind = chart_kind(ax)
     if kind == "line":
-        return _point_chart(ax, "line", [_line_series(line, n) for n, line in enumerate(_data_lines(ax))])
+        return _point_chart(ax, "line", [_line_series(line) for line in _data_lines(ax)])
     if kind == "scatter":
         return _point_chart(ax, "scatter", [_scatter_series(ax, collection) for collection in ax.collections])
     if kind == "bar":
@@ -169,7 +170,7 @@ def _data_lines(ax):
     return [line for line in ax.lines if not is_reference_line(line)]
 
 
-def _line_series(line, index):
+def _line_series(line):
     label = line.get_label()
     unnamed = _UNNAMED_LINE.match(label)
     if unnamed:
@@ -217,12 +218,13 @@ def _bar_chart(ax):
     category_axis = ax.yaxis if horizontal else ax.xaxis
     ticks = [(tick, label.get_text()) for tick, label in zip(category_axis.get_ticklocs(), category_axis.get_ticklabels())]
     elements = []
-    for number, container in enumerate(containers):
+    for container in containers:
         group = container.get_label() or ""
         unnamed = _UNNAMED_CONTAINER.match(group)
         if unnamed:
             group = "Group %s" % unnamed.group(1)
-        values = container.datavalues if getattr(container, "datavalues", None) is not None else None
+        # The data as given (a stacked bar's own value, not its top); bars store their geometry only.
+        values = getattr(container, "datavalues", None)
         for index, bar in enumerate(container):
             if horizontal:
                 center, value = bar.get_y() + bar.get_height() / 2, bar.get_width()
