@@ -76,6 +76,8 @@ export interface ExtraExpectation {
   readonly chart?: object;
   /** The main result's `data` (a DataFrame's columns) equals this. */
   readonly data?: Record<string, unknown>;
+  /** How many results the execution has. */
+  readonly resultCount?: number;
 }
 
 export interface ExtraScenario {
@@ -409,6 +411,11 @@ export const INTERPRETER_SCENARIOS: Readonly<Record<Language, LanguageScenarios>
         code: 'from PIL import Image\nImage.new("RGB", (8, 4), "red").save("/tmp/saved.png")\nimport os\nprint(os.path.getsize("/tmp/saved.png") > 0)',
         expect: { png: true, pngSize: { width: 8, height: 4 }, stdout: ['True\n'] },
       },
+      {
+        name: 'shows a saved matplotlib figure once (savefig writes through PIL but is no PIL display)',
+        code: 'import matplotlib.pyplot as plt\nplt.figure(figsize=(2, 1), dpi=50)\nplt.plot([1, 2])\nplt.savefig("/tmp/figure.png")\nplt.show()',
+        expect: { pngSize: { width: 100, height: 50 }, resultCount: 1 },
+      },
     ],
   },
   javascript: {
@@ -639,6 +646,7 @@ export function describeInterpreterScenarios(setup: InterpreterScenarioSetup): v
             expect(png && pngSize(png)).toEqual(e.pngSize);
           }
           if (e.png) expect(execution.results.some((result) => result.png)).toBe(true);
+          if (e.resultCount !== undefined) expect(execution.results).toHaveLength(e.resultCount);
           if (e.chart) expect(execution.results.find((result) => result.chart)?.chart).toMatchObject(e.chart);
           const main = execution.results.find((result) => result.isMainResult);
           if (e.textIs !== undefined) expect(main?.text).toBe(e.textIs);

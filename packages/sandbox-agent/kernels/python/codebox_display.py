@@ -5,6 +5,7 @@
   e2b/chart  a matplotlib figure's data (`Result.chart`, see codebox_charts)
   PIL        Image.show() displays the image in the execution's results (a PNG) instead of
              starting a desktop viewer, and Image.save(path) displays it too, as in E2B's template
+             (except a save matplotlib makes for savefig, which E2B's rule would show twice)
 
 Neither pandas, matplotlib nor PIL is imported here: a kernel whose code never uses them does
 not pay for them. The PIL rules are applied when the code first imports PIL.Image.
@@ -93,8 +94,10 @@ def _display_pil_images(image_module):
     original_save = image_module.Image.save
 
     def save(self, fp, format=None, **params):
-        # Saved to a named file: shown as well, so the code's picture reaches the caller.
-        if isinstance(fp, (str, os.PathLike)):
+        # Saved to a named file: shown as well, so the code's picture reaches the caller. Not
+        # when matplotlib saves (savefig writes PNGs through PIL): the figure shows itself.
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if isinstance(fp, (str, os.PathLike)) and not caller.startswith("matplotlib"):
             display(self)
         return original_save(self, fp, format, **params)
 
