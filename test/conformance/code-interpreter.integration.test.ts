@@ -89,7 +89,7 @@ describe('chart extraction cost', () => {
       }
       console.log(
         `chart extraction: line plot (2 x 1000 points) runCode p50 ${median(withChart).toFixed(1)} ms with e2b/chart, ` +
-          `${median(without).toFixed(1)} ms without: +${(median(withChart) - median(without)).toFixed(1)} ms`,
+          `${median(without).toFixed(1)} ms without: ${(median(withChart) - median(without)).toFixed(1)} ms added`,
       );
     } finally {
       await sandbox.kill();
