@@ -42,3 +42,57 @@ describe('ten sandboxes at once', () => {
     }
   });
 });
+
+// What only a sandbox of its own shows: env vars given at create. E2B's server sets them in Java as
+// system properties (and its tests read them with System.getProperty), as well as in the environment.
+describe.each(interpreterClients)('sandbox env vars in Java through $name', ({ module }) => {
+  it('reads them through System.getProperty and System.getenv; an execution\'s envs win for that execution only', async () => {
+    const sandbox = (await module.Sandbox.create('code-interpreter-v1', { envs: { TEST_ENV_VAR: 'supertest' } })) as unknown as Sandbox;
+    try {
+      const read = 'System.getProperty("TEST_ENV_VAR") + "/" + System.getenv("TEST_ENV_VAR")';
+      expect((await sandbox.runCode(read, { language: 'java' })).text).toBe('supertest/supertest');
+      expect((await sandbox.runCode(read, { language: 'java', envs: { TEST_ENV_VAR: 'overwrite' } })).text).toBe('overwrite/overwrite');
+      expect((await sandbox.runCode(read, { language: 'java' })).text).toBe('supertest/supertest');
+    } finally {
+      await sandbox.kill();
+    }
+  });
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+// A number for docs/languages.md, not a bound: what extracting the chart adds to a plot's runCode.
+describe('chart extraction cost', () => {
+  it('measures a line plot\'s runCode with and without the e2b/chart format (p50 of 20 each)', async () => {
+    const { Sandbox: CodeboxSandbox } = codeboxClient.module;
+    const sandbox = await CodeboxSandbox.create('code-interpreter-v1');
+    try {
+      const plot = 'import numpy as np\nimport matplotlib.pyplot as plt\nx = np.linspace(0, 10, 1000)\nplt.figure()\nplt.plot(x, np.sin(x), label="sin")\nplt.plot(x, np.cos(x), label="cos")\nplt.title("t")\nplt.show()';
+      const chart = (on: boolean) => `get_ipython().display_formatter.formatters["e2b/chart"].enabled = ${on ? 'True' : 'False'}`;
+      const timed = async (on: boolean): Promise<number> => {
+        await sandbox.runCode(chart(on));
+        const started = performance.now();
+        const execution = await sandbox.runCode(plot);
+        expect(Boolean(execution.results[0]?.chart)).toBe(on);
+        return performance.now() - started;
+      };
+      for (let i = 0; i < 3; i++) await timed(true); // warm: imports, font cache
+      // Alternating, so the load of this shared machine drifts over both alike.
+      const without: number[] = [];
+      const withChart: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        without.push(await timed(false));
+        withChart.push(await timed(true));
+      }
+      console.log(
+        `chart extraction: line plot (2 x 1000 points) runCode p50 ${median(withChart).toFixed(1)} ms with e2b/chart, ` +
+          `${median(without).toFixed(1)} ms without: ${(median(withChart) - median(without)).toFixed(1)} ms added`,
+      );
+    } finally {
+      await sandbox.kill();
+    }
+  });
+});

@@ -36,6 +36,24 @@ export type { ExecutionCallbacks } from './code-interpreter/execute-line.js';
 export { Execution, ExecutionError, type Logs, type OutputMessage } from './code-interpreter/execution.js';
 export { Result, type MIMEType, type ChartData, type RawResult } from './code-interpreter/result.js';
 export {
+  ChartType,
+  ScaleType,
+  type Chart,
+  type Chart2D,
+  type PointData,
+  type PointChart,
+  type LineChart,
+  type ScatterChart,
+  type BarData,
+  type BarChart,
+  type PieData,
+  type PieChart,
+  type BoxAndWhiskerData,
+  type BoxAndWhiskerChart,
+  type SuperChart,
+  type ChartTypes,
+} from './code-interpreter/charts.js';
+export {
   KernelError,
   KernelDiedError,
   KernelOutOfMemoryError,

@@ -41,7 +41,7 @@ describe('shapeOutput', () => {
     const shaped = shapeOutput({
       logs: { stdout: [], stderr: [] },
       results: [
-        { text: '<Figure size 640x480 with 1 Axes>', png },
+        { text: '<Figure size 640x480 with 1 Axes>', png, chart: { type: 'line', title: null, elements: [] } },
         { jpeg: jpg, isMainResult: false },
       ],
     });
@@ -51,6 +51,8 @@ describe('shapeOutput', () => {
     ]);
     expect(shaped.text).toMatch(/^output:\n\[image\/png 640×480, \d+ KB\]\n\[image\/jpeg 20×10, \d+ (B|KB)\]$/);
     expect(shaped.text).not.toContain('Figure');
+    // The figure's chart (its data) goes unnamed next to the image itself.
+    expect(shaped.text).not.toContain('chart');
   });
 
   it('keeps the whole text within the budget, cutting the big section and keeping the small ones whole', () => {

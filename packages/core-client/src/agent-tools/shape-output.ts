@@ -109,6 +109,8 @@ function renderResult(result: ResultLike, images: ImagePart[]): string {
     if (readable[0] !== 'text' || lines.length === 0) lines.push(readable[1] as string);
     shown.add(readable[0]);
   }
+  // A figure's chart is the data of the image just shown: naming it would only be noise.
+  if (lines.length > 0) shown.add('chart');
   const left = [...textual, ['pdf', result.pdf], ['chart', result.chart], ['data', result.data]]
     .filter(([key, value]) => value !== undefined && value !== '' && !shown.has(key as string))
     .map(([key]) => key);

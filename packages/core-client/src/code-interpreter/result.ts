@@ -1,8 +1,10 @@
 /** A MIME type a result can carry, e.g. `text/plain`, `image/png`. */
 export type MIMEType = string;
 
-/** A chart the sandbox extracted from a figure (`e2b/chart`), as sent. */
-export type ChartData = Record<string, unknown>;
+import type { ChartTypes } from './charts.js';
+
+/** A chart the sandbox extracted from a figure (`e2b/chart`), as sent (see charts.ts for its types). */
+export type ChartData = ChartTypes;
 
 /** A result line as it arrives, without `type`/`is_main_result`. */
 export type RawResult = Record<string, unknown>;
@@ -29,8 +31,10 @@ export class Result {
   readonly latex: string | undefined;
   readonly json: Record<string, unknown> | undefined;
   readonly javascript: string | undefined;
+  /** A pandas DataFrame's columns: `{ column: [value, ...] }` (`e2b/data`). */
   readonly data: Record<string, unknown> | undefined;
-  readonly chart: ChartData | undefined;
+  /** A matplotlib figure's data (`e2b/chart`); see `ChartType` for the kinds. */
+  readonly chart: ChartTypes | undefined;
   /** Formats without a property of their own, by MIME type. */
   readonly extra: Record<string, unknown>;
   /** The result as received. */
@@ -58,17 +62,18 @@ export class Result {
     this.json = object('json');
     this.javascript = text('javascript');
     this.data = object('data');
-    this.chart = object('chart');
+    // Passed on as sent, as the official SDK does: the types describe the sandbox's shape.
+    this.chart = object('chart') as ChartTypes | undefined;
     // The server nests formats it has no key for under `extra`; unknown top-level keys count too.
     const extra: Record<string, unknown> = { ...object('extra') };
     for (const [key, value] of Object.entries(data)) if (!KNOWN_KEYS.has(key)) extra[key] = value;
     this.extra = extra;
   }
 
-  /** The formats this result has, e.g. `['html', 'png']` (text is not listed). */
+  /** The formats this result has, e.g. `['html', 'png']` or `['png', 'chart']` (text is not listed). */
   formats(): string[] {
     const formats: string[] = [];
-    for (const key of ['html', 'markdown', 'svg', 'png', 'jpeg', 'pdf', 'latex', 'json', 'javascript', 'data'] as const) {
+    for (const key of ['html', 'markdown', 'svg', 'png', 'jpeg', 'pdf', 'latex', 'json', 'javascript', 'data', 'chart'] as const) {
       if (this[key]) formats.push(key);
     }
     formats.push(...Object.keys(this.extra));
@@ -87,6 +92,8 @@ export class Result {
       latex: this.latex,
       json: this.json,
       javascript: this.javascript,
+      data: this.data,
+      chart: this.chart,
       ...(Object.keys(this.extra).length > 0 ? { extra: this.extra } : {}),
     };
   }

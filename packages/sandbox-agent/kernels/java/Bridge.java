@@ -72,14 +72,18 @@ public final class Bridge {
         throw new ExitException(status);
       }
     });
-    PrintStream out = new PrintStream(new EventStream("stdout"), true, StandardCharsets.UTF_8);
-    PrintStream err = new PrintStream(new EventStream("stderr"), true, StandardCharsets.UTF_8);
+    PrintStream out = new ChunkedPrintStream(new EventStream("stdout"));
+    PrintStream err = new ChunkedPrintStream(new EventStream("stderr"));
     System.setOut(out);
     System.setErr(err);
     shell = JShell.builder().executionEngine("local").out(out).err(err).build();
   }
 
+  /** args[0], when given: a JSON array naming the sandbox's env vars (see Properties). */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && Json.parse(args[0]) instanceof List<?> names) {
+      for (Object name : names) Properties.exposeSandboxVariable(String.valueOf(name));
+    }
     new Bridge().serve();
   }
 
@@ -138,8 +142,11 @@ public final class Bridge {
       stopRequested = false;
     }
     Map<String, String> savedEnv = new LinkedHashMap<>();
+    Map<String, String> savedProperties = new LinkedHashMap<>();
     try {
-      savedEnv = Environment.apply(stringMap(command.get("env")));
+      Map<String, String> env = stringMap(command.get("env"));
+      savedProperties = Properties.apply(env);
+      savedEnv = Environment.apply(env);
       run(code);
     } catch (RuntimeException error) {
       emitError(error.getClass().getName(), String.valueOf(error.getMessage()), stackTrace(error));
@@ -148,6 +155,7 @@ public final class Bridge {
         running = null;
       }
       Environment.apply(savedEnv);
+      Properties.apply(savedProperties);
       System.out.flush();
       System.err.flush();
       Map<String, Object> done = new LinkedHashMap<>();
@@ -362,6 +370,94 @@ public final class Bridge {
         return needed > back ? end - back : end;
       }
       return end;
+    }
+  }
+
+  /**
+   * System.out/err as IJava (E2B's Java kernel, on JDK 11) has them: println writes the text and
+   * then the line separator, and each write is flushed, so `println("x")` is two chunks, `x` and
+   * `\n`; the agent passes Java's chunks on as written (E2B's tests read `stdout[0] == "x"`).
+   * JDK 21's PrintStream would write both at once; every println overload is spelled out here so
+   * the split does not hang on which of them the JDK routes through print + newLine.
+   */
+  static final class ChunkedPrintStream extends PrintStream {
+    ChunkedPrintStream(OutputStream out) {
+      super(out, true, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void println(String x) {
+      synchronized (this) {
+        print(x);
+        println();
+      }
+    }
+
+    @Override
+    public void println(Object x) {
+      println(String.valueOf(x));
+    }
+
+    @Override
+    public void println(boolean x) {
+      println(String.valueOf(x));
+    }
+
+    @Override
+    public void println(char x) {
+      println(String.valueOf(x));
+    }
+
+    @Override
+    public void println(int x) {
+      println(String.valueOf(x));
+    }
+
+    @Override
+    public void println(long x) {
+      println(String.valueOf(x));
+    }
+
+    @Override
+    public void println(float x) {
+      println(String.valueOf(x));
+    }
+
+    @Override
+    public void println(double x) {
+      println(String.valueOf(x));
+    }
+
+    @Override
+    public void println(char[] x) {
+      println(String.valueOf(x));
+    }
+  }
+
+  /**
+   * Env vars as Java system properties too, as E2B's server sets them (System.setProperty per
+   * execution, for the sandbox's env vars and each execution's `envs`), so code written for E2B
+   * that reads System.getProperty("NAME") finds them. A property Java itself defines
+   * (user.dir, java.home, …) is never replaced by an env var of the same name.
+   */
+  static final class Properties {
+    private static final java.util.Set<String> JAVA_OWN = System.getProperties().stringPropertyNames();
+
+    static void exposeSandboxVariable(String name) {
+      String value = System.getenv(name);
+      if (value != null && !JAVA_OWN.contains(name)) System.setProperty(name, value);
+    }
+
+    /** Sets (or, for a null value, clears) each property; returns the previous values. */
+    static Map<String, String> apply(Map<String, String> changes) {
+      Map<String, String> previous = new LinkedHashMap<>();
+      changes.forEach((name, value) -> {
+        if (name.isEmpty() || JAVA_OWN.contains(name)) return;
+        previous.put(name, System.getProperty(name));
+        if (value == null) System.clearProperty(name);
+        else System.setProperty(name, value);
+      });
+      return previous;
     }
   }
 

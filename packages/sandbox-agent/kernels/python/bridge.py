@@ -194,6 +194,10 @@ from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from traitlets import Type  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
+# Beside this file; imported now, while this file's directory is first on sys.path (main()
+# gives that place to the working directory).
+import codebox_display  # noqa: E402
+
 
 def jsonable(data):
     """Jupyter's wire form: binary payloads (png, jpeg, pdf) as base64 text."""
@@ -291,9 +295,15 @@ def interrupt_children():
             continue
 
 
+def install_result_formats(shell):
+    """The formats and display rules E2B's template adds (DataFrames, charts, PIL images)."""
+    codebox_display.install(shell, _diagnostics)
+
+
 class Bridge:
     def __init__(self):
         self.shell = make_shell()
+        install_result_formats(self.shell)
         self.commands = queue.Queue()
         self.running = None
         # Queued executions, and those among them interrupted before they started.

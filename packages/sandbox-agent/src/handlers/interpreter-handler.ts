@@ -46,6 +46,7 @@ export function interpreterHandler(options: InterpreterHandlerOptions) {
     const stream = new ExecutionStream({
       write: (line) => response.write(line),
       onLimit: () => abort.abort(),
+      framing: context.kernel.outputFraming ?? 'lines',
       ...(options.outputLimitBytes === undefined ? {} : { outputLimitBytes: options.outputLimitBytes }),
       ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
     });

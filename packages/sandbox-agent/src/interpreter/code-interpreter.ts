@@ -38,6 +38,7 @@ export function createCodeInterpreter(
   const { launcher, user, sandboxEnvs, logger } = deps;
   const memory = new KernelMemory(deps.memory);
   const maxContexts = options.maxContexts ?? defaultContextLimit(deps.memory.limitBytes());
+  const kernelEnv = buildProcessEnv(user, sandboxEnvs, {});
   logger.info({ maxContexts }, 'code interpreter: context limit');
   const service = new InterpreterService({
     host: {
@@ -50,7 +51,8 @@ export function createCodeInterpreter(
     },
     maxContexts,
     factories: options.factories ?? builtInKernelFactories(),
-    kernelEnv: buildProcessEnv(user, sandboxEnvs, {}),
+    kernelEnv,
+    sandboxEnvNames: Object.keys(sandboxEnvs).filter((name) => name in kernelEnv),
     logger,
   });
   if (options.warmUp ?? true) service.warmUp();

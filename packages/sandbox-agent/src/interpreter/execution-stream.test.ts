@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExecutionStream, OUTPUT_LIMIT_ERROR_NAME, resultFields } from './execution-stream.js';
+import { ExecutionStream, OUTPUT_LIMIT_ERROR_NAME, resultFields, unquotedText } from './execution-stream.js';
 
-function collect(options: { outputLimitBytes?: number; keepaliveMs?: number } = {}) {
+function collect(options: { outputLimitBytes?: number; keepaliveMs?: number; framing?: 'lines' | 'as-written' } = {}) {
   const lines: Record<string, unknown>[] = [];
   let limited = 0;
   const stream = new ExecutionStream({
@@ -35,6 +35,19 @@ describe('ExecutionStream', () => {
     stream.stderr('prompt> ');
     vi.advanceTimersByTime(60);
     expect(lines.at(-1)).toEqual({ type: 'stderr', text: 'prompt> ' });
+  });
+
+  it('passes chunks on as written for a kernel framed so (Java: println is the text, then the newline)', () => {
+    const { stream, lines } = collect({ framing: 'as-written' });
+    stream.stdout('Hello, World!');
+    stream.stdout('\n');
+    stream.stdout('a\nb\n');
+    stream.stderr('');
+    expect(lines).toEqual([
+      { type: 'stdout', text: 'Hello, World!' },
+      { type: 'stdout', text: '\n' },
+      { type: 'stdout', text: 'a\nb\n' },
+    ]);
   });
 
   it('sends long output without newlines in pieces, and a trickle of partial output on time', () => {
@@ -95,5 +108,27 @@ describe('resultFields', () => {
       json: { a: 1 },
       chart: { type: 'line' },
     });
+  });
+
+  it('sends text/plain without one surrounding pair of quotes, and other formats untouched', () => {
+    expect(resultFields({ 'text/plain': "'supertest'", 'text/html': "'<b>'" })).toEqual({ text: 'supertest', html: "'<b>'" });
+  });
+});
+
+describe('unquotedText (E2B strips one pair of surrounding quotes from text/plain)', () => {
+  it.each([
+    ["'x'", 'x', "Python's and JavaScript's repr of a string"],
+    ['"/home/user"', '/home/user', "jshell's value of a String"],
+    ['"it\'s"', "it's", 'a repr that chose double quotes'],
+    ["''", '', 'the empty string'],
+    ["'", '', 'a lone quote: starts and ends with it, as E2B reads it'],
+    ["'a' + 'b'", "a' + 'b", 'only the outer pair, nothing inside is looked at'],
+    ['\'\'x\'\'', "'x'", 'one pair only'],
+    ['[1] "x"', '[1] "x"', "R's print form does not start with a quote"],
+    ['\'x"', '\'x"', 'mismatched quotes stay'],
+    ['42', '42', 'no quotes'],
+    ['', '', 'empty text'],
+  ])('%s → %s (%s)', (text, expected) => {
+    expect(unquotedText(text)).toBe(expected);
   });
 });

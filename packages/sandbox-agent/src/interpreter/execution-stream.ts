@@ -1,5 +1,5 @@
 import { RESULT_MIME_KEYS, type ExecuteLine, type ResultLine } from '@codebox/protocol';
-import type { ExecutionErrorInfo, ExecutionSink, MimeBundle } from './kernel.js';
+import type { ExecutionErrorInfo, ExecutionSink, MimeBundle, OutputFraming } from './kernel.js';
 
 /** Output per execution before it is cut off (docs/architecture.md, "Sandbox defaults"). */
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -17,6 +17,8 @@ export interface ExecutionStreamOptions {
   readonly keepaliveMs?: number;
   /** Called once when the output limit is hit: the execution should be interrupted. */
   readonly onLimit: () => void;
+  /** The kernel's (`Kernel.outputFraming`); default `lines`. */
+  readonly framing?: OutputFraming;
 }
 
 /** The error an execution ends with when it printed more than the limit. */
@@ -24,7 +26,7 @@ export const OUTPUT_LIMIT_ERROR_NAME = 'OutputLimitExceeded';
 
 /**
  * The `/execute` response body as an `ExecutionSink`: stdout/stderr split into lines (each
- * with its `\n`), results mapped to the wire's short keys, keepalive lines while quiet, and
+ * with its `\n`), or passed on as written for a kernel framed so, results mapped to the wire's short keys, keepalive lines while quiet, and
  * the output cap. Past the cap nothing more of the execution is sent; it ends with an
  * `OutputLimitExceeded` error instead of whatever the interrupted kernel reports.
  */
@@ -87,6 +89,10 @@ export class ExecutionStream implements ExecutionSink {
   }
 
   private stream(kind: 'stdout' | 'stderr', text: string): void {
+    if (this.options.framing === 'as-written') {
+      if (text) this.sendText(kind, text);
+      return;
+    }
     const buffered = this.partial[kind] + text;
     const lastNewline = buffered.lastIndexOf('\n');
     this.partial[kind] = buffered.slice(lastNewline + 1);
@@ -146,16 +152,32 @@ export class ExecutionStream implements ExecutionSink {
   }
 }
 
-/** A MIME bundle as the wire's result fields: known types under short keys, the rest in `extra`. */
+/**
+ * A MIME bundle as the wire's result fields: known types under short keys, the rest in `extra`.
+ * `text/plain` loses one surrounding pair of quotes (`unquotedText`), as E2B's server sends it.
+ */
 export function resultFields(bundle: MimeBundle): Omit<ResultLine, 'type' | 'is_main_result'> {
   const fields: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};
   for (const [mime, value] of Object.entries(bundle)) {
     if (value === undefined || value === null) continue;
     const key = RESULT_MIME_KEYS[mime];
-    if (key) fields[key] = value;
+    if (key === 'text' && typeof value === 'string') fields[key] = unquotedText(value);
+    else if (key) fields[key] = value;
     else extra[mime] = value;
   }
   if (Object.keys(extra).length > 0) fields.extra = extra;
   return fields as Omit<ResultLine, 'type' | 'is_main_result'>;
+}
+
+/**
+ * E2B's rule for a result's `text/plain` (its server's `Result`, code-interpreter
+ * `template/server/api/models/result.py`): text that starts and ends with the same quote, `'` or
+ * `"`, loses that one pair, so a string value reads as the string itself whatever the kernel's
+ * repr quoted it with: Python's and JavaScript's `'x'`, jshell's `"x"`. R's `[1] "x"` does not start
+ * with a quote and is kept, as there. Only the pair goes: escapes inside stay as the repr wrote them.
+ */
+export function unquotedText(text: string): string {
+  const first = text[0];
+  return (first === "'" || first === '"') && text.endsWith(first) ? text.slice(1, -1) : text;
 }

@@ -98,7 +98,7 @@ describe('InterpreterService', () => {
     const { service: interpreter, kernels } = service();
     const context = interpreter.create({ language: 'bash', cwd: 'project' });
     expect(context.cwd).toBe('/home/user/project');
-    expect(kernels.at(-1)?.options).toEqual({ contextId: context.id, cwd: '/home/user/project', env: { PATH: '/usr/bin', PWD: '/home/user/project' } });
+    expect(kernels.at(-1)?.options).toEqual({ contextId: context.id, cwd: '/home/user/project', env: { PATH: '/usr/bin', PWD: '/home/user/project' }, sandboxEnvNames: [] });
   });
 
   it('serialises executions and restarts per context, and runs contexts concurrently', async () => {

@@ -15,6 +15,8 @@ export interface InterpreterServiceOptions {
   readonly factories: KernelFactories;
   /** The base environment of every kernel (login basics plus the sandbox's env vars). */
   readonly kernelEnv: Readonly<Record<string, string>>;
+  /** The names in `kernelEnv` that are the sandbox's env vars (from create). */
+  readonly sandboxEnvNames?: readonly string[];
   readonly logger: Logger;
   /**
    * Most contexts the sandbox may hold, the default ones included (see `defaultContextLimit`);
@@ -116,7 +118,12 @@ export class InterpreterService {
       throw new ContextLimitError(this.options.maxContexts);
     }
     const id = randomUUID();
-    const kernel = factory(this.options.host, { contextId: id, cwd, env: { ...this.options.kernelEnv, PWD: cwd } });
+    const kernel = factory(this.options.host, {
+      contextId: id,
+      cwd,
+      env: { ...this.options.kernelEnv, PWD: cwd },
+      sandboxEnvNames: this.options.sandboxEnvNames ?? [],
+    });
     const context = new CodeContext(id, language, cwd, kernel);
     this.contexts.set(context.id, context);
     return context;

@@ -44,7 +44,7 @@ describe('code interpreter (bash, javascript, typescript)', () => {
       { type: 'end_of_execution' },
     ]);
     const second = await execute(fx.baseUrl, { code: "twice(a) + b + join('x', 'y').length + (typeof os.cpus)", language: 'javascript' });
-    expect(plain(second.lines)).toContainEqual({ type: 'result', text: "'44function'", is_main_result: true });
+    expect(plain(second.lines)).toContainEqual({ type: 'result', text: '44function', is_main_result: true });
     const redeclare = await execute(fx.baseUrl, { code: 'const a = 1; a', language: 'javascript' });
     expect(plain(redeclare.lines)).toContainEqual({ type: 'result', text: '1', is_main_result: true });
   });
@@ -65,7 +65,7 @@ describe('code interpreter (bash, javascript, typescript)', () => {
       code: 'interface P { x: number }\nenum Color { Red, Green }\nconst p: P = { x: 2 };\nconst n: number = p.x * 21;\n`${n}-${Color.Green}`',
       language: 'ts',
     });
-    expect(plain(result.lines)).toContainEqual({ type: 'result', text: "'42-1'", is_main_result: true });
+    expect(plain(result.lines)).toContainEqual({ type: 'result', text: '42-1', is_main_result: true });
   });
 
   it('streams each line as it is printed, also from subprocesses', async () => {

@@ -40,8 +40,18 @@ export interface ExecuteOutcome {
   readonly executionCount: number;
 }
 
+/**
+ * How a kernel's stdout/stderr reaches the client. `lines`: one wire line per printed line, as a
+ * line-buffered terminal shows output. `as-written`: each chunk as the kernel flushed it, as a
+ * Jupyter kernel's stream messages arrive (E2B's Java kernel sends `println("x")` as `x` then
+ * `\n`, and E2B's tests read that first chunk).
+ */
+export type OutputFraming = 'lines' | 'as-written';
+
 export interface Kernel {
   readonly language: KernelLanguage;
+  /** Default `lines`. */
+  readonly outputFraming?: OutputFraming;
   /** Starts the kernel process(es); resolves when it can execute. Idempotent. */
   start(): Promise<void>;
   /**
@@ -62,4 +72,9 @@ export interface KernelOptions {
   readonly cwd: string;
   /** Base environment for the kernel process (sandbox envs, HOME, PATH, …). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Which of `env`'s variables are the sandbox's own (from create), for kernels that also
+   * expose them another way (Java: as system properties, as E2B does).
+   */
+  readonly sandboxEnvNames?: readonly string[];
 }

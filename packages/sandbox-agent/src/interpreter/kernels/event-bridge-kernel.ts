@@ -1,4 +1,4 @@
-import type { KernelLanguage, KernelOptions } from '../kernel.js';
+import type { KernelLanguage, KernelOptions, OutputFraming } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
 import { EventWire, type EventChannel, type EventInterrupt } from './event-wire.js';
 import { KernelProcess } from './kernel-process.js';
@@ -12,6 +12,8 @@ export interface EventBridgeSpec {
   readonly channel: EventChannel;
   readonly interrupt: EventInterrupt;
   readonly startTimeoutMs: number;
+  /** Default `lines` (see `OutputFraming`). */
+  readonly outputFraming?: OutputFraming;
 }
 
 /** After an interrupt, how long the code may take to stop before the kernel is restarted. */
@@ -24,6 +26,7 @@ const INTERRUPT_GRACE_MS = 3_000;
  */
 export class EventBridgeKernel extends KernelProcess {
   readonly language: KernelLanguage;
+  readonly outputFraming: OutputFraming;
   private readonly eventWire: EventWire;
 
   constructor(
@@ -33,6 +36,7 @@ export class EventBridgeKernel extends KernelProcess {
   ) {
     super(host, options, { startTimeoutMs: spec.startTimeoutMs, interruptGraceMs: INTERRUPT_GRACE_MS });
     this.language = spec.language;
+    this.outputFraming = spec.outputFraming ?? 'lines';
     this.eventWire = new EventWire(spec.channel, spec.interrupt);
   }
 

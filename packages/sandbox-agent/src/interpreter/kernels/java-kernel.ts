@@ -32,10 +32,15 @@ export function createJavaKernel(host: KernelHost, options: KernelOptions): Kern
         '-Dfile.encoding=UTF-8',
         '-Dstdout.encoding=UTF-8',
         join(host.kernelsDir, 'java', 'Bridge.java'),
+        // Which env vars are the sandbox's: the bridge makes them system properties too.
+        JSON.stringify(options.sandboxEnvNames ?? []),
       ],
     },
     channel: 'stdout',
     interrupt: 'command',
+    // As IJava (E2B's Java kernel): each flush of System.out is one chunk, so println("x") is `x`
+    // then `\n` (the bridge's PrintStream prints the text and the newline as two writes).
+    outputFraming: 'as-written',
     startTimeoutMs: 60_000,
   };
   return new EventBridgeKernel(spec, host, options);
