@@ -3,12 +3,11 @@
 // /health over the same gateway, and a WebSocket echo round trip, under runc and runsc. Sandboxes
 // have no network (allowInternetAccess: false): the relay is their only way in. Run with
 // `npm run bench` (not CI); runsc is skipped, saying so, where dockerd has no runsc runtime.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { Sandbox } from '@codebox/core-client';
 import { lookupLocalhost } from '../test/support/localhost-names.ts';
-import { startBenchRunner } from './bench-runner.ts';
+import { runtimesToMeasure, startBenchRunner, type BenchRuntime } from './bench-runner.ts';
 import { percentile } from './stats.ts';
 
 const MIB = 1024 * 1024;
@@ -19,7 +18,7 @@ const ECHO_RUNS = 200;
 const PORT = 8000;
 const SERVER = readFileSync(new URL('../test/support/fixtures/user-port-server.mjs', import.meta.url), 'utf8');
 
-type Runtime = 'runc' | 'runsc';
+type Runtime = BenchRuntime;
 
 interface Target {
   readonly runnerUrl: URL;
@@ -134,13 +133,8 @@ async function measure(runtime: Runtime): Promise<Record<string, string>> {
   }
 }
 
-const runtimes = Object.keys(JSON.parse(execFileSync('docker', ['info', '--format', '{{json .Runtimes}}'], { encoding: 'utf8' })) as object);
 const results: Partial<Record<Runtime, Record<string, string>>> = {};
-for (const runtime of ['runc', 'runsc'] as const) {
-  if (runtime === 'runsc' && !runtimes.includes('codebox-runsc')) {
-    console.log('runsc: not registered with dockerd (scripts/register-runsc.sh); measuring runc only');
-    continue;
-  }
+for (const runtime of runtimesToMeasure()) {
   console.log(`== ${runtime}`);
   results[runtime] = await measure(runtime);
 }
