@@ -6,7 +6,7 @@ import type { Sandbox } from '@codebox/core-client';
 import { fetchByName, lookupLocalhost, webSocketByName } from '../support/localhost-names.js';
 import { rawRequest } from '../support/raw-http.js';
 import { useRunner } from '../support/use-runner.js';
-import { clients } from './clients.js';
+import { clients, codeboxClient } from './clients.js';
 
 const runner = useRunner();
 
@@ -226,6 +226,39 @@ describe('user ports: E2B’s own host test, access rules and hostile host names
     );
     expect(answer.status).toBe(400);
     expect(answer.text).toContain('only user ports relay WebSockets');
+  });
+
+  it('serves the code interpreter (49999) by host name, the URL e2b-code-interpreter for Python < 2.9 builds (over https there)', async () => {
+    const { Sandbox: Client } = codeboxClient.module;
+    const interpreter = await Client.create('code-interpreter-v1');
+    try {
+      const token = (interpreter as unknown as { envdAccessToken?: string }).envdAccessToken ?? '';
+      const execute = (headers: Record<string, string>): Promise<Response> =>
+        fetchByName(`http://${interpreter.getHost(49999)}/execute`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ code: '6 * 7' }) });
+      expect((await execute({})).status).toBe(401);
+      const answer = await execute({ 'X-Access-Token': token });
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toContain('"text":"42"');
+    } finally {
+      await interpreter.kill();
+    }
+  });
+
+  it('gives another tenant’s sandbox by host name what it gives by header: its tokens are the credential, as on E2B', async () => {
+    const { Sandbox: Client } = codeboxClient.module;
+    const foreign = await Client.create('base', { apiKey: runner().keys[1] });
+    try {
+      // Tenant A's key is no credential on the data plane (the SDKs send none there): envd wants B's sandbox token.
+      const envd = await fetchByName(`http://${foreign.getHost(49983)}/files?path=/etc/hostname`, { headers: { 'X-API-KEY': runner().keys[0] } });
+      expect(envd.status).toBe(401);
+      const closed = await fetchByName(`http://${foreign.getHost(8000)}/`);
+      expect(closed.status).toBe(502);
+      expect(await closed.json()).toMatchObject({ message: 'The sandbox is running but port is not open', sandboxId: foreign.sandboxId });
+      // The control plane keeps it invisible to A.
+      await expect(Client.getInfo(foreign.sandboxId, { apiKey: runner().keys[0] })).rejects.toThrow();
+    } finally {
+      await foreign.kill();
+    }
   });
 
   it('answers a sandbox that does not exist, or no longer does, as E2B’s edge: 502 "The sandbox was not found"', async () => {
