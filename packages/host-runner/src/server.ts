@@ -139,6 +139,8 @@ export class RunnerServer {
     const deadline = setTimeout(() => {
       this.logger.warn({ graceMs }, 'in-flight requests did not finish in time; closing their connections');
       this.server.closeAllConnections();
+      // Upgraded sockets (WebSockets to user ports) are no longer the HTTP server's to close.
+      this.gateway.closeTunnels();
     }, graceMs);
     deadline.unref();
     await closed;

@@ -228,6 +228,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        relay.close();
       });
     },
   };

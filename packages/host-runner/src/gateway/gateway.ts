@@ -48,6 +48,8 @@ export class Gateway {
   readonly #agents = new AgentPool(AGENT_MAX_CONNECTIONS - 2 * USER_PORT_MAX_CONNECTIONS);
   readonly #portAgents = new AgentPool(USER_PORT_MAX_CONNECTIONS);
   readonly #portSlots: PortSlots;
+  /** Client sockets of open Upgrade tunnels: Node's server.close() waits for them, so closing the runner must end them. */
+  readonly #tunnels = new Set<Duplex>();
 
   constructor(options: GatewayOptions) {
     this.#lookup = options.lookup;
@@ -71,6 +73,13 @@ export class Gateway {
   close(): void {
     this.#agents.releaseAll();
     this.#portAgents.releaseAll();
+    this.closeTunnels();
+  }
+
+  /** Ends every open Upgrade tunnel (WebSocket); the runner calls it when its close grace runs out. */
+  closeTunnels(): void {
+    for (const socket of this.#tunnels) socket.destroy();
+    this.#tunnels.clear();
   }
 
   /**
@@ -95,6 +104,8 @@ export class Gateway {
         return;
       }
       socket.once('close', release);
+      this.#tunnels.add(socket);
+      socket.once('close', () => this.#tunnels.delete(socket));
       tunnelUpgrade({ req, socket, head, record: route.record, port: route.port, path: route.path, drop: CREDENTIALS, logger: this.#logger });
     } catch (error) {
       this.#logger.error({ err: error, url: req.url }, 'gateway upgrade failed');

@@ -175,6 +175,20 @@ describe('UserPortRelay over Upgrade', () => {
     await expect.poll(() => relay.open).toBe(0);
   });
 
+  it('ends open tunnels on close', async () => {
+    user.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+      socket.on('error', () => socket.destroy());
+      socket.on('end', () => socket.destroy());
+    });
+    const { socket } = await upgrade(userPort);
+    socket?.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket?.once('close', () => resolve()));
+    relay.close();
+    await closed;
+    await expect.poll(() => relay.open).toBe(0);
+  });
+
   it('answers a closed port with the 502 body on the raw socket', async () => {
     const port = await closedPort();
     const answer = await upgrade(port);

@@ -29,11 +29,19 @@ export class UserPortRelay {
   readonly #max: number;
   readonly #connect: (port: number) => Promise<Socket>;
   #open = 0;
+  /** Upgraded client sockets: the HTTP server's close() neither tracks nor waits for them to be closed by it. */
+  readonly #tunnels = new Set<Duplex>();
 
   constructor(options: UserPortRelayOptions) {
     this.#logger = options.logger.child({ component: 'user-port-relay' });
     this.#max = options.maxConnections ?? USER_PORT_MAX_CONNECTIONS;
     this.#connect = options.connect ?? connectLoopback;
+  }
+
+  /** Ends every open tunnel (the agent is stopping). */
+  close(): void {
+    for (const socket of this.#tunnels) socket.destroy();
+    this.#tunnels.clear();
   }
 
   /** Relays exchanges in flight now. */
@@ -121,7 +129,11 @@ export class UserPortRelay {
       client.end(rawJson(503, { message: `${this.#max} requests to this sandbox's ports are in flight; retry when some finish`, code: 503 }));
       return;
     }
-    client.once('close', () => this.#release());
+    client.once('close', () => {
+      this.#release();
+      this.#tunnels.delete(client);
+    });
+    this.#tunnels.add(client);
     this.#connect(port).then(
       (server) => {
         if (client.destroyed) {
