@@ -31,7 +31,7 @@ export type Resolution =
   | { readonly ok: false; readonly status: number; readonly body: object };
 
 /**
- * The data plane: forwards each request carrying `E2b-Sandbox-Id` to that sandbox's agent over
+ * The data plane: forwards each request carrying `E2b-Sandbox-Id` (or a host name `<port>-<id>.<domain>`) to that sandbox's agent over
  * its unix socket, streaming both bodies (no buffering), so output reaches the caller as the
  * agent writes it and a caller hanging up reaches the agent as a closed connection.
  */
