@@ -34,6 +34,8 @@ export interface CloseOptions {
 export class RunnerServer {
   private constructor(
     readonly url: string,
+    /** Sandbox host names are `<port>-<id>.<domain>` (reported at create as `domain`). */
+    readonly domain: string,
     /** The generated development key, when the operator configured none. */
     readonly devApiKey: string | undefined,
     readonly manager: SandboxManager,
@@ -125,7 +127,7 @@ export class RunnerServer {
     const url = `http://${host}:${address.port}`;
     domain = config.domain ?? defaultSandboxDomain(address.port);
     logger.info({ url, domain, runner: config.runnerName, dataDir: config.dataDir, tenants: apiKeys.size }, 'codebox runner listening');
-    return new RunnerServer(url, devApiKey, manager, server, lifecycle, gateway, backend, logger);
+    return new RunnerServer(url, domain, devApiKey, manager, server, lifecycle, gateway, backend, logger);
   }
 
   /**
