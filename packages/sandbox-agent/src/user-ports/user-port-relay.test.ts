@@ -88,6 +88,51 @@ describe('UserPortRelay over HTTP', () => {
     expect(seen.headers?.te).toBeUndefined();
   });
 
+  it('holds a fast server back to what a slow client reads (backpressure, nothing buffered without bound)', async () => {
+    const MIB = 1024 * 1024;
+    let written = 0;
+    let waiting = false;
+    userHandler = (_req, res) => {
+      const chunk = Buffer.alloc(64 * 1024);
+      const pump = (): void => {
+        waiting = false;
+        while (written < 128 * MIB) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            waiting = true;
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+    };
+    let received = 0;
+    const reading = new Promise<IncomingMessage>((resolve, reject) => {
+      request(new URL('/', frontUrl), { headers: { 'e2b-sandbox-id': SANDBOX_ID, 'e2b-sandbox-port': String(userPort) } }, (res) => {
+        res.pause();
+        resolve(res);
+      })
+        .on('error', reject)
+        .end();
+    });
+    const res = await reading;
+    // The client reads nothing: the chain fills (socket buffers, a stream's high-water mark per hop) and the server waits.
+    let last = -1;
+    const settled = (): boolean => {
+      const still = waiting && written === last;
+      last = written;
+      return still;
+    };
+    await expect.poll(settled, { timeout: 10_000, interval: 200 }).toBe(true);
+    expect(written).toBeLessThan(32 * MIB);
+    res.on('data', (chunk: Buffer) => (received += chunk.length));
+    res.resume();
+    await new Promise<void>((resolve) => res.on('end', () => resolve()));
+    expect(received).toBe(128 * MIB);
+  });
+
   it('answers a closed port with E2B’s 502: JSON for programs, an HTML page for browsers', async () => {
     const port = await closedPort();
     const json = await call(port);
