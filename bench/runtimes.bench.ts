@@ -2,12 +2,11 @@
 // runCode("1+1") and a cold `import pandas` in a fresh sandbox, each through a real runner started
 // with that runtime. Prints a table and writes a JSON report. Run with `npm run bench` (not CI).
 // Skips runsc, saying so, where dockerd has no runsc runtime (scripts/register-runsc.sh).
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Sandbox } from '@codebox/core-client';
-import { startBenchRunner } from './bench-runner.ts';
+import { runtimesToMeasure, startBenchRunner, type BenchRuntime } from './bench-runner.ts';
 import { percentile, timeRuns, type Sample } from './stats.ts';
 
 const { values: args } = parseArgs({
@@ -22,12 +21,8 @@ const CREATE_RUNS = Number(args['create-runs']);
 const COMMAND_RUNS = Number(args['command-runs']);
 const IMPORT_RUNS = Number(args['import-runs']);
 
-type Runtime = 'runc' | 'runsc';
+type Runtime = BenchRuntime;
 const OPERATIONS = ['Sandbox.create + kill (base)', 'commands.run("echo hi")', 'runCode("1+1")', 'runCode("import pandas") in a fresh sandbox'] as const;
-
-function registeredRuntimes(): string[] {
-  return Object.keys(JSON.parse(execFileSync('docker', ['info', '--format', '{{json .Runtimes}}'], { encoding: 'utf8' })) as object);
-}
 
 async function measure(runtime: Runtime): Promise<Sample[]> {
   const { runner, opts } = await startBenchRunner({ env: { CODEBOX_RUNTIME: runtime } });
@@ -67,13 +62,8 @@ async function measure(runtime: Runtime): Promise<Sample[]> {
   }
 }
 
-const available = registeredRuntimes();
 const results: Partial<Record<Runtime, Sample[]>> = {};
-for (const runtime of ['runc', 'runsc'] as const) {
-  if (runtime === 'runsc' && !available.includes('codebox-runsc')) {
-    console.log('runsc: not registered with dockerd (scripts/register-runsc.sh); measuring runc only');
-    continue;
-  }
+for (const runtime of runtimesToMeasure()) {
   console.log(`== ${runtime}`);
   results[runtime] = await measure(runtime);
 }

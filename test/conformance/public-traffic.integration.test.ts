@@ -63,10 +63,10 @@ describe.each(interpreterClients)('allowPublicTraffic: false through the $name c
         expect(await res.json()).toMatchObject({ code: 403, message: expect.stringContaining('E2B-Traffic-Access-Token') });
       }
     }
-    // With the token the request reaches the sandbox: the agent answers (nothing listens on the user port).
+    // With the token the request reaches the sandbox: the agent's relay answers that nothing listens on the user port.
     const withToken = await raw(sandbox, USER_PORT, '/', { 'E2B-Traffic-Access-Token': token, 'X-Access-Token': accessToken(sandbox) });
-    expect(withToken.status).toBe(404);
-    expect(await withToken.text()).toContain('nothing listens');
+    expect(withToken.status).toBe(502);
+    expect(await withToken.json()).toMatchObject({ message: 'The sandbox is running but port is not open', port: USER_PORT });
     const contexts = await raw(sandbox, CODE_INTERPRETER_PORT, '/contexts', { 'E2B-Traffic-Access-Token': token });
     expect(contexts.status).toBe(200);
     // envd is governed by its own access token only, as on E2B.

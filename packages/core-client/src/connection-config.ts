@@ -24,6 +24,12 @@ export interface ConnectionOpts {
    * @default 60_000
    */
   requestTimeoutMs?: number;
+  /**
+   * Domain of sandbox hosts (`getHost(port)` is `<port>-<sandboxId>.<domain>`) when the runner
+   * reports none; the runner's own answer wins.
+   * @default CODEBOX_DOMAIN, else E2B_DOMAIN
+   */
+  domain?: string;
   /** Extra headers for control-plane requests (never sent to the sandbox, as in `e2b`). */
   headers?: Record<string, string>;
   /** Aborts the in-flight request. */
@@ -73,6 +79,7 @@ export class ConnectionConfig {
   readonly requestTimeoutMs: number;
   readonly headers?: Record<string, string>;
   readonly debug: boolean;
+  readonly domain?: string;
 
   constructor(opts: ConnectionOpts = {}, env: Env = process.env) {
     this.debug = opts.debug ?? fromEnv(env, 'DEBUG') === 'true';
@@ -95,6 +102,8 @@ export class ConnectionConfig {
     }
     this.requestTimeoutMs = requestTimeoutMs;
     if (opts.headers) this.headers = opts.headers;
+    const domain = opts.domain || fromEnv(env, 'DOMAIN');
+    if (domain) this.domain = domain;
   }
 
   /** The API key, or an `AuthenticationError` that says where to put one. */

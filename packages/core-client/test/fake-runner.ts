@@ -51,6 +51,8 @@ interface FakeSandbox {
 
 export class FakeRunner {
   readonly requests: RecordedRequest[] = [];
+  /** What create/connect report as `domain` (null: as a runner from before user ports). */
+  domain: string | null = null;
   readonly sandboxes = new Map<string, FakeSandbox>();
   /** Children of Process.Start, killed on stop (a client deadline leaves them running). */
   private readonly children = new Set<ChildProcessWithoutNullStreams>();
@@ -166,7 +168,7 @@ export class FakeRunner {
       clientID: 'fake',
       envdVersion: '0.5.7',
       ...(s.secure ? { envdAccessToken: ACCESS_TOKEN } : {}),
-      domain: null,
+      domain: this.domain,
     };
   }
 

@@ -48,6 +48,15 @@ describe('loadConfig', () => {
     expect(config.apiKeys).toEqual(['e2b_aa', 'e2b_bb']);
   });
 
+  it('takes the sandbox domain from CODEBOX_DOMAIN (unset: the runner derives localhost:<port>) and refuses what is no host name', async () => {
+    expect((await loadConfig({ env: {} })).domain).toBeUndefined();
+    expect((await loadConfig({ env: { CODEBOX_DOMAIN: 'sandboxes.example.com' } })).domain).toBe('sandboxes.example.com');
+    expect((await loadConfig({ env: { CODEBOX_DOMAIN: 'localhost:3201' } })).domain).toBe('localhost:3201');
+    for (const bad of ['https://x.example', 'Upper.example', 'a..b', '-a.example', 'x.example:0', 'x.example/', '*.example.com']) {
+      await expect(loadConfig({ env: { CODEBOX_DOMAIN: bad } }), bad).rejects.toThrow(/domain/);
+    }
+  });
+
   it('takes the rootfs source from CODEBOX_ROOTFS_SOURCE, auto by default, and rejects others', async () => {
     expect((await loadConfig({ env: {} })).rootfsSource).toBe('auto');
     expect((await loadConfig({ env: { CODEBOX_ROOTFS_SOURCE: 'registry' } })).rootfsSource).toBe('registry');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { API_KEY_PATTERN, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
 import { parseDnsEndpoint } from './dns/dns-forwarder.js';
+import { SANDBOX_DOMAIN_PATTERN } from './gateway/sandbox-domain.js';
 import { ipv4Network } from './host/host-networks.js';
 import { ROOTFS_SOURCE_SETTINGS } from './templates/rootfs-source.js';
 import { SANDBOX_RUNTIMES } from './sandboxes/sandbox-runtime.js';
@@ -22,6 +23,11 @@ function defaultDataDir(): string {
 export const runnerConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(3000),
+  /**
+   * The domain sandbox hosts are under, reported as `domain` in create/connect/info: a server on
+   * port N of sandbox S is `N-S.<domain>` (the SDKs' `getHost(N)`). Default `localhost:<port>`.
+   */
+  domain: z.string().regex(SANDBOX_DOMAIN_PATTERN, 'use a lower-case host name, optionally with :port (e.g. sandboxes.example.com or localhost:3000)').optional(),
   /** Label value separating this runner's containers from another runner's on the same dockerd. */
   runnerName: z
     .string()
@@ -140,6 +146,7 @@ export class ConfigError extends Error {
 const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind: 'string' | 'number' | 'list' | 'boolean']> = [
   ['CODEBOX_HOST', ['host'], 'string'],
   ['CODEBOX_PORT', ['port'], 'number'],
+  ['CODEBOX_DOMAIN', ['domain'], 'string'],
   ['CODEBOX_RUNNER_NAME', ['runnerName'], 'string'],
   ['CODEBOX_DATA_DIR', ['dataDir'], 'string'],
   ['CODEBOX_API_KEYS', ['apiKeys'], 'list'],

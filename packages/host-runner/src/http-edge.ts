@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { formatRawHttpResponse } from '@codebox/protocol';
 import type { RunnerConfig } from './config.js';
 
 /**
@@ -75,7 +76,16 @@ export function answerConnect(socket: Duplex, logger: Logger): void {
   logger.debug('CONNECT request refused');
   socket.on('error', () => socket.destroy());
   const payload = JSON.stringify({ code: 400, message: 'CONNECT is not supported: the runner is not a proxy.' });
-  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+  socket.end(formatRawHttpResponse(400, 'Bad Request', 'application/json', payload));
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** An Upgrade (WebSocket, h2c) to the control plane: it has nothing to upgrade to. */
+export function answerUpgrade(socket: Duplex, logger: Logger): void {
+  logger.debug('Upgrade request to the control plane refused');
+  socket.on('error', () => socket.destroy());
+  const payload = JSON.stringify({ code: 400, message: 'Upgrade is only relayed to sandbox ports (E2b-Sandbox-Id, or a <port>-<sandboxId>.<domain> host); send this request without it.' });
+  socket.end(formatRawHttpResponse(400, 'Bad Request', 'application/json', payload));
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
@@ -98,9 +108,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
         ? [408, 'Request Timeout', 'The request headers did not arrive in time; the runner closed the connection.']
         : [400, 'Bad Request', `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'}).`];
   const payload = JSON.stringify({ code: status, message });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
-  );
+  socket.end(formatRawHttpResponse(status, reason, 'application/json', payload));
   // end() waits for the peer; a peer that never reads must not keep the socket.
   setTimeout(() => socket.destroy(), 1000).unref();
 }

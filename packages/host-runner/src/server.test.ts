@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_KEY_PATTERN } from '@codebox/protocol';
@@ -72,6 +74,48 @@ describe('RunnerServer', () => {
     await expect(fetch(`${runner.url}/v2/sandboxes`)).rejects.toThrow();
     expect(backend.destroyed).toEqual([]);
     expect(backend.sandboxes.has(sandboxId)).toBe(true);
+    agent.close();
+  });
+
+  it('answers create with its domain, routes <port>-<id>.<domain> and ends open WebSockets when its close grace runs out', async () => {
+    const agent: Server = createServer((req, res) => res.end(`port ${String(req.headers['e2b-sandbox-port'])}`));
+    agent.on('upgrade', (_req, socket: Duplex) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
+      socket.on('error', () => socket.destroy());
+    });
+    agent.listen(join(dir, 'agent.sock'));
+    await once(agent, 'listening');
+    const backend = new InMemoryBackend();
+    backend.agentSocketPath = join(dir, 'agent.sock');
+    const runner = await start(backend, ['e2b_12']);
+    const port = new URL(runner.url).port;
+    const created = await fetch(`${runner.url}/sandboxes`, { method: 'POST', headers: { 'X-API-KEY': 'e2b_12', 'content-type': 'application/json' }, body: JSON.stringify({ templateID: 'base' }) });
+    const { sandboxID, domain } = (await created.json()) as { sandboxID: string; domain: string };
+    expect(domain).toBe(`localhost:${port}`);
+
+    const viaHost = await new Promise<string>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/', headers: { host: `8000-${sandboxID}.${domain}` } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve(text));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(viaHost).toBe('port 8000');
+
+    const tunnel = await new Promise<Socket>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/', headers: { host: `8000-${sandboxID}.${domain}`, connection: 'Upgrade', upgrade: 'test' } })
+        .on('upgrade', (_res, socket: Socket) => resolve(socket))
+        .on('error', reject)
+        .end();
+    });
+    const ended = new Promise<void>((resolve) => tunnel.once('close', () => resolve()));
+    tunnel.on('error', () => undefined);
+    // Without closeTunnels the server's close would wait on the upgraded socket for ever.
+    await runner.close({ graceMs: 100 });
+    await ended;
+    agent.closeAllConnections();
     agent.close();
   });
 });

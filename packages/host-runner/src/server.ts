@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
-import { HEADERS } from '@codebox/protocol';
 import type { Logger } from 'pino';
 import { ApiKeyRing } from './api/api-keys.js';
 import { createControlPlane } from './api/control-plane.js';
 import { loadOrCreateDevApiKey } from './api/dev-api-key.js';
 import type { RunnerConfig } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { answerClientError, answerConnect, applyConnectionLimits, sendError, watchBodyIdle } from './http-edge.js';
+import { defaultSandboxDomain } from './gateway/sandbox-domain.js';
+import { answerClientError, answerConnect, answerUpgrade, applyConnectionLimits, sendError, watchBodyIdle } from './http-edge.js';
 import type { SandboxBackend } from './sandboxes/sandbox-backend.js';
 import { SandboxManager } from './sandboxes/sandbox-manager.js';
 import type { TemplateCatalog } from './templates/template-catalog.js';
@@ -33,6 +34,8 @@ export interface CloseOptions {
 export class RunnerServer {
   private constructor(
     readonly url: string,
+    /** Sandbox host names are `<port>-<id>.<domain>` (reported at create as `domain`). */
+    readonly domain: string,
     /** The generated development key, when the operator configured none. */
     readonly devApiKey: string | undefined,
     readonly manager: SandboxManager,
@@ -62,10 +65,12 @@ export class RunnerServer {
     });
     await manager.start();
 
-    const gateway = new Gateway({ lookup: (id) => manager.lookup(id), logger });
+    // Known once the runner listens (the default names the port it got).
+    let domain = config.domain ?? 'localhost';
+    const gateway = new Gateway({ lookup: (id) => manager.lookup(id), logger, domain: () => domain });
     manager.onSandboxRemoved((record) => gateway.release(record));
     const controlPlane = getRequestListener(
-      createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits }).fetch,
+      createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits, domain: () => domain }).fetch,
       {
         // Requests Hono cannot turn into a Request (bad Host, absolute-form target): E2B's body, not Hono's plain text.
         errorHandler: (error) => {
@@ -87,7 +92,7 @@ export class RunnerServer {
         });
         res.on('error', (error) => logger.debug({ err: error }, 'response stream failed'));
         watchBodyIdle(req, res, bodyIdleMs, logger);
-        if (req.headers[HEADERS.sandboxId] !== undefined) gateway.handle(req, res);
+        if (gateway.claims(req)) gateway.handle(req, res);
         else controlPlane(req, res).catch((error: unknown) => failRequest(req, res, error));
       } catch (error) {
         failRequest(req, res, error);
@@ -102,6 +107,11 @@ export class RunnerServer {
     applyConnectionLimits(server, config.http, logger);
     server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, logger));
     server.on('connect', (_req: IncomingMessage, socket) => answerConnect(socket, logger));
+    // WebSockets (and any Upgrade) to a sandbox's user ports; the control plane has none.
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (gateway.claims(req)) gateway.handleUpgrade(req, socket, head);
+      else answerUpgrade(socket, logger);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -115,8 +125,9 @@ export class RunnerServer {
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
-    logger.info({ url, runner: config.runnerName, dataDir: config.dataDir, tenants: apiKeys.size }, 'codebox runner listening');
-    return new RunnerServer(url, devApiKey, manager, server, lifecycle, gateway, backend, logger);
+    domain = config.domain ?? defaultSandboxDomain(address.port);
+    logger.info({ url, domain, runner: config.runnerName, dataDir: config.dataDir, tenants: apiKeys.size }, 'codebox runner listening');
+    return new RunnerServer(url, domain, devApiKey, manager, server, lifecycle, gateway, backend, logger);
   }
 
   /**
@@ -130,6 +141,8 @@ export class RunnerServer {
     const deadline = setTimeout(() => {
       this.logger.warn({ graceMs }, 'in-flight requests did not finish in time; closing their connections');
       this.server.closeAllConnections();
+      // Upgraded sockets (WebSockets to user ports) are no longer the HTTP server's to close.
+      this.gateway.closeTunnels();
     }, graceMs);
     deadline.unref();
     await closed;

@@ -8,3 +8,5 @@ export * from './rest-lifecycle.js';
 export * from './execute.js';
 export * from './code-languages.js';
 export * from './files.js';
+export * from './sandbox-ports.js';
+export * from './hop-by-hop.js';

@@ -1,8 +1,9 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { AGENT_MAX_CONNECTIONS, Filesystem, Process } from '@codebox/protocol';
+import { AGENT_MAX_CONNECTIONS, Filesystem, HEADERS, isUserPort, parsePort, Process } from '@codebox/protocol';
 import type { HandlerContext } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Logger } from 'pino';
@@ -28,6 +29,8 @@ import { ProcessService } from './services/process-service.js';
 import { SudoBroker } from './services/sudo-broker.js';
 import { UserDirectory, type SandboxUser } from './services/user-directory.js';
 import { WatchService } from './services/watch-service.js';
+import { refuseUpgrade } from './user-ports/refuse-upgrade.js';
+import { UserPortRelay } from './user-ports/user-port-relay.js';
 
 export type { CodeInterpreterOptions };
 
@@ -138,6 +141,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
     },
     jsonOptions: { ignoreUnknownFields: true },
   });
+  const relay = new UserPortRelay({ logger });
   const interpreterConfig = options.codeInterpreter === false ? undefined : (options.codeInterpreter ?? {});
   const interpreter = interpreterConfig && tryCreateInterpreter(interpreterConfig);
   const route = createRouter(
@@ -146,6 +150,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       files,
       system,
       envd: envdAnswers,
+      userPorts: (request, response, port) => relay.relayRequest(request, response, port),
       ...(interpreter && interpreterConfig
         ? {
             interpreter: interpreterHandler({
@@ -161,6 +166,13 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
 
   const server = createServer((request, response) => {
     Promise.resolve(route(request, response)).catch((error: unknown) => sendError(response, error, logger));
+  });
+  // Only user ports speak other protocols (WebSocket): their Upgrade requests are relayed as bytes.
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const header = request.headers[HEADERS.sandboxPort];
+    const port = typeof header === 'string' ? parsePort(header) : undefined;
+    if (port !== undefined && isUserPort(port)) relay.relayUpgrade(request, socket, head, port);
+    else refuseUpgrade(socket, port);
   });
   // Process and watch streams stay open for as long as commands run.
   server.requestTimeout = 0;
@@ -216,6 +228,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        relay.close();
       });
     },
   };

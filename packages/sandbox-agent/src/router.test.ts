@@ -118,3 +118,32 @@ describe('createRouter without a service', () => {
     }
   });
 });
+
+describe('createRouter with a user-port relay', () => {
+  it('hands every other valid port to it, and refuses a port that is not decimal 1-65535', async () => {
+    const relayed: number[] = [];
+    const route = createRouter({
+      services: { envd: answersOf('envd') },
+      routes: [],
+      userPorts: (_request, response, port) => {
+        relayed.push(port);
+        response.end(`relayed ${port}`);
+      },
+    });
+    const server = createServer((request, response) => void route(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const call = (port: string) => fetch(url, { headers: { 'E2b-Sandbox-Port': port } });
+      expect(await (await call('8000')).text()).toBe('relayed 8000');
+      expect(await (await call('1')).text()).toBe('relayed 1');
+      // The agent's own ports are never relayed, even when a service is off.
+      expect((await call('49999')).status).toBe(404);
+      expect(JSON.parse(await (await call('49983')).text())).toMatchObject({ service: 'envd' });
+      for (const port of ['0', '65536', '08000', '0x1f40', '8000.0', '']) expect((await call(port)).status, port).toBe(400);
+      expect(relayed).toEqual([8000, 1]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CODE_INTERPRETER_PORT, ENVD_PORT, HEADERS } from '@codebox/protocol';
+import { CODE_INTERPRETER_PORT, ENVD_PORT, HEADERS, isUserPort, parsePort } from '@codebox/protocol';
 import { sendEnvdError } from './handlers/http-response.js';
 
 /** The in-sandbox services, each behind the sandbox port the SDKs and the runner's gateway name it by. */
@@ -38,6 +38,8 @@ export interface RouteTable {
   readonly services: Partial<Record<AgentServiceName, ServiceAnswers>>;
   /** Matched in order; the first route whose service, method and path match serves the request. */
   readonly routes: readonly Route[];
+  /** Serves every other port (1–65535): the relay to the user's server on it (`user-ports/`). */
+  readonly userPorts?: (request: IncomingMessage, response: ServerResponse, port: number) => void;
 }
 
 /**
@@ -49,8 +51,16 @@ export function createRouter(table: RouteTable): RequestHandler {
   const compiled = table.routes.map((route) => ({ route, segments: route.path.split('/') }));
   return async (request, response) => {
     const header = request.headers[HEADERS.sandboxPort];
-    const port = header === undefined ? ENVD_PORT : Number(Array.isArray(header) ? header[0] : header);
+    const port = header === undefined ? ENVD_PORT : parsePort(Array.isArray(header) ? (header[0] ?? '') : header);
+    if (port === undefined) {
+      sendEnvdError(response, 400, `E2b-Sandbox-Port must be a port number 1-65535 written in decimal, got "${String(header)}"`);
+      return;
+    }
     const service = (Object.keys(SERVICE_PORTS) as AgentServiceName[]).find((name) => SERVICE_PORTS[name] === port);
+    if (service === undefined && table.userPorts && isUserPort(port)) {
+      table.userPorts(request, response, port);
+      return;
+    }
     const answers = service === undefined ? undefined : table.services[service];
     if (service === undefined || answers === undefined) {
       const message =

@@ -14,6 +14,8 @@ export interface AgentHandlers {
   readonly envd: ServiceAnswers;
   /** Absent when the code interpreter does not run (`codeInterpreter: false`, or no user for its kernels). */
   readonly interpreter?: ReturnType<typeof interpreterHandler>;
+  /** Every other port: the relay to the user's server on it. */
+  readonly userPorts?: RouteTable['userPorts'];
 }
 
 /** The services whose every method is one Connect-RPC route `/<package.Service>/<Method>`. */
@@ -52,5 +54,6 @@ export function agentRoutes(handlers: AgentHandlers): RouteTable {
   return {
     services: { envd: handlers.envd, ...(interpreter ? { interpreter: interpreter.answers } : {}) },
     routes,
+    ...(handlers.userPorts ? { userPorts: handlers.userPorts } : {}),
   };
 }

@@ -189,4 +189,26 @@ describe('Sandbox control plane', () => {
     await sandbox.setTimeout(1000);
     expect(runner.requests.length).toBe(before);
   });
+
+  it('names a port by host as e2b does: <port>-<id>.<domain>, the runner\'s domain first', async () => {
+    runner.domain = 'localhost:3201';
+    try {
+      const sandbox = await Sandbox.create(opts);
+      expect(sandbox.getHost(8000)).toBe(`8000-${sandbox.sandboxId}.localhost:3201`);
+      expect(sandbox.sandboxDomain).toBe('localhost:3201');
+      expect(() => sandbox.getHost(0)).toThrow(InvalidArgumentError);
+      expect(() => sandbox.getHost(65536)).toThrow(InvalidArgumentError);
+      expect(() => sandbox.getHost(80.5)).toThrow(InvalidArgumentError);
+      await sandbox.kill();
+    } finally {
+      runner.domain = null;
+    }
+    const noDomain = await Sandbox.create(opts);
+    expect(() => noDomain.getHost(8000)).toThrow(/CODEBOX_DOMAIN/);
+    const configured = await Sandbox.connect(noDomain.sandboxId, { ...opts, domain: 'sandboxes.example.test' });
+    expect(configured.getHost(8000)).toBe(`8000-${noDomain.sandboxId}.sandboxes.example.test`);
+    await noDomain.kill();
+    const debug = await Sandbox.create({ debug: true, sandboxUrl: runner.url });
+    expect(debug.getHost(3000)).toBe('localhost:3000');
+  });
 });

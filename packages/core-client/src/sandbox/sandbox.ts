@@ -13,6 +13,7 @@ import { EnvdConnection } from '../envd/envd-connection.js';
 import { envdHttpError } from '../envd/envd-http-error.js';
 import { ENVD_DEBUG_VERSION } from '../envd/envd-versions.js';
 import { Filesystem } from '../filesystem/filesystem.js';
+import { InvalidArgumentError } from '../errors.js';
 import {
   connectSandbox,
   createSandbox,
@@ -269,6 +270,28 @@ export class Sandbox {
   }
 
   /** `await using sandbox = await Sandbox.create()` kills the sandbox when the scope ends. */
+  /**
+   * The host name of `port` in this sandbox, `<port>-<sandboxId>.<domain>`, as `e2b`'s `getHost`:
+   * `http://${sandbox.getHost(8000)}` reaches a server the sandbox runs on port 8000 (on one
+   * machine the runner's default domain is `localhost:<its port>`, which browsers and curl resolve
+   * to loopback). The domain is the runner's answer at create/connect, else `CODEBOX_DOMAIN`/`E2B_DOMAIN`.
+   * @throws InvalidArgumentError for a port outside 1–65535, or when no domain is known.
+   */
+  getHost(port: number): string {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new InvalidArgumentError(`port must be a whole number from 1 to 65535, got ${port}.`);
+    }
+    // e2b's debug mode talks to a bare envd on this machine: its ports are local ones.
+    if (this.connectionConfig.debug) return `localhost:${port}`;
+    const domain = this.sandboxDomain ?? this.connectionConfig.domain;
+    if (!domain) {
+      throw new InvalidArgumentError(
+        'The runner reported no domain for this sandbox (a runner from before user ports): set CODEBOX_DOMAIN (or pass `domain`) to the domain its sandbox hosts are under.',
+      );
+    }
+    return `${port}-${this.sandboxId}.${domain}`;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.kill();
   }

@@ -17,7 +17,7 @@ function setup({ maxSandboxesPerTenant = 20 } = {}) {
   const templates = new InMemoryTemplateCatalog();
   const manager = new SandboxManager({ backend, templates, logger, limits, maxSandboxes: 100, maxSandboxesPerTenant, reconcileIntervalMs: 0 });
   managers.push(manager);
-  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), logger, clientId: 'test-runner', limits });
+  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), logger, clientId: 'test-runner', limits, domain: () => 'localhost:3201' });
   const call = (method: string, path: string, { key = KEY_A, body }: { key?: string | null; body?: unknown } = {}) =>
     app.request(path, {
       method,
@@ -63,7 +63,7 @@ describe('POST /sandboxes', () => {
         envdVersion: '0.5.7',
         envdAccessToken: expect.stringMatching(/^[0-9a-f]{64}$/),
         trafficAccessToken: null,
-        domain: null,
+        domain: 'localhost:3201',
       });
     }
   });

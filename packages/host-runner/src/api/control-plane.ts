@@ -32,6 +32,8 @@ export interface ControlPlaneOptions {
   clientId: string;
   /** Limits new sandboxes get, reported on templates. */
   limits: SandboxLimits;
+  /** Reported as `domain`: sandbox hosts are `<port>-<id>.<domain>`. Absent: `null`, as before. */
+  domain?: () => string;
 }
 
 type Env = { Variables: { tenant: string } };
@@ -44,6 +46,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** The E2B control-plane REST API (the subset the official SDKs call), on Hono. */
 export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
   const { manager, templates, apiKeys, clientId, limits } = options;
+  const domain = (): string | null => options.domain?.() ?? null;
   const logger = options.logger.child({ component: 'control-plane' });
   const app = new Hono<Env>();
 
@@ -92,7 +95,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
       secure: body.secure ?? true,
       ...(network.allowPublicTraffic === undefined ? {} : { allowPublicTraffic: network.allowPublicTraffic }),
     });
-    return c.json(toSandboxResponse(record, clientId), 201);
+    return c.json(toSandboxResponse(record, clientId, domain()), 201);
   };
   app.post('/sandboxes', createSandbox);
   app.post('/v2/sandboxes', createSandbox);
@@ -115,7 +118,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
 
   app.get('/sandboxes/:sandboxID', (c) => {
     const record = manager.get(c.get('tenant'), assertSandboxIdParam(c.req.param('sandboxID')));
-    return c.json(toSandboxDetail(record, clientId));
+    return c.json(toSandboxDetail(record, clientId, domain()));
   });
 
   app.delete('/sandboxes/:sandboxID', async (c) => {
@@ -135,7 +138,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
     const timeoutMs = body.timeout === undefined ? manager.defaultTimeoutMs : secondsToMs(body.timeout);
     const record = await manager.extend(c.get('tenant'), sandboxId, timeoutMs);
     // 200: the sandbox was running (201 would mean resumed from pause, which Codebox never does).
-    return c.json(toSandboxResponse(record, clientId), 200);
+    return c.json(toSandboxResponse(record, clientId, domain()), 200);
   };
   app.post('/sandboxes/:sandboxID/connect', connectSandbox);
   app.post('/v2/sandboxes/:sandboxID/connect', connectSandbox);

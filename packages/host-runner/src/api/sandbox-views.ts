@@ -3,7 +3,7 @@ import type { SandboxRecord } from '../sandboxes/sandbox-backend.js';
 
 /** The E2B REST shapes of a sandbox. `clientID` names the runner that hosts it. */
 
-export function toSandboxResponse(record: SandboxRecord, clientId: string): SandboxResponse {
+export function toSandboxResponse(record: SandboxRecord, clientId: string, domain: string | null = null): SandboxResponse {
   return {
     templateID: record.templateId,
     sandboxID: record.sandboxId,
@@ -11,7 +11,7 @@ export function toSandboxResponse(record: SandboxRecord, clientId: string): Sand
     envdVersion: ENVD_VERSION,
     ...(record.accessToken ? { envdAccessToken: record.accessToken } : {}),
     trafficAccessToken: record.trafficAccessToken ?? null,
-    domain: null,
+    domain,
   };
 }
 
@@ -33,12 +33,12 @@ export function toListedSandbox(record: SandboxRecord, clientId: string): Listed
   };
 }
 
-export function toSandboxDetail(record: SandboxRecord, clientId: string): SandboxDetail {
+export function toSandboxDetail(record: SandboxRecord, clientId: string, domain: string | null = null): SandboxDetail {
   return {
     ...toListedSandbox(record, clientId),
     ...(record.accessToken ? { envdAccessToken: record.accessToken } : {}),
     allowInternetAccess: record.allowInternetAccess,
     ...(record.trafficAccessToken ? { network: { allowPublicTraffic: false } } : {}),
-    domain: null,
+    domain,
   };
 }

@@ -107,6 +107,8 @@ async function serve(flags: ServeFlags): Promise<void> {
       `  export E2B_SANDBOX_URL=${displayUrl}`,
       `  export E2B_API_KEY=${key}`,
       '',
+      `A server a sandbox runs on port N: http://N-<sandboxId>.${server.domain}/ (what sandbox.getHost(N) returns)`,
+      '',
       '',
     ].join('\n'),
   );

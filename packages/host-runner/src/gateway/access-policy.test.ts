@@ -57,6 +57,16 @@ describe('checkAccess', () => {
   });
 });
 
+describe('checkAccess on user ports', () => {
+  it('leaves a user’s server to its own rules: the envd token guards only 49983 and 49999', () => {
+    for (const port of [1, 3000, 8000, 65535]) {
+      expect(checkAccess(request({ method: 'POST', url: '/anything', port }), TOKEN), String(port)).toEqual({ allowed: true });
+    }
+    expect(checkAccess(request({ port: 49983 }), TOKEN).allowed).toBe(false);
+    expect(checkAccess(request({ url: '/execute', port: 49999 }), TOKEN).allowed).toBe(false);
+  });
+});
+
 describe('checkAccess on request-targets no parser agrees on', () => {
   it.each(['//[x', '//evil/health', '/\\evil/health', 'http://[', 'http://other/health', '*', ''])('denies %j instead of throwing', (url) => {
     expect(() => checkAccess(request({ method: 'GET', url }), TOKEN)).not.toThrow();

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CODE_INTERPRETER_PORT, ENVD_PORT } from '@codebox/protocol';
+import { CODE_INTERPRETER_PORT, ENVD_PORT, isUserPort } from '@codebox/protocol';
 import { parseRequestTarget } from './request-target.js';
 
 /**
@@ -25,7 +25,9 @@ export interface AccessRequest {
 }
 
 export function checkAccess(request: AccessRequest, sandboxToken: string | undefined): AccessDecision {
-  if (!sandboxToken) return { allowed: true };
+  // The access token guards the agent's own ports; a user's server on any other port is open as on
+  // E2B (its host test fetches getHost(8000) of a secure sandbox with no token), or closed by the traffic token.
+  if (!sandboxToken || isUserPort(request.port)) return { allowed: true };
   // Never throws: a target no parser agrees on is refused, not an exception in the listener.
   const url = parseRequestTarget(request.url);
   if (!url.ok) return { allowed: false, reason: url.reason };

@@ -1,5 +1,4 @@
 import { Agent } from 'node:http';
-import { AGENT_MAX_CONNECTIONS } from '@codebox/protocol';
 
 /**
  * One keep-alive HTTP agent per sandbox socket, so consecutive SDK calls reuse a connection
@@ -8,11 +7,13 @@ import { AGENT_MAX_CONNECTIONS } from '@codebox/protocol';
 export class AgentPool {
   readonly #agents = new Map<string, Agent>();
 
+  /** `maxSockets`: connections to one sandbox's agent this pool opens at most (idle ones included); past that, requests queue here. */
+  constructor(private readonly maxSockets: number) {}
+
   for(socketPath: string): Agent {
     let agent = this.#agents.get(socketPath);
     if (!agent) {
-      // Never more sockets than the agent accepts: past that, requests queue here instead of being refused there.
-      agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxSockets: AGENT_MAX_CONNECTIONS });
+      agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000, maxSockets: this.maxSockets, maxTotalSockets: this.maxSockets });
       this.#agents.set(socketPath, agent);
     }
     return agent;

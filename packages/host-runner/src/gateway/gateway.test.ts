@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -47,6 +47,7 @@ beforeEach(async () => {
   sandboxes = new Map([[SANDBOX_ID, record()]]);
   gateway = new Gateway({ lookup: (id) => sandboxes.get(id), logger: pino({ level: 'silent' }) });
   front = createServer((req, res) => gateway.handle(req, res));
+  front.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => gateway.handleUpgrade(req, socket, head));
   front.listen(0, '127.0.0.1');
   await once(front, 'listening');
   baseUrl = new URL(`http://127.0.0.1:${(front.address() as AddressInfo).port}`);
@@ -270,5 +271,133 @@ describe('Gateway', () => {
     expect((await send('/contexts', { headers: { 'e2b-sandbox-port': '49999', 'e2b-traffic-access-token': 'nope' } })).status).toBe(403);
     expect((await send('/contexts', { headers: { 'e2b-sandbox-port': '49999', 'e2b-traffic-access-token': 'traffic' } })).status).toBe(200);
     expect((await send('/health')).status).toBe(200);
+  });
+});
+
+describe('Gateway user ports', () => {
+  const byHost = (port: number, path: string, headers: Record<string, string> = {}): Promise<Sent> =>
+    new Promise((resolve, reject) => {
+      const req = request(new URL(path, baseUrl), { headers: { host: `${port}-${SANDBOX_ID}.localhost:3201`, ...headers } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('routes <port>-<id>.<domain> to that sandbox and port, naming both to the agent, without the envd token', async () => {
+    let seen: IncomingMessage['headers'] = {};
+    agentHandler = (req, res) => {
+      seen = req.headers;
+      res.end('from the sandbox');
+    };
+    expect(gateway.claims({ headers: { host: `8000-${SANDBOX_ID}.localhost` } } as IncomingMessage)).toBe(true);
+    expect(gateway.claims({ headers: { host: '127.0.0.1:3201' } } as IncomingMessage)).toBe(false);
+    const response = await byHost(8000, '/x?y=1');
+    expect(response).toMatchObject({ status: 200, body: 'from the sandbox' });
+    expect(seen['e2b-sandbox-id']).toBe(SANDBOX_ID);
+    expect(seen['e2b-sandbox-port']).toBe('8000');
+    expect(seen.host).toBe(`8000-${SANDBOX_ID}.localhost:3201`);
+    // The agent's own port by host name keeps its access token.
+    expect((await byHost(49983, '/envs')).status).toBe(401);
+    expect((await byHost(49983, '/envs', { 'x-access-token': TOKEN })).status).toBe(200);
+  });
+
+  it('refuses a Host and headers that disagree, and malformed host names, before any lookup', async () => {
+    let forwarded = 0;
+    agentHandler = (_req, res) => {
+      forwarded++;
+      res.end();
+    };
+    expect((await byHost(8000, '/', { 'e2b-sandbox-id': 'b'.repeat(20) })).status).toBe(400);
+    expect((await byHost(8000, '/', { 'e2b-sandbox-port': '8001' })).status).toBe(400);
+    expect((await byHost(8000, '/', { 'e2b-sandbox-id': SANDBOX_ID, 'e2b-sandbox-port': '8000' })).status).toBe(200);
+    expect((await send('/', { headers: { host: `08000-${SANDBOX_ID}.localhost` } })).status).toBe(400);
+    expect((await send('/', { headers: { host: `8000-${SANDBOX_ID}.evil.test` } })).status).toBe(421);
+    expect((await send('/', { headers: { 'e2b-sandbox-port': '0x1f40' } })).status).toBe(400);
+    expect((await send('/', { headers: { 'e2b-sandbox-port': '08000' } })).status).toBe(400);
+    expect(forwarded).toBe(1);
+  });
+
+  it('answers 503 past the per-sandbox limit of user-port exchanges, and not for envd', async () => {
+    gateway.close();
+    gateway = new Gateway({ lookup: (id) => sandboxes.get(id), logger: pino({ level: 'silent' }), maxUserPortConnections: 1 });
+    let held!: ServerResponse;
+    let arrived!: () => void;
+    const first = new Promise<void>((resolve) => (arrived = resolve));
+    agentHandler = (req, res) => {
+      if (req.headers['e2b-sandbox-port'] === '8000' && !held) {
+        held = res;
+        res.writeHead(200);
+        res.write('streaming');
+        arrived();
+        return;
+      }
+      res.end('ok');
+    };
+    const streaming = new Promise<void>((resolve) => {
+      request(new URL('/', baseUrl), { headers: { host: `8000-${SANDBOX_ID}.localhost` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      }).end();
+    });
+    await first;
+    const refused = await byHost(8000, '/');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect((await send('/health')).status).toBe(200);
+    held.end();
+    await streaming;
+    await expect.poll(async () => (await byHost(8000, '/')).status).toBe(200);
+  });
+
+  it('tunnels an Upgrade to the agent with the id and port as resolved and without credentials, then bytes both ways', async () => {
+    const heads: string[] = [];
+    agent.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      heads.push(JSON.stringify(req.headers));
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+      socket.on('data', (chunk: Buffer) => socket.write(chunk.toString().toUpperCase()));
+      // An http.Server's sockets allow half-open: the runner closing its end must close this one.
+      socket.on('end', () => socket.destroy());
+    });
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const req = request(new URL('/ws', baseUrl), {
+        headers: { host: `8000-${SANDBOX_ID}.localhost`, connection: 'Upgrade', upgrade: 'echo', 'x-access-token': TOKEN, 'e2b-traffic-access-token': 't' },
+      });
+      req.on('upgrade', (_res, socket: Socket) => {
+        socket.once('data', (chunk: Buffer) => {
+          socket.destroy();
+          resolve(chunk.toString());
+        });
+        socket.write('hello');
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(echoed).toBe('HELLO');
+    const headers = JSON.parse(heads[0] ?? '{}') as Record<string, string>;
+    expect(headers).toMatchObject({ 'e2b-sandbox-id': SANDBOX_ID, 'e2b-sandbox-port': '8000', upgrade: 'echo' });
+    expect(headers['x-access-token']).toBeUndefined();
+    expect(headers['e2b-traffic-access-token']).toBeUndefined();
+  });
+
+  it('answers a refused Upgrade on the raw socket, and a gone sandbox as E2B', async () => {
+    const answer = async (headers: Record<string, string>): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request(new URL('/', baseUrl), { headers: { connection: 'Upgrade', upgrade: 'websocket', ...headers } });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('upgrade', () => reject(new Error('upgraded')));
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await answer({ host: `8000-${SANDBOX_ID}.evil.test` })).toBe(421);
+    expect(await answer({ host: `8000-${'z'.repeat(20)}.localhost` })).toBe(502);
+    sandboxes.set(SANDBOX_ID, record({ trafficAccessToken: 'traffic' }));
+    expect(await answer({ host: `8000-${SANDBOX_ID}.localhost` })).toBe(403);
   });
 });
