@@ -8,6 +8,7 @@ import { createControlPlane } from './api/control-plane.js';
 import { loadOrCreateDevApiKey } from './api/dev-api-key.js';
 import type { RunnerConfig } from './config.js';
 import { Gateway } from './gateway/gateway.js';
+import { SignedFileUrls } from './gateway/signed-file-urls.js';
 import { answerClientError, answerConnect, applyConnectionLimits, sendError, watchBodyIdle } from './http-edge.js';
 import type { SandboxBackend } from './sandboxes/sandbox-backend.js';
 import { SandboxManager } from './sandboxes/sandbox-manager.js';
@@ -28,7 +29,8 @@ export interface CloseOptions {
 /**
  * The runner: one HTTP port serving the E2B control plane and, for requests that name a
  * sandbox in `E2b-Sandbox-Id`, the gateway to that sandbox (so both E2B_API_URL and
- * E2B_SANDBOX_URL point here).
+ * E2B_SANDBOX_URL point here). Signed `/files` URLs name no sandbox: they are matched to one by
+ * their signature first (gateway/signed-file-urls.ts).
  */
 export class RunnerServer {
   private constructor(
@@ -64,6 +66,12 @@ export class RunnerServer {
 
     const gateway = new Gateway({ lookup: (id) => manager.lookup(id), logger });
     manager.onSandboxRemoved((record) => gateway.release(record));
+    const signedFileUrls = new SignedFileUrls({
+      candidates: (tenant) => (tenant === undefined ? manager.all() : manager.list(tenant)),
+      tenantOf: (apiKey) => apiKeys.authenticate(apiKey),
+      forward: (req, res) => gateway.handle(req, res),
+      logger,
+    });
     const controlPlane = getRequestListener(
       createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits }).fetch,
       {
@@ -88,6 +96,7 @@ export class RunnerServer {
         res.on('error', (error) => logger.debug({ err: error }, 'response stream failed'));
         watchBodyIdle(req, res, bodyIdleMs, logger);
         if (req.headers[HEADERS.sandboxId] !== undefined) gateway.handle(req, res);
+        else if (SignedFileUrls.claims(req)) signedFileUrls.handle(req, res);
         else controlPlane(req, res).catch((error: unknown) => failRequest(req, res, error));
       } catch (error) {
         failRequest(req, res, error);

@@ -9,7 +9,7 @@ import type { WrittenFile } from '@codebox/protocol';
 import busboy from 'busboy';
 import { create as contentDisposition } from 'content-disposition';
 import type { Logger } from 'pino';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, UnimplementedError } from '../errors.js';
 import type { FilesystemService } from '../services/filesystem-service.js';
 import { fromSystemError, isErrnoError } from '../services/system-error.js';
 import type { SandboxUser } from '../services/user-directory.js';
@@ -72,6 +72,7 @@ export function filesHandler(deps: FilesHandlerDeps) {
 
   async function upload(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const user = userOf(request, url);
+    refuseMetadata(request);
     const path = url.searchParams.get('path') || undefined;
     const contentType = request.headers['content-type'] ?? '';
     const gzipped = /\bgzip\b/i.test(request.headers['content-encoding'] ?? '');
@@ -184,6 +185,18 @@ function drained(request: IncomingMessage, ms: number): Promise<void> {
     request.once('end', done).once('close', done).once('error', done);
     request.resume();
   });
+}
+
+/**
+ * envd 0.6.2 stores `X-Metadata-<key>` upload headers as `user.e2b.<key>` xattrs. The agent does
+ * not (yet): refused before anything is written, so a caller never believes metadata was kept.
+ */
+function refuseMetadata(request: IncomingMessage): void {
+  const keys = Object.keys(request.headers).filter((name) => name.startsWith('x-metadata-'));
+  if (keys.length === 0) return;
+  throw new UnimplementedError(
+    `file metadata (${keys.map((name) => name.slice('x-metadata-'.length)).join(', ')}) is not supported by Codebox yet; write the file without metadata`,
+  );
 }
 
 function requiredPath(url: URL): string {
