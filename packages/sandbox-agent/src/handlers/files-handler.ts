@@ -9,7 +9,8 @@ import type { WrittenFile } from '@codebox/protocol';
 import busboy from 'busboy';
 import { create as contentDisposition } from 'content-disposition';
 import type { Logger } from 'pino';
-import { InvalidArgumentError, UnimplementedError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
+import { metadataFromHeaders, requireMetadataSupport, validateMetadata, type FileMetadata } from '../services/file-metadata.js';
 import type { FilesystemService } from '../services/filesystem-service.js';
 import { fromSystemError, isErrnoError } from '../services/system-error.js';
 import type { SandboxUser } from '../services/user-directory.js';
@@ -72,16 +73,19 @@ export function filesHandler(deps: FilesHandlerDeps) {
 
   async function upload(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const user = userOf(request, url);
-    refuseMetadata(request);
+    // Checked before anything is written, as envd does: a refused upload leaves no file.
+    const metadata = metadataFromHeaders(request);
+    validateMetadata(metadata);
+    requireMetadataSupport(metadata);
     const path = url.searchParams.get('path') || undefined;
     const contentType = request.headers['content-type'] ?? '';
     const gzipped = /\bgzip\b/i.test(request.headers['content-encoding'] ?? '');
     let written: WrittenFile[];
     if (contentType.startsWith('multipart/form-data')) {
-      written = await uploadMultipart(user, request, path, gzipped);
+      written = await uploadMultipart(user, request, path, gzipped, metadata);
     } else if (contentType.startsWith('application/octet-stream')) {
       if (!path) throw new InvalidArgumentError('the path query parameter is required for application/octet-stream uploads');
-      written = [await writeFile(user, path, gzipped ? gunzipped(request) : request)];
+      written = [await writeFile(user, path, gzipped ? gunzipped(request) : request, metadata)];
     } else {
       throw new InvalidArgumentError(
         `unsupported Content-Type '${contentType}'; send multipart/form-data (field "file") or application/octet-stream`,
@@ -95,6 +99,7 @@ export function filesHandler(deps: FilesHandlerDeps) {
     request: IncomingMessage,
     path: string | undefined,
     gzipped: boolean,
+    metadata: FileMetadata | undefined,
   ): Promise<WrittenFile[]> {
     return new Promise((resolve, reject) => {
       // preservePath: the SDK puts the target path in each part's filename.
@@ -113,7 +118,7 @@ export function filesHandler(deps: FilesHandlerDeps) {
           if (field === 'file') missingTarget = true;
           return;
         }
-        const write = writeFile(user, target, stream);
+        const write = writeFile(user, target, stream, metadata);
         // Keep reading the body even if this part failed, so later parts and the reply still flow.
         write.catch(() => stream.resume());
         writes.push(write);
@@ -131,7 +136,7 @@ export function filesHandler(deps: FilesHandlerDeps) {
     });
   }
 
-  async function writeFile(user: SandboxUser, path: string, data: Readable): Promise<WrittenFile> {
+  async function writeFile(user: SandboxUser, path: string, data: Readable, metadata: FileMetadata | undefined): Promise<WrittenFile> {
     const file = filesystem.openForWrite(user, path);
     try {
       await copyInto(data, createWriteStream('', { fd: file.fd, autoClose: true }));
@@ -141,7 +146,9 @@ export function filesHandler(deps: FilesHandlerDeps) {
       }
       throw fromSystemError(error, file.path);
     }
-    return { path: file.path, name: posix.basename(file.path), type: 'file' };
+    // Always replaced, also with none: an overwrite must not keep the previous upload's metadata.
+    const kept = filesystem.replaceMetadata(user, file.path, metadata, logger);
+    return { path: file.path, name: posix.basename(file.path), type: 'file', ...(kept ? { metadata: kept } : {}) };
   }
 
   /** Errors of a transfer are envd's `{message, code}` answers (or a cut body once streaming). */
@@ -185,18 +192,6 @@ function drained(request: IncomingMessage, ms: number): Promise<void> {
     request.once('end', done).once('close', done).once('error', done);
     request.resume();
   });
-}
-
-/**
- * envd 0.6.2 stores `X-Metadata-<key>` upload headers as `user.e2b.<key>` xattrs. The agent does
- * not (yet): refused before anything is written, so a caller never believes metadata was kept.
- */
-function refuseMetadata(request: IncomingMessage): void {
-  const keys = Object.keys(request.headers).filter((name) => name.startsWith('x-metadata-'));
-  if (keys.length === 0) return;
-  throw new UnimplementedError(
-    `file metadata (${keys.map((name) => name.slice('x-metadata-'.length)).join(', ')}) is not supported by Codebox yet; write the file without metadata`,
-  );
 }
 
 function requiredPath(url: URL): string {

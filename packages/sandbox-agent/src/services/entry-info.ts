@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { filesystemPb } from '@codebox/protocol';
+import { readMetadata } from './file-metadata.js';
 import { specialEntryOf } from './file-kind.js';
 import type { UserDirectory } from './user-directory.js';
 
@@ -35,7 +36,8 @@ export function memoizedOwnerNames(users: OwnerNames): OwnerNames {
  * `symlinkTarget` is the fully resolved target (envd: `filepath.EvalSymlinks`). A link whose
  * target cannot be reached (dangling, or behind a directory the user may not enter) has type
  * UNSPECIFIED and mode 0, as in envd; its target is then the link text resolved against the
- * link's directory, which still tells the caller where it points. Must run inside `asUser`.
+ * link's directory, which still tells the caller where it points. `metadata` is the entry's
+ * `user.e2b.*` xattrs (file-metadata.ts). Must run inside `asUser`.
  */
 export function entryInfoOf(path: string, users: OwnerNames): EntryInfo {
   // bigint stats: mtime in whole nanoseconds, as a protobuf Timestamp wants it.
@@ -57,6 +59,8 @@ export function entryInfoOf(path: string, users: OwnerNames): EntryInfo {
     });
   }
   const link = stats.isSymbolicLink() ? symlinkFacts(path) : undefined;
+  // envd reads metadata through the link (its xattr calls follow it); a dangling link has none.
+  const metadata = link ? (link.type === filesystemPb.FileType.UNSPECIFIED ? undefined : readMetadata(link.target)) : readMetadata(path);
   return create(filesystemPb.EntryInfoSchema, {
     name: posix.basename(path),
     type: link ? link.type : fileTypeOf(stats),
@@ -68,6 +72,7 @@ export function entryInfoOf(path: string, users: OwnerNames): EntryInfo {
     group: users.groupName(Number(stats.gid)),
     modifiedTime: create(TimestampSchema, { seconds: stats.mtimeNs / 1_000_000_000n, nanos: Number(stats.mtimeNs % 1_000_000_000n) }),
     ...(link ? { symlinkTarget: link.target } : {}),
+    ...(metadata ? { metadata } : {}),
   });
 }
 

@@ -2,7 +2,9 @@ import { closeSync, constants, fchownSync, fstatSync, ftruncateSync, lstatSync, 
 import { posix } from 'node:path';
 import { filesystemPb } from '@codebox/protocol';
 import { AlreadyExistsError, InvalidArgumentError, NotARegularFileError } from '../errors.js';
+import type { Logger } from 'pino';
 import { entryInfoOf, memoizedOwnerNames, type EntryInfo } from './entry-info.js';
+import { readMetadata, writeMetadata, type FileMetadata } from './file-metadata.js';
 import { kindOf, refusedOpen } from './file-kind.js';
 import { asUser } from './identity.js';
 import { makeDirectories } from './make-directories.js';
@@ -147,6 +149,17 @@ export class FilesystemService {
         throw error;
       }
       return { fd, path: absolute, size: 0 };
+    });
+  }
+
+  /**
+   * Replaces the metadata of a file just written (file-metadata.ts) and reads back what the file
+   * system kept, for the upload's answer. By path, after the write: the add-on has no descriptor calls.
+   */
+  replaceMetadata(user: SandboxUser, absolute: string, metadata: FileMetadata | undefined, logger: Logger): FileMetadata | undefined {
+    return this.run(user, absolute, () => {
+      writeMetadata(absolute, metadata, logger);
+      return readMetadata(absolute);
     });
   }
 
