@@ -2,7 +2,7 @@ import { closeSync, createReadStream, createWriteStream, read } from 'node:fs';
 import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { WrittenFile } from '@codebox/protocol';
@@ -103,9 +103,10 @@ export function filesHandler(deps: FilesHandlerDeps) {
   ): Promise<WrittenFile[]> {
     return new Promise((resolve, reject) => {
       // preservePath: the SDK puts the target path in each part's filename.
-      const parser = busboy({ headers: request.headers, preservePath: true });
+      const parser = busboy({ headers: request.headers, preservePath: true, limits: { fieldSize: MAX_FIELD_BYTES } });
       const writes: Promise<WrittenFile>[] = [];
       let missingTarget = false;
+      let refusal: Error | undefined;
       parser.on('file', (field, stream, info) => {
         // A body that ends inside a part fails that part's stream too, also when nothing reads
         // it (skipped, or its write already refused). busboy reports the same failure on the
@@ -123,10 +124,29 @@ export function filesHandler(deps: FilesHandlerDeps) {
         write.catch(() => stream.resume());
         writes.push(write);
       });
+      // A `file` part without a filename (a browser's `form.append('file', 'text')`, as E2B's
+      // signed-URL tests upload) is a field to busboy; envd takes any part named `file`.
+      parser.on('field', (field, value, info) => {
+        if (field !== 'file') return;
+        if (!path) {
+          missingTarget = true;
+          return;
+        }
+        if (info.valueTruncated) {
+          refusal = new InvalidArgumentError(`the "file" part has no filename and is larger than ${MAX_FIELD_BYTES} bytes; send it as a file part (with a filename) or as application/octet-stream`);
+          return;
+        }
+        // busboy decoded it as UTF-8 text (a field is text: binary data comes as a part with a filename).
+        const write = writeFile(user, path, Readable.from([Buffer.from(value, 'utf8')]), metadata);
+        // Handled now: it may fail before the body ends and Promise.all below looks at it.
+        write.catch(() => undefined);
+        writes.push(write);
+      });
       parser.on('error', (error: Error) => reject(new InvalidArgumentError(`malformed multipart body: ${error.message}`)));
       parser.on('close', () => {
         Promise.all(writes).then((files) => {
-          if (missingTarget) reject(new InvalidArgumentError('a file part has no filename and no path query parameter was given'));
+          if (refusal) reject(refusal);
+          else if (missingTarget) reject(new InvalidArgumentError('a file part has no filename and no path query parameter was given'));
           else if (files.length === 0) reject(new InvalidArgumentError('no "file" part in the multipart body; add one'));
           else resolve(files);
         }, reject);
@@ -178,6 +198,9 @@ export function filesHandler(deps: FilesHandlerDeps) {
     },
   };
 }
+
+/** Largest filename-less `file` part taken (busboy buffers fields whole). */
+const MAX_FIELD_BYTES = 16 * 1024 * 1024;
 
 /** How long a refused upload's remaining body is read before the error is sent anyway. */
 const UPLOAD_DRAIN_MS = 30_000;
