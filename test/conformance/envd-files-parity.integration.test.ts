@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox as CodeboxSandbox, FilesystemEvent } from '@codebox/core-client';
+import { runscExclusion } from '../support/runsc-exclusions.js';
 import { useRunner } from '../support/use-runner.js';
 import { clients } from './clients.js';
 
@@ -25,7 +26,7 @@ describe.each(clients)('envd file semantics ($name client)', ({ module }) => {
     expect(((await res.json()) as { envdVersion: string }).envdVersion).toBe('0.6.4');
   });
 
-  it('keeps metadata written with a file, in getInfo, list, rename and the write answer', async () => {
+  it('keeps metadata written with a file, in getInfo, list, rename and the write answer', runscExclusion('file-metadata-gvisor-xattrs'), async () => {
     const metadata = { author: 'mish', purpose: 'upload' };
     const written = await sandbox.files.write('meta.txt', 'content', { metadata });
     expect(written.metadata).toEqual(metadata);
@@ -44,14 +45,14 @@ describe.each(clients)('envd file semantics ($name client)', ({ module }) => {
     for (const info of many) expect((await sandbox.files.getInfo(info.path)).metadata).toEqual({ source: 'suite' });
   });
 
-  it('clears metadata on an overwrite without it, and has none for plain files', async () => {
+  it('clears metadata on an overwrite without it, and has none for plain files', runscExclusion('file-metadata-gvisor-xattrs'), async () => {
     await sandbox.files.write('overwrite.txt', 'first', { metadata: { author: 'mish' } });
     const second = await sandbox.files.write('overwrite.txt', 'second');
     expect(second.metadata).toBeUndefined();
     expect((await sandbox.files.getInfo('overwrite.txt')).metadata).toBeUndefined();
   });
 
-  it('surfaces user.e2b.* xattrs set inside the sandbox', async () => {
+  it('surfaces user.e2b.* xattrs set inside the sandbox', runscExclusion('file-metadata-gvisor-xattrs'), async () => {
     await sandbox.files.write('xattr.txt', 'content');
     await sandbox.commands.run(`python3 -c "import os; os.setxattr('/home/user/xattr.txt', 'user.e2b.author', b'mish'); os.setxattr('/home/user/xattr.txt', 'user.other', b'x')"`);
     expect((await sandbox.files.getInfo('xattr.txt')).metadata).toEqual({ author: 'mish' });

@@ -20,6 +20,11 @@ export const RUNSC_EXCLUSIONS = {
     'without either here, so a runsc sandbox of a runner with root access on runs without root (sandbox-starting.ts, ' +
     'wantsRootMode). root-access.integration.test.ts checks what happens instead under runsc: root refused with a typed ' +
     'error naming the runtime, sudo says root access is off and runs nothing, the host uid is not a block.',
+  'file-metadata-gvisor-xattrs':
+    'File metadata (envd 0.6.2) is kept in user.e2b.* xattrs, and the Debian gVisor (runsc 20221219) has none on mounted ' +
+    'directories: its gofer answers every xattr call in /home/user with EOPNOTSUPP (gVisor added gofer xattrs in 2026). ' +
+    'test/runsc/gvisor-file-metadata.integration.test.ts checks what happens instead: a typed unimplemented error before ' +
+    'anything is written, and writes without metadata unaffected.',
 } as const;
 
 /**

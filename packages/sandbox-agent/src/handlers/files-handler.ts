@@ -10,7 +10,7 @@ import busboy from 'busboy';
 import { create as contentDisposition } from 'content-disposition';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
-import { metadataFromHeaders, requireMetadataSupport, validateMetadata, type FileMetadata } from '../services/file-metadata.js';
+import { metadataFromHeaders, requireMetadataAddon, validateMetadata, type FileMetadata } from '../services/file-metadata.js';
 import type { FilesystemService } from '../services/filesystem-service.js';
 import { fromSystemError, isErrnoError } from '../services/system-error.js';
 import type { SandboxUser } from '../services/user-directory.js';
@@ -76,7 +76,7 @@ export function filesHandler(deps: FilesHandlerDeps) {
     // Checked before anything is written, as envd does: a refused upload leaves no file.
     const metadata = metadataFromHeaders(request);
     validateMetadata(metadata);
-    requireMetadataSupport(metadata);
+    requireMetadataAddon(metadata);
     const path = url.searchParams.get('path') || undefined;
     const contentType = request.headers['content-type'] ?? '';
     const gzipped = /\bgzip\b/i.test(request.headers['content-encoding'] ?? '');
@@ -157,7 +157,7 @@ export function filesHandler(deps: FilesHandlerDeps) {
   }
 
   async function writeFile(user: SandboxUser, path: string, data: Readable, metadata: FileMetadata | undefined): Promise<WrittenFile> {
-    const file = filesystem.openForWrite(user, path);
+    const file = filesystem.openForWrite(user, path, metadata);
     try {
       await copyInto(data, createWriteStream('', { fd: file.fd, autoClose: true }));
     } catch (error) {
@@ -167,7 +167,7 @@ export function filesHandler(deps: FilesHandlerDeps) {
       throw fromSystemError(error, file.path);
     }
     // Always replaced, also with none: an overwrite must not keep the previous upload's metadata.
-    const kept = filesystem.replaceMetadata(user, file.path, metadata, logger);
+    const kept = filesystem.finishWrite(user, file, metadata);
     return { path: file.path, name: posix.basename(file.path), type: 'file', ...(kept ? { metadata: kept } : {}) };
   }
 

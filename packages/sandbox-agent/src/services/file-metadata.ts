@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from 'pino';
 import { InvalidArgumentError, UnimplementedError } from '../errors.js';
-import { withErrnoCode, xattrBinding, type XattrBinding } from './xattr.js';
+import { withErrnoCode, xattrBinding } from './xattr.js';
 
 /**
  * envd 0.6.2's file metadata: `X-Metadata-<key>: <value>` upload headers stored as
@@ -45,11 +44,15 @@ export function validateMetadata(metadata: FileMetadata | undefined): void {
   if (total > MAX_METADATA_TOTAL_BYTES) throw new InvalidArgumentError(`invalid metadata: total size ${total} exceeds ${MAX_METADATA_TOTAL_BYTES} bytes`);
 }
 
-/** Refuses metadata where it cannot be stored at all, before the upload writes anything. */
-export function requireMetadataSupport(metadata: FileMetadata | undefined): void {
-  if (metadata && Object.keys(metadata).length > 0 && !xattrBinding()) {
+/** Refuses metadata where the agent cannot store any (no add-on: a template without glibc). */
+export function requireMetadataAddon(metadata: FileMetadata | undefined): void {
+  if (hasMetadata(metadata) && !xattrBinding()) {
     throw new UnimplementedError('file metadata needs extended-attribute support, which this template cannot load (the agent\'s xattr add-on needs glibc); write the file without metadata');
   }
+}
+
+export function hasMetadata(metadata: FileMetadata | undefined): metadata is FileMetadata {
+  return metadata !== undefined && Object.keys(metadata).length > 0;
 }
 
 /**
@@ -80,31 +83,33 @@ export function readMetadata(path: string): FileMetadata | undefined {
 }
 
 /**
- * Replaces the file's metadata with `metadata` (none clears it: an overwritten file keeps its
- * xattrs through truncation, and envd's upload always replaces the whole set). A file system
- * without xattrs keeps the file without metadata, logged, as envd does; the upload's answer
- * reads metadata back, so it never claims what was not stored. Must run inside `asUser`.
+ * Sets the file's metadata to exactly `metadata`: `user.e2b.*` keys not in it are removed (an
+ * overwritten file keeps its xattrs through truncation, and envd's upload always replaces the
+ * whole set), the rest written. Must run inside `asUser`.
+ *
+ * Where the file system has no extended attributes: with metadata to keep, an
+ * UnimplementedError (the Debian gVisor has none on mounted directories, /home/user included:
+ * its gofer answers EOPNOTSUPP; gVisor added them in 2026), so the caller never believes it was
+ * kept; with none, nothing to clear and no error (envd's rule for /proc and /sys).
  */
-export function writeMetadata(path: string, metadata: FileMetadata | undefined, logger: Logger): void {
+export function setMetadata(path: string, metadata: FileMetadata): void {
   const xattrs = xattrBinding();
-  if (!xattrs) return;
+  if (!xattrs) {
+    requireMetadataAddon(metadata);
+    return;
+  }
   try {
-    replaceMetadata(xattrs, path, metadata ?? {});
+    for (const name of xattrs.listAttributesSync(path)) {
+      if (name.startsWith(METADATA_XATTR_PREFIX) && !Object.hasOwn(metadata, name.slice(METADATA_XATTR_PREFIX.length))) {
+        xattrs.removeAttributeSync(path, name);
+      }
+    }
+    for (const [key, value] of Object.entries(metadata)) xattrs.setAttributeSync(path, METADATA_XATTR_PREFIX + key, value);
   } catch (error) {
     const coded = withErrnoCode(error) as NodeJS.ErrnoException;
-    if (coded.code === 'ENOTSUP' || coded.code === 'EOPNOTSUPP') {
-      if (metadata) logger.warn({ path }, 'file system does not support extended attributes; metadata not stored');
-      return;
-    }
-    throw coded;
-  }
-}
-
-function replaceMetadata(xattrs: XattrBinding, path: string, metadata: FileMetadata): void {
-  for (const name of xattrs.listAttributesSync(path)) {
-    if (name.startsWith(METADATA_XATTR_PREFIX) && !Object.hasOwn(metadata, name.slice(METADATA_XATTR_PREFIX.length))) {
-      xattrs.removeAttributeSync(path, name);
+    if (coded.code !== 'ENOTSUP' && coded.code !== 'EOPNOTSUPP') throw coded;
+    if (hasMetadata(metadata)) {
+      throw new UnimplementedError(`file metadata cannot be kept for '${path}': its file system has no extended attributes (as in gVisor sandboxes); write the file without metadata`);
     }
   }
-  for (const [key, value] of Object.entries(metadata)) xattrs.setAttributeSync(path, METADATA_XATTR_PREFIX + key, value);
 }

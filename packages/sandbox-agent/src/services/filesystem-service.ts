@@ -2,9 +2,8 @@ import { closeSync, constants, fchownSync, fstatSync, ftruncateSync, lstatSync, 
 import { posix } from 'node:path';
 import { filesystemPb } from '@codebox/protocol';
 import { AlreadyExistsError, InvalidArgumentError, NotARegularFileError } from '../errors.js';
-import type { Logger } from 'pino';
 import { entryInfoOf, memoizedOwnerNames, type EntryInfo } from './entry-info.js';
-import { readMetadata, writeMetadata, type FileMetadata } from './file-metadata.js';
+import { hasMetadata, readMetadata, setMetadata, type FileMetadata } from './file-metadata.js';
 import { kindOf, refusedOpen } from './file-kind.js';
 import { asUser } from './identity.js';
 import { makeDirectories } from './make-directories.js';
@@ -135,14 +134,25 @@ export class FilesystemService {
    * then WRITE. The same no-op chown is made here (the file is already the user's), and an empty
    * file is not truncated, which would add a modify event of its own.
    */
-  openForWrite(user: SandboxUser, path: string): OpenedFile {
+  openForWrite(user: SandboxUser, path: string, metadata?: FileMetadata): OpenedFile {
     const absolute = this.resolve(user, path);
     return this.run(user, absolute, () => {
       makeDirectories(posix.dirname(absolute), 0o755);
+      const existed = exists(absolute);
       const fd = openUserFile(absolute, WRITE_FLAGS, 0o644);
       const stats = regularFileOrClose(fd, absolute, 'write');
       try {
         chownToWriter(fd, user);
+        // Metadata first, before any data is touched: where it cannot be kept, the upload is
+        // refused and leaves things as they were (a file it created is removed again).
+        if (hasMetadata(metadata)) {
+          try {
+            setMetadata(absolute, metadata);
+          } catch (error) {
+            if (!existed) rmSync(absolute, { force: true });
+            throw error;
+          }
+        }
         if (stats.size > 0) ftruncateSync(fd, 0);
       } catch (error) {
         closeSync(fd);
@@ -153,13 +163,14 @@ export class FilesystemService {
   }
 
   /**
-   * Replaces the metadata of a file just written (file-metadata.ts) and reads back what the file
-   * system kept, for the upload's answer. By path, after the write: the add-on has no descriptor calls.
+   * After the data of a file opened by openForWrite is written: clears metadata a previous upload
+   * left (when this one set none; openForWrite set it otherwise) and reads back what the file
+   * keeps, for the upload's answer, as envd does.
    */
-  replaceMetadata(user: SandboxUser, absolute: string, metadata: FileMetadata | undefined, logger: Logger): FileMetadata | undefined {
-    return this.run(user, absolute, () => {
-      writeMetadata(absolute, metadata, logger);
-      return readMetadata(absolute);
+  finishWrite(user: SandboxUser, file: OpenedFile, metadata: FileMetadata | undefined): FileMetadata | undefined {
+    return this.run(user, file.path, () => {
+      if (!hasMetadata(metadata)) setMetadata(file.path, {});
+      return readMetadata(file.path);
     });
   }
 
