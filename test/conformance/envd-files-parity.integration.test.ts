@@ -7,8 +7,8 @@ import { clients } from './clients.js';
 const runner = useRunner();
 
 /**
- * File semantics E2B's suites expect of envd 0.6.x (each was a failing E2B test; see
- * /work/shared/research/e2b-suites-findings.md b4, b8, B1–B5): metadata, watch entries,
+ * File semantics E2B's suites expect of envd 0.6.x (each was a failing test of E2B's js-sdk or
+ * python-sdk suites against Codebox): metadata, watch entries,
  * Remove of a missing path, Stat of symlinks, the events of a write, permission errors.
  */
 describe.each(clients)('envd file semantics ($name client)', ({ module }) => {
