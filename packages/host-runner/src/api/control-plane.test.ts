@@ -276,6 +276,26 @@ describe('listing', () => {
     expect(body.map((t) => t.templateID)).toEqual(['base', 'code-interpreter-v1']);
     expect(body[0]).toMatchObject({ aliases: ['base'], buildStatus: 'ready', envdVersion: ENVD_VERSION, memoryMB: 512 });
   });
+
+  it('GET /templates/aliases/:alias answers a built template (Template.exists) and 404 for others', async () => {
+    const { call } = setup();
+    const found = await call('GET', '/templates/aliases/base');
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual({ templateID: 'base', public: false });
+    const missing = await call('GET', '/templates/aliases/nope');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 404, message: expect.stringContaining('"base"') });
+  });
+
+  it('lists sandboxes started at exactly startedAfter (inclusive, as E2B)', async () => {
+    const { call, create } = setup();
+    const { sandboxID } = await create();
+    const { startedAt } = (await (await call('GET', `/sandboxes/${sandboxID}`)).json()) as { startedAt: string };
+    const listed = (await (await call('GET', `/v2/sandboxes?startedAfter=${encodeURIComponent(startedAt)}`)).json()) as Array<{ sandboxID: string }>;
+    expect(listed.map((s) => s.sandboxID)).toContain(sandboxID);
+    const later = new Date(Date.parse(startedAt) + 1).toISOString();
+    expect((await (await call('GET', `/v2/sandboxes?startedAfter=${encodeURIComponent(later)}`)).json()) as unknown[]).toEqual([]);
+  });
 });
 
 describe('unsupported E2B features', () => {
