@@ -10,6 +10,7 @@ import { withErrnoCode, xattrBinding } from './xattr.js';
 export type FileMetadata = Record<string, string>;
 
 export const METADATA_XATTR_PREFIX = 'user.e2b.';
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const METADATA_HEADER_PREFIX = 'x-metadata-';
 /** Linux caps a whole xattr name at 255 bytes, the prefix included. */
 export const MAX_METADATA_KEY_BYTES = 255 - METADATA_XATTR_PREFIX.length;
@@ -69,12 +70,14 @@ export function readMetadata(path: string): FileMetadata | undefined {
       if (!name.startsWith(METADATA_XATTR_PREFIX)) continue;
       const value = xattrs.getAttributeSync(path, name);
       if (value === null) continue;
-      const text = new TextDecoder('utf-8', { fatal: true });
+      let text: string;
       try {
-        (metadata ??= {})[name.slice(METADATA_XATTR_PREFIX.length)] = text.decode(value);
+        text = UTF8.decode(value);
       } catch {
         // Not UTF-8: cannot travel in a protobuf string.
+        continue;
       }
+      (metadata ??= {})[name.slice(METADATA_XATTR_PREFIX.length)] = text;
     }
   } catch {
     return undefined;
