@@ -138,7 +138,7 @@ export class FilesystemService {
     const absolute = this.resolve(user, path);
     return this.run(user, absolute, () => {
       makeDirectories(posix.dirname(absolute), 0o755);
-      const existed = exists(absolute);
+      const existed = occupied(absolute);
       const fd = openUserFile(absolute, WRITE_FLAGS, 0o644);
       const stats = regularFileOrClose(fd, absolute, 'write');
       try {
@@ -250,6 +250,19 @@ function boundedNames(dir: string, limit: number, tooMany: () => Error): string[
     handle.closeSync();
   }
   return names.sort();
+}
+
+/**
+ * Whether something is at `path`, for deciding what a refused upload may remove: anything but a
+ * clear "no such entry" counts as occupied (gVisor answers even lstat of a unix socket with EPERM;
+ * the open that follows says what is wrong with it).
+ */
+function occupied(path: string): boolean {
+  try {
+    return exists(path);
+  } catch {
+    return true;
+  }
 }
 
 function exists(path: string): boolean {
