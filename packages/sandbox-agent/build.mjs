@@ -2,7 +2,8 @@
 // builds the static sandbox-exec helper that starts every user process (see native/), and lays
 // out the kernels' runtime files in dist/kernels/ (found beside agent.mjs at run time).
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const common = {
@@ -18,6 +19,8 @@ await build({
   ...common,
   entryPoints: ['dist/main.js'],
   outfile: 'dist/agent.mjs',
+  // A native add-on: loaded at run time from xattr.node beside agent.mjs (copied below).
+  external: ['@napi-rs/xattr'],
   // Some dependencies are CommonJS and call require(); give the bundle a real one.
   banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
 });
@@ -45,3 +48,8 @@ execFileSync(
   ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden', '-o', 'dist/gvisor-compat.so', 'native/gvisor-compat.c'],
   { stdio: 'inherit' },
 );
+
+// The prebuilt extended-attribute add-on (glibc >= 2.14, x86-64) that @napi-rs/xattr ships for
+// this platform; file metadata (envd 0.6.2) is stored in user.e2b.* xattrs through it.
+const require = createRequire(import.meta.url);
+copyFileSync(require.resolve('@napi-rs/xattr-linux-x64-gnu/xattr.linux-x64-gnu.node'), 'dist/xattr.node');

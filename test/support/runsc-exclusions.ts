@@ -25,6 +25,11 @@ export const RUNSC_EXCLUSIONS = {
     'discipline send SIGINT/SIGTSTP for ^C/^Z; before it the byte reaches the program as input and the foreground job keeps ' +
     'running (measured: no ^C echo, `sleep 300` still running). Everything else of the PTY suite passes under runsc; ' +
     'test/runsc/gvisor-isolation.integration.test.ts checks what happens instead (^C stays a byte, pty.kill ends the job).',
+  'file-metadata-gvisor-xattrs':
+    'File metadata (envd 0.6.2) is kept in user.e2b.* xattrs, and the Debian gVisor (runsc 20221219) has none on mounted ' +
+    'directories: its gofer answers every xattr call in /home/user with EOPNOTSUPP (gVisor added gofer xattrs in 2026). ' +
+    'test/runsc/gvisor-file-metadata.integration.test.ts checks what happens instead: a typed unimplemented error before ' +
+    'anything is written, and writes without metadata unaffected.',
 } as const;
 
 /**

@@ -5,6 +5,7 @@ export { Sandbox as default } from './sandbox/sandbox.js';
 export type { SandboxInfo, SandboxState } from './sandbox/sandbox-info.js';
 export type { SandboxApiOpts } from './sandbox/sandbox-api.js';
 export { SandboxPaginator, type SandboxListOpts } from './sandbox/sandbox-paginator.js';
+export { fileUrlSignature as getFileUrlSignature, type SandboxUrlOpts } from './sandbox/file-urls.js';
 export { ConnectionConfig, type ConnectionOpts } from './connection-config.js';
 
 export type { Commands, CommandStartOpts, CommandConnectOpts, CommandRequestOpts } from './commands/commands.js';

@@ -9,6 +9,7 @@ import { loadOrCreateDevApiKey } from './api/dev-api-key.js';
 import type { RunnerConfig } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { defaultSandboxDomain } from './gateway/sandbox-domain.js';
+import { SignedFileUrls } from './gateway/signed-file-urls.js';
 import { answerClientError, answerConnect, answerUpgrade, applyConnectionLimits, sendError, watchBodyIdle } from './http-edge.js';
 import type { SandboxBackend } from './sandboxes/sandbox-backend.js';
 import { SandboxManager } from './sandboxes/sandbox-manager.js';
@@ -29,7 +30,8 @@ export interface CloseOptions {
 /**
  * The runner: one HTTP port serving the E2B control plane and, for requests that name a
  * sandbox in `E2b-Sandbox-Id`, the gateway to that sandbox (so both E2B_API_URL and
- * E2B_SANDBOX_URL point here).
+ * E2B_SANDBOX_URL point here). Signed `/files` URLs name no sandbox: they are matched to one by
+ * their signature first (gateway/signed-file-urls.ts).
  */
 export class RunnerServer {
   private constructor(
@@ -69,6 +71,12 @@ export class RunnerServer {
     let domain = config.domain ?? 'localhost';
     const gateway = new Gateway({ lookup: (id) => manager.lookup(id), logger, domain: () => domain });
     manager.onSandboxRemoved((record) => gateway.release(record));
+    const signedFileUrls = new SignedFileUrls({
+      candidates: (tenant) => (tenant === undefined ? manager.all() : manager.list(tenant)),
+      tenantOf: (apiKey) => apiKeys.authenticate(apiKey),
+      forward: (req, res) => gateway.handle(req, res),
+      logger,
+    });
     const controlPlane = getRequestListener(
       createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits, domain: () => domain }).fetch,
       {
@@ -93,6 +101,7 @@ export class RunnerServer {
         res.on('error', (error) => logger.debug({ err: error }, 'response stream failed'));
         watchBodyIdle(req, res, bodyIdleMs, logger);
         if (gateway.claims(req)) gateway.handle(req, res);
+        else if (SignedFileUrls.claims(req)) signedFileUrls.handle(req, res);
         else controlPlane(req, res).catch((error: unknown) => failRequest(req, res, error));
       } catch (error) {
         failRequest(req, res, error);

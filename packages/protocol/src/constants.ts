@@ -3,11 +3,14 @@ export const ENVD_PORT = 49983;
 export const CODE_INTERPRETER_PORT = 49999;
 
 /**
- * The envd version the runner advertises. The official SDK switches features on by this
- * number (0.4.0 default user, 0.5.2 closeStdin, 0.5.7 octet-stream upload); advertise only
- * what the agent implements.
+ * The envd version the runner advertises. The official SDKs switch features on by this number
+ * (envd/versions.ts, envd/versions.py): 0.1.4 recursive watch, 0.3.0 commands stdin, 0.4.0
+ * default user, 0.5.2 closeStdin, 0.5.7 octet-stream upload, 0.6.2 file metadata (`X-Metadata-*`
+ * upload headers kept as `user.e2b.*` xattrs, `EntryInfo.metadata`), 0.6.3 `includeEntry` on
+ * watch events, 0.6.4 `allowNetworkMounts` on watches (accepted: a sandbox has no network
+ * mounts, so it changes nothing). Advertise only what the agent implements.
  */
-export const ENVD_VERSION = '0.5.7';
+export const ENVD_VERSION = '0.6.4';
 
 /**
  * The user code runs as (E2B's `user`, home `/home/user`) and its uid/gid in every template image.

@@ -10,6 +10,9 @@ export const ENVD_FEATURES = {
   defaultUser: '0.4.0',
   closeStdin: '0.5.2',
   octetStreamUpload: '0.5.7',
+  fileMetadata: '0.6.2',
+  watchEntryInfo: '0.6.3',
+  watchNetworkMounts: '0.6.4',
 } as const;
 
 export type EnvdFeature = keyof typeof ENVD_FEATURES;

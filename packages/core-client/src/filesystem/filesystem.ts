@@ -31,6 +31,12 @@ export interface FilesystemWriteOpts extends FilesystemRequestOpts {
    * Defaults to octet-stream when any data is a `ReadableStream`, so streams are not buffered.
    */
   useOctetStream?: boolean;
+  /**
+   * Metadata stored with every written file (as `user.e2b.<key>` xattrs) and returned by
+   * `getInfo()`, `list()` and watch entries. Keys are HTTP token characters (lowercased by the
+   * sandbox), values printable ASCII. Writing without it clears a file's earlier metadata.
+   */
+  metadata?: Record<string, string>;
 }
 
 export interface FilesystemListOpts extends FilesystemRequestOpts {
@@ -51,6 +57,10 @@ export interface WatchOpts extends FilesystemRequestOpts {
   onExit?: OnWatchExit;
   /** Watch subdirectories too. */
   recursive?: boolean;
+  /** Each event carries the entry's `EntryInfo` when it still exists (not on remove/rename). */
+  includeEntry?: boolean;
+  /** Allow watching network file systems (envd 0.6.4); a Codebox sandbox has none, so it changes nothing there. */
+  allowNetworkMounts?: boolean;
 }
 
 export const DEFAULT_WATCH_TIMEOUT_MS = 60_000;
@@ -66,6 +76,26 @@ const filesPath = (query: URLSearchParams) => (query.size > 0 ? `/files?${query}
 
 const notFoundOverrides = { [Code.NotFound]: (m: string) => new FileNotFoundError(m) };
 const httpOverrides = { 404: (m: string) => new FileNotFoundError(m) };
+
+const METADATA_KEY = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+const METADATA_VALUE = /^[\x20-\x7e]*$/;
+
+/** `X-Metadata-<key>` headers, checked as `e2b` checks them (keys travel as header names). */
+function metadataHeaders(envdVersion: string, metadata: Record<string, string> | undefined): Record<string, string> {
+  if (!metadata) return {};
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!METADATA_KEY.test(key)) {
+      throw new InvalidArgumentError(`Invalid metadata key ${JSON.stringify(key)}: keys must be non-empty and use only HTTP token characters (letters, digits and !#$%&'*+-.^_\`|~).`);
+    }
+    if (!METADATA_VALUE.test(value)) throw new InvalidArgumentError(`Invalid metadata value for key ${JSON.stringify(key)}: values must be printable US-ASCII.`);
+    headers[`X-Metadata-${key}`] = value;
+  }
+  if (Object.keys(headers).length > 0 && !envdSupports(envdVersion, 'fileMetadata')) {
+    throw new TemplateError('File metadata requires envd 0.6.2 or later.');
+  }
+  return headers;
+}
 
 /** `sandbox.files`: read, write, list and watch the sandbox's filesystem. */
 export class Filesystem {
@@ -214,10 +244,16 @@ export class Filesystem {
     if (opts?.recursive && !envdSupports(this.envd.envdVersion, 'recursiveWatch')) {
       throw new TemplateError('You need to update the template to use recursive watching.');
     }
+    if (opts?.includeEntry && !envdSupports(this.envd.envdVersion, 'watchEntryInfo')) {
+      throw new TemplateError('You need to update the template to include entry info in watch events.');
+    }
+    if (opts?.allowNetworkMounts && !envdSupports(this.envd.envdVersion, 'watchNetworkMounts')) {
+      throw new TemplateError('You need to update the template to watch directories on network mounts.');
+    }
     const controller = createStreamController(opts?.requestTimeoutMs ?? this.envd.config.requestTimeoutMs, opts?.signal);
     const timeoutMs = opts?.timeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS;
     const stream = this.rpc.watchDir(
-      { path, recursive: opts?.recursive ?? false },
+      { path, recursive: opts?.recursive ?? false, includeEntry: opts?.includeEntry ?? false, allowNetworkMounts: opts?.allowNetworkMounts ?? false },
       {
         signal: controller.signal,
         headers: {
@@ -240,6 +276,7 @@ export class Filesystem {
 
   private async upload(files: WriteEntry[], opts: FilesystemWriteOpts | undefined): Promise<WriteInfo[]> {
     if (files.length === 0) return [];
+    const metadata = metadataHeaders(this.envd.envdVersion, opts?.metadata);
     const canOctet = envdSupports(this.envd.envdVersion, 'octetStreamUpload');
     const octet = canOctet && (opts?.useOctetStream ?? files.some((f) => isReadableStream(f.data)));
     if (octet) {
@@ -248,7 +285,7 @@ export class Filesystem {
           this.post(
             this.filesQuery(file.path, opts?.user),
             toBody(file.data),
-            { 'Content-Type': 'application/octet-stream' },
+            { 'Content-Type': 'application/octet-stream', ...metadata },
             opts,
             isReadableStream(file.data),
           ),
@@ -260,7 +297,7 @@ export class Filesystem {
     for (const file of files) form.append('file', await toBlob(file.data), file.path);
     // One file names its path in the query too; several rely on each part's filename.
     const query = files.length === 1 && files[0] ? this.filesQuery(files[0].path, opts?.user) : this.filesQuery(undefined, opts?.user);
-    return this.post(query, form, {}, opts, false);
+    return this.post(query, form, metadata, opts, false);
   }
 
   private async post(

@@ -14,6 +14,10 @@ export interface SandboxListOpts extends Omit<SandboxApiOpts, 'signal'> {
     metadata?: Record<string, string>;
     /** @default ['running', 'paused'] */
     state?: SandboxState[];
+    /** Only sandboxes started at or after this time. */
+    startedAfter?: Date;
+    /** Only sandboxes of this template. */
+    template?: string;
   };
   /**
    * Sandboxes per page.
@@ -43,6 +47,8 @@ export class SandboxPaginator extends Paginator<SandboxInfo, SandboxApiOpts> {
       metadata: encodeMetadata(this.opts.query?.metadata),
       // Form style, not exploded (`state=running,paused`), as the E2B API expects.
       state: this.opts.query?.state?.join(','),
+      startedAfter: this.opts.query?.startedAfter?.toISOString(),
+      template: this.opts.query?.template,
       limit: this.limit,
       nextToken: this.nextToken,
     };

@@ -12,6 +12,7 @@ import { ConnectionConfig, type ConnectionOpts } from '../connection-config.js';
 import { EnvdConnection } from '../envd/envd-connection.js';
 import { envdHttpError } from '../envd/envd-http-error.js';
 import { ENVD_DEBUG_VERSION } from '../envd/envd-versions.js';
+import { fileUrl, type SandboxUrlOpts } from './file-urls.js';
 import { Filesystem } from '../filesystem/filesystem.js';
 import { InvalidArgumentError } from '../errors.js';
 import {
@@ -134,6 +135,21 @@ export class Sandbox {
       this.connectionConfig,
       () => this.isRunning(),
     );
+  }
+
+  /** A URL that uploads to `path` with a plain `POST` (multipart, field `file`), no headers needed. */
+  uploadUrl(path?: string, opts?: SandboxUrlOpts): Promise<string> {
+    return this.fileUrl(path ?? '', 'write', opts);
+  }
+
+  /** A URL that downloads `path` with a plain `GET`, no headers needed. */
+  downloadUrl(path: string, opts?: SandboxUrlOpts): Promise<string> {
+    return this.fileUrl(path, 'read', opts);
+  }
+
+  private fileUrl(path: string, operation: 'read' | 'write', opts: SandboxUrlOpts | undefined): Promise<string> {
+    const { sandboxUrl } = this.connectionConfig;
+    return fileUrl({ sandboxUrl, envdVersion: this.envd.envdVersion, envdAccessToken: this.envdAccessToken, path, operation, opts });
   }
 
   /** Creates a sandbox from the default template (`base`). */

@@ -1,3 +1,4 @@
+import { ENVD_VERSION } from '@codebox/protocol';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxManager } from '../sandboxes/sandbox-manager.js';
@@ -60,7 +61,7 @@ describe('POST /sandboxes', () => {
         templateID: 'base',
         sandboxID: expect.stringMatching(/^[a-z0-9]{20}$/),
         clientID: 'test-runner',
-        envdVersion: '0.5.7',
+        envdVersion: ENVD_VERSION,
         envdAccessToken: expect.stringMatching(/^[0-9a-f]{64}$/),
         trafficAccessToken: null,
         domain: 'localhost:3201',
@@ -135,7 +136,7 @@ describe('sandbox endpoints', () => {
       diskSizeMB: 1024,
       metadata: { owner: 'a' },
       state: 'running',
-      envdVersion: '0.5.7',
+      envdVersion: ENVD_VERSION,
       envdAccessToken,
       allowInternetAccess: true,
     });
@@ -183,7 +184,7 @@ describe('sandbox endpoints', () => {
     const original = await endAt();
     const shorter = await call('POST', `/v2/sandboxes/${sandboxID}/connect`, { body: { timeout: 10 } });
     expect(shorter.status).toBe(200);
-    expect(await shorter.json()).toMatchObject({ sandboxID, envdAccessToken, envdVersion: '0.5.7' });
+    expect(await shorter.json()).toMatchObject({ sandboxID, envdAccessToken, envdVersion: ENVD_VERSION });
     expect(await endAt()).toBe(original);
     const longer = await call('POST', `/sandboxes/${sandboxID}/connect`, { body: { timeout: 1_200 } });
     expect(longer.status).toBe(200);
@@ -273,7 +274,27 @@ describe('listing', () => {
     const { call } = setup();
     const body = (await (await call('GET', '/templates')).json()) as Array<{ templateID: string; buildStatus: string }>;
     expect(body.map((t) => t.templateID)).toEqual(['base', 'code-interpreter-v1']);
-    expect(body[0]).toMatchObject({ aliases: ['base'], buildStatus: 'ready', envdVersion: '0.5.7', memoryMB: 512 });
+    expect(body[0]).toMatchObject({ aliases: ['base'], buildStatus: 'ready', envdVersion: ENVD_VERSION, memoryMB: 512 });
+  });
+
+  it('GET /templates/aliases/:alias answers a built template (Template.exists) and 404 for others', async () => {
+    const { call } = setup();
+    const found = await call('GET', '/templates/aliases/base');
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual({ templateID: 'base', public: false });
+    const missing = await call('GET', '/templates/aliases/nope');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 404, message: expect.stringContaining('"base"') });
+  });
+
+  it('lists sandboxes started at exactly startedAfter (inclusive, as E2B)', async () => {
+    const { call, create } = setup();
+    const { sandboxID } = await create();
+    const { startedAt } = (await (await call('GET', `/sandboxes/${sandboxID}`)).json()) as { startedAt: string };
+    const listed = (await (await call('GET', `/v2/sandboxes?startedAfter=${encodeURIComponent(startedAt)}`)).json()) as Array<{ sandboxID: string }>;
+    expect(listed.map((s) => s.sandboxID)).toContain(sandboxID);
+    const later = new Date(Date.parse(startedAt) + 1).toISOString();
+    expect((await (await call('GET', `/v2/sandboxes?startedAfter=${encodeURIComponent(later)}`)).json()) as unknown[]).toEqual([]);
   });
 });
 

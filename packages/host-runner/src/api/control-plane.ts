@@ -13,7 +13,7 @@ import {
 import type { SandboxLimits } from '../sandboxes/sandbox-backend.js';
 import type { SandboxManager } from '../sandboxes/sandbox-manager.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
-import { InvalidRequestError } from '../sandboxes/errors.js';
+import { InvalidRequestError, TemplateNotFoundError } from '../sandboxes/errors.js';
 import type { ApiKeyRing } from './api-keys.js';
 import { toErrorResponse } from './error-response.js';
 import { NotSupportedError } from './errors.js';
@@ -182,6 +182,15 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
         envdVersion: ENVD_VERSION,
       }));
     return c.json(body);
+  });
+
+  // `Template.exists()` / `template_exists()`: 200 for a template this runner has, 404 otherwise.
+  // Every template here is usable by every key, so none answers E2B's 403 ("someone else's").
+  app.get('/templates/aliases/:alias', async (c) => {
+    const alias = c.req.param('alias');
+    const image = await templates.resolve(alias);
+    if (!image) throw new TemplateNotFoundError(alias, (await templates.list()).map((known) => known.name).sort());
+    return c.json({ templateID: image.name, public: false });
   });
 
   return app;

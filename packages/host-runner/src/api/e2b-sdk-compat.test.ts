@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthenticationError, Sandbox, SandboxError, SandboxNotFoundError } from 'e2b';
+import { ENVD_VERSION } from '@codebox/protocol';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
@@ -63,7 +64,7 @@ describe('official e2b SDK against the runner', () => {
       state: 'running',
       cpuCount: 1,
       memoryMB: 512,
-      envdVersion: '0.5.7',
+      envdVersion: ENVD_VERSION,
       allowInternetAccess: true,
     });
     expect(info.endAt.getTime() - info.startedAt.getTime()).toBe(60_000);

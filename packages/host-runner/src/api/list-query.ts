@@ -76,7 +76,8 @@ export function matchesListQuery(record: SandboxRecord, query: Pick<ListQuery, '
   // Every live Codebox sandbox is running: Codebox does not pause.
   if (!query.states.includes('running')) return false;
   if (query.template !== undefined && record.templateId !== query.template) return false;
-  if (query.startedAfter && record.startedAt.getTime() <= query.startedAfter.getTime()) return false;
+  // Inclusive, as E2B's (its test lists `startedAfter: info.startedAt` and expects that sandbox).
+  if (query.startedAfter && record.startedAt.getTime() < query.startedAfter.getTime()) return false;
   return Object.entries(query.metadata).every(([key, value]) => record.metadata[key] === value);
 }
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CODE_INTERPRETER_PORT, ENVD_PORT, isUserPort } from '@codebox/protocol';
+import { isExpired, isWellFormedSignature, parseSignedFileRequest, signatureMatches, SIGNATURE_MESSAGES } from './file-url-signature.js';
 import { parseRequestTarget } from './request-target.js';
 
 /**
@@ -9,7 +10,7 @@ import { parseRequestTarget } from './request-target.js';
  * - envd (port 49983): `X-Access-Token` on every call; `GET /health` is an unauthenticated
  *   liveness probe (the SDK probes it after a dropped connection).
  * - `/files` download/upload URLs (`uploadUrl()`/`downloadUrl()`) carry a `signature` query
- *   parameter instead: `v1_` + base64(sha256("<path>:<read|write>:<user>:<token>[:<exp>]")).
+ *   parameter instead (file-url-signature.ts).
  * - code interpreter (port 49999): the SDK sends the token on `/execute` only; `/contexts`
  *   calls and `/health` carry none. Those cannot run code, so they pass without it.
  */
@@ -47,21 +48,13 @@ function isExempt(method: string, pathname: string, port: number): boolean {
 }
 
 function checkSignature(method: string, params: URLSearchParams, token: string, now: number): AccessDecision {
-  const operation = method === 'GET' ? 'read' : method === 'POST' ? 'write' : undefined;
-  if (!operation) return { allowed: false, reason: `Signed /files URLs allow GET and POST only, not ${method}.` };
-  const path = params.get('path') ?? '';
-  const user = params.get('username') ?? '';
-  const expiration = params.get('signature_expiration');
-  if (expiration !== null) {
-    const expiresAt = Number(expiration);
-    if (!Number.isInteger(expiresAt)) return { allowed: false, reason: 'signature_expiration must be a unix time in seconds.' };
-    if (expiresAt * 1000 < now) return { allowed: false, reason: 'The signed URL has expired; ask the SDK for a new one.' };
-  }
-  const raw = expiration === null ? `${path}:${operation}:${user}:${token}` : `${path}:${operation}:${user}:${token}:${expiration}`;
-  const expected = `v1_${createHash('sha256').update(raw).digest('base64').replace(/=+$/, '')}`;
-  return safeEqual(params.get('signature') ?? '', expected)
-    ? { allowed: true }
-    : { allowed: false, reason: 'The URL signature does not match this sandbox, path, user and operation.' };
+  const parsed = parseSignedFileRequest(method, params);
+  if (!parsed.ok) return { allowed: false, reason: parsed.message };
+  const { request } = parsed;
+  // envd's order: the signature first, then its expiry.
+  if (!isWellFormedSignature(request.signature) || !signatureMatches(request, token)) return { allowed: false, reason: SIGNATURE_MESSAGES.invalid };
+  if (isExpired(request, now)) return { allowed: false, reason: SIGNATURE_MESSAGES.expired };
+  return { allowed: true };
 }
 
 /**

@@ -195,6 +195,11 @@ export class SandboxManager {
     return record;
   }
 
+  /** Every sandbox this runner holds, all tenants (for lookups by a credential that names no tenant). */
+  all(): IterableIterator<SandboxRecord> {
+    return this.#sandboxes.values();
+  }
+
   list(tenant: string): SandboxRecord[] {
     return [...this.#sandboxes.values()].filter((record) => record.tenant === tenant);
   }

@@ -25,6 +25,11 @@ export interface AgentBundlePaths {
    * becomes GVISOR_COMPAT_LIBRARY. Agent doubles (tests) may leave it out.
    */
   gvisorCompat?: string;
+  /**
+   * The extended-attribute add-on the agent loads beside agent.mjs for file metadata
+   * (packages/sandbox-agent/dist/xattr.node, from @napi-rs/xattr). Agent doubles may leave it out.
+   */
+  xattrAddon?: string;
 }
 
 /** The loaded bundle: bytes to copy and the facts the cache key needs. */
@@ -40,6 +45,8 @@ export interface AgentBundle {
   kernels: KernelTree | undefined;
   /** Undefined when the paths named no gVisor shim. */
   gvisorCompat: { content: Buffer; sha256: string } | undefined;
+  /** Undefined when the paths named no xattr add-on. */
+  xattrAddon: { content: Buffer; sha256: string } | undefined;
 }
 
 const MIN_NODE_MAJOR = 22;
@@ -57,6 +64,7 @@ export function defaultAgentBundlePaths(): AgentBundlePaths {
     sandboxExec: fileURLToPath(new URL('sandbox-exec', agentDist)),
     kernels: fileURLToPath(new URL('kernels/', agentDist)),
     gvisorCompat: fileURLToPath(new URL('gvisor-compat.so', agentDist)),
+    xattrAddon: fileURLToPath(new URL('xattr.node', agentDist)),
     node: major >= MIN_NODE_MAJOR ? process.execPath : fileURLToPath(new URL('../../../../.tools/node/bin/node', import.meta.url)),
   };
 }
@@ -65,6 +73,7 @@ export async function loadAgentBundle(paths: AgentBundlePaths): Promise<AgentBun
   const agent = await readRequired(paths.agent, 'sandbox agent bundle (agent.mjs)');
   const sandboxExec = await readRequired(paths.sandboxExec, 'sandbox-exec launcher');
   const gvisorCompat = paths.gvisorCompat === undefined ? undefined : await readRequired(paths.gvisorCompat, 'gVisor statx shim (gvisor-compat.so)');
+  const xattrAddon = paths.xattrAddon === undefined ? undefined : await readRequired(paths.xattrAddon, 'xattr add-on (xattr.node)');
   const nodeStat = await stat(paths.node).catch(() => undefined);
   if (!nodeStat?.isFile()) throw new AgentBundleMissingError(paths.node, 'Node runtime for the agent');
   return {
@@ -77,6 +86,7 @@ export async function loadAgentBundle(paths: AgentBundlePaths): Promise<AgentBun
     sandboxExecSha256: sha256Hex(sandboxExec),
     kernels: paths.kernels === undefined ? undefined : await loadKernelTree(paths.kernels),
     gvisorCompat: gvisorCompat && { content: gvisorCompat, sha256: sha256Hex(gvisorCompat) },
+    xattrAddon: xattrAddon && { content: xattrAddon, sha256: sha256Hex(xattrAddon) },
   };
 }
 

@@ -40,7 +40,7 @@ describe('agentLayerContext', () => {
     await writeFile(nodePath, 'fake node binary');
     const agent = Buffer.from('agent code');
     const sandboxExec = Buffer.from('launcher');
-    return { agent, sandboxExec, nodePath, nodeSize: 16, nodeVersion: 'v22.0.0', agentSha256: sha256Hex(agent), sandboxExecSha256: sha256Hex(sandboxExec), kernels, gvisorCompat: gvisorCompat && { content: gvisorCompat, sha256: sha256Hex(gvisorCompat) } };
+    return { agent, sandboxExec, nodePath, nodeSize: 16, nodeVersion: 'v22.0.0', agentSha256: sha256Hex(agent), sandboxExecSha256: sha256Hex(sandboxExec), kernels, gvisorCompat: gvisorCompat && { content: gvisorCompat, sha256: sha256Hex(gvisorCompat) }, xattrAddon: undefined };
   }
 
   const file = (path: string, mode: number, text: string) => ({ path, mode, content: Buffer.from(text), sha256: sha256Hex(text) });

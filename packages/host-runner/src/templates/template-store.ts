@@ -307,6 +307,7 @@ export class TemplateStore implements TemplateCatalog {
       nodeVersion: bundle.nodeVersion,
       kernels: bundle.kernels,
       ...(bundle.gvisorCompat ? { gvisorCompatSha256: bundle.gvisorCompat.sha256 } : {}),
+      ...(bundle.xattrAddon ? { xattrAddonSha256: bundle.xattrAddon.sha256 } : {}),
     });
     const repo = templateRepo(name);
     const ref = `${repo}:${hash}`;

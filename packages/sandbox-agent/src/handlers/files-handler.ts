@@ -2,7 +2,7 @@ import { closeSync, createReadStream, createWriteStream, read } from 'node:fs';
 import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { WrittenFile } from '@codebox/protocol';
@@ -10,6 +10,7 @@ import busboy from 'busboy';
 import { create as contentDisposition } from 'content-disposition';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
+import { metadataFromHeaders, requireMetadataAddon, validateMetadata, type FileMetadata } from '../services/file-metadata.js';
 import type { FilesystemService } from '../services/filesystem-service.js';
 import { fromSystemError, isErrnoError } from '../services/system-error.js';
 import type { SandboxUser } from '../services/user-directory.js';
@@ -72,15 +73,19 @@ export function filesHandler(deps: FilesHandlerDeps) {
 
   async function upload(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const user = userOf(request, url);
+    // Checked before anything is written, as envd does: a refused upload leaves no file.
+    const metadata = metadataFromHeaders(request);
+    validateMetadata(metadata);
+    requireMetadataAddon(metadata);
     const path = url.searchParams.get('path') || undefined;
     const contentType = request.headers['content-type'] ?? '';
     const gzipped = /\bgzip\b/i.test(request.headers['content-encoding'] ?? '');
     let written: WrittenFile[];
     if (contentType.startsWith('multipart/form-data')) {
-      written = await uploadMultipart(user, request, path, gzipped);
+      written = await uploadMultipart(user, request, path, gzipped, metadata);
     } else if (contentType.startsWith('application/octet-stream')) {
       if (!path) throw new InvalidArgumentError('the path query parameter is required for application/octet-stream uploads');
-      written = [await writeFile(user, path, gzipped ? gunzipped(request) : request)];
+      written = [await writeFile(user, path, gzipped ? gunzipped(request) : request, metadata)];
     } else {
       throw new InvalidArgumentError(
         `unsupported Content-Type '${contentType}'; send multipart/form-data (field "file") or application/octet-stream`,
@@ -94,12 +99,14 @@ export function filesHandler(deps: FilesHandlerDeps) {
     request: IncomingMessage,
     path: string | undefined,
     gzipped: boolean,
+    metadata: FileMetadata | undefined,
   ): Promise<WrittenFile[]> {
     return new Promise((resolve, reject) => {
       // preservePath: the SDK puts the target path in each part's filename.
-      const parser = busboy({ headers: request.headers, preservePath: true });
+      const parser = busboy({ headers: request.headers, preservePath: true, limits: { fieldSize: MAX_FIELD_BYTES } });
       const writes: Promise<WrittenFile>[] = [];
       let missingTarget = false;
+      let refusal: Error | undefined;
       parser.on('file', (field, stream, info) => {
         // A body that ends inside a part fails that part's stream too, also when nothing reads
         // it (skipped, or its write already refused). busboy reports the same failure on the
@@ -112,15 +119,34 @@ export function filesHandler(deps: FilesHandlerDeps) {
           if (field === 'file') missingTarget = true;
           return;
         }
-        const write = writeFile(user, target, stream);
+        const write = writeFile(user, target, stream, metadata);
         // Keep reading the body even if this part failed, so later parts and the reply still flow.
         write.catch(() => stream.resume());
+        writes.push(write);
+      });
+      // A `file` part without a filename (a browser's `form.append('file', 'text')`, as E2B's
+      // signed-URL tests upload) is a field to busboy; envd takes any part named `file`.
+      parser.on('field', (field, value, info) => {
+        if (field !== 'file') return;
+        if (!path) {
+          missingTarget = true;
+          return;
+        }
+        if (info.valueTruncated) {
+          refusal = new InvalidArgumentError(`the "file" part has no filename and is larger than ${MAX_FIELD_BYTES} bytes; send it as a file part (with a filename) or as application/octet-stream`);
+          return;
+        }
+        // busboy decoded it as UTF-8 text (a field is text: binary data comes as a part with a filename).
+        const write = writeFile(user, path, Readable.from([Buffer.from(value, 'utf8')]), metadata);
+        // Handled now: it may fail before the body ends and Promise.all below looks at it.
+        write.catch(() => undefined);
         writes.push(write);
       });
       parser.on('error', (error: Error) => reject(new InvalidArgumentError(`malformed multipart body: ${error.message}`)));
       parser.on('close', () => {
         Promise.all(writes).then((files) => {
-          if (missingTarget) reject(new InvalidArgumentError('a file part has no filename and no path query parameter was given'));
+          if (refusal) reject(refusal);
+          else if (missingTarget) reject(new InvalidArgumentError('a file part has no filename and no path query parameter was given'));
           else if (files.length === 0) reject(new InvalidArgumentError('no "file" part in the multipart body; add one'));
           else resolve(files);
         }, reject);
@@ -130,8 +156,8 @@ export function filesHandler(deps: FilesHandlerDeps) {
     });
   }
 
-  async function writeFile(user: SandboxUser, path: string, data: Readable): Promise<WrittenFile> {
-    const file = filesystem.openForWrite(user, path);
+  async function writeFile(user: SandboxUser, path: string, data: Readable, metadata: FileMetadata | undefined): Promise<WrittenFile> {
+    const file = filesystem.openForWrite(user, path, metadata);
     try {
       await copyInto(data, createWriteStream('', { fd: file.fd, autoClose: true }));
     } catch (error) {
@@ -140,7 +166,9 @@ export function filesHandler(deps: FilesHandlerDeps) {
       }
       throw fromSystemError(error, file.path);
     }
-    return { path: file.path, name: posix.basename(file.path), type: 'file' };
+    // Always replaced, also with none: an overwrite must not keep the previous upload's metadata.
+    const kept = filesystem.finishWrite(user, file, metadata);
+    return { path: file.path, name: posix.basename(file.path), type: 'file', ...(kept ? { metadata: kept } : {}) };
   }
 
   /** Errors of a transfer are envd's `{message, code}` answers (or a cut body once streaming). */
@@ -170,6 +198,9 @@ export function filesHandler(deps: FilesHandlerDeps) {
     },
   };
 }
+
+/** Largest filename-less `file` part taken (busboy buffers fields whole). */
+const MAX_FIELD_BYTES = 16 * 1024 * 1024;
 
 /** How long a refused upload's remaining body is read before the error is sent anyway. */
 const UPLOAD_DRAIN_MS = 30_000;

@@ -38,9 +38,13 @@ describe('filesystem service (real agent)', () => {
     expect(Math.abs(Number(entry?.modifiedTime?.seconds) * 1000 - Date.now())).toBeLessThan(60_000);
   });
 
-  it('reports a symlink as a symlink with its target, without following it', async () => {
-    const { entry } = await fx.filesystem.stat({ path: 'link-to-secret' });
-    expect(entry).toMatchObject({ type: FileType.SYMLINK, symlinkTarget: secretFile });
+  it("reports a symlink as envd does: its target's type and resolved path, the link's own permissions", async () => {
+    symlinkSync('hello.txt', join(fx.home, 'link-to-hello'));
+    const { entry } = await fx.filesystem.stat({ path: 'link-to-hello' });
+    expect(entry).toMatchObject({ type: FileType.FILE, symlinkTarget: join(fx.home, 'hello.txt'), permissions: 'Lrwxrwxrwx', mode: 0o644 });
+    // A target the user cannot reach has no type (envd: UNSPECIFIED); where it points is still said.
+    const secret = await fx.filesystem.stat({ path: 'link-to-secret' });
+    expect(secret.entry).toMatchObject({ type: FileType.UNSPECIFIED, symlinkTarget: secretFile, mode: 0 });
   });
 
   it('makes, lists (with depth), moves and removes directories', async () => {
@@ -64,7 +68,8 @@ describe('filesystem service (real agent)', () => {
 
     await fx.filesystem.remove({ path: 'work' });
     expect(existsSync(join(fx.home, 'work'))).toBe(false);
-    await expect(fx.filesystem.remove({ path: 'work' })).rejects.toMatchObject({ code: Code.NotFound });
+    // envd's Remove is os.RemoveAll: a path that is already gone is removed.
+    await expect(fx.filesystem.remove({ path: 'work' })).resolves.toBeDefined();
     await expect(fx.filesystem.stat({ path: 'missing' })).rejects.toMatchObject({ code: Code.NotFound });
   });
 

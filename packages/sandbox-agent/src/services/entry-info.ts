@@ -1,8 +1,9 @@
-import { lstatSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { filesystemPb } from '@codebox/protocol';
+import { readMetadata } from './file-metadata.js';
 import { specialEntryOf } from './file-kind.js';
 import type { UserDirectory } from './user-directory.js';
 
@@ -30,8 +31,13 @@ export function memoizedOwnerNames(users: OwnerNames): OwnerNames {
 }
 
 /**
- * Describes `path` without following a final symlink (so links are reported as links with
- * their target). Must run inside `asUser`: it calls lstat/readlink.
+ * Describes `path` as envd does. A symlink is not followed for its own facts (name, size,
+ * `Lrwxrwxrwx`, owner, mtime come from lstat) but its `type` and `mode` are its target's, and
+ * `symlinkTarget` is the fully resolved target (envd: `filepath.EvalSymlinks`). A link whose
+ * target cannot be reached (dangling, or behind a directory the user may not enter) has type
+ * UNSPECIFIED and mode 0, as in envd; its target is then the link text resolved against the
+ * link's directory, which still tells the caller where it points. `metadata` is the entry's
+ * `user.e2b.*` xattrs (file-metadata.ts). Must run inside `asUser`.
  */
 export function entryInfoOf(path: string, users: OwnerNames): EntryInfo {
   // bigint stats: mtime in whole nanoseconds, as a protobuf Timestamp wants it.
@@ -52,19 +58,39 @@ export function entryInfoOf(path: string, users: OwnerNames): EntryInfo {
       permissions: '----------',
     });
   }
-  const symlinkTarget = stats.isSymbolicLink() ? posix.resolve(posix.dirname(path), readlinkSync(path)) : undefined;
+  const link = stats.isSymbolicLink() ? symlinkFacts(path) : undefined;
+  // envd reads metadata through the link (its xattr calls follow it); a dangling link has none.
+  const metadata = link ? (link.type === filesystemPb.FileType.UNSPECIFIED ? undefined : readMetadata(link.target)) : readMetadata(path);
   return create(filesystemPb.EntryInfoSchema, {
     name: posix.basename(path),
-    type: fileTypeOf(stats),
+    type: link ? link.type : fileTypeOf(stats),
     path,
     size: stats.size,
-    mode: Number(stats.mode & 0o7777n),
+    mode: link ? link.mode : Number(stats.mode & 0o7777n),
     permissions: permissionString(stats),
     owner: users.userName(Number(stats.uid)),
     group: users.groupName(Number(stats.gid)),
     modifiedTime: create(TimestampSchema, { seconds: stats.mtimeNs / 1_000_000_000n, nanos: Number(stats.mtimeNs % 1_000_000_000n) }),
-    ...(symlinkTarget === undefined ? {} : { symlinkTarget }),
+    ...(link ? { symlinkTarget: link.target } : {}),
+    ...(metadata ? { metadata } : {}),
   });
+}
+
+/** A symlink's resolved target and that target's type and permission bits (envd's rule). */
+function symlinkFacts(path: string): { target: string; type: filesystemPb.FileType; mode: number } {
+  let target: string;
+  try {
+    target = realpathSync(path);
+  } catch {
+    return { target: posix.resolve(posix.dirname(path), readlinkSync(path)), type: filesystemPb.FileType.UNSPECIFIED, mode: 0 };
+  }
+  let stats;
+  try {
+    stats = statSync(target);
+  } catch {
+    return { target, type: filesystemPb.FileType.UNSPECIFIED, mode: 0 };
+  }
+  return { target, type: stats.isDirectory() ? filesystemPb.FileType.DIRECTORY : filesystemPb.FileType.FILE, mode: stats.mode & 0o7777 };
 }
 
 function fileTypeOf(stats: BigIntStats): filesystemPb.FileType {

@@ -1,10 +1,12 @@
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, opendirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchownSync, fstatSync, ftruncateSync, lstatSync, openSync, opendirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { filesystemPb } from '@codebox/protocol';
-import { AlreadyExistsError, InvalidArgumentError, NotARegularFileError, NotFoundError } from '../errors.js';
+import { AlreadyExistsError, InvalidArgumentError, NotARegularFileError } from '../errors.js';
 import { entryInfoOf, memoizedOwnerNames, type EntryInfo } from './entry-info.js';
+import { hasMetadata, readMetadata, setMetadata, type FileMetadata } from './file-metadata.js';
 import { kindOf, refusedOpen } from './file-kind.js';
 import { asUser } from './identity.js';
+import { makeDirectories } from './make-directories.js';
 import { resolveSandboxPath } from './sandbox-path.js';
 import { fromSystemError } from './system-error.js';
 import type { SandboxUser, UserDirectory } from './user-directory.js';
@@ -66,8 +68,8 @@ export class FilesystemService {
         for (const name of boundedNames(dir, MAX_LIST_ENTRIES - entries.length, tooMany)) {
           const entry = entryInfoOf(posix.join(dir, name), owners);
           entries.push(entry);
-          // Symlinked directories are listed but not entered, so a link loop cannot recurse.
-          if (level < maxDepth && entry.type === filesystemPb.FileType.DIRECTORY) {
+          // Symlinked directories (type DIRECTORY, with a target) are listed but not entered, so a link loop cannot recurse.
+          if (level < maxDepth && entry.type === filesystemPb.FileType.DIRECTORY && entry.symlinkTarget === undefined) {
             try {
               walk(entry.path, level + 1);
             } catch (error) {
@@ -87,7 +89,7 @@ export class FilesystemService {
     const absolute = this.resolve(user, path);
     return this.run(user, absolute, () => {
       if (exists(absolute)) throw new AlreadyExistsError(`'${absolute}' already exists`);
-      mkdirSync(absolute, { recursive: true, mode: 0o755 });
+      makeDirectories(absolute, 0o755);
       return entryInfoOf(absolute, this.users);
     });
   }
@@ -96,19 +98,16 @@ export class FilesystemService {
     const from = this.resolve(user, source);
     const to = this.resolve(user, destination);
     return this.run(user, from, () => {
-      mkdirSync(posix.dirname(to), { recursive: true, mode: 0o755 });
+      makeDirectories(posix.dirname(to), 0o755);
       renameSync(from, to);
       return entryInfoOf(to, this.users);
     });
   }
 
+  /** envd's Remove is `os.RemoveAll`: a path that does not exist is removed already (success). */
   remove(user: SandboxUser, path: string): void {
     const absolute = this.resolve(user, path);
-    this.run(user, absolute, () => {
-      // rmSync would report a missing path as success; envd answers not_found.
-      if (!exists(absolute)) throw new NotFoundError(`path '${absolute}' does not exist`);
-      rmSync(absolute, { recursive: true, force: false });
-    });
+    this.run(user, absolute, () => rmSync(absolute, { recursive: true, force: true }));
   }
 
   /**
@@ -129,20 +128,49 @@ export class FilesystemService {
    * Creates missing parent directories and truncates an existing file, as envd does. Only a
    * regular file is written; the truncation happens after that check, so refusing a FIFO or
    * a device changes nothing.
+   *
+   * The inotify events match envd's upload, which watchers (and E2B's tests) count: envd chowns
+   * every file it writes to the writing user, so a new file gives CREATE, an attribute change,
+   * then WRITE. The same no-op chown is made here (the file is already the user's), and an empty
+   * file is not truncated, which would add a modify event of its own.
    */
-  openForWrite(user: SandboxUser, path: string): OpenedFile {
+  openForWrite(user: SandboxUser, path: string, metadata?: FileMetadata): OpenedFile {
     const absolute = this.resolve(user, path);
     return this.run(user, absolute, () => {
-      mkdirSync(posix.dirname(absolute), { recursive: true, mode: 0o755 });
+      makeDirectories(posix.dirname(absolute), 0o755);
+      const existed = occupied(absolute);
       const fd = openUserFile(absolute, WRITE_FLAGS, 0o644);
-      regularFileOrClose(fd, absolute, 'write');
+      const stats = regularFileOrClose(fd, absolute, 'write');
       try {
-        ftruncateSync(fd, 0);
+        chownToWriter(fd, user);
+        // Metadata first, before any data is touched: where it cannot be kept, the upload is
+        // refused and leaves things as they were (a file it created is removed again).
+        if (hasMetadata(metadata)) {
+          try {
+            setMetadata(absolute, metadata);
+          } catch (error) {
+            if (!existed) rmSync(absolute, { force: true });
+            throw error;
+          }
+        }
+        if (stats.size > 0) ftruncateSync(fd, 0);
       } catch (error) {
         closeSync(fd);
         throw error;
       }
       return { fd, path: absolute, size: 0 };
+    });
+  }
+
+  /**
+   * After the data of a file opened by openForWrite is written: clears metadata a previous upload
+   * left (when this one set none; openForWrite set it otherwise) and reads back what the file
+   * keeps, for the upload's answer, as envd does.
+   */
+  finishWrite(user: SandboxUser, file: OpenedFile, metadata: FileMetadata | undefined): FileMetadata | undefined {
+    return this.run(user, file.path, () => {
+      if (!hasMetadata(metadata)) setMetadata(file.path, {});
+      return readMetadata(file.path);
     });
   }
 
@@ -166,6 +194,19 @@ export class FilesystemService {
     } catch (error) {
       throw fromSystemError(error, path);
     }
+  }
+}
+
+/**
+ * envd's chown of a written file to the writing user. Best effort: a file the user may write but
+ * does not own (group-writable) cannot be given away, and the write goes on as in envd's
+ * pre-chown of an existing file.
+ */
+function chownToWriter(fd: number, user: SandboxUser): void {
+  try {
+    fchownSync(fd, user.uid, user.gid);
+  } catch {
+    // Not the owner: ownership stays as it is.
   }
 }
 
@@ -209,6 +250,19 @@ function boundedNames(dir: string, limit: number, tooMany: () => Error): string[
     handle.closeSync();
   }
   return names.sort();
+}
+
+/**
+ * Whether something is at `path`, for deciding what a refused upload may remove: anything but a
+ * clear "no such entry" counts as occupied (gVisor answers even lstat of a unix socket with EPERM;
+ * the open that follows says what is wrong with it).
+ */
+function occupied(path: string): boolean {
+  try {
+    return exists(path);
+  } catch {
+    return true;
+  }
 }
 
 function exists(path: string): boolean {

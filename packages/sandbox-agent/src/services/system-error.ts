@@ -21,6 +21,8 @@ export function fromSystemError(error: unknown, path: string): unknown {
     case 'EACCES':
     case 'EPERM':
       return new PermissionDeniedError(`permission denied for '${path}': the sandbox user may not access it`);
+    case 'EROFS':
+      return new PermissionDeniedError(`'${path}' is on a read-only file system: the sandbox user may write only in writable directories such as its home and /tmp`);
     case 'EEXIST':
       return new AlreadyExistsError(`'${path}' already exists`);
     case 'ENOTDIR':
