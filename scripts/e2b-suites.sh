@@ -43,9 +43,9 @@ What it does:
      E2B_DOMAIN / E2B_DEBUG; then runs again, with those variables unset, the files that made no
      connection to the runner (E2B's msw-mocked unit tests, which pass only that way) -- a test
      passes if it passes in either run. Every test process loads test/e2b-suites/loopback-guard.mjs
-     (Python: pytest-codebox.py): connections to anything but loopback fail at once and are listed;
+     (Python: pytest_codebox.py): connections to anything but loopback fail at once and are listed;
   4. skips, never runs, the tests test/e2b-suites/expected-unsupported.json marks "internet";
-  5. writes artifacts/e2b-suites/<suite>.json, prints the tables, and regenerates the tables in
+  5. writes artifacts/e2b-suites/<suite>.json (raw runner outputs and logs in raw/), prints the tables, and regenerates the tables in
      docs/compatibility.md (test/e2b-suites/compat-doc.ts).
 
 Python: this host's Debian 12 packages are too old for the SDK's tests (httpx 0.23 lacks
@@ -102,7 +102,8 @@ has_suite() { case ",$suites," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 source "$root/scripts/setup.sh" >/dev/null
 cd "$root"
-mkdir -p "$out"
+raw="$out/raw"
+mkdir -p "$out" "$raw"
 work="$(mktemp -d -t codebox-e2b-suites.XXXXXX)"
 
 # ---- the runner -------------------------------------------------------------------------------
@@ -194,15 +195,15 @@ js_suite() { # suite id, package dir, checkout, pnpm filter
   start=$(date +%s)
   pnpm_install "$checkout" "$filter"
   [ -n "$files" ] && IFS=',' read -r -a filters <<<"$files"
-  : >"$work/$suite-online.json.guard.log"
-  vitest_pass "$suite" "$dir" online "$work/$suite-online.json" "${filters[@]}"
-  mapfile -t offline < <("${run_report[@]}" offline-files --kind vitest --root "$dir" --online "$work/$suite-online.json")
+  rm -f "$raw/$suite"-*
+  vitest_pass "$suite" "$dir" online "$raw/$suite-online.json" "${filters[@]}"
+  mapfile -t offline < <("${run_report[@]}" offline-files --kind vitest --root "$dir" --online "$raw/$suite-online.json")
   if [ ${#offline[@]} -gt 0 ]; then
-    : >"$work/$suite-offline.json.guard.log"
-    vitest_pass "$suite" "$dir" offline "$work/$suite-offline.json" "${offline[@]}"
+    : >"$raw/$suite-offline.json.guard.log"
+    vitest_pass "$suite" "$dir" offline "$raw/$suite-offline.json" "${offline[@]}"
   fi
   "${run_report[@]}" collect --suite "$suite" --kind vitest --root "$dir" --checkout "$checkout" \
-    --online "$work/$suite-online.json" --offline "$work/$suite-offline.json" \
+    --online "$raw/$suite-online.json" --offline "$raw/$suite-offline.json" \
     --seconds "$(($(date +%s) - start))" --expected "$expected" --out "$out/$suite.json"
 }
 
@@ -224,7 +225,7 @@ if has_suite python-sdk || has_suite ci-python; then
     mkdir -p "$pysrc/site/e2b_code_interpreter-$ci_version.dist-info"
     printf 'Metadata-Version: 2.1\nName: e2b-code-interpreter\nVersion: %s\n' "$ci_version" >"$pysrc/site/e2b_code_interpreter-$ci_version.dist-info/METADATA"
   fi
-  cp "$here/pytest_codebox.py" "$pysrc/site/"
+  cp "$here/pytest_codebox.py" "$expected" "$pysrc/site/"
   cp -r "$here/python-image/stubs/." "$pysrc/site/"
 
   if [ "$python_image" = 1 ]; then
@@ -232,7 +233,7 @@ if has_suite python-sdk || has_suite ci-python; then
     docker build -q -t codebox-e2b-suites-python:1 "$here/python-image" >/dev/null
     run_py() { # workdir, args...
       local wd="$1"; shift
-      docker run --rm --network host --user "$(id -u):$(id -g)" -e HOME=/tmp -v "$pysrc:$pysrc" -v "$work:$work" -w "$wd" \
+      docker run --rm --network host --user "$(id -u):$(id -g)" -e HOME=/tmp -v "$pysrc:$pysrc" -v "$raw:$raw" -w "$wd" \
         "${pyenv[@]/#/-e}" codebox-e2b-suites-python:1 python3 "$@"
     }
   else
@@ -243,7 +244,7 @@ if has_suite python-sdk || has_suite ci-python; then
   pytest_pass() {
     local suite="$1" dir="$2" mode="$3" json="$4"; shift 4
     pyenv=("PYTHONPATH=$pysrc/site:$pysrc/e2b/packages/python-sdk:$pysrc/ci/python" "CODEBOX_SUITES_ID=$suite"
-      "CODEBOX_SUITES_EXPECTED=$expected" "CODEBOX_SUITES_JSON=$json" "CODEBOX_GUARD_LOG=$json.guard.log" "PYTHONDONTWRITEBYTECODE=1")
+      "CODEBOX_SUITES_EXPECTED=$pysrc/site/$(basename "$expected")" "CODEBOX_SUITES_JSON=$json" "CODEBOX_GUARD_LOG=$json.guard.log" "PYTHONDONTWRITEBYTECODE=1")
     if [ "$mode" = online ]; then pyenv+=("E2B_API_URL=$url" "E2B_SANDBOX_URL=$url" "E2B_API_KEY=$key"); else pyenv+=("E2B_API_KEY=e2b_$(printf '0%.0s' {1..40})"); fi
     local xdist=()
     run_py "$dir" -c 'import xdist' 2>/dev/null && xdist=(-n 2)
@@ -260,13 +261,14 @@ if has_suite python-sdk || has_suite ci-python; then
   py_suite() { # suite id, test root, checkout, ref, [test paths...]
     local suite="$1" dir="$2" checkout="$3" ref="$4" start offline=() filters=(); shift 4
     start=$(date +%s)
+    rm -f "$raw/$suite"-*
     [ -n "$files" ] && IFS=',' read -r -a filters <<<"$files"
     [ ${#filters[@]} -gt 0 ] && set -- "${filters[@]}"
-    pytest_pass "$suite" "$dir" online "$work/$suite-online.json" "$@"
-    mapfile -t offline < <("${run_report[@]}" offline-files --kind pytest --root "$dir" --online "$work/$suite-online.json")
-    [ ${#offline[@]} -gt 0 ] && pytest_pass "$suite" "$dir" offline "$work/$suite-offline.json" "${offline[@]}"
+    pytest_pass "$suite" "$dir" online "$raw/$suite-online.json" "$@"
+    mapfile -t offline < <("${run_report[@]}" offline-files --kind pytest --root "$dir" --online "$raw/$suite-online.json")
+    [ ${#offline[@]} -gt 0 ] && pytest_pass "$suite" "$dir" offline "$raw/$suite-offline.json" "${offline[@]}"
     "${run_report[@]}" collect --suite "$suite" --kind pytest --root "$dir" --checkout "$checkout" --ref "$ref" \
-      --online "$work/$suite-online.json" --offline "$work/$suite-offline.json" \
+      --online "$raw/$suite-online.json" --offline "$raw/$suite-offline.json" \
       --seconds "$(($(date +%s) - start))" --expected "$expected" --out "$out/$suite.json"
   }
 

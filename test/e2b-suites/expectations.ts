@@ -1,6 +1,6 @@
 // The expected-unsupported file (expected-unsupported.json beside this file): which of E2B's own
 // tests are allowed to fail against Codebox, each with its reason. Parsed and checked here; the
-// Python side (pytest-codebox.py) reads the same file and matches with the same two rules, so keep
+// Python side (pytest_codebox.py) reads the same file and matches with the same two rules, so keep
 // `globToRegExp` and `nameMatches` in step with it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -132,8 +132,10 @@ def _message(report):
         return str(report.longrepr[2])
     text = getattr(report, "longreprtext", "") or ""
     # The last lines carry the exception; the first ones are the test's source.
-    lines = [line for line in text.splitlines() if line.startswith("E ")] or text.splitlines()[-4:]
-    return "\n".join(lines[:6])
+    lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")] or text.splitlines()[-4:]
+    # The raised exception first (the report shows the first line), then the rest of the E lines.
+    raised = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line)]
+    return "\n".join((raised[-1:] + [line for line in lines if line not in raised[-1:]])[:6])
 
 
 def pytest_runtest_logreport(report):
@@ -142,7 +144,8 @@ def pytest_runtest_logreport(report):
         outcome = report.outcome
         if previous is not None and previous["outcome"] == "failed":
             return  # a failing setup or call stands even if teardown then passes
-        _results[report.nodeid] = {"nodeid": report.nodeid, "outcome": outcome, "message": _message(report)}
+        message = "" if outcome == "passed" else _message(report)
+        _results[report.nodeid] = {"nodeid": report.nodeid, "outcome": outcome, "message": message}
     elif previous is None and report.when == "setup":
         _results.setdefault(report.nodeid, {"nodeid": report.nodeid, "outcome": "passed", "message": ""})
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { areaOrder } from './areas.ts';
 import { SUITES, loadExpected, type SuiteId } from './expectations.ts';
-import { mergePasses, offlineCandidates, readPass } from './results.ts';
+import { importsMsw, mergePasses, offlineCandidates, readPass } from './results.ts';
 import { blockedEvents, count, countBy, countsTable, judge, type SuiteSummary } from './summary.ts';
 
 function git(dir: string, ...args: string[]): string {
@@ -57,8 +57,11 @@ const options = {
 } as const;
 
 function offlineFiles(values: Record<string, string | undefined>): void {
-  const pass = readPass(need(values.online, 'online'), kindOf(values.kind), need(values.root, 'root'));
-  if (pass !== undefined) for (const file of offlineCandidates(pass.runs, pass.guard)) console.log(file);
+  const root = need(values.root, 'root');
+  const kind = kindOf(values.kind);
+  const pass = readPass(need(values.online, 'online'), kind, root);
+  const mocks = kind === 'vitest' ? (file: string) => importsMsw(join(root, file)) : undefined;
+  if (pass !== undefined) for (const file of offlineCandidates(pass.runs, pass.guard, mocks)) console.log(file);
 }
 
 function collect(values: Record<string, string | undefined>): void {
@@ -103,6 +106,10 @@ function print(values: Record<string, string | undefined>): number {
     console.log(countsTable('area', countBy(s.tests, (t) => t.area, areaOrder())));
     const failures = s.tests.filter((t) => t.verdict === 'failed');
     unexpected += failures.length;
+    if (s.tests.length === 0) {
+      console.log(`\nNo test ran: see ${values.dir}/raw/${s.suite}-online.json.log`);
+      unexpected += 1;
+    }
     if (failures.length > 0) {
       console.log(`\nUnexpected failures (${failures.length}):`);
       for (const f of failures) console.log(`- [${f.area}] ${f.file} › ${f.name}\n    ${(f.message ?? '').split('\n')[0]}`);

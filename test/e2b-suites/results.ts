@@ -1,4 +1,4 @@
-// Reads one pass of a suite (vitest's JSON reporter, or pytest-codebox.py's JSON) and the loopback
+// Reads one pass of a suite (vitest's JSON reporter, or pytest_codebox.py's JSON) and the loopback
 // guard's log into one shape, and merges the online and offline passes.
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -102,13 +102,20 @@ export function readPass(path: string, kind: 'vitest' | 'pytest', root: string):
 }
 
 /**
- * Files worth a second, offline run: some test failed online and no test of the file connected to
- * anything (the runner included), i.e. E2B's mocked unit tests that the runner URL only disturbs.
+ * Files worth a second, offline run: some test failed online, and either no test of the file
+ * connected to anything (the runner included) or the file mocks the network (`mocksNetwork`, e.g.
+ * it imports msw, whose unhandled requests may pass through to the runner): E2B's unit tests that
+ * the runner URL only disturbs.
  */
-export function offlineCandidates(runs: readonly TestRun[], guard: readonly GuardEvent[]): string[] {
+export function offlineCandidates(runs: readonly TestRun[], guard: readonly GuardEvent[], mocksNetwork: (file: string) => boolean = () => false): string[] {
   const connected = new Set(guard.filter((g) => g.kind === 'connect').map((g) => g.file));
   const failing = new Set(runs.filter((r) => r.outcome === 'failed').map((r) => r.file));
-  return [...failing].filter((file) => !connected.has(file)).sort();
+  return [...failing].filter((file) => !connected.has(file) || mocksNetwork(file)).sort();
+}
+
+/** Whether a JS test file imports msw (E2B's mocked-network unit tests). */
+export function importsMsw(path: string): boolean {
+  return existsSync(path) && /from ['"]msw(\/node)?['"]/.test(readFileSync(path, 'utf8'));
 }
 
 export type Mode = 'online' | 'offline';

@@ -42,6 +42,7 @@ describe('parsing results', () => {
     const runs = parseVitestJson(vitestJson, '/co/packages/js-sdk');
     const guard = parseGuardLog('connect\t127.0.0.1:3000\ttests/sandbox/files/remove.test.ts\tremove file\nblocked\tx.e2b.app:443\ttests/broken.test.ts\t\n');
     expect(offlineCandidates(runs, guard)).toEqual(['tests/broken.test.ts']);
+    expect(offlineCandidates(runs, guard, (file) => file.includes('remove'))).toEqual(['tests/broken.test.ts', 'tests/sandbox/files/remove.test.ts']);
   });
 
   it('counts a test as passed when either pass passed it', () => {
