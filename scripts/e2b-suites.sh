@@ -20,14 +20,17 @@ unexpected failure. Exits 1 when there is an unexpected failure.
 Options:
   --suites LIST       comma-separated, of js-sdk, ci-js, python-sdk, ci-python
                       (default: the JS suites, plus the Python ones when --python/--python-image)
-  --files GLOBS       only test files matching these comma-separated substrings (for re-runs)
-  --python PY         run the Python suites with this interpreter; the SDKs (e2b,
-                      e2b-code-interpreter) and pytest, pytest-asyncio (>= 0.24),
-                      pytest-timeout (optional: pytest-xdist) must be importable in it
+  --files LIST        only these test files or directories, comma-separated, relative to the
+                      suite's directory (e.g. tests/sandbox/pty); use with --suites, since every
+                      suite of the run gets the same list (vitest also takes substrings)
+  --python PY         run the Python suites with this interpreter (Python >= 3.10 with the SDKs'
+                      dependencies, pytest, pytest-asyncio, pytest-timeout; pytest-xdist used if
+                      there). On a Debian 13 host: apt-get install the packages listed below and
+                      pass /usr/bin/python3. The SDKs come from the checkouts either way.
   --python-image      run the Python suites in a Debian 13 image built from the runner's base
                       template with Debian's packages (no PyPI needed; see below)
-  --py-e2b-ref REF    commit of the E2B checkout whose python-sdk (and its tests) to use with
-                      --python-image (default 50de0af44 = e2b 2.34.0, the newest whose
+  --py-e2b-ref REF    commit of the E2B checkout whose python-sdk and its tests the Python
+                      suites use (default 50de0af44 = e2b 2.34.0, the newest whose
                       dependencies Debian packages; later ones need connectrpc and pyqwest)
   --py-ci-ref REF     commit of the code-interpreter checkout for python/ (default 45f181c = 2.9.0)
   --out DIR           where results go (default: artifacts/e2b-suites)
@@ -202,7 +205,9 @@ js_suite() { # suite id, package dir, checkout, pnpm filter
     : >"$raw/$suite-offline.json.guard.log"
     vitest_pass "$suite" "$dir" offline "$raw/$suite-offline.json" "${offline[@]}"
   fi
-  "${run_report[@]}" collect --suite "$suite" --kind vitest --root "$dir" --checkout "$checkout" \
+  local with=()
+  [ "$suite" = ci-js ] && with=(--with "e2b $(node -p 'require(process.argv[1]).version' "$dir/node_modules/e2b/package.json")")
+  "${run_report[@]}" collect --suite "$suite" --kind vitest --root "$dir" --checkout "$checkout" "${with[@]}" \
     --online "$raw/$suite-online.json" --offline "$raw/$suite-offline.json" \
     --seconds "$(($(date +%s) - start))" --expected "$expected" --out "$out/$suite.json"
 }
@@ -267,7 +272,9 @@ if has_suite python-sdk || has_suite ci-python; then
     pytest_pass "$suite" "$dir" online "$raw/$suite-online.json" "$@"
     mapfile -t offline < <("${run_report[@]}" offline-files --kind pytest --root "$dir" --online "$raw/$suite-online.json")
     [ ${#offline[@]} -gt 0 ] && pytest_pass "$suite" "$dir" offline "$raw/$suite-offline.json" "${offline[@]}"
-    "${run_report[@]}" collect --suite "$suite" --kind pytest --root "$dir" --checkout "$checkout" --ref "$ref" \
+    local with=()
+    [ "$suite" = ci-python ] && with=(--with "e2b $e2b_version")
+    "${run_report[@]}" collect --suite "$suite" --kind pytest --root "$dir" --checkout "$checkout" --ref "$ref" "${with[@]}" \
       --online "$raw/$suite-online.json" --offline "$raw/$suite-offline.json" \
       --seconds "$(($(date +%s) - start))" --expected "$expected" --out "$out/$suite.json"
   }

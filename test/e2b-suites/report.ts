@@ -54,6 +54,8 @@ const options = {
   out: { type: 'string' },
   dir: { type: 'string' },
   suites: { type: 'string' },
+  /** The other SDK the suite runs on, e.g. "e2b 2.39.0" for the code-interpreter suites. */
+  with: { type: 'string' },
 } as const;
 
 function offlineFiles(values: Record<string, string | undefined>): void {
@@ -78,7 +80,7 @@ function collect(values: Record<string, string | undefined>): void {
     source: {
       repo: SUITES[suite],
       commit: git(checkout, 'rev-parse', '--short=9', values.ref ?? 'HEAD'),
-      sdkVersion: sdkVersion(suite, root),
+      sdkVersion: values.with === undefined ? sdkVersion(suite, root) : `${sdkVersion(suite, root)} (${values.with})`,
     },
     codeboxCommit: git(import.meta.dirname, 'rev-parse', '--short=9', 'HEAD'),
     measuredAt: new Date().toISOString(),
