@@ -8,7 +8,7 @@ describe('the expected-unsupported file', () => {
     expect(entries.length).toBeGreaterThan(0);
     for (const entry of entries) {
       expect(entry.reason.trim().length).toBeGreaterThan(10);
-      expect(entry.category).toMatch(/^(cloud-only|internet|not-yet-built|by-design)$/);
+      expect(entry.category).toMatch(/^(cloud-only|internet|not-yet-built|by-design|harness)$/);
     }
   });
 

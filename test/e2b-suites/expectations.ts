@@ -20,8 +20,10 @@ export type SuiteId = keyof typeof SUITES;
  * - `internet`: the test makes something reach a real host; never run here (traffic may go to loopback only).
  * - `not-yet-built`: a Codebox feature on the roadmap; `issue` names the issue that builds it.
  * - `by-design`: Codebox's security model rules it out (no root, read-only root filesystem).
+ * - `harness`: the test environment here lacks something the test needs that is not Codebox
+ *   (a Python package Debian does not ship); it says nothing about Codebox.
  */
-export const CATEGORIES = ['cloud-only', 'internet', 'not-yet-built', 'by-design'] as const;
+export const CATEGORIES = ['cloud-only', 'internet', 'not-yet-built', 'by-design', 'harness'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export interface ExpectedEntry {

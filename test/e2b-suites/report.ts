@@ -86,7 +86,8 @@ function collect(values: Record<string, string | undefined>): void {
     measuredAt: new Date().toISOString(),
     seconds: Number(values.seconds ?? 0),
     tests: judge(suite, mergePasses(online.runs, offline?.runs ?? []), loadExpected(values.expected)),
-    blocked: blockedEvents([...online.guard, ...(offline?.guard ?? [])]),
+    // Only the pass with the runner URL: without it, every sandbox test knocks at api.e2b.app by design.
+    blocked: blockedEvents(online.guard),
   };
   writeFileSync(need(values.out, 'out'), `${JSON.stringify(summary, null, 1)}\n`);
 }
