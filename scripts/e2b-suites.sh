@@ -115,31 +115,63 @@ key="e2b_$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
 runner_name="e2bsuites$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 url="http://127.0.0.1:$port"
 runner_log="$out/runner.log"
-say "starting the runner $runner_name on $url (log: $runner_log)"
-CODEBOX_API_KEYS="$key" CODEBOX_DNS_UPSTREAMS="127.0.0.1:9" CODEBOX_LOG_LEVEL=info \
-  node packages/host-runner/bin/codebox.js serve --port "$port" --host 127.0.0.1 \
-  --runner-name "$runner_name" --data-dir "$work/runner-data" >"$runner_log" 2>&1 &
-runner=$!
+test_job=""
+# Stops a process and everything it started, by process id.
+kill_tree() {
+  local child
+  for child in $(ps -o pid= --ppid "$1"); do kill_tree "$child"; done
+  kill -TERM "$1" 2>/dev/null
+}
+# The run's sandboxes, by id (the runner's list API).
+run_sandboxes() {
+  curl -fsS -H "X-API-KEY: $key" "$url/v2/sandboxes" 2>/dev/null |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{for(const x of JSON.parse(s))console.log(x.sandboxID)}catch{}})'
+}
+# Kills every sandbox of the run through the API until none is left (a create may still be in flight).
+kill_sandboxes() {
+  local id ids round
+  for round in 1 2 3 4 5; do
+    ids="$(run_sandboxes)"
+    [ -z "$ids" ] && [ "$round" -gt 1 ] && return
+    for id in $ids; do curl -fsS -o /dev/null -X DELETE -H "X-API-KEY: $key" "$url/sandboxes/$id"; done
+    sleep 1
+  done
+}
+start_runner() {
+  # In a session of its own, so a Ctrl-C reaches only this script: the exit trap then kills the
+  # run's sandboxes through the API before stopping the runner (stopped first, it would keep them).
+  CODEBOX_API_KEYS="$key" CODEBOX_DNS_UPSTREAMS="127.0.0.1:9" CODEBOX_LOG_LEVEL=info \
+    setsid node packages/host-runner/bin/codebox.js serve --port "$port" --host 127.0.0.1 \
+    --runner-name "$runner_name" --data-dir "$work/runner-data" >>"$runner_log" 2>&1 &
+  runner=$!
+  until curl -fsS -o /dev/null -H "X-API-KEY: $key" "$url/v2/sandboxes" 2>/dev/null; do
+    kill -0 "$runner" 2>/dev/null || { say "the runner stopped; its log:"; cat "$runner_log" >&2; return 1; }
+    sleep 1
+  done
+}
 stop_runner() {
   set +e
+  # A test run still going (the script was interrupted): stop it first.
+  if [ -n "$test_job" ] && kill -0 "$test_job" 2>/dev/null; then kill_tree "$test_job"; wait "$test_job"; fi
   if [ "$keep_runner" = 1 ]; then say "runner left running: E2B_API_URL=$url E2B_API_KEY=$key (pid $runner)"; return; fi
   # Kill what the run left, then stop the runner (it keeps sandboxes for re-adoption otherwise).
-  curl -fsS -H "X-API-KEY: $key" "$url/v2/sandboxes" 2>/dev/null |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{for(const x of JSON.parse(s))console.log(x.sandboxID)}catch{}})' |
-    while read -r id; do curl -fsS -o /dev/null -X DELETE -H "X-API-KEY: $key" "$url/sandboxes/$id" || true; done
-  kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null || true
-  local left
-  left="$(docker ps -aq --filter "label=codebox.runner=$runner_name")"
-  [ -n "$left" ] && docker rm -f $left >/dev/null 2>&1
-  # Never rm -rf across a sandbox's mounts: the runner unmounts what it stops.
+  kill_sandboxes
+  kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null
+  if grep -q " $work/" /proc/mounts || [ -n "$(docker ps -aq --filter "label=codebox.runner=$runner_name")" ]; then
+    # Something outlived the runner: a runner started again on the same data dir takes it back.
+    say "sandboxes outlived the runner; starting it once more to remove them"
+    start_runner && kill_sandboxes
+    kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null
+  fi
+  # Never rm -rf across a sandbox's mounts.
   if grep -q " $work/" /proc/mounts; then say "mounts left under $work; not removing it"; else rm -rf "$work"; fi
 }
+say "starting the runner $runner_name on $url (log: $runner_log)"
+: >"$runner_log"
+runner=""
 trap stop_runner EXIT
 mkdir -p "$work/runner-data"
-until curl -fsS -o /dev/null -H "X-API-KEY: $key" "$url/v2/sandboxes" 2>/dev/null; do
-  kill -0 "$runner" 2>/dev/null || { say "the runner stopped; its log:"; cat "$runner_log" >&2; exit 1; }
-  sleep 1
-done
+start_runner
 say "runner ready"
 
 expected="$here/expected-unsupported.json"
@@ -170,7 +202,8 @@ vitest_pass() {
     CODEBOX_SUITES_BASE_CONFIG="$config" CODEBOX_SUITES_ID="$suite" CODEBOX_SUITES_EXPECTED="$expected" \
     npx vitest run --config "$here/vitest-wrapper.config.mjs" "${projects[@]}" --reporter=dot --reporter=json \
     --outputFile.json="$json" "$@" >"$json.log" 2>&1) &
-  progress $! "$suite $mode" "$json.log" dots
+  test_job=$!
+  progress "$test_job" "$suite $mode" "$json.log" dots
   grep -a -E '^ *(Test Files|Tests|Errors|Duration) ' "$json.log" | sed 's/\x1b\[[0-9;]*m//g' >&2 || true
 }
 
@@ -182,11 +215,19 @@ progress() {
   while kill -0 "$pid" 2>/dev/null; do
     for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
     kill -0 "$pid" 2>/dev/null || break
+    # (grep finds nothing early on: `|| true`, or pipefail would end the script)
     if [ "$style" = dots ]; then
       # the dot reporter: a green "·" per pass, a red "x" per failure, a "-" per skip
-      passed=$(grep -a -o '·' "$log" | wc -l); failed=$(grep -a -o $'\e\[31mx' "$log" | wc -l); skipped=$(grep -a -o $'m-\e' "$log" | wc -l)
+      passed=$( (grep -a -o '·' "$log" || true) | wc -l)
+      failed=$( (grep -a -o $'\e\[31mx' "$log" || true) | wc -l)
+      skipped=$( (grep -a -o $'m-\e' "$log" || true) | wc -l)
     else
-      passed=$(head -c 2000000 "$log" | grep -a -E '^[.sFEx]+( |$)' | tr -cd '.' | wc -c); failed=$(head -c 2000000 "$log" | grep -a -E '^[.sFEx]+( |$)' | tr -cd 'FE' | wc -c); skipped=$(head -c 2000000 "$log" | grep -a -E '^[.sFEx]+( |$)' | tr -cd 's' | wc -c)
+      # pytest -q: lines of ".", "F", "E", "s" per test
+      local marks
+      marks=$( (grep -a -E '^[.sFEx]+( |$)' "$log" || true) | cut -d' ' -f1)
+      passed=$(printf '%s' "$marks" | tr -cd '.' | wc -c)
+      failed=$(printf '%s' "$marks" | tr -cd 'FE' | wc -c)
+      skipped=$(printf '%s' "$marks" | tr -cd 's' | wc -c)
     fi
     say "$label: $passed passed, $failed failed, $skipped skipped so far ($(( ($(date +%s) - start) / 60 )) min)"
   done
@@ -259,7 +300,8 @@ if has_suite python-sdk || has_suite ci-python; then
     # asyncio_default_test_loop_scope, which Debian 13's pytest-asyncio (0.25) does not know yet.
     (run_py "$dir" -m pytest -p pytest_codebox -q -rN "${xdist[@]}" -o asyncio_default_fixture_loop_scope=function \
       -o asyncio_default_test_loop_scope=function "$@" >"$json.log" 2>&1) &
-    progress $! "$suite $mode" "$json.log" pytest
+    test_job=$!
+    progress "$test_job" "$suite $mode" "$json.log" pytest
     tail -n 3 "$json.log" >&2
   }
 

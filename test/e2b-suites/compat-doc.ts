@@ -85,7 +85,7 @@ export function render(records: readonly SuiteRecord[], entries: readonly Expect
   for (const r of records) {
     const c = r.total;
     out.push(
-      `| ${r.suite} | ${r.source.repo} | ${r.source.sdkVersion} | ${r.source.commit} | ${r.codeboxCommit} | ${r.measuredAt.slice(0, 10)} | ${Math.round(r.seconds / 60)} | ${c.total} | ${c.passed} | ${c.failed} | ${c.expected} | ${c.excluded} | ${c.skipped} |`,
+      `| ${r.suite} | ${SUITES[r.suite]} | ${r.source.sdkVersion} | ${r.source.commit} | ${r.codeboxCommit} | ${r.measuredAt.slice(0, 10)} | ${Math.round(r.seconds / 60)} | ${c.total} | ${c.passed} | ${c.failed} | ${c.expected} | ${c.excluded} | ${c.skipped} |`,
     );
   }
   for (const [language, ids] of Object.entries(LANGUAGES)) {

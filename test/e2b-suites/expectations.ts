@@ -8,10 +8,10 @@ import { areaOf } from './areas.ts';
 
 /** The four suites scripts/e2b-suites.sh runs, by the directory their file paths are relative to. */
 export const SUITES = {
-  'js-sdk': 'e2b-dev/E2B packages/js-sdk',
-  'ci-js': 'e2b-dev/code-interpreter js',
-  'python-sdk': 'e2b-dev/E2B packages/python-sdk',
-  'ci-python': 'e2b-dev/code-interpreter python',
+  'js-sdk': 'e2b-dev/E2B/packages/js-sdk',
+  'ci-js': 'e2b-dev/code-interpreter/js',
+  'python-sdk': 'e2b-dev/E2B/packages/python-sdk',
+  'ci-python': 'e2b-dev/code-interpreter/python',
 } as const;
 export type SuiteId = keyof typeof SUITES;
 

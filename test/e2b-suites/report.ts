@@ -3,6 +3,7 @@
 //   collect --suite ID --kind K --root DIR --checkout DIR [--ref REF] --online JSON --offline JSON
 //           --seconds N --expected FILE --out FILE                  one suite's summary JSON
 //   print --dir DIR [--suites a,b]                                   tables + unexpected failures; exit 1 if any
+//   rejudge --dir DIR [--expected FILE]                              re-apply the expected file to written results
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,6 +98,17 @@ export function readSummaries(dir: string, suites?: readonly string[]): SuiteSum
   return ids.map((id) => JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as SuiteSummary);
 }
 
+/** Re-applies the expected file to summaries already written (after editing the file; no re-run). */
+function rejudge(values: Record<string, string | undefined>): void {
+  const dir = need(values.dir, 'dir');
+  const entries = loadExpected(values.expected);
+  for (const summary of readSummaries(dir, values.suites?.split(','))) {
+    const runs = summary.tests.map((t) => ({ file: t.file, name: t.name, outcome: t.outcome, mode: t.mode, ...(t.message === undefined ? {} : { message: t.message }) }));
+    summary.tests = judge(summary.suite, runs, entries);
+    writeFileSync(join(dir, `${summary.suite}.json`), `${JSON.stringify(summary, null, 1)}\n`);
+  }
+}
+
 function print(values: Record<string, string | undefined>): number {
   const summaries = readSummaries(need(values.dir, 'dir'), values.suites?.split(','));
   let unexpected = 0;
@@ -137,8 +149,9 @@ if (import.meta.main) {
   if (command === 'offline-files') offlineFiles(values);
   else if (command === 'collect') collect(values);
   else if (command === 'print') process.exitCode = print(values);
+  else if (command === 'rejudge') rejudge(values);
   else {
-    console.error('usage: report.ts offline-files|collect|print ...');
+    console.error('usage: report.ts offline-files|collect|print|rejudge ...');
     process.exitCode = 2;
   }
 }

@@ -85,7 +85,7 @@ describe('verdicts', () => {
   it('renders the document tables from the records', () => {
     const summary: SuiteSummary = {
       suite: 'js-sdk',
-      source: { repo: 'e2b-dev/E2B packages/js-sdk', commit: 'abc', sdkVersion: '2.45.0' },
+      source: { repo: 'e2b-dev/E2B/packages/js-sdk', commit: 'abc', sdkVersion: '2.45.0' },
       codeboxCommit: 'def',
       measuredAt: '2026-12-05T23:00:00.000Z',
       seconds: 600,
@@ -93,7 +93,7 @@ describe('verdicts', () => {
       blocked: [],
     };
     const text = render([toRecord(summary)], entries);
-    expect(text).toContain('| js-sdk | e2b-dev/E2B packages/js-sdk | 2.45.0 | abc | def | 2026-12-05 | 10 | 5 | 1 | 1 | 1 | 1 | 1 |');
+    expect(text).toContain('| js-sdk | e2b-dev/E2B/packages/js-sdk | 2.45.0 | abc | def | 2026-12-05 | 10 | 5 | 1 | 1 | 1 | 1 | 1 |');
     expect(text).toContain('### JavaScript: per area');
     expect(text).toContain('**files** (1)');
     expect(splice(`intro\n${BEGIN}\nold\n${END}\nafter\n`, 'new')).toBe(`intro\n${BEGIN}\n\nnew\n\n${END}\nafter\n`);
