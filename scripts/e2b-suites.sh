@@ -43,25 +43,26 @@ What it does:
      loopback port, so sandboxes resolve no public names);
   2. installs each JS suite's dependencies with pnpm (from the npm registry; \`npx pnpm\`);
   3. runs each JS suite with E2B_API_URL = E2B_SANDBOX_URL = the runner and E2B_API_KEY, no
-     E2B_DOMAIN / E2B_DEBUG; then runs again, with those variables unset, the files that made no
-     connection to the runner (E2B's msw-mocked unit tests, which pass only that way) -- a test
-     passes if it passes in either run. Every test process loads test/e2b-suites/loopback-guard.mjs
+     E2B_DOMAIN / E2B_DEBUG; then runs again, with those variables unset, the files with a
+     failure that connected nowhere or import msw (E2B's mocked unit tests, which pass only that
+     way) -- a test passes if it passes in either run. Every test process loads test/e2b-suites/loopback-guard.mjs
      (Python: pytest_codebox.py): connections to anything but loopback fail at once and are listed;
   4. skips, never runs, the tests test/e2b-suites/expected-unsupported.json marks "internet";
-  5. writes artifacts/e2b-suites/<suite>.json (raw runner outputs and logs in raw/), prints the tables, and regenerates the tables in
-     docs/compatibility.md (test/e2b-suites/compat-doc.ts).
+  5. writes artifacts/e2b-suites/<suite>.json (the test runners' own output and logs in raw/),
+     prints the tables, and regenerates the tables in docs/compatibility.md
+     (test/e2b-suites/compat-doc.ts; after editing the expected file without a re-run:
+     node test/e2b-suites/report.ts rejudge --dir artifacts/e2b-suites, then compat-doc.ts).
 
 Python: this host's Debian 12 packages are too old for the SDK's tests (httpx 0.23 lacks
 \`proxy=\`, pytest-asyncio 0.20 lacks session loop scopes), so --python-image builds an image
-FROM codebox/base (Debian 13) with apt packages python3-httpx python3-h2 python3-attr
-python3-dateutil python3-protobuf python3-packaging python3-typing-extensions python3-wcmatch
-python3-rich python3-pytest python3-pytest-asyncio python3-pytest-xdist python3-pytest-timeout
-python3-dotenv, and runs pytest (-n 2) in it on the host network (the runner is on loopback).
+FROM codebox/base (Debian 13) with these apt packages (test/e2b-suites/python-image/Dockerfile):
+$(grep -o 'python3-[a-z0-9-]*' "$here/python-image/Dockerfile" | tr '\n' ' ' | fold -s -w 94)
+and runs pytest (-n 2) in it on the host network (the runner is on loopback).
 The SDKs come from the checkouts' source at --py-e2b-ref / --py-ci-ref (no build step: their
 directories go on PYTHONPATH with a generated dist-info for the version). dockerfile-parse,
 which Debian does not package, is replaced by a stub that fails only Template.from_dockerfile.
 
-Not run in CI: CI cannot get E2B's checkouts or the SDKs' sources. Takes about an hour for all
+Not run in CI: CI cannot get E2B's checkouts or the SDKs' sources. About 35 minutes for all
 four suites on a 2-core machine.
 EOF
 }
