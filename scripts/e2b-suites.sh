@@ -164,16 +164,25 @@ stop_runner() {
     start_runner && kill_sandboxes
     kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null
   fi
+  [ ${#pins[@]} -gt 0 ] && docker rm "${pins[@]}" >/dev/null
   # Never rm -rf across a sandbox's mounts.
   if grep -q " $work/" /proc/mounts; then say "mounts left under $work; not removing it"; else rm -rf "$work"; fi
 }
 say "starting the runner $runner_name on $url (log: $runner_log)"
 : >"$runner_log"
 runner=""
+pins=()
 trap stop_runner EXIT
 mkdir -p "$work/runner-data"
 start_runner
 say "runner ready"
+# Pin the runner's template images with a created, never started container each. On a dockerd that
+# other runners (other versions) share, another runner removes template images no container uses,
+# and this runner would then start sandboxes from `:latest`, which may be theirs.
+pins=()
+for image in $(grep -a -o '"image":"codebox/[a-z0-9-]*:[0-9a-f]*","msg":"template: ready"' "$runner_log" | cut -d'"' -f4 | sort -u); do
+  pins+=("$(docker create --label "codebox.e2b-suites-pin=$runner_name" "$image" true)")
+done
 
 expected="$here/expected-unsupported.json"
 run_report=(node "$here/report.ts")

@@ -80,7 +80,7 @@ function expectedSection(entries: readonly ExpectedEntry[]): string {
 export function render(records: readonly SuiteRecord[], entries: readonly ExpectedEntry[]): string {
   const out: string[] = [];
   out.push('### What was measured', '');
-  out.push('| suite | source | SDK | commit | Codebox commit | measured | minutes | tests | passed | failed | expected-unsupported | not run (internet) | skipped |');
+  out.push('| suite | source | SDK | commit | Codebox (last change to packages/) | measured | minutes | tests | passed | failed | expected-unsupported | not run (internet) | skipped |');
   out.push('| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of records) {
     const c = r.total;

@@ -83,7 +83,8 @@ function collect(values: Record<string, string | undefined>): void {
       commit: git(checkout, 'rev-parse', '--short=9', values.ref ?? 'HEAD'),
       sdkVersion: values.with === undefined ? sdkVersion(suite, root) : `${sdkVersion(suite, root)} (${values.with})`,
     },
-    codeboxCommit: git(import.meta.dirname, 'rev-parse', '--short=9', 'HEAD'),
+    // The last commit that changed the product (packages/): what the runner ran, whatever branch this is.
+    codeboxCommit: git(import.meta.dirname, 'log', '-1', '--format=%h', '--abbrev=9', '--', join(import.meta.dirname, '../../packages')),
     measuredAt: new Date().toISOString(),
     seconds: Number(values.seconds ?? 0),
     tests: judge(suite, mergePasses(online.runs, offline?.runs ?? []), loadExpected(values.expected)),
