@@ -74,8 +74,9 @@ def _guarded_connect_ex(self, address):
 
 
 def _guarded_getaddrinfo(host, *args, **kwargs):
-    if host is not None and not _is_loopback_name(host if isinstance(host, str) else host.decode()):
-        _log("blocked", f"{host} (name lookup)")
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and not _is_loopback_name(name):
+        _log("blocked", f"{name} (name lookup)")
         raise socket.gaierror(socket.EAI_NONAME, f"loopback guard: lookup of {host} blocked")
     return _getaddrinfo(host, *args, **kwargs)
 
