@@ -232,6 +232,41 @@ async function expectedKernelListing(): Promise<string[]> {
   ].sort();
 }
 
+/** Another runner (another version) on the same dockerd removes the template images no container uses. */
+describe('a default template image removed from under the runner (fixture agent)', () => {
+  const name = `codebox-test-heal-${randomBytes(3).toString('hex')}`;
+  const store = new TemplateStore({
+    dataDir: join(tmpdir(), `codebox-tpl-heal-${randomBytes(3).toString('hex')}`),
+    logger,
+    images,
+    defaultTemplates: [{ name, kernelPackages: false }],
+    agentBundle: {
+      agent: fileURLToPath(new URL('../docker/testing/health-agent.mjs', import.meta.url)),
+      sandboxExec: fileURLToPath(new URL('../docker/testing/sandbox-exec.sh', import.meta.url)),
+      node: process.execPath,
+    },
+  });
+  afterAll(async () => {
+    for (const image of await docker.listImages({ filters: { reference: [`codebox/${name}`] } })) {
+      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
+  it('is rebuilt, not replaced by whatever `:latest` now names', async () => {
+    const [ensured] = await store.ensureDefaultTemplates();
+    if (!ensured) throw new Error('no template ensured');
+    const rootfs = await store.ensureBaseRootfs();
+    await docker.getImage(ensured.image).remove({ force: true });
+    // What the other runner leaves: `:latest` on an image that is not this runner's build.
+    await docker.getImage(rootfs.ref).tag({ repo: `codebox/${name}`, tag: 'latest' });
+
+    const resolved = await store.resolve(name);
+    expect(resolved?.image).toBe(ensured.image);
+    const info = await docker.getImage(ensured.image).inspect();
+    expect(info.Config?.Labels?.['codebox.template']).toBe(name);
+  }, 300_000);
+});
+
 describe('default templates (real agent)', () => {
   const store = new TemplateStore({ logger, images });
   const backend = new DockerBackend({ runnerName: `tpl-${randomBytes(3).toString('hex')}`, logger, healthTimeoutMs: 60_000 });

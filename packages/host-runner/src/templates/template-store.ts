@@ -13,7 +13,7 @@ import { buildPackageLayer } from './package-layer.js';
 import { buildRootfsImage } from './rootfs-builder.js';
 import { chooseRootfsSource, probeRootfsHost, type RootfsSourceChoice, type RootfsSourceSetting } from './rootfs-source.js';
 import { withBuildLock } from './build-lock.js';
-import type { ImageBackend } from './image-backend.js';
+import type { ImageBackend, ImageFacts } from './image-backend.js';
 import type { TemplateCatalog, TemplateImage } from './template-catalog.js';
 import { ROOTFS_REPO, USER_BUILD_REPO, TEMPLATE_LABEL, assertTemplateName, isTemplateReference, templateRepo } from './template-names.js';
 import { BUILD_CA_ARG, readHostCaBundle, usesBuildCaArg } from './build-ca.js';
@@ -115,8 +115,25 @@ export class TemplateStore implements TemplateCatalog {
     // Defence in depth behind the API's check: the name is part of a Docker API path.
     if (!isTemplateReference(name)) return undefined;
     const own = this.ensured.get(name);
-    const info = (own ? await this.images.inspect(own) : undefined) ?? (await this.images.inspect(`${templateRepo(name)}:latest`));
-    return info ? toTemplateImage(name, info.labels, info.createdAt) : undefined;
+    if (own) {
+      const info = (await this.images.inspect(own)) ?? (await this.rebuildEnsured(name, own));
+      if (info) return toTemplateImage(name, info.labels, info.createdAt);
+    }
+    const latest = await this.images.inspect(`${templateRepo(name)}:latest`);
+    return latest ? toTemplateImage(name, latest.labels, latest.createdAt) : undefined;
+  }
+
+  /**
+   * Another runner on the same dockerd (another version, so another agent) removes the template
+   * images no container uses once it has built its own. Falling back to `:latest` would then start
+   * sandboxes with that runner's agent; this runner builds its own again instead (from the cached
+   * Debian tree when it is still there: seconds, not minutes).
+   */
+  private async rebuildEnsured(name: string, gone: string): Promise<ImageFacts | undefined> {
+    this.logger.warn({ template: name, image: gone }, 'template image removed from under this runner; rebuilding it');
+    await this.ensureDefaultTemplates();
+    const rebuilt = this.ensured.get(name);
+    return rebuilt ? this.images.inspect(rebuilt) : undefined;
   }
 
   async list(): Promise<TemplateImage[]> {
