@@ -12,6 +12,15 @@ function collect(): { channel: BridgeChannel; seen: string[] } {
 }
 
 describe('BridgeChannel', () => {
+  it("writes an e2b/ bundle's floats back as the kernel spelt them (1.0 stays a float for Python clients), integers as numbers", () => {
+    const { channel, seen } = collect();
+    channel.push(Buffer.from('\x1e{"type":"result","count":3,"data":{"e2b/chart":{"y_ticks":[-1.0,-0.5,0.0,2,1e-05]}}}\n'));
+    expect(seen).toEqual(['event:{"type":"result","count":3,"data":{"e2b/chart":{"y_ticks":[-1.0,-0.5,0.0,2,1e-05]}}}']);
+    channel.push(Buffer.from('\x1e{"type":"stdout","x":1.0}\n'));
+    expect(seen[1]).toBe('event:{"type":"stdout","x":1}');
+  });
+
+
   it('separates events from plain output around them', () => {
     const { channel, seen } = collect();
     channel.push(Buffer.from('child says hi\n\x1e{"type":"stdout","text":"a"}\npartial'));

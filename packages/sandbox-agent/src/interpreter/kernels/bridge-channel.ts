@@ -53,7 +53,7 @@ export class BridgeChannel {
   private finishEvent(line: string): void {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = line.includes('"e2b/') ? JSON.parse(line, keepFloatSpelling) : JSON.parse(line);
     } catch {
       this.handlers.malformed(line);
       return;
@@ -64,4 +64,24 @@ export class BridgeChannel {
       this.handlers.malformed(line);
     }
   }
+}
+
+/** ES2025's JSON source-text access (V8 ≥ 11.4, so Node ≥ 21): not yet in TypeScript's lib. */
+interface JsonWithRawText {
+  rawJSON(text: string): unknown;
+}
+interface ReviverContext {
+  source?: string;
+}
+
+/**
+ * `e2b/chart` and `e2b/data` carry numbers whose spelling is part of the contract: E2B's server is
+ * Python, so a tick at 1.0 reaches the Python SDK as the float `1.0`, and its tests check
+ * `isinstance(tick, float)`. Parsed into a JS number and stringified again it would be `1`, an int
+ * there; kept as raw JSON it is written back exactly as the kernel spelt it. Integers are plain
+ * numbers still, so nothing that reads counts from events sees a difference.
+ */
+function keepFloatSpelling(this: unknown, _key: string, value: unknown, context?: ReviverContext): unknown {
+  if (typeof value !== 'number' || context?.source === undefined || !/[.eE]/.test(context.source)) return value;
+  return (JSON as unknown as JsonWithRawText).rawJSON(context.source);
 }
