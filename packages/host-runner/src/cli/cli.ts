@@ -44,6 +44,9 @@ interface ServeFlags {
   dataDir?: string;
   logLevel?: string;
   runtime?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsPort?: number;
 }
 
 interface ConfigFlags {
@@ -52,8 +55,9 @@ interface ConfigFlags {
 }
 
 async function configFor(flags: ServeFlags | ConfigFlags): Promise<RunnerConfig> {
-  const { config: file, ...rest } = flags;
-  const overrides = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  const { config: file, tlsCert, tlsKey, tlsPort, ...rest } = flags as ServeFlags;
+  const tls = Object.fromEntries(Object.entries({ certFile: tlsCert, keyFile: tlsKey, port: tlsPort }).filter(([, value]) => value !== undefined));
+  const overrides = Object.fromEntries(Object.entries({ ...rest, tls: Object.keys(tls).length > 0 ? tls : undefined }).filter(([, value]) => value !== undefined));
   return loadConfig({ env: process.env, ...(file ? { file } : {}), flags: overrides });
 }
 
@@ -107,7 +111,12 @@ async function serve(flags: ServeFlags): Promise<void> {
       `  export E2B_SANDBOX_URL=${displayUrl}`,
       `  export E2B_API_KEY=${key}`,
       '',
-      `A server a sandbox runs on port N: http://N-<sandboxId>.${server.domain}/ (what sandbox.getHost(N) returns)`,
+      ...(server.tlsUrl
+        ? [
+            `HTTPS (same API) on ${server.tlsUrl.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:')}; SIGHUP re-reads the certificate`,
+            `A server a sandbox runs on port N: https://N-<sandboxId>.${server.domain}/ (what sandbox.getHost(N) returns)`,
+          ]
+        : [`A server a sandbox runs on port N: http://N-<sandboxId>.${server.domain}/ (what sandbox.getHost(N) returns)`]),
       '',
       '',
     ].join('\n'),
@@ -131,6 +140,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Only with TLS on: otherwise SIGHUP keeps its default (the runner ends, as with a closed terminal).
+  if (server.tlsUrl) {
+    process.on('SIGHUP', () => {
+      server.reloadTls().catch((error: unknown) => logger.error({ err: error }, 'TLS certificate reload failed; the previous one stays in use'));
+    });
+  }
 }
 
 interface ClientFlags {
@@ -174,6 +189,9 @@ export function buildProgram(): Command {
       .description('Run the runner: the E2B control-plane API and the sandbox gateway on one port.')
       .option('-p, --port <port>', 'port to listen on (env CODEBOX_PORT; default 3000)', parsePort)
       .option('-H, --host <host>', 'address to bind (env CODEBOX_HOST; default 127.0.0.1)')
+      .option('--tls-cert <file>', 'PEM certificate: also serve HTTPS (env CODEBOX_TLS_CERT_FILE; needs --tls-key)')
+      .option('--tls-key <file>', 'PEM private key of --tls-cert (env CODEBOX_TLS_KEY_FILE)')
+      .option('--tls-port <port>', 'HTTPS port (env CODEBOX_TLS_PORT; default 3443)', parsePort)
       .addOption(new Option('--log-level <level>', 'log level (env CODEBOX_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
       .addOption(
         new Option('--runtime <runtime>', 'isolation level of sandboxes whose template names none: runc, or runsc (gVisor) (env CODEBOX_RUNTIME; default runc)').choices(
@@ -190,6 +208,10 @@ export function buildProgram(): Command {
           '',
           'Then, for any E2B SDK:',
           '  export E2B_API_URL=http://127.0.0.1:3000 E2B_SANDBOX_URL=http://127.0.0.1:3000 E2B_API_KEY=<key>',
+          '',
+          'With --tls-cert/--tls-key the same API is served over HTTPS too, and sandbox hosts become',
+          'https://<port>-<id>.<domain> with domain codebox.localhost:<tls port> unless CODEBOX_DOMAIN is set',
+          '(the certificate must name *.<domain>; SIGHUP re-reads it). README: "Reaching a server in the sandbox".',
         ].join('\n'),
       ),
     { runnerName: true },
