@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -140,5 +141,26 @@ describe('TLS listener', () => {
     const list = (base: string, init: RequestInit = {}): Promise<Response> => fetch(`${base}/v2/sandboxes`, { ...init, headers: { 'X-API-KEY': runner().keys[0] } });
     expect((await list(`https://codebox.localhost:${tlsPort}`, { dispatcher: trusting } as unknown as RequestInit)).status).toBe(200);
     expect((await list(runner().url)).status).toBe(200);
+  });
+
+  it('re-reads the certificate on SIGHUP and keeps serving', async () => {
+    const renewed = join(certDir, 'renewed');
+    execFileSync('bash', [join(repoRoot, 'scripts/make-test-cert.sh'), renewed]);
+    copyFileSync(join(renewed, 'key.pem'), join(certDir, 'key.pem'));
+    copyFileSync(join(renewed, 'cert.pem'), join(certDir, 'cert.pem'));
+    const pid = runner().pid();
+    if (pid === undefined) throw new Error('the runner is not running');
+    process.kill(pid, 'SIGHUP');
+    const expected = new X509Certificate(readFileSync(join(renewed, 'cert.pem'))).fingerprint256;
+    const presented = (): Promise<string> =>
+      new Promise((done) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: tlsPort, servername: 'codebox.localhost', rejectUnauthorized: false }, () => {
+          done(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
+          socket.end();
+        });
+        socket.on('error', () => done(''));
+      });
+    await expect.poll(presented, { timeout: 10_000 }).toBe(expected);
+    expect(runner().alive()).toBe(true);
   });
 });

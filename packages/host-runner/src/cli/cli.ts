@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { RunnerServer } from '../server.js';
 import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from '../templates/errors.js';
 import { TemplateStore } from '../templates/template-store.js';
+import { TlsCredentialsError, loadTlsCredentials } from '../tls-credentials.js';
 
 /** A failure the CLI reports as one line and an exit code. */
 class CliError extends Error {
@@ -72,6 +73,8 @@ function templateStoreFor(config: RunnerConfig, logger: Logger, docker = dockerC
 
 async function serve(flags: ServeFlags): Promise<void> {
   const config = await configFor(flags);
+  // A bad certificate or key stops the start here, not after the (possibly long) template build.
+  if (config.tls) await loadTlsCredentials(config.tls);
   const logger = createLogger({ level: config.logLevel });
   const crashAt = armedCrashPoint();
   if (crashAt) logger.warn({ crashAt }, `FAULT INJECTION ARMED (${CRASH_AT_ENV}): this runner SIGKILLs itself at that stage; tests only`);
@@ -298,7 +301,8 @@ function isUsageError(error: unknown): boolean {
     error instanceof TemplateContextError ||
     error instanceof InvalidTemplateRuntimeError ||
     // The host's configuration, not a failure: the message says how to register runsc or pick runc.
-    error instanceof RuntimeNotRegisteredError
+    error instanceof RuntimeNotRegisteredError ||
+    error instanceof TlsCredentialsError
   );
 }
 
