@@ -77,7 +77,7 @@ describe('RunnerServer with TLS', () => {
     }
   });
 
-  it('applies the edge to the TLS port too: headers not finished in time get 408', async () => {
+  it('applies the edge to the TLS port too: headers not finished in time get 408, a handshake never started is cut', async () => {
     const runner = await start({ headersTimeoutSeconds: 1 });
     const tlsPort = Number(new URL(runner.tlsUrl ?? '').port);
     const answer = await new Promise<string>((done, fail) => {
@@ -90,6 +90,11 @@ describe('RunnerServer with TLS', () => {
       socket.on('error', fail);
     });
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    // A client that never starts the handshake is cut at the same deadline.
+    const net = await import('node:net');
+    const silent = net.connect(tlsPort, '127.0.0.1');
+    silent.on('error', () => undefined);
+    await new Promise<void>((done) => silent.once('close', () => done()));
     await runner.close({ graceMs: 1_000 });
   });
 

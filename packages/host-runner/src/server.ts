@@ -134,7 +134,9 @@ export class RunnerServer {
     const url = urlOf('http', await serveEdge(server, { ...edge, port: config.port }));
     let tls: { server: HttpsServer; certFile: string; keyFile: string; url: string } | undefined;
     if (config.tls && credentials) {
-      const tlsServer = createHttpsServer({ ...serverOptions, ...credentials }, onRequest);
+      // The handshake gets the header deadline (Node's default is 120 s), so a client that opens
+      // TCP and never says hello holds a connection no longer than one that never sends headers.
+      const tlsServer = createHttpsServer({ ...serverOptions, ...credentials, handshakeTimeout: config.http.headersTimeoutSeconds * 1000 }, onRequest);
       // A failed handshake (plain HTTP to this port, an untrusted certificate, a scanner): Node
       // closes the socket; it is the client's problem, so debug only.
       tlsServer.on('tlsClientError', (error: Error & { code?: string }) => logger.debug({ err: error, code: error.code }, 'TLS handshake failed'));
