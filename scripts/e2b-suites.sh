@@ -123,8 +123,6 @@ while [ "$tls_port" = "$port" ]; do tls_port="$(free_port)"; done
 # The TLS listener's throwaway CA and certificate; the test processes trust the CA on top of what
 # they trusted already (this host's NODE_EXTRA_CA_CERTS, if any, stays in).
 tls_dir="$work/tls"
-bash "$root/scripts/make-test-cert.sh" "$tls_dir"
-{ [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ] && cat "$NODE_EXTRA_CA_CERTS"; cat "$tls_dir/ca.pem"; } >"$tls_dir/node-extra-ca.pem"
 key="e2b_$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
 runner_name="e2bsuites$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 url="http://127.0.0.1:$port"
@@ -187,6 +185,8 @@ say "starting the runner $runner_name on $url and https://codebox.localhost:$tls
 runner=""
 pins=()
 trap stop_runner EXIT
+bash "$root/scripts/make-test-cert.sh" "$tls_dir"
+{ [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ] && cat "$NODE_EXTRA_CA_CERTS"; cat "$tls_dir/ca.pem"; } >"$tls_dir/node-extra-ca.pem"
 mkdir -p "$work/runner-data"
 start_runner
 say "runner ready"
