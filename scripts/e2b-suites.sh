@@ -40,7 +40,12 @@ Options:
 
 What it does:
   1. starts \`codebox serve\` on a free loopback port (CODEBOX_DNS_UPSTREAMS points at a dead
-     loopback port, so sandboxes resolve no public names);
+     loopback port, so sandboxes resolve no public names), with a TLS listener on another one:
+     a throwaway CA and a *.codebox.localhost certificate (scripts/make-test-cert.sh, in the run's
+     temp dir, deleted after), so the sandbox domain is codebox.localhost:<tls port> and the
+     tests' https://<getHost(port)> work; the test processes trust the CA (NODE_EXTRA_CA_CERTS,
+     appended to any set; Python: SSL_CERT_FILE, which httpx reads instead of certifi) and resolve
+     *.localhost to 127.0.0.1 (the loopback guards, as browsers and curl do);
   2. installs each JS suite's dependencies with pnpm (from the npm registry; \`npx pnpm\`);
   3. runs each JS suite with E2B_API_URL = E2B_SANDBOX_URL = the runner and E2B_API_KEY, no
      E2B_DOMAIN / E2B_DEBUG; then runs again, with those variables unset, the files with a
@@ -111,7 +116,13 @@ mkdir -p "$out" "$raw"
 work="$(mktemp -d -t codebox-e2b-suites.XXXXXX)"
 
 # ---- the runner -------------------------------------------------------------------------------
-port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port="$(free_port)"
+tls_port="$(free_port)"
+while [ "$tls_port" = "$port" ]; do tls_port="$(free_port)"; done
+# The TLS listener's throwaway CA and certificate; the test processes trust the CA on top of what
+# they trusted already (this host's NODE_EXTRA_CA_CERTS, if any, stays in).
+tls_dir="$work/tls"
 key="e2b_$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
 runner_name="e2bsuites$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 url="http://127.0.0.1:$port"
@@ -143,7 +154,8 @@ start_runner() {
   # run's sandboxes through the API before stopping the runner (stopped first, it would keep them).
   CODEBOX_API_KEYS="$key" CODEBOX_DNS_UPSTREAMS="127.0.0.1:9" CODEBOX_LOG_LEVEL=info \
     setsid node packages/host-runner/bin/codebox.js serve --port "$port" --host 127.0.0.1 \
-    --runner-name "$runner_name" --data-dir "$work/runner-data" >>"$runner_log" 2>&1 &
+    --runner-name "$runner_name" --data-dir "$work/runner-data" \
+    --tls-cert "$tls_dir/cert.pem" --tls-key "$tls_dir/key.pem" --tls-port "$tls_port" >>"$runner_log" 2>&1 &
   runner=$!
   until curl -fsS -o /dev/null -H "X-API-KEY: $key" "$url/v2/sandboxes" 2>/dev/null; do
     kill -0 "$runner" 2>/dev/null || { say "the runner stopped; its log:"; cat "$runner_log" >&2; return 1; }
@@ -168,11 +180,13 @@ stop_runner() {
   # Never rm -rf across a sandbox's mounts.
   if grep -q " $work/" /proc/mounts; then say "mounts left under $work; not removing it"; else rm -rf "$work"; fi
 }
-say "starting the runner $runner_name on $url (log: $runner_log)"
+say "starting the runner $runner_name on $url and https://codebox.localhost:$tls_port (log: $runner_log)"
 : >"$runner_log"
 runner=""
 pins=()
 trap stop_runner EXIT
+bash "$root/scripts/make-test-cert.sh" "$tls_dir"
+{ [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ] && cat "$NODE_EXTRA_CA_CERTS"; cat "$tls_dir/ca.pem"; } >"$tls_dir/node-extra-ca.pem"
 mkdir -p "$work/runner-data"
 start_runner
 say "runner ready"
@@ -209,6 +223,7 @@ vitest_pass() {
   fi
   say "$suite: $mode pass ($([ $# -gt 0 ] && echo "$# files" || echo "all files"))"
   (cd "$dir" && "${env[@]}" NODE_OPTIONS="--import $here/loopback-guard.mjs" CODEBOX_GUARD_LOG="$json.guard.log" \
+    NODE_EXTRA_CA_CERTS="$tls_dir/node-extra-ca.pem" \
     CODEBOX_SUITES_BASE_CONFIG="$config" CODEBOX_SUITES_ID="$suite" CODEBOX_SUITES_EXPECTED="$expected" \
     npx vitest run --config "$here/vitest-wrapper.config.mjs" "${projects[@]}" --reporter=dot --reporter=json \
     --outputFile.json="$json" "$@" >"$json.log" 2>&1) &
@@ -282,6 +297,9 @@ if has_suite python-sdk || has_suite ci-python; then
     printf 'Metadata-Version: 2.1\nName: e2b-code-interpreter\nVersion: %s\n' "$ci_version" >"$pysrc/site/e2b_code_interpreter-$ci_version.dist-info/METADATA"
   fi
   cp "$here/pytest_codebox.py" "$expected" "$pysrc/site/"
+  # The runner's CA, where the Python image sees it too ($pysrc is mounted). The tests reach loopback
+  # only, so it alone is their trust (SSL_CERT_FILE replaces certifi's bundle in httpx).
+  cp "$tls_dir/ca.pem" "$pysrc/site/codebox-ca.pem"
   cp -r "$here/python-image/stubs/." "$pysrc/site/"
 
   if [ "$python_image" = 1 ]; then
@@ -300,7 +318,8 @@ if has_suite python-sdk || has_suite ci-python; then
   pytest_pass() {
     local suite="$1" dir="$2" mode="$3" json="$4"; shift 4
     pyenv=("PYTHONPATH=$pysrc/site:$pysrc/e2b/packages/python-sdk:$pysrc/ci/python" "CODEBOX_SUITES_ID=$suite"
-      "CODEBOX_SUITES_EXPECTED=$pysrc/site/$(basename "$expected")" "CODEBOX_SUITES_JSON=$json" "CODEBOX_GUARD_LOG=$json.guard.log" "PYTHONDONTWRITEBYTECODE=1")
+      "CODEBOX_SUITES_EXPECTED=$pysrc/site/$(basename "$expected")" "CODEBOX_SUITES_JSON=$json" "CODEBOX_GUARD_LOG=$json.guard.log" "PYTHONDONTWRITEBYTECODE=1"
+      "SSL_CERT_FILE=$pysrc/site/codebox-ca.pem")
     if [ "$mode" = online ]; then pyenv+=("E2B_API_URL=$url" "E2B_SANDBOX_URL=$url" "E2B_API_KEY=$key"); else pyenv+=("E2B_API_KEY=e2b_$(printf '0%.0s' {1..40})"); fi
     local xdist=()
     run_py "$dir" -c 'import xdist' 2>/dev/null && xdist=(-n 2)

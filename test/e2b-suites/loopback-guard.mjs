@@ -2,6 +2,8 @@
 // connections may go only to loopback. Anything else (the SDK's default *.e2b.app, a test's fetch of
 // a public host) fails at once with ECONNREFUSED instead of leaving the machine, and is logged to
 // $CODEBOX_GUARD_LOG with the test that tried, so the report can name it. Unix sockets pass.
+// Names under localhost (`8000-<id>.codebox.localhost`, what getHost() returns) resolve to 127.0.0.1
+// here, as browsers and curl resolve them (RFC 6761) and Node's resolver does not.
 import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -17,6 +19,17 @@ function isLoopbackAddress(host) {
 function isLoopbackName(host) {
   const h = host.toLowerCase().replace(/\.$/, '');
   return h === 'localhost' || h.endsWith('.localhost');
+}
+
+/** `x.localhost` (not `localhost` itself, which the system resolver knows, maybe as ::1). */
+function isUnderLocalhost(host) {
+  return host.toLowerCase().replace(/\.$/, '').endsWith('.localhost');
+}
+
+function answerLoopback(_hostname, opts, cb) {
+  const options = typeof opts === 'object' && opts !== null ? opts : {};
+  if (options.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
+  else cb(null, '127.0.0.1', 4);
 }
 
 function current() {
@@ -56,7 +69,9 @@ net.Socket.prototype.connect = function guardedConnect(...args) {
   }
   if (isLoopbackName(t.host) && t.options !== undefined) {
     // A name: let it resolve, but only to loopback.
-    const lookup = t.options.lookup ?? ((hostname, opts, cb) => import('node:dns').then((dns) => dns.lookup(hostname, opts, cb)));
+    const lookup = isUnderLocalhost(t.host)
+      ? answerLoopback
+      : (t.options.lookup ?? ((hostname, opts, cb) => import('node:dns').then((dns) => dns.lookup(hostname, opts, cb))));
     t.options.lookup = (hostname, opts, cb) =>
       lookup(hostname, opts, (err, address, family) => {
         if (err) return cb(err, address, family);
@@ -70,6 +85,8 @@ net.Socket.prototype.connect = function guardedConnect(...args) {
   }
   if (isLoopbackName(t.host)) {
     log('connect', where);
+    // connect(port, host[, cb]): the host argument is the second.
+    if (isUnderLocalhost(t.host) && typeof args[1] === 'string') args[1] = '127.0.0.1';
     return originalConnect.apply(this, args);
   }
   log('blocked', where);

@@ -1,7 +1,8 @@
 """pytest plugin for scripts/e2b-suites.sh (loaded with `-p pytest_codebox`).
 
 - Loopback guard: sockets may connect only to loopback (and Unix sockets); name lookups only for
-  localhost names. Anything else fails at once and is logged to $CODEBOX_GUARD_LOG with the test
+  localhost names, and names under localhost (`8000-<id>.codebox.localhost`) resolve to 127.0.0.1
+  as browsers and curl resolve them (RFC 6761). Anything else fails at once and is logged to $CODEBOX_GUARD_LOG with the test
   that tried (same format as loopback-guard.mjs).
 - Skips, never runs, the tests that test/e2b-suites/expected-unsupported.json marks "internet"
   (same matching rules as expectations.ts: `*` in a file glob matches anything, `/` included; a
@@ -78,6 +79,8 @@ def _guarded_getaddrinfo(host, *args, **kwargs):
     if name is not None and not _is_loopback_name(name):
         _log("blocked", f"{name} (name lookup)")
         raise socket.gaierror(socket.EAI_NONAME, f"loopback guard: lookup of {host} blocked")
+    if name is not None and name.lower().rstrip(".").endswith(".localhost"):
+        return _getaddrinfo("127.0.0.1", *args, **kwargs)
     return _getaddrinfo(host, *args, **kwargs)
 
 

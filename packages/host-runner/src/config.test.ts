@@ -57,6 +57,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('has TLS off by default; takes its files and port from the file, CODEBOX_TLS_* or flags (merged), and refuses half a pair or unknown keys', async () => {
+    expect((await loadConfig({ env: {} })).tls).toBeUndefined();
+    const file = await configFile({ tls: { certFile: '/c.pem', keyFile: '/k.pem' } });
+    expect((await loadConfig({ env: {}, file })).tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem', port: 3443 });
+    expect((await loadConfig({ env: { CODEBOX_TLS_CERT_FILE: '/e.pem', CODEBOX_TLS_KEY_FILE: '/ek.pem' }, file, flags: { tls: { port: 8443 } } })).tls).toEqual({
+      certFile: '/e.pem',
+      keyFile: '/ek.pem',
+      port: 8443,
+    });
+    await expect(loadConfig({ env: { CODEBOX_TLS_CERT_FILE: '/c.pem' } })).rejects.toThrow(/tls\.keyFile/);
+    await expect(loadConfig({ env: {}, file: await configFile({ tls: { certFile: '/c', keyFile: '/k', ca: '/x' } }) })).rejects.toThrow(/tls/);
+  });
+
   it('takes the rootfs source from CODEBOX_ROOTFS_SOURCE, auto by default, and rejects others', async () => {
     expect((await loadConfig({ env: {} })).rootfsSource).toBe('auto');
     expect((await loadConfig({ env: { CODEBOX_ROOTFS_SOURCE: 'registry' } })).rootfsSource).toBe('registry');

@@ -28,6 +28,19 @@ export const runnerConfigSchema = z.strictObject({
    * port N of sandbox S is `N-S.<domain>` (the SDKs' `getHost(N)`). Default `localhost:<port>`.
    */
   domain: z.string().regex(SANDBOX_DOMAIN_PATTERN, 'use a lower-case host name, optionally with :port (e.g. sandboxes.example.com or localhost:3000)').optional(),
+  /**
+   * An HTTPS listener besides the plain one, same handler and limits: for the SDKs' host-name URLs
+   * (`https://<port>-<id>.<domain>`, always https) and E2B_DOMAIN-only setups. With it on, the
+   * default `domain` is `codebox.localhost:<port>` (README "Reaching a server in the sandbox").
+   * The files are PEM, re-read on SIGHUP.
+   */
+  tls: z
+    .strictObject({
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+      port: z.number().int().min(0).max(65535).default(3443),
+    })
+    .optional(),
   /** Label value separating this runner's containers from another runner's on the same dockerd. */
   runnerName: z
     .string()
@@ -147,6 +160,9 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_HOST', ['host'], 'string'],
   ['CODEBOX_PORT', ['port'], 'number'],
   ['CODEBOX_DOMAIN', ['domain'], 'string'],
+  ['CODEBOX_TLS_CERT_FILE', ['tls', 'certFile'], 'string'],
+  ['CODEBOX_TLS_KEY_FILE', ['tls', 'keyFile'], 'string'],
+  ['CODEBOX_TLS_PORT', ['tls', 'port'], 'number'],
   ['CODEBOX_RUNNER_NAME', ['runnerName'], 'string'],
   ['CODEBOX_DATA_DIR', ['dataDir'], 'string'],
   ['CODEBOX_API_KEYS', ['apiKeys'], 'list'],

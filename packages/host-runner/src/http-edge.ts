@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { formatRawHttpResponse } from '@codebox/protocol';
@@ -10,8 +11,34 @@ import type { RunnerConfig } from './config.js';
  * never reach a listener (malformed, too slow, too big), with E2B's `{code, message}` body.
  */
 
+/**
+ * Everything a listener of the runner does before and around the request handler, the same for
+ * the plain and the TLS listener: limits, answers to malformed requests and CONNECT, Upgrade
+ * routing, and a logged (not fatal) accept failure. Resolves once listening.
+ */
+export async function serveEdge(
+  server: Server | HttpsServer,
+  { limits, logger, port, host, onUpgrade }: { limits: RunnerConfig['http']; logger: Logger; port: number; host: string; onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void },
+): Promise<AddressInfo> {
+  applyConnectionLimits(server, limits, logger);
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => answerClientError(error, socket, logger));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => answerConnect(socket, logger));
+  server.on('upgrade', onUpgrade);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // After listen, 'error' means a failed accept (EMFILE when file descriptors run out): the
+  // server keeps listening, so log it; without a listener Node would throw and exit.
+  server.on('error', (error) => logger.error({ err: error }, 'accepting a connection failed'));
+  return server.address() as AddressInfo;
+}
+
 /** Sets connection, header and keep-alive limits; see `RunnerConfig['http']`. */
-export function applyConnectionLimits(server: Server, limits: RunnerConfig['http'], logger: Logger): void {
+export function applyConnectionLimits(server: Server | HttpsServer, limits: RunnerConfig['http'], logger: Logger): void {
   server.maxConnections = limits.maxConnections;
   server.headersTimeout = limits.headersTimeoutSeconds * 1000;
   // The whole-request timer would also cut large uploads that are progressing; idle uploads are

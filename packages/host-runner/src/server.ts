@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
@@ -8,12 +9,14 @@ import { createControlPlane } from './api/control-plane.js';
 import { loadOrCreateDevApiKey } from './api/dev-api-key.js';
 import type { RunnerConfig } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { defaultSandboxDomain } from './gateway/sandbox-domain.js';
+import { defaultSandboxDomain, defaultTlsSandboxDomain } from './gateway/sandbox-domain.js';
+import { domainHostname } from './gateway/sandbox-host.js';
 import { SignedFileUrls } from './gateway/signed-file-urls.js';
-import { answerClientError, answerConnect, answerUpgrade, applyConnectionLimits, sendError, watchBodyIdle } from './http-edge.js';
+import { answerUpgrade, sendError, serveEdge, watchBodyIdle } from './http-edge.js';
 import type { SandboxBackend } from './sandboxes/sandbox-backend.js';
 import { SandboxManager } from './sandboxes/sandbox-manager.js';
 import type { TemplateCatalog } from './templates/template-catalog.js';
+import { certificateCoversSandboxHosts, loadTlsCredentials } from './tls-credentials.js';
 
 export interface RunnerServerOptions {
   config: RunnerConfig;
@@ -30,18 +33,21 @@ export interface CloseOptions {
 /**
  * The runner: one HTTP port serving the E2B control plane and, for requests that name a
  * sandbox in `E2b-Sandbox-Id`, the gateway to that sandbox (so both E2B_API_URL and
- * E2B_SANDBOX_URL point here). Signed `/files` URLs name no sandbox: they are matched to one by
+ * E2B_SANDBOX_URL point here); optionally an HTTPS port serving the same (`RunnerConfig['tls']`). Signed `/files` URLs name no sandbox: they are matched to one by
  * their signature first (gateway/signed-file-urls.ts).
  */
 export class RunnerServer {
   private constructor(
     readonly url: string,
+    /** `https://…` of the TLS listener, when configured. */
+    readonly tlsUrl: string | undefined,
     /** Sandbox host names are `<port>-<id>.<domain>` (reported at create as `domain`). */
     readonly domain: string,
     /** The generated development key, when the operator configured none. */
     readonly devApiKey: string | undefined,
     readonly manager: SandboxManager,
-    private readonly server: Server,
+    private readonly servers: ReadonlyArray<Server | HttpsServer>,
+    private readonly tls: { readonly server: HttpsServer; readonly certFile: string; readonly keyFile: string } | undefined,
     private readonly lifecycle: { closing: boolean },
     private readonly gateway: Gateway,
     private readonly backend: SandboxBackend,
@@ -49,6 +55,8 @@ export class RunnerServer {
   ) {}
 
   static async start({ config, backend, templates, logger }: RunnerServerOptions): Promise<RunnerServer> {
+    // First: a missing or mismatched certificate stops the start before anything else happens.
+    const credentials = config.tls ? await loadTlsCredentials(config.tls) : undefined;
     const devApiKey = config.apiKeys.length === 0 ? await loadOrCreateDevApiKey(config.dataDir) : undefined;
     const apiKeys = new ApiKeyRing(devApiKey ? [devApiKey] : config.apiKeys);
 
@@ -96,7 +104,7 @@ export class RunnerServer {
       try {
         // While closing, a keep-alive connection whose last request just finished would otherwise linger until its idle timeout.
         res.on('close', () => {
-          if (lifecycle.closing) setImmediate(() => server.closeIdleConnections());
+          if (lifecycle.closing) setImmediate(() => servers.forEach((server) => server.closeIdleConnections()));
         });
         res.on('error', (error) => logger.debug({ err: error }, 'response stream failed'));
         watchBodyIdle(req, res, bodyIdleMs, logger);
@@ -112,31 +120,54 @@ export class RunnerServer {
       if (res.headersSent || res.destroyed) res.destroy();
       else sendError(res, 500, 'The runner failed to handle the request; see the runner log.');
     };
-    const server = createServer({ maxHeaderSize: config.http.maxHeaderBytes, connectionsCheckingInterval: 1000 }, onRequest);
-    applyConnectionLimits(server, config.http, logger);
-    server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, logger));
-    server.on('connect', (_req: IncomingMessage, socket) => answerConnect(socket, logger));
+    const serverOptions = { maxHeaderSize: config.http.maxHeaderBytes, connectionsCheckingInterval: 1000 };
     // WebSockets (and any Upgrade) to a sandbox's user ports; the control plane has none.
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       if (gateway.claims(req)) gateway.handleUpgrade(req, socket, head);
       else answerUpgrade(socket, logger);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    // After listen, 'error' means a failed accept (EMFILE when file descriptors run out): the
-    // server keeps listening, so log it; without a listener Node would throw and exit.
-    server.on('error', (error) => logger.error({ err: error }, 'accepting a connection failed'));
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${host}:${address.port}`;
-    domain = config.domain ?? defaultSandboxDomain(address.port);
-    logger.info({ url, domain, runner: config.runnerName, dataDir: config.dataDir, tenants: apiKeys.size }, 'codebox runner listening');
-    return new RunnerServer(url, domain, devApiKey, manager, server, lifecycle, gateway, backend, logger);
+    };
+    const edge = { limits: config.http, logger, host: config.host, onUpgrade };
+    const server = createServer(serverOptions, onRequest);
+    const servers: Array<Server | HttpsServer> = [server];
+    const urlOf = (scheme: string, address: AddressInfo): string =>
+      `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    const url = urlOf('http', await serveEdge(server, { ...edge, port: config.port }));
+    let tls: { server: HttpsServer; certFile: string; keyFile: string; url: string } | undefined;
+    if (config.tls && credentials) {
+      // The handshake gets the header deadline (Node's default is 120 s), so a client that opens
+      // TCP and never says hello holds a connection no longer than one that never sends headers.
+      const tlsServer = createHttpsServer({ ...serverOptions, ...credentials, handshakeTimeout: config.http.headersTimeoutSeconds * 1000 }, onRequest);
+      // A failed handshake (plain HTTP to this port, an untrusted certificate, a scanner): Node
+      // closes the socket; it is the client's problem, so debug only.
+      tlsServer.on('tlsClientError', (error: Error & { code?: string }) => logger.debug({ err: error, code: error.code }, 'TLS handshake failed'));
+      servers.push(tlsServer);
+      try {
+        const address = await serveEdge(tlsServer, { ...edge, port: config.tls.port });
+        tls = { server: tlsServer, certFile: config.tls.certFile, keyFile: config.tls.keyFile, url: urlOf('https', address) };
+      } catch (error) {
+        server.close();
+        throw error;
+      }
+      domain = config.domain ?? defaultTlsSandboxDomain((tlsServer.address() as AddressInfo).port);
+      if (!certificateCoversSandboxHosts(credentials.cert, domainHostname(domain))) {
+        logger.warn({ domain, certFile: config.tls.certFile }, `the TLS certificate does not name *.${domainHostname(domain)}; clients will refuse https://<port>-<id>.${domain}`);
+      }
+    } else {
+      domain = config.domain ?? defaultSandboxDomain((server.address() as AddressInfo).port);
+    }
+    logger.info({ url, tlsUrl: tls?.url, domain, runner: config.runnerName, dataDir: config.dataDir, tenants: apiKeys.size }, 'codebox runner listening');
+    return new RunnerServer(url, tls?.url, domain, devApiKey, manager, servers, tls, lifecycle, gateway, backend, logger);
+  }
+
+  /**
+   * Re-reads the TLS certificate and key (SIGHUP): new handshakes use them, open connections keep
+   * theirs. A pair that does not load is refused and the running one stays (the error says why).
+   */
+  async reloadTls(): Promise<void> {
+    if (!this.tls) return;
+    const credentials = await loadTlsCredentials(this.tls);
+    this.tls.server.setSecureContext(credentials);
+    this.logger.info({ certFile: this.tls.certFile }, 'TLS certificate reloaded');
   }
 
   /**
@@ -145,11 +176,11 @@ export class RunnerServer {
    */
   async close({ graceMs = 10_000 }: CloseOptions = {}): Promise<void> {
     this.lifecycle.closing = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    const closed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const server of this.servers) server.closeIdleConnections();
     const deadline = setTimeout(() => {
       this.logger.warn({ graceMs }, 'in-flight requests did not finish in time; closing their connections');
-      this.server.closeAllConnections();
+      for (const server of this.servers) server.closeAllConnections();
       // Upgraded sockets (WebSockets to user ports) are no longer the HTTP server's to close.
       this.gateway.closeTunnels();
     }, graceMs);

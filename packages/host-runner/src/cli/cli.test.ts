@@ -93,4 +93,11 @@ describe('codebox CLI usage errors', () => {
     vi.stubEnv('CODEBOX_PORT', undefined);
     expect(badConfig).toMatchObject({ code: 2, stderr: 'codebox: CODEBOX_PORT="many" is not a number.\n' });
   });
+
+  it('exits 2 with one line when the TLS certificate cannot be read, before touching Docker', async () => {
+    const missing = join(dir, 'missing.pem');
+    const badTls = await run('serve', '--tls-cert', missing, '--tls-key', missing, '--data-dir', dir);
+    expect(badTls).toMatchObject({ code: 2, stderr: expect.stringMatching(/^codebox: Cannot read the TLS certificate \(tls.certFile\) .*missing\.pem: ENOENT.*\n$/) });
+    expect(badTls.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });

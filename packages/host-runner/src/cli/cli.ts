@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { RunnerServer } from '../server.js';
 import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from '../templates/errors.js';
 import { TemplateStore } from '../templates/template-store.js';
+import { TlsCredentialsError, loadTlsCredentials } from '../tls-credentials.js';
 
 /** A failure the CLI reports as one line and an exit code. */
 class CliError extends Error {
@@ -44,6 +45,9 @@ interface ServeFlags {
   dataDir?: string;
   logLevel?: string;
   runtime?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsPort?: number;
 }
 
 interface ConfigFlags {
@@ -52,8 +56,9 @@ interface ConfigFlags {
 }
 
 async function configFor(flags: ServeFlags | ConfigFlags): Promise<RunnerConfig> {
-  const { config: file, ...rest } = flags;
-  const overrides = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  const { config: file, tlsCert, tlsKey, tlsPort, ...rest } = flags as ServeFlags;
+  const tls = Object.fromEntries(Object.entries({ certFile: tlsCert, keyFile: tlsKey, port: tlsPort }).filter(([, value]) => value !== undefined));
+  const overrides = Object.fromEntries(Object.entries({ ...rest, tls: Object.keys(tls).length > 0 ? tls : undefined }).filter(([, value]) => value !== undefined));
   return loadConfig({ env: process.env, ...(file ? { file } : {}), flags: overrides });
 }
 
@@ -68,6 +73,8 @@ function templateStoreFor(config: RunnerConfig, logger: Logger, docker = dockerC
 
 async function serve(flags: ServeFlags): Promise<void> {
   const config = await configFor(flags);
+  // A bad certificate or key stops the start here, not after the (possibly long) template build.
+  if (config.tls) await loadTlsCredentials(config.tls);
   const logger = createLogger({ level: config.logLevel });
   const crashAt = armedCrashPoint();
   if (crashAt) logger.warn({ crashAt }, `FAULT INJECTION ARMED (${CRASH_AT_ENV}): this runner SIGKILLs itself at that stage; tests only`);
@@ -107,7 +114,12 @@ async function serve(flags: ServeFlags): Promise<void> {
       `  export E2B_SANDBOX_URL=${displayUrl}`,
       `  export E2B_API_KEY=${key}`,
       '',
-      `A server a sandbox runs on port N: http://N-<sandboxId>.${server.domain}/ (what sandbox.getHost(N) returns)`,
+      ...(server.tlsUrl
+        ? [
+            `HTTPS (same API) on ${server.tlsUrl.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:')}; SIGHUP re-reads the certificate`,
+            `A server a sandbox runs on port N: https://N-<sandboxId>.${server.domain}/ (what sandbox.getHost(N) returns)`,
+          ]
+        : [`A server a sandbox runs on port N: http://N-<sandboxId>.${server.domain}/ (what sandbox.getHost(N) returns)`]),
       '',
       '',
     ].join('\n'),
@@ -131,6 +143,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Only with TLS on: otherwise SIGHUP keeps its default (the runner ends, as with a closed terminal).
+  if (server.tlsUrl) {
+    process.on('SIGHUP', () => {
+      server.reloadTls().catch((error: unknown) => logger.error({ err: error }, 'TLS certificate reload failed; the previous one stays in use'));
+    });
+  }
 }
 
 interface ClientFlags {
@@ -174,6 +192,9 @@ export function buildProgram(): Command {
       .description('Run the runner: the E2B control-plane API and the sandbox gateway on one port.')
       .option('-p, --port <port>', 'port to listen on (env CODEBOX_PORT; default 3000)', parsePort)
       .option('-H, --host <host>', 'address to bind (env CODEBOX_HOST; default 127.0.0.1)')
+      .option('--tls-cert <file>', 'PEM certificate: also serve HTTPS (env CODEBOX_TLS_CERT_FILE; needs --tls-key)')
+      .option('--tls-key <file>', 'PEM private key of --tls-cert (env CODEBOX_TLS_KEY_FILE)')
+      .option('--tls-port <port>', 'HTTPS port (env CODEBOX_TLS_PORT; default 3443)', parsePort)
       .addOption(new Option('--log-level <level>', 'log level (env CODEBOX_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
       .addOption(
         new Option('--runtime <runtime>', 'isolation level of sandboxes whose template names none: runc, or runsc (gVisor) (env CODEBOX_RUNTIME; default runc)').choices(
@@ -190,6 +211,10 @@ export function buildProgram(): Command {
           '',
           'Then, for any E2B SDK:',
           '  export E2B_API_URL=http://127.0.0.1:3000 E2B_SANDBOX_URL=http://127.0.0.1:3000 E2B_API_KEY=<key>',
+          '',
+          'With --tls-cert/--tls-key the same API is served over HTTPS too, and sandbox hosts become',
+          'https://<port>-<id>.<domain> with domain codebox.localhost:<tls port> unless CODEBOX_DOMAIN is set',
+          '(the certificate must name *.<domain>; SIGHUP re-reads it). README: "Reaching a server in the sandbox".',
         ].join('\n'),
       ),
     { runnerName: true },
@@ -276,7 +301,8 @@ function isUsageError(error: unknown): boolean {
     error instanceof TemplateContextError ||
     error instanceof InvalidTemplateRuntimeError ||
     // The host's configuration, not a failure: the message says how to register runsc or pick runc.
-    error instanceof RuntimeNotRegisteredError
+    error instanceof RuntimeNotRegisteredError ||
+    error instanceof TlsCredentialsError
   );
 }
 

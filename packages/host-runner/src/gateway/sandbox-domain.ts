@@ -8,5 +8,14 @@ export function defaultSandboxDomain(port: number): string {
   return `localhost:${port}`;
 }
 
+/**
+ * The default with TLS on: `codebox.localhost:<tlsPort>`. Still loopback by RFC 6761, but three
+ * labels, so a `*.codebox.localhost` certificate can name every sandbox host (TLS clients refuse
+ * `*.localhost`, a wildcard directly over a one-label name).
+ */
+export function defaultTlsSandboxDomain(tlsPort: number): string {
+  return `codebox.localhost:${tlsPort}`;
+}
+
 /** A domain setting: lower-case DNS labels, optionally `:port` (as the SDKs append it to `<port>-<id>.`). */
 export const SANDBOX_DOMAIN_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,4})?$/;
