@@ -96,3 +96,30 @@ describe('chart extraction cost', () => {
     }
   });
 });
+
+// E2B's server is Python: a chart's ticks at 1.0 reach its Python SDK as floats (its chart tests
+// check `isinstance(tick, float)`). JS clients cannot tell 1.0 from 1, so this reads the wire.
+describe('chart numbers on the wire', () => {
+  it('keeps the kernel’s float spelling (1.0, not 1) in e2b/chart', async () => {
+    const sandbox = await codeboxClient.module.Sandbox.create('code-interpreter-v1');
+    try {
+      const token = (sandbox as unknown as { envdAccessToken?: string }).envdAccessToken;
+      const answer = await fetch(`${process.env.E2B_SANDBOX_URL ?? ''}/execute`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'E2b-Sandbox-Id': sandbox.sandboxId,
+          'E2b-Sandbox-Port': '49999',
+          ...(token ? { 'X-Access-Token': token } : {}),
+        },
+        body: JSON.stringify({ code: 'import matplotlib.pyplot as plt\nplt.plot([0.0, 1.0, 2.0], [1.0, 2.0, 3.0])\nplt.show()' }),
+      });
+      const text = await answer.text();
+      const chart = /"chart":(\{.*?"elements".*?\})[,}]/s.exec(text)?.[1] ?? '';
+      expect(chart).toMatch(/"x_ticks":\[[^\]]*\b1\.0\b/);
+      expect(chart).not.toMatch(/"x_ticks":\[[^\]]*[[,]1[,\]]/);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+});
