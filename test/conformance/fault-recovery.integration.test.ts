@@ -194,7 +194,7 @@ describe('the runner is SIGKILLed', () => {
     await r.restart();
     // The same kernel (state kept), no longer busy with the interrupted loop.
     const after = await sandbox.runCode('state', { timeoutMs: 30_000 });
-    expect(after.text).toBe("'kept'");
+    expect(after.text).toBe('kept');
 
     // The same for a streaming command.
     let chunks = 0;

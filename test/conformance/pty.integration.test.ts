@@ -75,6 +75,9 @@ describe.each(clients)('PTY through the $name client', (client) => {
     await sandbox.pty.sendInput(terminal.pid, keys('sleep 300\n'));
     await expect.poll(() => sandbox.commands.run('pgrep -x sleep || true').then((r) => r.stdout.trim()), POLL).not.toBe('');
     await sandbox.pty.sendInput(terminal.pid, keys('\x03'));
+    // ^C flushes the terminal's typed-ahead input, and bash reads again only at its next prompt:
+    // type on once the prompt is back (typed at once, the line was sometimes lost: CI, 2026-12-06).
+    await expect.poll(() => /\^C[\s\S]*\$ $/.test(screen.text), POLL).toBe(true);
     await sandbox.pty.sendInput(terminal.pid, keys('echo "interrupted-$?"; exit\n'));
     await expect.poll(() => screen.text, POLL).toContain('interrupted-130');
     await terminal.wait();

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,12 +43,21 @@ describe('/files, /health, /envs and port routing (real agent)', () => {
     expect(await (await fetch(`${fx.baseUrl}/envs`)).json()).toEqual({ A: '1' });
   });
 
-  it('routes by E2b-Sandbox-Port: 49983 is envd, 49999 the code interpreter, others are 404', async () => {
+  it('routes by E2b-Sandbox-Port: 49983 is envd, 49999 the code interpreter, others a user port (closed: 502)', async () => {
     expect((await fetch(`${fx.baseUrl}/health`, { headers: { 'E2b-Sandbox-Port': '49983' } })).status).toBe(204);
     const interpreter = await fetch(`${fx.baseUrl}/health`, { headers: { 'E2b-Sandbox-Port': '49999' } });
     expect(interpreter.status).toBe(200);
     expect(await interpreter.json()).toBe('OK');
-    expect((await fetch(`${fx.baseUrl}/health`, { headers: { 'E2b-Sandbox-Port': '8080' } })).status).toBe(404);
+    // A port just freed: the relay finds it closed and answers as E2B's edge does.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const relayed = await fetch(`${fx.baseUrl}/health`, { headers: { 'E2b-Sandbox-Port': String(closed) } });
+    expect(relayed.status).toBe(502);
+    expect(await relayed.json()).toMatchObject({ message: 'The sandbox is running but port is not open', port: closed });
   });
 
   it('uploads with octet-stream (creating parents) and downloads the same bytes', async () => {
