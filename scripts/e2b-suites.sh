@@ -304,7 +304,7 @@ if has_suite python-sdk || has_suite ci-python; then
 
   if [ "$python_image" = 1 ]; then
     say "building the Python test image (Debian 13 packages; first time a few minutes)"
-    docker build -q -t codebox-e2b-suites-python:1 "$here/python-image" >/dev/null
+    docker build --force-rm -q -t codebox-e2b-suites-python:1 "$here/python-image" >/dev/null
     run_py() { # workdir, args...
       local wd="$1"; shift
       docker run --rm --network host --user "$(id -u):$(id -g)" -e HOME=/tmp -v "$pysrc:$pysrc" -v "$raw:$raw" -w "$wd" \
