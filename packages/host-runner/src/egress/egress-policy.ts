@@ -81,3 +81,19 @@ export function needsEgressProxy(policy: EgressPolicy): boolean {
     policy.allowOut.some((destination) => destination.kind === 'domain')
   );
 }
+
+/** The sandbox behind a source address on the runner's bridge, and the policy its traffic obeys now. */
+export interface SandboxEgress {
+  readonly sandboxId: string;
+  readonly tenant: string;
+  readonly policy: EgressPolicy;
+}
+
+/**
+ * Where the DNS forwarder and the egress proxy learn whose packet they hold: sandboxes cannot
+ * spoof their source address on the bridge (no CAP_NET_RAW, no CAP_NET_ADMIN in the bridge's
+ * namespace), so the address names the sandbox. Kept current on create, update, adopt and destroy.
+ */
+export interface EgressPolicySource {
+  lookup(address: string): SandboxEgress | undefined;
+}
