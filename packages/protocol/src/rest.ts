@@ -5,16 +5,69 @@ import { z } from 'zod';
 export const errorBodySchema = z.object({ code: z.number().int(), message: z.string() });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
-export const newSandboxSchema = z.object({
+/** E2B's `egressProxy`: a SOCKS5 upstream; RFC 1929 limits credentials to 255 bytes each. */
+const socksCredential = z.string().refine((value) => new TextEncoder().encode(value).length <= 255, 'must be at most 255 bytes');
+export const egressProxySchema = z.strictObject({
+  address: z.string().min(1),
+  username: socksCredential.optional(),
+  password: socksCredential.optional(),
+});
+
+/** Per-domain transform rules (E2B's `SandboxNetworkRule`). */
+export const networkRulesSchema = z.record(
+  z.string(),
+  z.array(z.strictObject({ transform: z.strictObject({ headers: z.record(z.string(), z.string()).optional() }).optional() })),
+);
+
+/** The egress part shared by create's `network` and `PUT /sandboxes/{id}/network`. */
+const egressFields = {
+  allowOut: z.array(z.string()).optional(),
+  denyOut: z.array(z.string()).optional(),
+  rules: networkRulesSchema.optional(),
+  egressProxy: egressProxySchema.nullable().optional(),
+};
+
+/**
+ * E2B's `SandboxNetworkConfig`. Strict: a field this runner does not know (e.g. the SDK's
+ * `httpsPorts`) is a 400 naming it, never silently dropped. The runner parses the values
+ * (`egress/parse-network.ts`).
+ */
+export const sandboxNetworkSchema = z.strictObject({
+  ...egressFields,
+  allowPublicTraffic: z.boolean().optional(),
+  maskRequestHost: z.string().optional(),
+});
+export type SandboxNetwork = z.infer<typeof sandboxNetworkSchema>;
+
+/** E2B's `SandboxNetworkUpdateConfig`: omitted fields are cleared. */
+export const sandboxNetworkUpdateSchema = z.strictObject({
+  ...egressFields,
+  allow_internet_access: z.boolean().optional(),
+});
+export type SandboxNetworkUpdate = z.infer<typeof sandboxNetworkUpdateSchema>;
+
+/**
+ * E2B's `NewSandbox`, strict: every field the current SDKs send is listed, and the runner either
+ * honours it or refuses it with a 400 naming it; unknown fields are refused by name.
+ */
+export const newSandboxSchema = z.strictObject({
   templateID: z.string().min(1),
   timeout: z.number().int().nonnegative().optional(),
   autoPause: z.boolean().optional(),
+  /** Only meaningful with `autoPause: true` (refused), so any value is honoured as "no pause". */
+  autoPauseMemory: z.boolean().optional(),
+  autoResume: z.strictObject({ enabled: z.boolean() }).nullable().optional(),
   secure: z.boolean().optional(),
   allow_internet_access: z.boolean().optional(),
-  /** E2B's network options; the runner answers 400 for the parts it does not implement (`network-options.ts`). */
-  network: z.record(z.string(), z.unknown()).nullable().optional(),
+  network: sandboxNetworkSchema.nullable().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   envVars: z.record(z.string(), z.string()).optional(),
+  /** E2B's MCP gateway; the runner refuses a non-null value. */
+  mcp: z.unknown().optional(),
+  /** E2B's workload identity tokens; the runner refuses a non-empty value. */
+  iam: z.unknown().optional(),
+  /** Persistent volumes; parsed by the runner (`api/volume-mounts.ts`). */
+  volumeMounts: z.array(z.unknown()).nullable().optional(),
 });
 export type NewSandbox = z.infer<typeof newSandboxSchema>;
 
@@ -54,7 +107,17 @@ export type ListedSandbox = z.infer<typeof listedSandboxSchema>;
 export const sandboxDetailSchema = listedSandboxSchema.extend({
   envdAccessToken: z.string().optional(),
   allowInternetAccess: z.boolean().optional(),
-  network: z.object({ allowPublicTraffic: z.boolean().optional() }).optional(),
+  /** As E2B reports it: the sandbox's egress rules, without the proxy password. */
+  network: z
+    .object({
+      allowOut: z.array(z.string()).optional(),
+      denyOut: z.array(z.string()).optional(),
+      rules: networkRulesSchema.optional(),
+      egressProxy: z.object({ address: z.string(), username: z.string().optional() }).nullable().optional(),
+      allowPublicTraffic: z.boolean().optional(),
+      maskRequestHost: z.string().optional(),
+    })
+    .optional(),
   domain: z.string().nullable().optional(),
 });
 export type SandboxDetail = z.infer<typeof sandboxDetailSchema>;

@@ -7,6 +7,7 @@ import {
   HEADERS,
   newSandboxSchema,
   refreshSandboxSchema,
+  sandboxNetworkUpdateSchema,
   timeoutBodySchema,
   type TemplateInfo,
 } from '@codebox/protocol';
@@ -18,7 +19,9 @@ import type { ApiKeyRing } from './api-keys.js';
 import { toErrorResponse } from './error-response.js';
 import { NotSupportedError } from './errors.js';
 import { listPage, matchesListQuery, parseListQuery, parseMetadataFilter } from './list-query.js';
-import { parseNetworkOptions } from './network-options.js';
+import { assertEnforceable } from '../egress/enforceable.js';
+import { parseCreateNetwork, parseNetworkUpdate } from '../egress/parse-network.js';
+import { parseVolumeMounts } from './volume-mounts.js';
 import { parseJsonBody } from './request-body.js';
 import { assertEnvVars, assertMetadata, assertSandboxIdParam, assertTemplateId } from './request-names.js';
 import { toListedSandbox, toSandboxDetail, toSandboxResponse } from './sandbox-views.js';
@@ -80,20 +83,25 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
     if (body.autoPause) {
       throw new InvalidRequestError('autoPause is not supported: Codebox sandboxes are killed when they time out. Omit autoPause (or lifecycle.onTimeout: "pause").');
     }
+    if (body.autoResume?.enabled) throw new InvalidRequestError('autoResume: Codebox sandboxes are never paused, so there is nothing to resume; omit autoResume.');
+    if (body.mcp !== undefined && body.mcp !== null) throw new InvalidRequestError('mcp: the MCP gateway is not supported by Codebox; create the sandbox without mcp.');
+    if (body.iam !== undefined && body.iam !== null) throw new InvalidRequestError('iam: workload identity tokens are not supported by Codebox; create the sandbox without iam.');
+    parseVolumeMounts(body.volumeMounts);
     assertTemplateId(body.templateID);
     assertMetadata(body.metadata ?? {});
     assertEnvVars(body.envVars ?? {});
-    // A deny-everything denyOut wins over allow_internet_access (some clients always send `true`).
-    const network = parseNetworkOptions(body.network);
+    const choice = parseCreateNetwork(body.network, body.allow_internet_access);
+    assertEnforceable(choice.network.egress, 'network.');
     const record = await manager.create({
       tenant: c.get('tenant'),
       templateId: body.templateID,
       ...(body.timeout === undefined ? {} : { timeoutMs: secondsToMs(body.timeout) }),
       metadata: body.metadata ?? {},
       envVars: body.envVars ?? {},
-      allowInternetAccess: network.allowInternetAccess ?? body.allow_internet_access ?? true,
+      allowInternetAccess: choice.allowInternetAccess,
       secure: body.secure ?? true,
-      ...(network.allowPublicTraffic === undefined ? {} : { allowPublicTraffic: network.allowPublicTraffic }),
+      allowPublicTraffic: choice.network.allowPublicTraffic,
+      network: choice.network,
     });
     return c.json(toSandboxResponse(record, clientId, domain()), 201);
   };
@@ -150,12 +158,21 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
     return c.body(null, 204);
   });
 
+  // E2B's updateNetwork: the new policy replaces the old whole; omitted fields are cleared.
+  app.put('/sandboxes/:sandboxID/network', async (c) => {
+    const sandboxId = assertSandboxIdParam(c.req.param('sandboxID'));
+    manager.get(c.get('tenant'), sandboxId);
+    const egress = parseNetworkUpdate(await parseJsonBody(c.req.raw, sandboxNetworkUpdateSchema, { optional: true }));
+    assertEnforceable(egress, '');
+    await manager.updateNetwork(c.get('tenant'), sandboxId, egress);
+    return c.body(null, 204);
+  });
+
   // E2B features Codebox does not have: answer clearly instead of a bare 404, after the ownership check.
   const unsupported: ReadonlyArray<[method: 'get' | 'post' | 'put', path: string, what: string]> = [
     ['post', '/sandboxes/:sandboxID/pause', 'Pausing sandboxes is not supported by Codebox; extend the sandbox with setTimeout instead'],
     ['post', '/sandboxes/:sandboxID/resume', 'Resuming is not supported by Codebox (sandboxes are never paused)'],
     ['get', '/sandboxes/:sandboxID/metrics', 'Sandbox metrics are not available from Codebox yet'],
-    ['put', '/sandboxes/:sandboxID/network', 'Changing a running sandbox\'s network is not supported by Codebox; choose allowInternetAccess at create'],
     ['post', '/sandboxes/:sandboxID/fork', 'Forking sandboxes is not supported by Codebox'],
     ['post', '/sandboxes/:sandboxID/snapshots', 'Snapshots are not supported by Codebox'],
   ];

@@ -3,6 +3,7 @@ import {
   BackendUnavailableError,
   InsufficientStorageError,
   InvalidRequestError,
+  NetworkUpdateConflictError,
   QuotaExceededError,
   SandboxNotFoundError,
   TemplateNotFoundError,
@@ -10,7 +11,7 @@ import {
 import { AuthenticationError, NotSupportedError } from './errors.js';
 
 export interface ErrorResponse {
-  status: 400 | 401 | 404 | 429 | 500 | 501 | 503 | 507;
+  status: 400 | 401 | 404 | 409 | 429 | 500 | 501 | 503 | 507;
   body: ErrorBody;
 }
 
@@ -28,6 +29,7 @@ function statusFor(error: unknown): ErrorResponse['status'] {
   if (error instanceof InvalidRequestError) return 400;
   if (error instanceof AuthenticationError) return 401;
   if (error instanceof SandboxNotFoundError || error instanceof TemplateNotFoundError) return 404;
+  if (error instanceof NetworkUpdateConflictError) return 409;
   if (error instanceof QuotaExceededError) return 429;
   if (error instanceof NotSupportedError) return 501;
   if (error instanceof BackendUnavailableError) return 503;

@@ -1,5 +1,7 @@
 import { ENVD_VERSION, type ListedSandbox, type SandboxDetail, type SandboxResponse } from '@codebox/protocol';
 import type { SandboxRecord } from '../sandboxes/sandbox-backend.js';
+import { OPEN_EGRESS } from '../egress/egress-policy.js';
+import { describeEgress } from '../egress/parse-network.js';
 
 /** The E2B REST shapes of a sandbox. `clientID` names the runner that hosts it. */
 
@@ -38,7 +40,11 @@ export function toSandboxDetail(record: SandboxRecord, clientId: string, domain:
     ...toListedSandbox(record, clientId),
     ...(record.accessToken ? { envdAccessToken: record.accessToken } : {}),
     allowInternetAccess: record.allowInternetAccess,
-    ...(record.trafficAccessToken ? { network: { allowPublicTraffic: false } } : {}),
+    network: {
+      ...describeEgress(record.network?.egress ?? OPEN_EGRESS),
+      allowPublicTraffic: record.trafficAccessToken === undefined,
+      ...(record.network?.maskRequestHost === undefined ? {} : { maskRequestHost: record.network.maskRequestHost }),
+    },
     domain,
   };
 }

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { TemplateAccounts } from './sandbox-accounts.js';
+import type { SandboxChainTarget } from './sandbox-egress-chain.js';
 import type { SandboxUidAllocator } from './sandbox-uids.js';
 
 /**
@@ -19,6 +20,8 @@ export interface DockerBackendContext {
   networkName: string | undefined;
   /** The runner's DNS forwarder (the bridge gateway), set with networkName. */
   dnsServer: string | undefined;
+  /** Where per-sandbox egress chains hang (the runner's policy chain); always known (names only). */
+  egressChains: SandboxChainTarget;
   healthTimeoutMs: number;
   healthIntervalMs: number;
   /** Each sandbox's own host uid, unique across the runners of this host. */

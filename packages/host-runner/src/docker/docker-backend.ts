@@ -23,6 +23,11 @@ import { ACCOUNTS_PROBE_LABEL, TemplateAccounts } from './sandbox-accounts.js';
 import { DEFAULT_SANDBOX_UID_BLOCKS, DEFAULT_SANDBOX_UIDS, SandboxUidAllocator, type SandboxUidRange } from './sandbox-uids.js';
 import { ROOT_UID_BLOCK } from './root-layers.js';
 import { startSandbox } from './sandbox-starting.js';
+import type { EgressPolicy, SandboxNetworkSettings } from '../egress/egress-policy.js';
+import { NetworkUpdateConflictError, SandboxNotFoundError } from '../sandboxes/errors.js';
+import { readNetworkFile, writeNetworkFile } from './network-file.js';
+import { applySandboxChain, collectSandboxChains } from './sandbox-egress-chain.js';
+import { bridgeAddress } from './sandbox-records.js';
 import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
 
 export interface DockerBackendOptions {
@@ -112,6 +117,7 @@ export class DockerBackend implements SandboxBackend {
       homeDisks: 'tmpfs',
       networkName: undefined,
       dnsServer: undefined,
+      egressChains: { policyChain: sandboxNetworkNames(this.runnerName).policyChain, runnerHash: sandboxNetworkNames(this.runnerName).hash },
       healthTimeoutMs: options.healthTimeoutMs ?? 30_000,
       healthIntervalMs: 50,
       uids: new SandboxUidAllocator(
@@ -154,6 +160,7 @@ export class DockerBackend implements SandboxBackend {
     await this.dns.start();
     this.context.dnsServer = gateway;
     this.context.networkName = sandboxNetworkNames(this.runnerName).network;
+    await this.enforceStoredPolicies();
     this.logger.info({ homeDisks: this.context.homeDisks, network: this.context.networkName, runtime: this.runtime }, 'docker backend started');
   }
 
@@ -187,7 +194,8 @@ export class DockerBackend implements SandboxBackend {
 
   async list(): Promise<SandboxRecord[]> {
     const containers = await this.listContainers();
-    const records = await Promise.all(containers.map((c) => sandboxRecordFromContainer(c, this.dataDir)));
+    const networkName = sandboxNetworkNames(this.runnerName).network;
+    const records = await Promise.all(containers.map((c) => sandboxRecordFromContainer(c, this.dataDir, networkName)));
     return records.filter((r): r is SandboxRecord => r !== undefined);
   }
 
@@ -197,6 +205,34 @@ export class DockerBackend implements SandboxBackend {
     } catch (err) {
       throw dataDirFullErrorFor(err, this.dataDir) ?? err;
     }
+  }
+
+  async updateNetwork(sandboxId: string, egress: EgressPolicy): Promise<void> {
+    const paths = sandboxPaths(this.dataDir, sandboxId);
+    const container = await this.docker
+      .getContainer(containerName(sandboxId))
+      .inspect()
+      .catch((err: unknown) => {
+        if (isDockerNotFound(err)) throw new SandboxNotFoundError(sandboxId);
+        throw err;
+      });
+    const address = bridgeAddress(container, this.context.networkName);
+    if (address === undefined) throw new NetworkUpdateConflictError(sandboxId);
+    const previous = await readNetworkFile(paths.networkFile);
+    const next: SandboxNetworkSettings = { ...(previous ?? { allowPublicTraffic: true }), egress };
+    try {
+      await writeNetworkFile(paths.networkFile, next);
+    } catch (err) {
+      throw dataDirFullErrorFor(err, this.dataDir) ?? err;
+    }
+    try {
+      await applySandboxChain(this.context.egressChains, sandboxId, address, egress, this.logger);
+    } catch (err) {
+      // Keep file and kernel in step: the old policy still holds in iptables, so it stays on disk.
+      if (previous) await writeNetworkFile(paths.networkFile, previous).catch(() => undefined);
+      throw err;
+    }
+    this.logger.info({ sandboxId, allowOut: egress.allowOut.length, denyOut: egress.denyOut.length }, 'sandbox egress policy updated');
   }
 
   async collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void> {
@@ -213,6 +249,7 @@ export class DockerBackend implements SandboxBackend {
     }
     const keep = new Set([...liveSandboxIds, ...this.creating]);
     await collectSandboxLeftovers(this.context, keep, withContainer);
+    await collectSandboxChains(this.context.egressChains, [...keep, ...withContainer], this.logger);
   }
 
   /** Exit facts of a sandbox's container (OOM kill, exit code); undefined when it does not exist. */
@@ -229,6 +266,17 @@ export class DockerBackend implements SandboxBackend {
     } catch (err) {
       if (isDockerNotFound(err)) return undefined;
       throw err;
+    }
+  }
+
+  /**
+   * Re-installs every running sandbox's policy from its network file: the chains normally survive
+   * a runner restart in the kernel, but a host firewall reload may have dropped them.
+   */
+  private async enforceStoredPolicies(): Promise<void> {
+    for (const record of await this.list()) {
+      if (record.status !== 'running' || record.address === undefined || !record.network) continue;
+      await applySandboxChain(this.context.egressChains, record.sandboxId, record.address, record.network.egress, this.logger);
     }
   }
 

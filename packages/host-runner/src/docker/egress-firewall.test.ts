@@ -7,6 +7,7 @@ const config: EgressFirewallConfig = {
   inputChain: 'CODEBOX-IN-1',
   forwardChain: 'CODEBOX-FWD-1',
   hostNetworksChain: 'CODEBOX-NET-1',
+  policyChain: 'CODEBOX-POL-1',
   dns: { address: '172.30.0.1', port: 53 },
   allow: ['198.51.100.128/25'],
 };
@@ -14,16 +15,18 @@ const config: EgressFirewallConfig = {
 const joined = (rules: string[][]): string[] => rules.map((r) => r.join(' '));
 
 describe('egress firewall rules', () => {
-  it('passes replies, then drops the host, its networks and foreign DNS before any exception', () => {
+  it('passes replies, then drops the host, its networks and foreign DNS, then applies sandbox policies, before any exception', () => {
     const rules = joined(forwardRules(config));
-    expect(rules.slice(0, 5)).toEqual([
+    expect(rules.slice(0, 6)).toEqual([
       '-m conntrack --ctstate ESTABLISHED,RELATED -j RETURN',
       '-m addrtype --dst-type LOCAL -j DROP',
       '-j CODEBOX-NET-1',
       '-p udp --dport 53 -j DROP',
       '-p tcp --dport 53 -j DROP',
+      // A sandbox's denyOut comes before the operator's exceptions; its allowOut returns into the rest of the floor.
+      '-j CODEBOX-POL-1',
     ]);
-    expect(rules[5]).toBe('-d 198.51.100.128/25 -j RETURN');
+    expect(rules[6]).toBe('-d 198.51.100.128/25 -j RETURN');
   });
 
   it('drops whatever is not unicast and every special-purpose block, and returns only what is left', () => {

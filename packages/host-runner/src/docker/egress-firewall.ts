@@ -14,6 +14,12 @@ export interface EgressFirewallConfig {
   forwardChain: string;
   /** The host's directly connected networks, refilled whenever they change. */
   hostNetworksChain: string;
+  /**
+   * Per-sandbox egress policies (`sandbox-egress-chain.ts`): one jump per sandbox with a policy,
+   * matched by source address. Sits after the host's floor and before the operator's
+   * exceptions, so a sandbox's deny also covers an exception and an allow never opens the floor.
+   */
+  policyChain: string;
   /** The runner's DNS forwarder on the bridge gateway: the one host address sandboxes may reach. */
   dns: { address: string; port: number };
   /**
@@ -40,6 +46,7 @@ export function forwardRules(config: EgressFirewallConfig): Rule[] {
     ['-j', config.hostNetworksChain],
     ['-p', 'udp', '--dport', DNS_PORT, '-j', 'DROP'],
     ['-p', 'tcp', '--dport', DNS_PORT, '-j', 'DROP'],
+    ['-j', config.policyChain],
   ];
   for (const cidr of config.allow) rules.push(['-d', cidr, '-j', 'RETURN']);
   rules.push(['-m', 'addrtype', '!', '--dst-type', 'UNICAST', '-j', 'DROP']);
@@ -83,6 +90,8 @@ export function restoreScript(chains: ReadonlyArray<[chain: string, rules: reado
  */
 export async function installEgressFirewall(config: EgressFirewallConfig, hostNetworks: readonly string[], logger: Logger): Promise<void> {
   logger.debug({ config, hostNetworks }, 'installing egress firewall');
+  // Created, never flushed here: it holds the jumps of live sandboxes' policies across a restart.
+  if (!(await succeeds('iptables', ['-S', config.policyChain]))) await run('iptables', ['-N', config.policyChain], logger);
   await restore('iptables', [
     [config.hostNetworksChain, hostNetworkRules(hostNetworks)],
     [config.forwardChain, forwardRules(config)],
@@ -112,10 +121,11 @@ export async function removeEgressFirewall(config: EgressFirewallConfig, logger:
   await deleteJumps('ip6tables', 'FORWARD', ['-i', config.bridge, '-j', config.forwardChain], logger);
   await deleteJumps('ip6tables', 'FORWARD', ['-o', config.bridge, '-j', config.forwardChain], logger);
   await deleteJumps('ip6tables', 'INPUT', ['-i', config.bridge, '-j', config.inputChain], logger);
-  // The forward chain jumps to the host-networks chain, so it goes first.
+  // The forward chain jumps to the host-networks and policy chains, so it goes first.
   for (const [tool, chain] of [
     ['iptables', config.forwardChain],
     ['iptables', config.hostNetworksChain],
+    ['iptables', config.policyChain],
     ['iptables', config.inputChain],
     ['ip6tables', config.forwardChain],
     ['ip6tables', config.inputChain],
@@ -140,7 +150,7 @@ async function disableIpv6(bridge: string, logger: Logger): Promise<void> {
   }
 }
 
-function restore(tool: 'iptables' | 'ip6tables', chains: ReadonlyArray<[string, readonly Rule[]]>): Promise<void> {
+export function restore(tool: 'iptables' | 'ip6tables', chains: ReadonlyArray<[string, readonly Rule[]]>): Promise<void> {
   const script = restoreScript(chains);
   const command = `${tool}-restore -w --noflush`;
   return new Promise((resolve, reject) => {
@@ -162,7 +172,7 @@ async function deleteJumps(tool: string, from: string, rule: Rule, logger: Logge
   while (await succeeds(tool, ['-C', from, ...rule])) await run(tool, ['-D', from, ...rule], logger);
 }
 
-async function succeeds(tool: string, args: string[]): Promise<boolean> {
+export async function succeeds(tool: string, args: string[]): Promise<boolean> {
   try {
     await runHostCommand(tool, ['-w', ...args]);
     return true;
@@ -172,7 +182,7 @@ async function succeeds(tool: string, args: string[]): Promise<boolean> {
   }
 }
 
-function run(tool: string, args: string[], logger: Logger): Promise<string> {
+export function run(tool: string, args: string[], logger: Logger): Promise<string> {
   logger.debug({ tool, args }, 'iptables');
   return runHostCommand(tool, ['-w', ...args]);
 }

@@ -1,4 +1,5 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from './atomic-file.js';
 
 /** Reads `<dataDir>/sandboxes/<id>/expires-at` (ms since epoch); undefined when absent or unreadable. */
 export async function readExpiryFile(path: string): Promise<Date | undefined> {
@@ -10,17 +11,9 @@ export async function readExpiryFile(path: string): Promise<Date | undefined> {
   }
 }
 
-/** Written via rename so a crash never leaves a half-written expiry behind. */
+/** Written atomically so a crash never leaves a half-written expiry behind. */
 export async function writeExpiryFile(path: string, expiresAt: Date): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, `${expiresAt.getTime()}\n`, { mode: 0o600 });
-    await rename(tmp, path);
-  } catch (err) {
-    // A full disk can create the file and fail the write: leave no temp file behind.
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomically(path, `${expiresAt.getTime()}\n`);
 }
 
 /**

@@ -14,6 +14,10 @@ export interface SandboxNetworkNames {
   inputChain: string;
   forwardChain: string;
   hostNetworksChain: string;
+  /** Dispatch to the per-sandbox policy chains (`sandbox-egress-chain.ts`). */
+  policyChain: string;
+  /** The runner's hash, the last part of every chain name of this runner. */
+  hash: string;
 }
 
 /** Names derived from the runner name; hashed where kernel length limits apply (IFNAMSIZ, chain names). */
@@ -25,6 +29,8 @@ export function sandboxNetworkNames(runnerName: string): SandboxNetworkNames {
     inputChain: `CODEBOX-IN-${h}`,
     forwardChain: `CODEBOX-FWD-${h}`,
     hostNetworksChain: `CODEBOX-NET-${h}`,
+    policyChain: `CODEBOX-POL-${h}`,
+    hash: h,
   };
 }
 
@@ -87,6 +93,7 @@ export function firewallConfig(runnerName: string, gateway: string, allow: reado
     inputChain: names.inputChain,
     forwardChain: names.forwardChain,
     hostNetworksChain: names.hostNetworksChain,
+    policyChain: names.policyChain,
     dns: { address: gateway, port: 53 },
     allow,
   };

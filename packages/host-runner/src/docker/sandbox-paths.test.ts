@@ -11,6 +11,7 @@ describe('sandboxPaths', () => {
       homeImage: '/data/sandboxes/abc123/home.img',
       homeMount: '/data/sandboxes/abc123/home',
       expiresAtFile: '/data/sandboxes/abc123/expires-at',
+      networkFile: '/data/sandboxes/abc123/network.json',
       creatingMarker: '/data/sandboxes/abc123/creating',
     });
   });

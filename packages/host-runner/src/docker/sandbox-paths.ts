@@ -14,6 +14,8 @@ export interface SandboxPaths {
   homeMount: string;
   /** Newer expiry than the label (labels cannot change). */
   expiresAtFile: string;
+  /** The sandbox's network settings (egress policy); labels cannot change, updates rewrite it. */
+  networkFile: string;
   /**
    * Exists from the directory's first moment until the create is complete (agent healthy, just
    * before the runner answers 201): a container whose sandbox still has it is a half-made
@@ -40,6 +42,7 @@ export function sandboxPaths(dataDir: string, sandboxId: string): SandboxPaths {
     homeImage: join(root, 'home.img'),
     homeMount: join(root, 'home'),
     expiresAtFile: join(root, 'expires-at'),
+    networkFile: join(root, 'network.json'),
     creatingMarker: join(root, 'creating'),
   };
 }

@@ -19,6 +19,10 @@ import type { DockerBackendContext } from './docker-backend-context.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths } from './sandbox-paths.js';
 import { destroySandbox } from './sandbox-stopping.js';
+import { OPEN_EGRESS } from '../egress/egress-policy.js';
+import { writeNetworkFile } from './network-file.js';
+import { applySandboxChain } from './sandbox-egress-chain.js';
+import { bridgeAddress } from './sandbox-records.js';
 
 /**
  * Creates the sandbox's host files, disk and container, starts it and waits for its agent.
@@ -40,6 +44,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     throw new SandboxNetworkNotReadyError(sandboxNetworkNames(context.runnerName).network);
   }
   const started = Date.now();
+  const network = spec.network ?? { egress: OPEN_EGRESS, allowPublicTraffic: spec.trafficAccessToken === undefined };
   await mkdir(sandboxesDir(context.dataDir), { recursive: true, mode: 0o700 });
   // Before anything exists: a full disk is refused up front, not found out halfway.
   await assertDataDirHasRoom(context.dataDir, sandboxFootprintBytes(spec.limits.diskMiB, context.homeDisks));
@@ -90,10 +95,16 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       ...(context.networkName ? { networkName: context.networkName } : {}),
       ...(context.dnsServer ? { dnsServer: context.dnsServer } : {}),
     });
+    // Before the container exists, so a restarted runner always finds the policy it must enforce.
+    await writeNetworkFile(paths.networkFile, network);
     const container = await context.docker.createContainer(body);
     crashPoint('create:after-container-create');
     await container.start();
     crashPoint('create:after-container-start');
+    // The address exists once the container runs; the policy holds before the agent answers, so
+    // before the caller (the only one who can run code in it) learns the sandbox exists.
+    const address = spec.allowInternetAccess ? bridgeAddress(await container.inspect(), context.networkName) : undefined;
+    if (address !== undefined) await applySandboxChain(context.egressChains, spec.sandboxId, address, network.egress, log);
     const health = await waitForAgentHealth(paths.agentSocket, {
       timeoutMs: context.healthTimeoutMs,
       intervalMs: context.healthIntervalMs,
@@ -125,6 +136,8 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       runtime: spec.runtime ?? 'runc',
       status: 'running',
       agentSocketPath: paths.agentSocket,
+      network,
+      ...(address === undefined ? {} : { address }),
     };
   } catch (err) {
     log.warn({ err, container: containerName(spec.sandboxId) }, 'sandbox start failed; cleaning up');

@@ -8,6 +8,7 @@ import { removeHomeDisk } from './home-disk.js';
 import type { DockerBackendContext } from './docker-backend-context.js';
 import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
 import { readSandboxUidFile } from './sandbox-uid-file.js';
+import { removeSandboxChain } from './sandbox-egress-chain.js';
 
 /** Removes the container (killing it) and every host file made for it. Idempotent. */
 export async function destroySandbox(context: DockerBackendContext, sandboxId: string): Promise<void> {
@@ -17,6 +18,8 @@ export async function destroySandbox(context: DockerBackendContext, sandboxId: s
   } catch (err) {
     if (!isDockerNotFound(err)) throw err;
   }
+  // After the container: its address may go to the next sandbox, never with this one's rules.
+  await removeSandboxChain(context.egressChains, sandboxId, context.logger);
   await removeSandboxFiles(context, sandboxId);
   context.logger.info({ sandboxId, path: paths.root }, 'sandbox destroyed');
 }

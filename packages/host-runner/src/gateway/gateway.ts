@@ -9,6 +9,7 @@ import { AgentPool } from './agent-pool.js';
 import { PortSlots } from './port-slots.js';
 import { parseRequestTarget } from './request-target.js';
 import { routeByHost } from './sandbox-host.js';
+import { maskedHost } from './request-host-mask.js';
 import { tunnelUpgrade, writeRawJson } from './upgrade-tunnel.js';
 
 export interface GatewayOptions {
@@ -196,7 +197,12 @@ export class Gateway {
       method: req.method,
       path,
       // The id and port as resolved (a request routed by host name carries neither header).
-      headers: { ...forwardableHeaders(req.headers), [HEADERS.sandboxId]: record.sandboxId, [HEADERS.sandboxPort]: String(port) },
+      headers: {
+        ...forwardableHeaders(req.headers),
+        ...hostOverride(maskedHost(record, port)),
+        [HEADERS.sandboxId]: record.sandboxId,
+        [HEADERS.sandboxPort]: String(port),
+      },
     });
 
     upstream.on('response', (response) => {
@@ -239,6 +245,10 @@ export class Gateway {
 
     req.pipe(upstream);
   }
+}
+
+function hostOverride(host: string | undefined): OutgoingHttpHeaders {
+  return host === undefined ? {} : { host };
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {

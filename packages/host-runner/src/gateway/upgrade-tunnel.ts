@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { formatRawHttpResponse, HEADERS } from '@codebox/protocol';
 import type { SandboxRecord } from '../sandboxes/sandbox-backend.js';
+import { maskedHost } from './request-host-mask.js';
 
 /** An answer on a socket no `ServerResponse` owns (an Upgrade request), then the socket closes. */
 export function writeRawJson(socket: Duplex, status: number, body: object): void {
@@ -47,7 +48,7 @@ export function tunnelUpgrade({ req, socket, head, record, port, path, drop, log
   });
   socket.on('close', () => agent.destroy());
   agent.on('connect', () => {
-    agent.write(requestHead(req, path, record.sandboxId, port, drop));
+    agent.write(requestHead(req, path, record, port, drop));
     if (head.length > 0) agent.write(head);
     agent.pipe(socket);
     socket.pipe(agent);
@@ -55,13 +56,16 @@ export function tunnelUpgrade({ req, socket, head, record, port, path, drop, log
 }
 
 /** Node's parser has refused CR/LF in names and values already, so the head re-serialises safely. */
-function requestHead(req: IncomingMessage, path: string, sandboxId: string, port: number, drop: ReadonlySet<string>): string {
+function requestHead(req: IncomingMessage, path: string, record: SandboxRecord, port: number, drop: ReadonlySet<string>): string {
+  const { sandboxId } = record;
   let head = `${req.method ?? 'GET'} ${path} HTTP/1.1\r\n`;
+  const mask = maskedHost(record, port);
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i] ?? '';
     const lower = name.toLowerCase();
     if (drop.has(lower) || lower === HEADERS.sandboxId || lower === HEADERS.sandboxPort) continue;
-    head += `${name}: ${req.rawHeaders[i + 1] ?? ''}\r\n`;
+    // The mask was checked at create to be a plain host[:port]: no line breaks reach the head.
+    head += `${name}: ${mask !== undefined && lower === 'host' ? mask : (req.rawHeaders[i + 1] ?? '')}\r\n`;
   }
   return `${head}${HEADERS.sandboxId}: ${sandboxId}\r\n${HEADERS.sandboxPort}: ${port}\r\n\r\n`;
 }

@@ -46,3 +46,17 @@ export class BackendUnavailableError extends Error {
 export class InsufficientStorageError extends Error {
   override readonly name: string = 'InsufficientStorageError';
 }
+
+/**
+ * `PUT /sandboxes/{id}/network` on a sandbox created with `allow_internet_access: false` (HTTP
+ * 409): it has no network device at all, so there is no policy to open.
+ */
+export class NetworkUpdateConflictError extends Error {
+  override readonly name = 'NetworkUpdateConflictError';
+  constructor(readonly sandboxId: string) {
+    super(
+      `Sandbox "${sandboxId}" was created with allow_internet_access: false, so it has no network device (only loopback) and its network cannot be changed. ` +
+        'To start without egress and open it later, create the sandbox with network: { denyOut: ["0.0.0.0/0"] } instead.',
+    );
+  }
+}

@@ -3,6 +3,7 @@
  * `docker/` implements it with dockerode; a Kubernetes backend would implement the same.
  * Nothing outside a backend may talk to Docker.
  */
+import type { EgressPolicy, SandboxNetworkSettings } from '../egress/egress-policy.js';
 import type { SandboxRuntime } from './sandbox-runtime.js';
 
 export interface SandboxLimits {
@@ -35,6 +36,8 @@ export interface SandboxSpec {
   limits: SandboxLimits;
   /** Isolation level (the template's, else the runner's); absent means `runc`. */
   runtime?: SandboxRuntime;
+  /** E2B's `network` settings; absent means open egress (the floor only) and public ports. */
+  network?: SandboxNetworkSettings;
 }
 
 /** A sandbox as the backend reports it: everything needed to rebuild runner state after a restart. */
@@ -58,6 +61,10 @@ export interface SandboxRecord {
   status: 'running' | 'exited' | 'incomplete';
   /** Host path of the unix socket the agent serves on; the only way in. */
   agentSocketPath: string;
+  /** Its network settings as persisted (the egress policy as last updated); absent: open. */
+  network?: SandboxNetworkSettings;
+  /** Its IPv4 address on the runner's bridge; absent without a network device (`allowInternetAccess: false`). */
+  address?: string;
 }
 
 export interface SandboxBackend {
@@ -69,6 +76,11 @@ export interface SandboxBackend {
   list(): Promise<SandboxRecord[]>;
   /** Persists a new expiry so a restarted runner sees it. */
   setExpiry(sandboxId: string, expiresAt: Date): Promise<void>;
+  /**
+   * Replaces a running sandbox's egress policy (persisted first, then enforced) so that new
+   * connections obey it when this resolves; a restarted runner enforces it too.
+   */
+  updateNetwork(sandboxId: string, egress: EgressPolicy): Promise<void>;
   /** Removes leftovers (sockets, disks, network rules) of sandboxes that no longer exist. */
   collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void>;
   /** Prepares shared resources (networks, firewall rules). Called once at runner start. */

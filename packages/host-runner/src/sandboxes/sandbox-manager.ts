@@ -4,10 +4,12 @@ import type { SandboxBackend, SandboxLimits, SandboxRecord, SandboxSpec } from '
 import type { TemplateCatalog } from '../templates/template-catalog.js';
 import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import { ExpiryScheduler } from './expiry-scheduler.js';
-import { InvalidRequestError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from './errors.js';
+import { InvalidRequestError, NetworkUpdateConflictError, QuotaExceededError, SandboxNotFoundError, TemplateNotFoundError } from './errors.js';
 import { generateAccessToken, generateSandboxId } from './sandbox-ids.js';
 import { crashPoint } from '../fault-injection.js';
 import { DEFAULT_SANDBOX_RUNTIME, type SandboxRuntime } from './sandbox-runtime.js';
+import { OPEN_EGRESS, type EgressPolicy, type EgressPolicySource, type SandboxNetworkSettings } from '../egress/egress-policy.js';
+import { EgressRegistry } from '../egress/egress-registry.js';
 
 export interface SandboxManagerOptions {
   backend: SandboxBackend;
@@ -40,6 +42,8 @@ export interface CreateSandboxRequest {
   secure?: boolean;
   /** When false, every port but envd's demands the sandbox's traffic access token (E2B's `network.allowPublicTraffic`). */
   allowPublicTraffic?: boolean;
+  /** Egress policy and Host mask (E2B's `network`); absent: open egress. `allowPublicTraffic` above wins over its copy here. */
+  network?: SandboxNetworkSettings;
 }
 
 export type SandboxRemovedListener = (record: SandboxRecord, reason: string) => void;
@@ -74,6 +78,8 @@ export class SandboxManager {
   readonly #expiry: ExpiryScheduler;
 
   readonly #sandboxes = new Map<string, SandboxRecord>();
+  readonly #egress = new EgressRegistry();
+  readonly #networkUpdates = new Map<string, Promise<void>>();
   /** Creates in flight per tenant: they count against quotas before the backend answers. */
   readonly #pendingByTenant = new Map<string, number>();
   readonly #pendingIds = new Set<string>();
@@ -164,12 +170,17 @@ export class SandboxManager {
       envVars: request.envVars ?? {},
       allowInternetAccess: request.allowInternetAccess ?? true,
       ...(request.secure === false ? {} : { accessToken: generateAccessToken() }),
-      ...(request.allowPublicTraffic === false ? { trafficAccessToken: generateAccessToken() } : {}),
+      ...((request.allowPublicTraffic ?? request.network?.allowPublicTraffic) === false ? { trafficAccessToken: generateAccessToken() } : {}),
       startedAt,
       expiresAt: new Date(startedAt.getTime() + timeoutMs),
       limits: { ...this.#limits },
       // A template that needs the stronger (or the faster) level says so; the runner's is the default.
       runtime: template.runtime ?? this.#runtime,
+      network: {
+        egress: request.network?.egress ?? OPEN_EGRESS,
+        allowPublicTraffic: request.allowPublicTraffic ?? request.network?.allowPublicTraffic ?? true,
+        ...(request.network?.maskRequestHost === undefined ? {} : { maskRequestHost: request.network.maskRequestHost }),
+      },
     };
 
     this.#pendingByTenant.set(request.tenant, (this.#pendingByTenant.get(request.tenant) ?? 0) + 1);
@@ -230,6 +241,36 @@ export class SandboxManager {
     return this.#setExpiry(sandboxId, candidate);
   }
 
+  /**
+   * Replaces the sandbox's egress policy (E2B's `updateNetwork`: the new policy replaces the old
+   * whole). A sandbox created with `allowInternetAccess: false` has no network device: 409.
+   */
+  async updateNetwork(tenant: string, sandboxId: string, egress: EgressPolicy): Promise<SandboxRecord> {
+    const record = this.get(tenant, sandboxId);
+    if (!record.allowInternetAccess) throw new NetworkUpdateConflictError(sandboxId);
+    // One update at a time per sandbox, so the file on disk and the rules in the kernel end as the same policy.
+    const previous = this.#networkUpdates.get(sandboxId) ?? Promise.resolve();
+    const update = previous.catch(() => undefined).then(() => this.#backend.updateNetwork(sandboxId, egress));
+    this.#networkUpdates.set(sandboxId, update);
+    try {
+      await update;
+    } finally {
+      if (this.#networkUpdates.get(sandboxId) === update) this.#networkUpdates.delete(sandboxId);
+    }
+    const current = this.#sandboxes.get(sandboxId);
+    // Killed while the policy was being applied: nothing left to update.
+    if (!current) throw new SandboxNotFoundError(sandboxId);
+    const updated: SandboxRecord = { ...current, network: { ...(current.network ?? { allowPublicTraffic: true }), egress } };
+    this.#sandboxes.set(sandboxId, updated);
+    this.#egress.set(sandboxId, updated.tenant, updated.address, egress);
+    return updated;
+  }
+
+  /** Source address on the bridge → sandbox and current policy (for the DNS forwarder and the egress proxy). */
+  get egressPolicies(): EgressPolicySource {
+    return this.#egress;
+  }
+
   /** Brings the index in line with the backend: drops sandboxes that died, adopts strays. */
   reconcile(): Promise<void> {
     this.#reconciling ??= this.#reconcileOnce().finally(() => {
@@ -280,6 +321,7 @@ export class SandboxManager {
 
   #adopt(record: SandboxRecord): void {
     this.#sandboxes.set(record.sandboxId, record);
+    this.#egress.set(record.sandboxId, record.tenant, record.address, record.network?.egress ?? OPEN_EGRESS);
     this.#expiry.schedule(record.sandboxId, record.expiresAt);
   }
 
@@ -328,6 +370,7 @@ export class SandboxManager {
   async #destroy(record: SandboxRecord, reason: string): Promise<void> {
     const id = record.sandboxId;
     this.#sandboxes.delete(id);
+    this.#egress.delete(id);
     this.#expiry.cancel(id);
     this.#tombstones.set(id, this.#clock.now());
     for (const listener of this.#removedListeners) listener(record, reason);

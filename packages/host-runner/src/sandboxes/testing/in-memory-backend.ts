@@ -1,3 +1,4 @@
+import type { EgressPolicy } from '../../egress/egress-policy.js';
 import type { SandboxBackend, SandboxRecord, SandboxSpec } from '../sandbox-backend.js';
 
 /**
@@ -24,12 +25,16 @@ export class InMemoryBackend implements SandboxBackend {
       metadata: { ...spec.metadata },
       allowInternetAccess: spec.allowInternetAccess,
       ...(spec.accessToken === undefined ? {} : { accessToken: spec.accessToken }),
+      ...(spec.trafficAccessToken === undefined ? {} : { trafficAccessToken: spec.trafficAccessToken }),
       startedAt: spec.startedAt,
       expiresAt: spec.expiresAt,
       limits: { ...spec.limits },
       ...(spec.runtime === undefined ? {} : { runtime: spec.runtime }),
       status: 'running',
       agentSocketPath: this.agentSocketPath,
+      ...(spec.network === undefined ? {} : { network: spec.network }),
+      // Like Docker's bridge: an address only with a network device.
+      ...(spec.allowInternetAccess ? { address: `172.31.${Math.floor(this.sandboxes.size / 250)}.${(this.sandboxes.size % 250) + 2}` } : {}),
     };
     this.sandboxes.set(spec.sandboxId, record);
     return { ...record };
@@ -48,6 +53,11 @@ export class InMemoryBackend implements SandboxBackend {
   async setExpiry(sandboxId: string, expiresAt: Date): Promise<void> {
     const record = this.sandboxes.get(sandboxId);
     if (record) this.sandboxes.set(sandboxId, { ...record, expiresAt });
+  }
+
+  async updateNetwork(sandboxId: string, egress: EgressPolicy): Promise<void> {
+    const record = this.sandboxes.get(sandboxId);
+    if (record) this.sandboxes.set(sandboxId, { ...record, network: { ...(record.network ?? { allowPublicTraffic: true }), egress } });
   }
 
   async collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void> {
