@@ -72,8 +72,16 @@ export function findLeaks(options: LeakCheckOptions): string[] {
     }
   }
 
+  // A sandbox's egress policy chain (CODEBOX-S<sandbox hash>-<runner hash>) lives exactly as long as the sandbox.
+  const runnerHash = createHash('sha256').update(options.runnerName).digest('hex').slice(0, 8);
+  const liveChains = new Set([...live].map((id) => `CODEBOX-S${createHash('sha256').update(id).digest('hex').slice(0, 8)}-${runnerHash}`));
+  for (const line of run('iptables', ['-w', '-S'])) {
+    const chain = /^-N (CODEBOX-S[0-9a-f]{8}-(\w+))$/.exec(line);
+    if (chain?.[2] === runnerHash && !liveChains.has(chain[1] ?? '') && !(options.runnerStopped && live.size === 0)) leaks.push(`iptables chain ${chain[1]} of a gone sandbox`);
+  }
+
   if (options.runnerStopped && live.size === 0) {
-    const h = createHash('sha256').update(options.runnerName).digest('hex').slice(0, 8);
+    const h = runnerHash;
     for (const tool of ['iptables', 'ip6tables']) {
       for (const line of run(tool, ['-w', '-S'])) {
         const chain = /^-N (CODEBOX-\w+-(\w+))$/.exec(line);
