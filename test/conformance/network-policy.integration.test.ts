@@ -74,6 +74,49 @@ function chainOf(sandboxId: string): string {
 const policyChain = (): string => `CODEBOX-POL-${createHash('sha256').update(runner().runnerName).digest('hex').slice(0, 8)}`;
 const chainExists = (chain: string): boolean => execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' }).split('\n').includes(`-N ${chain}`);
 
+/**
+ * Every create option the official SDK (2.51) turns into a body field: honoured, or refused with a
+ * 400 that names the field. None is accepted and ignored.
+ */
+describe('create options through the official SDK', () => {
+  it('honours metadata, envs, timeout, lifecycle kill, and the network options it enforces', async () => {
+    const sandbox = await create({
+      metadata: { purpose: 'network-policy' },
+      envs: { GREETING: 'hi' },
+      timeoutMs: 120_000,
+      allowInternetAccess: true,
+      lifecycle: { onTimeout: 'kill' },
+      network: { allowOut: [T1], denyOut: [T2], allowPublicTraffic: false, maskRequestHost: 'masked.example:${PORT}' },
+    });
+    expect(sandbox.trafficAccessToken).toEqual(expect.any(String));
+    expect((await sandbox.commands.run('echo $GREETING')).stdout.trim()).toBe('hi');
+    expect(await probe(sandbox)).toEqual({ [T1]: 'reached', [T2]: REFUSED });
+    const detail = (await (await fetch(`${runner().url}/sandboxes/${sandbox.sandboxId}`, { headers: { 'X-API-KEY': runner().keys[0] } })).json()) as Record<string, unknown>;
+    expect(detail).toMatchObject({
+      metadata: { purpose: 'network-policy' },
+      network: { allowOut: [`${T1}/32`], denyOut: [`${T2}/32`], allowPublicTraffic: false, maskRequestHost: 'masked.example:${PORT}' },
+    });
+    expect(Date.parse(String(detail.endAt)) - Date.parse(String(detail.startedAt))).toBe(120_000);
+  });
+
+  const refused: ReadonlyArray<[name: string, opts: Record<string, unknown>, field: RegExp]> = [
+    ['lifecycle pause (autoPause)', { lifecycle: { onTimeout: 'pause' } }, /autoPause/],
+    ['lifecycle autoResume', { lifecycle: { onTimeout: 'pause', autoResume: true } }, /autoPause|autoResume/],
+    ['mcp', { mcp: { 'github/owner/repo': { installCmd: 'true', runCmd: 'true' } } }, /mcp/],
+    ['iam', { iam: { tokens: { aws: { audience: 'sts.amazonaws.com', tokenType: 'JWT-SVID' } } } }, /iam/],
+    ['volumeMounts', { volumeMounts: { '/mnt/data': 'my-volume' } }, /volumeMounts/],
+    ['network.allowOut host name', { network: { allowOut: ['example.com'] } }, /allowOut.*egress proxy/],
+    ['network.denyOut host name', { network: { denyOut: ['example.com'] } }, /denyOut/],
+    ['network.rules', { network: { rules: { 'api.example.com': [{ transform: { headers: { 'X-Key': 'v' } } }] } } }, /rules/],
+    ['network.egressProxy', { network: { egressProxy: { address: 'proxy.example.com:1080' } } }, /egressProxy/],
+    ['network.httpsPorts', { network: { httpsPorts: [8443] } }, /httpsPorts/],
+    ['network IPv6', { network: { denyOut: ['::/0'] } }, /IPv6/],
+  ];
+  it.each(refused)('refuses %s with a 400 naming it', async (_name, opts, field) => {
+    await expect(Sandbox.create(TEMPLATE, opts as Parameters<typeof Sandbox.create>[1])).rejects.toThrow(field);
+  });
+});
+
 describe('network policy at create', () => {
   it('an open sandbox reaches both targets (the control)', async () => {
     const sandbox = await create();
@@ -84,7 +127,8 @@ describe('network policy at create', () => {
     const sandbox = await create({ network: { denyOut: ['0.0.0.0/0'] } });
     expect(await probe(sandbox)).toEqual({ [T1]: REFUSED, [T2]: REFUSED });
     // Unlike allowInternetAccess: false, the sandbox sits on the bridge, so updateNetwork can open it later.
-    expect((await sandbox.commands.run('cat /sys/class/net/eth0/operstate')).stdout.trim()).toBe('up');
+    const devices = (await sandbox.commands.run('cat /proc/net/dev')).stdout.split('\n').slice(2).map((line) => line.split(':')[0]?.trim()).filter(Boolean);
+    expect(devices.filter((device) => device !== 'lo').length).toBeGreaterThan(0);
   });
 
   it('allowOut wins over denyOut: deny all but one /32', async () => {
