@@ -87,13 +87,15 @@ describe.each(clients)('network options through the $name client', ({ module }) 
     }
   });
 
-  it('refuses network fields Codebox does not implement by name, instead of dropping them', async () => {
+  it('refuses network fields Codebox does not enforce yet by name, instead of dropping them', async () => {
     const before = runner().containerIds().length;
+    // Addresses and CIDRs are enforced (test/conformance/network-policy); host names, transform
+    // rules and an upstream proxy need the egress proxy, and deny lists never take names (as E2B).
     for (const [network, field] of [
-      [{ allowOut: ['1.1.1.1'] }, 'network.allowOut'],
-      [{ denyOut: ['10.0.0.0/8'] }, 'network.denyOut'],
-      [{ denyOut: ['0.0.0.0/0'], allowOut: ['1.1.1.1'] }, 'network.allowOut'],
-      [{ maskRequestHost: 'h.example' }, 'network.maskRequestHost'],
+      [{ allowOut: ['example.com'] }, 'network.allowOut'],
+      [{ denyOut: ['example.com'] }, 'network.denyOut'],
+      [{ rules: { 'example.com': [{ transform: { headers: { 'X-A': 'b' } } }] } }, 'network.rules'],
+      [{ egressProxy: { address: 'proxy.example.com:1080' } }, 'network.egressProxy'],
     ] as const) {
       const error = await module.Sandbox.create('base', { network: network as never }).then(
         async (sandbox) => {
@@ -107,14 +109,19 @@ describe.each(clients)('network options through the $name client', ({ module }) 
     expect(runner().containerIds().length).toBe(before);
   });
 
-  it('honours denyOut: ["0.0.0.0/0"] as no internet access', async () => {
-    const sandbox = await module.Sandbox.create('base', { network: { denyOut: ['0.0.0.0/0'] } });
+  it('gives allowInternetAccess: false no network device at all, and denyOut ["0.0.0.0/0"] a deny-all policy on the bridge', async () => {
+    const interfaces = 'cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "';
+    const offline = await module.Sandbox.create('base', { allowInternetAccess: false });
+    const denied = await module.Sandbox.create('base', { network: { denyOut: ['0.0.0.0/0'] } });
     try {
-      expect((await module.Sandbox.getInfo(sandbox.sandboxId)).allowInternetAccess).toBe(false);
-      // No network at all inside: only loopback exists.
-      expect((await sandbox.commands.run('cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "')).stdout.trim()).toBe('lo');
+      expect((await module.Sandbox.getInfo(offline.sandboxId)).allowInternetAccess).toBe(false);
+      // Only loopback exists inside.
+      expect((await offline.commands.run(interfaces)).stdout.trim()).toBe('lo');
+      // On the bridge (so updateNetwork can open it later), with the policy denying everything.
+      expect((await module.Sandbox.getInfo(denied.sandboxId)).allowInternetAccess).toBe(true);
+      expect((await denied.commands.run(interfaces)).stdout.trim().split('\n')).not.toEqual(['lo']);
     } finally {
-      await sandbox.kill();
+      await Promise.all([offline.kill(), denied.kill()]);
     }
   });
 });
