@@ -31,7 +31,7 @@ export interface CreateSandboxRequest {
   envs?: Record<string, string>;
   secure: boolean;
   allowInternetAccess: boolean;
-  network?: { allowPublicTraffic?: boolean; denyOut?: string[] };
+  network?: { allowPublicTraffic?: boolean; allowOut?: string[]; denyOut?: string[]; maskRequestHost?: string };
 }
 
 /** E2B sends whole seconds, rounded up so a short timeout never becomes 0. */

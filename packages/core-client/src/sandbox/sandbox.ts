@@ -54,9 +54,10 @@ export interface SandboxOpts extends ConnectionOpts {
    */
   allowInternetAccess?: boolean;
   /**
-   * E2B's network options. Codebox implements `allowPublicTraffic: false` (every sandbox port but
-   * envd's then demands the sandbox's `trafficAccessToken`, which this client sends); the
-   * runner refuses the other fields by name.
+   * E2B's network options: `allowPublicTraffic: false` (every sandbox port but envd's then
+   * demands the sandbox's `trafficAccessToken`, which this client sends), `allowOut`/`denyOut`
+   * with IPv4 addresses and CIDRs, `maskRequestHost`. The runner refuses what it cannot enforce
+   * (host names, transform rules, an upstream proxy) by name.
    */
   network?: SandboxNetworkOpts;
 }
@@ -64,8 +65,12 @@ export interface SandboxOpts extends ConnectionOpts {
 /** The `network` create option (the subset Codebox implements; see {@link SandboxOpts.network}). */
 export interface SandboxNetworkOpts {
   allowPublicTraffic?: boolean;
-  /** Only `['0.0.0.0/0']` (no internet, like `allowInternetAccess: false`) is accepted. */
+  /** Destinations that stay reachable whatever `denyOut` says (an allow wins over a deny). */
+  allowOut?: string[];
+  /** Destinations refused (`['0.0.0.0/0']`: everything not in `allowOut`). Unlisted destinations are allowed. */
   denyOut?: string[];
+  /** The Host header the sandbox's servers see; `${PORT}` is replaced by the port. */
+  maskRequestHost?: string;
 }
 
 /** Options of `Sandbox.connect()`. */
