@@ -281,7 +281,12 @@ describe('Docker is unreachable for a while', () => {
 
     await p.restore();
     // The expiry is retried: the sandbox goes soon after Docker is back.
-    await waitFor('the expired sandbox to be removed', () => containerState(r, expiring.sandboxId) === undefined, 45_000);
+    // The container goes first, its files (root mode: unmounts, disk) a moment later: wait for both.
+    await waitFor(
+      'the expired sandbox to be removed',
+      () => containerState(r, expiring.sandboxId) === undefined && !existsSync(join(r.dataDir, 'sandboxes', expiring.sandboxId)),
+      45_000,
+    );
     expectGone(r, expiring.sandboxId);
     const again = await Sandbox.create('base');
     expect((await again.commands.run('echo new')).stdout).toBe('new\n');

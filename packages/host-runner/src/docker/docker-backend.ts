@@ -23,10 +23,10 @@ import { ACCOUNTS_PROBE_LABEL, TemplateAccounts } from './sandbox-accounts.js';
 import { DEFAULT_SANDBOX_UID_BLOCKS, DEFAULT_SANDBOX_UIDS, SandboxUidAllocator, type SandboxUidRange } from './sandbox-uids.js';
 import { ROOT_UID_BLOCK } from './root-layers.js';
 import { startSandbox } from './sandbox-starting.js';
-import type { EgressPolicy, SandboxNetworkSettings } from '../egress/egress-policy.js';
+import { OPEN_EGRESS, type EgressPolicy, type SandboxNetworkSettings } from '../egress/egress-policy.js';
 import { NetworkUpdateConflictError, SandboxNotFoundError } from '../sandboxes/errors.js';
 import { readNetworkFile, writeNetworkFile } from './network-file.js';
-import { applySandboxChain, collectSandboxChains } from './sandbox-egress-chain.js';
+import { applySandboxChain, collectSandboxChains, needsSandboxChain, sandboxChainName, sandboxChains } from './sandbox-egress-chain.js';
 import { bridgeAddress } from './sandbox-records.js';
 import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
 
@@ -274,9 +274,14 @@ export class DockerBackend implements SandboxBackend {
    * a runner restart in the kernel, but a host firewall reload may have dropped them.
    */
   private async enforceStoredPolicies(): Promise<void> {
+    const target = this.context.egressChains;
+    const existing = new Set(await sandboxChains(target.runnerHash));
     for (const record of await this.list()) {
-      if (record.status !== 'running' || record.address === undefined || !record.network) continue;
-      await applySandboxChain(this.context.egressChains, record.sandboxId, record.address, record.network.egress, this.logger);
+      if (record.status !== 'running' || record.address === undefined) continue;
+      const egress = record.network?.egress ?? OPEN_EGRESS;
+      // An open policy needs no chain; one left by an update the runner died in goes now.
+      if (!needsSandboxChain(egress) && !existing.has(sandboxChainName(target.runnerHash, record.sandboxId))) continue;
+      await applySandboxChain(target, record.sandboxId, record.address, egress, this.logger);
     }
   }
 

@@ -83,7 +83,8 @@ export async function collectSandboxChains(target: SandboxChainTarget, keep: Ite
   return removed;
 }
 
-async function sandboxChains(runnerHash: string): Promise<string[]> {
+/** The names of this runner's sandbox chains that exist in the kernel now. */
+export async function sandboxChains(runnerHash: string): Promise<string[]> {
   const pattern = new RegExp(`^-N (CODEBOX-S[0-9a-f]{8}-${runnerHash})$`);
   const listing = await runHostCommand('iptables', ['-w', '-S']);
   return listing.split('\n').flatMap((line) => pattern.exec(line.trim())?.[1] ?? []);

@@ -21,7 +21,7 @@ import { sandboxPaths } from './sandbox-paths.js';
 import { destroySandbox } from './sandbox-stopping.js';
 import { OPEN_EGRESS } from '../egress/egress-policy.js';
 import { writeNetworkFile } from './network-file.js';
-import { applySandboxChain } from './sandbox-egress-chain.js';
+import { applySandboxChain, needsSandboxChain } from './sandbox-egress-chain.js';
 import { bridgeAddress } from './sandbox-records.js';
 
 /**
@@ -104,7 +104,8 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     // The address exists once the container runs; the policy holds before the agent answers, so
     // before the caller (the only one who can run code in it) learns the sandbox exists.
     const address = spec.allowInternetAccess ? bridgeAddress(await container.inspect(), context.networkName) : undefined;
-    if (address !== undefined) await applySandboxChain(context.egressChains, spec.sandboxId, address, network.egress, log);
+    // A new sandbox has no chain yet: only a policy with a deny needs one (no iptables call otherwise).
+    if (address !== undefined && needsSandboxChain(network.egress)) await applySandboxChain(context.egressChains, spec.sandboxId, address, network.egress, log);
     const health = await waitForAgentHealth(paths.agentSocket, {
       timeoutMs: context.healthTimeoutMs,
       intervalMs: context.healthIntervalMs,

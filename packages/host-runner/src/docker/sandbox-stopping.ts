@@ -18,9 +18,11 @@ export async function destroySandbox(context: DockerBackendContext, sandboxId: s
   } catch (err) {
     if (!isDockerNotFound(err)) throw err;
   }
-  // After the container: its address may go to the next sandbox, never with this one's rules.
-  await removeSandboxChain(context.egressChains, sandboxId, context.logger);
   await removeSandboxFiles(context, sandboxId);
+  // After the container: until then the sandbox's rules must hold. A jump left a moment longer
+  // can only add this sandbox's denies to a newer sandbox given the same address (its allows
+  // return into the newer one's own chain), never open anything; collectGarbage removes leftovers.
+  await removeSandboxChain(context.egressChains, sandboxId, context.logger);
   context.logger.info({ sandboxId, path: paths.root }, 'sandbox destroyed');
 }
 
