@@ -8,6 +8,9 @@ import { RuntimeRegistry } from './container-runtime.js';
 import { containerName } from './container-spec.js';
 import { createDockerClient } from './docker-client.js';
 import { DnsForwarder, resolvConfNameservers, type DnsEndpoint } from '../dns/dns-forwarder.js';
+import type { EgressPolicy } from '../egress/egress-policy.js';
+import { EgressService } from '../egress/egress-service.js';
+import { SandboxEgressRegistry } from '../egress/sandbox-egress-registry.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
 import { isDockerNotFound } from './errors.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
@@ -43,6 +46,8 @@ export interface DockerBackendOptions {
   dnsUpstreams?: readonly DnsEndpoint[];
   /** CIDRs exempted from the special-purpose block list (never the host or its networks). */
   egressAllow?: readonly string[];
+  /** TCP port of the egress proxy on the bridge gateway. Default DEFAULT_EGRESS_PROXY_PORT. */
+  egressProxyPort?: number;
   /** The runner's isolation level: start() refuses to run when dockerd lacks its runtimes. Default `runc`. */
   runtime?: SandboxRuntime;
   /** Host uids for sandboxes, one each. Default DEFAULT_SANDBOX_UIDS. */
@@ -57,6 +62,9 @@ export interface DockerBackendOptions {
   /** Blocks of 65,536 host uids for root-enabled sandboxes. Default DEFAULT_SANDBOX_UID_BLOCKS. */
   sandboxUidBlocks?: SandboxUidRange;
 }
+
+/** Where the egress proxy listens on the bridge gateway unless configured otherwise. */
+export const DEFAULT_EGRESS_PROXY_PORT = 15001;
 
 /** Accounts probe containers older than this are leftovers of a killed runner. */
 const STALE_PROBE_S = 120;
@@ -81,6 +89,10 @@ export class DockerBackend implements SandboxBackend {
   private readonly dnsUpstreams: readonly DnsEndpoint[] | undefined;
   private readonly egressAllow: readonly string[];
   private dns: DnsForwarder | undefined;
+  private readonly egressProxyPort: number;
+  /** Sandbox address → sandbox and policy (the DNS forwarder and the egress proxy read it). */
+  readonly egressPolicies = new SandboxEgressRegistry();
+  private egress: EgressService | undefined;
   private hostNetworks: HostNetworkWatcher | undefined;
   private readonly runtime: SandboxRuntime;
   private readonly runtimes: RuntimeRegistry;
@@ -91,6 +103,7 @@ export class DockerBackend implements SandboxBackend {
     this.homeDiskMode = options.homeDisk ?? 'auto';
     this.dnsUpstreams = options.dnsUpstreams;
     this.egressAllow = options.egressAllow ?? [];
+    this.egressProxyPort = options.egressProxyPort ?? DEFAULT_EGRESS_PROXY_PORT;
     this.logger = (options.logger ?? createLogger()).child({ component: 'docker-backend', runner: this.runnerName });
     this.docker = options.docker ?? createDockerClient();
     this.runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
@@ -143,14 +156,33 @@ export class DockerBackend implements SandboxBackend {
       );
     }
     const gateway = await ensureSandboxNetwork(this.docker, this.runnerName, this.logger);
-    const firewall = firewallConfig(this.runnerName, gateway, this.egressAllow);
+    const firewall = firewallConfig(this.runnerName, gateway, this.egressAllow, this.egressProxyPort);
     const networks = await readConnectedNetworks();
     await installEgressFirewall(firewall, networks, this.logger);
-    this.hostNetworks = new HostNetworkWatcher({ logger: this.logger, onChange: (changed) => updateHostNetworks(firewall, changed) });
+    const names = sandboxNetworkNames(this.runnerName);
+    const egress = new EgressService({
+      bridge: names.bridge,
+      natChain: names.egressRedirectChain,
+      gateway,
+      port: this.egressProxyPort,
+      egressAllow: this.egressAllow,
+      hostNetworks: networks,
+      source: this.egressPolicies,
+      logger: this.logger.child({ component: 'egress-proxy' }),
+    });
+    await egress.start();
+    this.egress = egress;
+    this.hostNetworks = new HostNetworkWatcher({
+      logger: this.logger,
+      onChange: async (changed) => {
+        egress.hostNetworksChanged(changed);
+        await updateHostNetworks(firewall, changed);
+      },
+    });
     this.hostNetworks.start(networks);
     const upstreams = this.dnsUpstreams ?? resolvConfNameservers(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
     if (upstreams.length === 0) this.logger.warn('no DNS upstream (resolv.conf has no nameserver); sandbox lookups will fail');
-    this.dns = new DnsForwarder({ listen: firewall.dns, upstreams, logger: this.logger.child({ component: 'dns' }) });
+    this.dns = new DnsForwarder({ listen: firewall.dns, upstreams, logger: this.logger.child({ component: 'dns' }), policy: egress.dnsPolicy });
     await this.dns.start();
     this.context.dnsServer = gateway;
     this.context.networkName = sandboxNetworkNames(this.runnerName).network;
@@ -161,9 +193,12 @@ export class DockerBackend implements SandboxBackend {
     this.context.networkName = undefined;
     this.hostNetworks?.stop();
     await this.dns?.stop();
+    await this.egress?.stop();
     // Removing the firewall while sandboxes still sit on the bridge would open the host to them
-    // until the next start(); so rules and network go only once the bridge is empty.
+    // until the next start(); so rules and network go only once the bridge is empty. The
+    // redirects stay with them: a redirected sandbox's connections then fail, never go direct.
     if (await removeSandboxNetworkIfUnused(this.docker, this.runnerName, this.logger)) {
+      await this.egress?.removeRules();
       await removeEgressFirewall(firewallConfig(this.runnerName, '', this.egressAllow), this.logger);
     } else {
       this.logger.info('sandboxes still attached to the network; keeping its firewall rules');
@@ -183,6 +218,29 @@ export class DockerBackend implements SandboxBackend {
 
   async destroy(sandboxId: string): Promise<void> {
     await destroySandbox(this.context, sandboxId);
+    await this.releaseEgress(sandboxId);
+  }
+
+  /**
+   * Sets the egress policy of a running sandbox: its address is looked up on the bridge, the
+   * registry updated, and its TCP redirected through the egress proxy when the policy needs it.
+   * Existing connections keep going; new ones follow the new policy.
+   */
+  async setEgressPolicy(sandboxId: string, policy: EgressPolicy): Promise<void> {
+    if (!this.egress || !this.context.networkName) throw new Error('the docker backend is not started');
+    const info = await this.docker.getContainer(containerName(sandboxId)).inspect();
+    const address = info.NetworkSettings.Networks[this.context.networkName]?.IPAddress;
+    const tenant = info.Config.Labels[LABEL.tenant];
+    if (!address || tenant === undefined) throw new Error(`sandbox ${sandboxId} has no address on the runner's network`);
+    this.egressPolicies.set(address, { sandboxId, tenant, policy });
+    await this.egress.apply(address, policy);
+  }
+
+  private async releaseEgress(sandboxId: string): Promise<void> {
+    const address = this.egressPolicies.addressOf(sandboxId);
+    if (address === undefined) return;
+    this.egressPolicies.delete(address);
+    await this.egress?.release(address);
   }
 
   async list(): Promise<SandboxRecord[]> {
@@ -213,6 +271,9 @@ export class DockerBackend implements SandboxBackend {
     }
     const keep = new Set([...liveSandboxIds, ...this.creating]);
     await collectSandboxLeftovers(this.context, keep, withContainer);
+    for (const [, egress] of [...this.egressPolicies.entries()]) {
+      if (!keep.has(egress.sandboxId) || !withContainer.has(egress.sandboxId)) await this.releaseEgress(egress.sandboxId);
+    }
   }
 
   /** Exit facts of a sandbox's container (OOM kill, exit code); undefined when it does not exist. */

@@ -14,6 +14,8 @@ export interface SandboxNetworkNames {
   inputChain: string;
   forwardChain: string;
   hostNetworksChain: string;
+  /** nat chain redirecting the TCP of sandboxes whose policy needs the egress proxy. */
+  egressRedirectChain: string;
 }
 
 /** Names derived from the runner name; hashed where kernel length limits apply (IFNAMSIZ, chain names). */
@@ -25,6 +27,7 @@ export function sandboxNetworkNames(runnerName: string): SandboxNetworkNames {
     inputChain: `CODEBOX-IN-${h}`,
     forwardChain: `CODEBOX-FWD-${h}`,
     hostNetworksChain: `CODEBOX-NET-${h}`,
+    egressRedirectChain: `CODEBOX-EGP-${h}`,
   };
 }
 
@@ -80,7 +83,7 @@ export async function removeSandboxNetworkIfUnused(docker: Dockerode, runnerName
   return true;
 }
 
-export function firewallConfig(runnerName: string, gateway: string, allow: readonly string[]): EgressFirewallConfig {
+export function firewallConfig(runnerName: string, gateway: string, allow: readonly string[], egressProxyPort?: number): EgressFirewallConfig {
   const names = sandboxNetworkNames(runnerName);
   return {
     bridge: names.bridge,
@@ -89,6 +92,7 @@ export function firewallConfig(runnerName: string, gateway: string, allow: reado
     hostNetworksChain: names.hostNetworksChain,
     dns: { address: gateway, port: 53 },
     allow,
+    ...(egressProxyPort === undefined ? {} : { egressProxyPort }),
   };
 }
 
