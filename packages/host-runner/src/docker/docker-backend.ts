@@ -9,7 +9,7 @@ import { containerName } from './container-spec.js';
 import { createDockerClient } from './docker-client.js';
 import { DnsForwarder, resolvConfNameservers, type DnsEndpoint } from '../dns/dns-forwarder.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
-import { EgressService } from '../egress/egress-service.js';
+import { EgressService } from './egress-service.js';
 import { SandboxEgressRegistry } from '../egress/sandbox-egress-registry.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
 import { isDockerNotFound } from './errors.js';

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { decideEgress, domainMatches, nameDecides } from './egress-decision.js';
+import { SPECIAL_PURPOSE_IPV4 } from '../docker/special-purpose-addresses.js';
 import { EgressFloor } from './egress-floor.js';
 import type { EgressPolicy } from './egress-policy.js';
 
 // 198.51.100.128/25 plays the internet here (an operator exception, as in the integration tests).
-const floor = new EgressFloor(['198.51.100.128/25'], ['192.0.2.0/24']);
+const floor = new EgressFloor({
+  specialPurpose: SPECIAL_PURPOSE_IPV4.map((block) => block.cidr),
+  egressAllow: ['198.51.100.128/25'],
+  hostNetworks: ['192.0.2.0/24'],
+});
 const DENY_ALL = { kind: 'cidr', cidr: '0.0.0.0/0' } as const;
 const ALLOWED = '198.51.100.200';
 const OTHER = '198.51.100.201';

@@ -1,6 +1,5 @@
 import { BlockList, isIPv4 } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { SPECIAL_PURPOSE_IPV4 } from '../docker/special-purpose-addresses.js';
 
 /**
  * What the egress proxy may never connect to, whatever a sandbox's policy says: the same floor
@@ -23,15 +22,25 @@ function blockListOf(cidrs: readonly string[]): BlockList {
   return list;
 }
 
+export interface EgressFloorOptions {
+  /** The special-purpose blocks (docker/special-purpose-addresses.ts, the firewall's own list). */
+  readonly specialPurpose: readonly string[];
+  /** Operator exceptions to them (`network.egressAllow`). */
+  readonly egressAllow: readonly string[];
+  /** The host's directly connected networks, as the firewall has them now. */
+  readonly hostNetworks?: readonly string[];
+}
+
 export class EgressFloor {
   private readonly exceptions: BlockList;
-  private readonly specialPurpose = blockListOf(SPECIAL_PURPOSE_IPV4.map((block) => block.cidr));
+  private readonly specialPurpose: BlockList;
   private hostNetworks = new BlockList();
   private hostAddresses = new Set<string>();
 
-  constructor(egressAllow: readonly string[], hostNetworks: readonly string[] = []) {
-    this.exceptions = blockListOf(egressAllow);
-    this.setHostNetworks(hostNetworks);
+  constructor(options: EgressFloorOptions) {
+    this.specialPurpose = blockListOf(options.specialPurpose);
+    this.exceptions = blockListOf(options.egressAllow);
+    this.setHostNetworks(options.hostNetworks ?? []);
   }
 
   /** Called whenever the host's connected networks change (HostNetworkWatcher); re-reads the host's addresses too. */

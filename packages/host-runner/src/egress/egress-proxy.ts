@@ -71,6 +71,8 @@ export interface EgressProxyOptions {
   logger: Logger;
   limits?: Partial<EgressProxyLimits>;
   interceptor?: EgressInterceptor;
+  /** Where an accepted connection was heading. Default: SO_ORIGINAL_DST; unit tests, which have no redirect, pass their own. */
+  destinationOf?: (socket: Socket) => OriginalDestination;
 }
 
 /** How much the name matters before the verdict: decides it, refines it, or not at all. */
@@ -162,7 +164,7 @@ export class EgressProxy {
 
   private async serve(client: Socket, source: string): Promise<void> {
     const { floor, pins, logger } = this.options;
-    const destination = originalDestination(client);
+    const destination = (this.options.destinationOf ?? originalDestination)(client);
     const sandbox = this.options.source.lookup(source);
     if (!sandbox) {
       // Not a sandbox this runner knows (a stale redirect, a sandbox being destroyed): nothing passes.

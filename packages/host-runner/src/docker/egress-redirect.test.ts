@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restoreScript } from '../docker/egress-firewall.js';
+import { restoreScript } from './egress-firewall.js';
 import { redirectRules } from './egress-redirect.js';
 
 describe('redirectRules', () => {

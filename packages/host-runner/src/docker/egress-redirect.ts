@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { deleteJumps, ensureJump, restore, run, succeeds, type Rule } from '../docker/egress-firewall.js';
+import { deleteJumps, ensureJump, restore, run, succeeds, type Rule } from './egress-firewall.js';
 
 /**
  * The iptables nat rules that send a sandbox's TCP to the egress proxy: one chain per runner,

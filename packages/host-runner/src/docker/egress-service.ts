@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { DnsPolicy } from '../dns/dns-forwarder.js';
-import { DnsPins } from './dns-pins.js';
-import { EgressFloor } from './egress-floor.js';
-import { needsEgressProxy, type EgressPolicy, type EgressPolicySource } from './egress-policy.js';
-import { EgressProxy, type EgressInterceptor, type EgressProxyLimits } from './egress-proxy.js';
+import { DnsPins } from '../egress/dns-pins.js';
+import { EgressFloor } from '../egress/egress-floor.js';
+import { needsEgressProxy, type EgressPolicy, type EgressPolicySource } from '../egress/egress-policy.js';
+import { EgressProxy, type EgressInterceptor, type EgressProxyLimits } from '../egress/egress-proxy.js';
 import { EgressRedirect } from './egress-redirect.js';
+import { SPECIAL_PURPOSE_IPV4 } from './special-purpose-addresses.js';
 
 export interface EgressServiceOptions {
   /** Linux interface name of the sandbox bridge. */
@@ -38,7 +39,11 @@ export class EgressService {
   private readonly redirect: EgressRedirect;
 
   constructor(options: EgressServiceOptions) {
-    this.floor = new EgressFloor(options.egressAllow, options.hostNetworks);
+    this.floor = new EgressFloor({
+      specialPurpose: SPECIAL_PURPOSE_IPV4.map((block) => block.cidr),
+      egressAllow: options.egressAllow,
+      hostNetworks: options.hostNetworks,
+    });
     this.pins = new DnsPins(options.source);
     this.proxy = new EgressProxy({
       listen: { address: options.gateway, port: options.port },
