@@ -210,7 +210,14 @@ export class DockerBackend implements SandboxBackend {
     await this.runtimes.assertAvailable(spec.runtime ?? DEFAULT_SANDBOX_RUNTIME);
     this.creating.add(spec.sandboxId);
     try {
-      return await startSandbox(this.context, spec);
+      const record = await startSandbox(this.context, spec);
+      // The address may have been another sandbox's: no redirect or DNS pin of that one carries over.
+      const address = await this.addressOf(spec.sandboxId);
+      if (address !== undefined && this.egressPolicies.lookup(address)?.sandboxId !== spec.sandboxId) {
+        this.egressPolicies.delete(address);
+        await this.egress?.release(address);
+      }
+      return record;
     } finally {
       this.creating.delete(spec.sandboxId);
     }
@@ -236,6 +243,12 @@ export class DockerBackend implements SandboxBackend {
     await this.egress.apply(address, policy);
   }
 
+  private async addressOf(sandboxId: string): Promise<string | undefined> {
+    if (!this.context.networkName) return undefined;
+    const info = await this.docker.getContainer(containerName(sandboxId)).inspect();
+    return info.NetworkSettings.Networks[this.context.networkName]?.IPAddress || undefined;
+  }
+
   private async releaseEgress(sandboxId: string): Promise<void> {
     const address = this.egressPolicies.addressOf(sandboxId);
     if (address === undefined) return;
@@ -259,7 +272,10 @@ export class DockerBackend implements SandboxBackend {
 
   async collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void> {
     const withContainer = new Set<string>();
+    const addressesInUse = new Set<string>();
     for (const c of await this.listContainers()) {
+      const address = this.context.networkName ? c.NetworkSettings?.Networks?.[this.context.networkName]?.IPAddress : undefined;
+      if (address) addressesInUse.add(address);
       const id = c.Labels?.[LABEL.sandboxId];
       if (id) withContainer.add(id);
       // A passwd probe lives for well under a second; an old one is a killed runner's.
@@ -274,6 +290,7 @@ export class DockerBackend implements SandboxBackend {
     for (const [, egress] of [...this.egressPolicies.entries()]) {
       if (!keep.has(egress.sandboxId) || !withContainer.has(egress.sandboxId)) await this.releaseEgress(egress.sandboxId);
     }
+    await this.egress?.releaseUnused(addressesInUse);
   }
 
   /** Exit facts of a sandbox's container (OOM kill, exit code); undefined when it does not exist. */

@@ -30,6 +30,15 @@ export function redirectRules(config: EgressRedirectConfig, addresses: Iterable<
   return rules;
 }
 
+/** The sandbox addresses an existing chain redirects (`iptables -S` output). */
+export function redirectedAddresses(listing: string, chain: string): string[] {
+  const pattern = new RegExp(`^-A ${chain} -s (\\d+\\.\\d+\\.\\d+\\.\\d+)/32 -p tcp .*-j REDIRECT`);
+  return listing.split('\n').flatMap((line) => {
+    const address = pattern.exec(line)?.[1];
+    return address === undefined ? [] : [address];
+  });
+}
+
 function jump(config: EgressRedirectConfig): Rule {
   return ['-t', NAT, '-i', config.bridge, '-j', config.chain];
 }
@@ -44,8 +53,16 @@ export class EgressRedirect {
     private readonly logger: Logger,
   ) {}
 
-  /** Creates (or empties) the chain and jumps to it. Idempotent. */
+  /**
+   * Creates the chain and jumps to it. Idempotent. Redirects a previous run left in place are
+   * kept (fail closed across a restart: until its policy is known again, such a sandbox's
+   * connections meet a proxy that knows no policy for it and closes them); `detach` drops them.
+   */
   async install(): Promise<void> {
+    if (await succeeds('iptables', ['-t', NAT, '-S', this.config.chain])) {
+      const listing = await run('iptables', ['-t', NAT, '-S', this.config.chain], this.logger);
+      for (const address of redirectedAddresses(listing, this.config.chain)) this.addresses.add(address);
+    }
     await this.apply();
     await ensureJump('iptables', 'PREROUTING', jump(this.config), this.logger);
   }
@@ -65,6 +82,10 @@ export class EgressRedirect {
 
   has(address: string): boolean {
     return this.addresses.has(address);
+  }
+
+  redirected(): string[] {
+    return [...this.addresses];
   }
 
   /** Removes the jump and the chain. Idempotent. */

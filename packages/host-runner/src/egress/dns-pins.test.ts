@@ -19,11 +19,13 @@ function answer(name: string, records: Array<{ type: 'A' | 'CNAME' | 'AAAA'; dat
   return { type: 'response', answers: records.map((r) => ({ name, ttl: r.ttl ?? 300, ...r })) } as unknown as dnsPacket.DecodedPacket;
 }
 
+const known = source({ c: OPEN_EGRESS, '172.30.0.2': OPEN_EGRESS, '172.30.0.3': OPEN_EGRESS });
+
 const question = (client: string, name: string) => ({ client, name, type: 'A', class: 'IN' });
 
 describe('DnsPins', () => {
   it('pins the A answers a sandbox got for a name, to that sandbox only', () => {
-    const pins = new DnsPins(source({}));
+    const pins = new DnsPins(known);
     pins.observe(question('172.30.0.2', 'Target.Test.'), answer('target.test', [{ type: 'CNAME', data: 'edge.test' }, { type: 'A', data: '198.51.100.200' }]));
     expect(pins.isPinned('172.30.0.2', 'target.test', '198.51.100.200')).toBe(true);
     expect(pins.isPinned('172.30.0.2', 'TARGET.test', '198.51.100.200')).toBe(true);
@@ -34,7 +36,7 @@ describe('DnsPins', () => {
 
   it('keeps a pin at least the floor TTL, and forgets it after', () => {
     let now = 1_000_000;
-    const pins = new DnsPins(source({}), { minTtlMs: 60_000 }, () => now);
+    const pins = new DnsPins(known, { minTtlMs: 60_000 }, () => now);
     pins.observe(question('c', 'a.test'), answer('a.test', [{ type: 'A', data: '198.51.100.200', ttl: 0 }]));
     now += 59_000;
     expect(pins.isPinned('c', 'a.test', '198.51.100.200')).toBe(true);
@@ -43,14 +45,20 @@ describe('DnsPins', () => {
   });
 
   it('holds a bounded number of pins per sandbox, dropping the oldest', () => {
-    const pins = new DnsPins(source({}), { perClient: 2 });
+    const pins = new DnsPins(known, { perClient: 2 });
     for (const n of [1, 2, 3]) pins.observe(question('c', `n${n}.test`), answer(`n${n}.test`, [{ type: 'A', data: `198.51.100.${n}` }]));
     expect(pins.isPinned('c', 'n1.test', '198.51.100.1')).toBe(false);
     expect(pins.isPinned('c', 'n3.test', '198.51.100.3')).toBe(true);
   });
 
-  it('forgets a released address', () => {
+  it('pins nothing for an address with no sandbox policy', () => {
     const pins = new DnsPins(source({}));
+    pins.observe(question('c', 'a.test'), answer('a.test', [{ type: 'A', data: '198.51.100.200' }]));
+    expect(pins.isPinned('c', 'a.test', '198.51.100.200')).toBe(false);
+  });
+
+  it('forgets a released address', () => {
+    const pins = new DnsPins(known);
     pins.observe(question('c', 'a.test'), answer('a.test', [{ type: 'A', data: '198.51.100.200' }]));
     pins.forget('c');
     expect(pins.isPinned('c', 'a.test', '198.51.100.200')).toBe(false);

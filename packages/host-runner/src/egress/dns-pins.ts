@@ -47,6 +47,9 @@ export class DnsPins implements DnsPolicy {
   }
 
   observe(question: DnsQuestion, answer: dnsPacket.DecodedPacket): void {
+    // Only sandboxes with a registered policy are pinned: the map stays as small as the fleet,
+    // and `forget` on release clears everything a sandbox left.
+    if (this.source.lookup(question.client) === undefined) return;
     const name = normalise(question.name);
     for (const record of answer.answers ?? []) {
       // CNAME chains end in A records owned by the chain's last name; they answer the question asked.
