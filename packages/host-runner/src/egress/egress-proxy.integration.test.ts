@@ -98,6 +98,18 @@ function natChain(): string {
 
 let sandboxAddress: string;
 
+function backendOptions(): ConstructorParameters<typeof DockerBackend>[0] {
+  return {
+    runnerName,
+    dataDir,
+    logger,
+    healthTimeoutMs: 20_000,
+    dnsUpstreams: [{ address: '127.0.0.1', port: dns.address().port }],
+    egressAllow: ['198.51.100.160/28'],
+    runtime: RUNTIME,
+  };
+}
+
 const setPolicy = (policy: EgressPolicy): Promise<void> => backend.setEgressPolicy(sandboxId, policy);
 
 beforeAll(async () => {
@@ -106,15 +118,7 @@ beforeAll(async () => {
   web = await startNetnsWebServer(targets.namespace, Object.keys(NAMES));
   dataDir = await mkdtemp(join(tmpdir(), 'codebox-egp-'));
   const image = await buildFixtureTemplate(dataDir, logger);
-  backend = new DockerBackend({
-    runnerName,
-    dataDir,
-    logger,
-    healthTimeoutMs: 20_000,
-    dnsUpstreams: [{ address: '127.0.0.1', port: dns.address().port }],
-    egressAllow: ['198.51.100.160/28'],
-    runtime: RUNTIME,
-  });
+  backend = new DockerBackend(backendOptions());
   await backend.start();
   const now = Date.now();
   await backend.create({
@@ -237,6 +241,25 @@ describe('egress proxy: the caller SOCKS5 proxy (egressProxy)', () => {
     // Nothing went around the proxy.
     expect(web.hits.length).toBe(hits);
     await setPolicy(OPEN_EGRESS);
+  });
+});
+
+describe('egress proxy: a runner restart', () => {
+  it('keeps a sandbox redirected, closing its connections until its policy is known again', async () => {
+    await setPolicy({ allowOut: [{ kind: 'domain', pattern: 'target.test' }], denyOut: [DENY_ALL], rules: {} });
+    await backend.stop();
+    // Stopped with a sandbox on the bridge: the redirect stays, nothing listens, nothing goes direct.
+    expect(natChain()).toContain(`-s ${sandboxAddress}/32`);
+    expect((await curl(`http://${ALLOWED}:${WEB_HTTP_PORT}/`)).exitCode).not.toBe(0);
+    backend = new DockerBackend(backendOptions());
+    await backend.start();
+    expect(natChain()).toContain(`-s ${sandboxAddress}/32`);
+    const hits = web.hits.length;
+    expect((await curl(`http://${ALLOWED}:${WEB_HTTP_PORT}/`)).exitCode).not.toBe(0);
+    expect(web.hits.length).toBe(hits);
+    await setPolicy(OPEN_EGRESS);
+    expect(natChain()).not.toContain(sandboxAddress);
+    expect((await curl(`http://target.test:${WEB_HTTP_PORT}/`)).exitCode).toBe(0);
   });
 });
 
