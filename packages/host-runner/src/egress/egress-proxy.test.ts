@@ -83,7 +83,9 @@ describe('EgressProxy', () => {
     const denied: EgressPolicy = { allowOut: [{ kind: 'domain', pattern: 'ok.test' }], denyOut: [{ kind: 'cidr', cidr: '0.0.0.0/0' }], rules: {} };
     const proxy = await startProxy(denied, target.port, { nameWaitMs: 200 });
     const http = await exchange(proxy.port, 'GET / HTTP/1.1\r\nHost: ok.test\r\n\r\n');
-    expect(http.reply).toMatch(/^HTTP\/1.1 403 Forbidden/);
+    expect(http.reply).toMatch(/^HTTP\/1.1 403 Forbidden\r\n[^]*\r\n\r\nBlocked by the sandbox's egress policy.\n$/);
+    const length = Number(/Content-Length: (\d+)/.exec(http.reply)?.[1]);
+    expect(length).toBe(http.reply.length - http.reply.indexOf('\r\n\r\n') - 4);
     expect(await exchange(proxy.port, 'SSH-2.0-client\r\n')).toEqual({ reply: '', ended: 'error' });
     expect(target.accepted()).toBe(0);
   });

@@ -83,7 +83,10 @@ function nameNeed(floor: EgressFloor, policy: EgressPolicy, destination: Origina
   return 'none';
 }
 
-const FORBIDDEN = 'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 42\r\nConnection: close\r\n\r\nBlocked by the sandbox\'s egress policy.\r\n\r\n';
+const FORBIDDEN_BODY = "Blocked by the sandbox's egress policy.\n";
+const FORBIDDEN = `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(FORBIDDEN_BODY)}\r\nConnection: close\r\n\r\n${FORBIDDEN_BODY}`;
+/** After a 403, how long the client has to close its side before the proxy does. */
+const FORBIDDEN_LINGER_MS = 5_000;
 
 /**
  * The transparent egress proxy: sandboxes whose policy needs host names or an upstream SOCKS5
@@ -182,8 +185,10 @@ export class EgressProxy {
     const verdict = decideEgress(floor, { policy, destination, pinned, ...(first.name !== undefined ? { name: first.name } : {}) });
     logger.debug({ sandboxId: sandbox.sandboxId, destination, name: first.name, verdict }, 'egress proxy: verdict');
     if (!verdict.allow) {
-      if (first.protocol === 'http') client.end(FORBIDDEN);
-      else client.resetAndDestroy();
+      if (first.protocol === 'http') {
+        client.setTimeout(FORBIDDEN_LINGER_MS, () => client.destroy());
+        client.end(FORBIDDEN);
+      } else client.resetAndDestroy();
       return;
     }
     const target = {

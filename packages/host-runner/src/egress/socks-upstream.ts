@@ -54,9 +54,14 @@ export async function connectUpstream(
 ): Promise<Socket> {
   if (via === undefined) return connectDirect(target.address, target.port, timeoutMs);
   const endpoint = await proxyEndpoint(via, floor);
+  // Our own half-open socket to the SOCKS5 proxy (the library's would end its side on the server's FIN).
+  const toProxy = await connectDirect(endpoint.address, endpoint.port, timeoutMs).catch((err: unknown) => {
+    throw new EgressUpstreamError(`egress proxy ${via.address}: ${err instanceof Error ? err.message : String(err)}`);
+  });
   try {
     const { socket } = await SocksClient.createConnection({
       command: 'connect',
+      existing_socket: toProxy,
       proxy: {
         host: endpoint.address,
         port: endpoint.port,
@@ -65,10 +70,10 @@ export async function connectUpstream(
       },
       destination: { host: target.name ?? target.address, port: target.port },
       timeout: timeoutMs,
-      set_tcp_nodelay: true,
     });
     return socket;
   } catch (err) {
+    toProxy.destroy();
     throw new EgressUpstreamError(`egress proxy ${via.address}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
