@@ -12,7 +12,7 @@ import type { EgressPolicy } from '../egress/egress-policy.js';
 import { EgressService } from './egress-service.js';
 import { SandboxEgressRegistry } from '../egress/sandbox-egress-registry.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
-import { isDockerNotFound } from './errors.js';
+import { SandboxEgressUnavailableError, isDockerNotFound } from './errors.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
 import { writeExpiryFile } from './expiry-file.js';
 import { probeLoopDisks } from './home-disk.js';
@@ -234,11 +234,11 @@ export class DockerBackend implements SandboxBackend {
    * Existing connections keep going; new ones follow the new policy.
    */
   async setEgressPolicy(sandboxId: string, policy: EgressPolicy): Promise<void> {
-    if (!this.egress || !this.context.networkName) throw new Error('the docker backend is not started');
+    if (!this.egress || !this.context.networkName) throw new SandboxEgressUnavailableError(sandboxId, 'the docker backend is not started');
     const info = await this.docker.getContainer(containerName(sandboxId)).inspect();
     const address = info.NetworkSettings.Networks[this.context.networkName]?.IPAddress;
     const tenant = info.Config.Labels[LABEL.tenant];
-    if (!address || tenant === undefined) throw new Error(`sandbox ${sandboxId} has no address on the runner's network`);
+    if (!address || tenant === undefined) throw new SandboxEgressUnavailableError(sandboxId, "it has no address on the runner's network");
     this.egressPolicies.set(address, { sandboxId, tenant, policy });
     await this.egress.apply(address, policy);
   }
