@@ -105,10 +105,8 @@ describe('create options through the official SDK', () => {
     ['mcp', { mcp: { 'github/owner/repo': { installCmd: 'true', runCmd: 'true' } } }, /mcp/],
     ['iam', { iam: { tokens: { aws: { audience: 'sts.amazonaws.com', tokenType: 'JWT-SVID' } } } }, /iam/],
     ['volumeMounts', { volumeMounts: { '/mnt/data': 'my-volume' } }, /volumeMounts/],
-    ['network.allowOut host name', { network: { allowOut: ['example.com'] } }, /allowOut.*egress proxy/],
     ['network.denyOut host name', { network: { denyOut: ['example.com'] } }, /denyOut/],
     ['network.rules', { network: { rules: { 'api.example.com': [{ transform: { headers: { 'X-Key': 'v' } } }] } } }, /rules/],
-    ['network.egressProxy', { network: { egressProxy: { address: 'proxy.example.com:1080' } } }, /egressProxy/],
     ['network.httpsPorts', { network: { httpsPorts: [8443] } }, /httpsPorts/],
     ['network IPv6', { network: { denyOut: ['::/0'] } }, /IPv6/],
   ];
@@ -145,10 +143,6 @@ describe('network policy at create', () => {
     const host = targets?.hostAddress ?? '';
     const sandbox = await create({ network: { allowOut: [`${host}/32`], denyOut: ['0.0.0.0/0'] } });
     expect(await probe(sandbox, [host])).toEqual({ [host]: 'timeout' });
-  });
-
-  it('refuses host names in allowOut until the egress proxy is built, naming the field', async () => {
-    await expect(Sandbox.create(TEMPLATE, { network: { allowOut: ['example.com'] } })).rejects.toThrow(/allowOut.*egress proxy/);
   });
 });
 

@@ -125,6 +125,8 @@ export const runnerConfigSchema = z.strictObject({
       egressAllow: z
         .array(z.string().refine((s) => /^[0-9.]+\/\d{1,2}$/.test(s) && ipv4Network(s.split('/')[0] ?? '', Number(s.split('/')[1])) === s, 'use an IPv4 network in CIDR form, host bits zero'))
         .default([]),
+      /** TCP port of the egress proxy (host-name rules, SOCKS5 egressProxy) on the sandbox bridge's gateway address. */
+      egressProxyPort: z.number().int().min(1).max(65_535).default(15_001),
     })
     .prefault({}),
   /** Isolation level of sandboxes whose template names none: `runc` (shared kernel) or `runsc` (gVisor). */
@@ -186,6 +188,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_ROOTFS_SOURCE', ['rootfsSource'], 'string'],
   ['CODEBOX_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], 'list'],
   ['CODEBOX_EGRESS_ALLOW', ['network', 'egressAllow'], 'list'],
+  ['CODEBOX_EGRESS_PROXY_PORT', ['network', 'egressProxyPort'], 'number'],
   ['CODEBOX_RUNTIME', ['runtime'], 'string'],
   ['CODEBOX_ROOT_ACCESS', ['rootAccess'], 'boolean'],
 ];

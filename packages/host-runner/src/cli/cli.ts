@@ -89,6 +89,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     rootAccess: config.rootAccess,
     sandboxUidBlocks: config.sandboxUidBlocks,
     egressAllow: config.network.egressAllow,
+    egressProxyPort: config.network.egressProxyPort,
     ...(config.network.dnsUpstreams.length > 0
       ? { dnsUpstreams: config.network.dnsUpstreams.flatMap((s) => parseDnsEndpoint(s) ?? []) }
       : {}),

@@ -8,6 +8,8 @@ import { RuntimeRegistry } from './container-runtime.js';
 import { containerName } from './container-spec.js';
 import { createDockerClient } from './docker-client.js';
 import { DnsForwarder, resolvConfNameservers, type DnsEndpoint } from '../dns/dns-forwarder.js';
+import { EgressService } from './egress-service.js';
+import { EgressRegistry } from '../egress/egress-registry.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
 import { isDockerNotFound } from './errors.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
@@ -48,6 +50,8 @@ export interface DockerBackendOptions {
   dnsUpstreams?: readonly DnsEndpoint[];
   /** CIDRs exempted from the special-purpose block list (never the host or its networks). */
   egressAllow?: readonly string[];
+  /** TCP port of the egress proxy on the bridge gateway. Default DEFAULT_EGRESS_PROXY_PORT. */
+  egressProxyPort?: number;
   /** The runner's isolation level: start() refuses to run when dockerd lacks its runtimes. Default `runc`. */
   runtime?: SandboxRuntime;
   /** Host uids for sandboxes, one each. Default DEFAULT_SANDBOX_UIDS. */
@@ -62,6 +66,9 @@ export interface DockerBackendOptions {
   /** Blocks of 65,536 host uids for root-enabled sandboxes. Default DEFAULT_SANDBOX_UID_BLOCKS. */
   sandboxUidBlocks?: SandboxUidRange;
 }
+
+/** Where the egress proxy listens on the bridge gateway unless configured otherwise. */
+export const DEFAULT_EGRESS_PROXY_PORT = 15001;
 
 /** Accounts probe containers older than this are leftovers of a killed runner. */
 const STALE_PROBE_S = 120;
@@ -86,6 +93,10 @@ export class DockerBackend implements SandboxBackend {
   private readonly dnsUpstreams: readonly DnsEndpoint[] | undefined;
   private readonly egressAllow: readonly string[];
   private dns: DnsForwarder | undefined;
+  private readonly egressProxyPort: number;
+  /** Sandbox address → sandbox and policy (the DNS forwarder and the egress proxy read it). */
+  readonly egressPolicies = new EgressRegistry();
+  private egress: EgressService | undefined;
   private hostNetworks: HostNetworkWatcher | undefined;
   private readonly runtime: SandboxRuntime;
   private readonly runtimes: RuntimeRegistry;
@@ -96,6 +107,7 @@ export class DockerBackend implements SandboxBackend {
     this.homeDiskMode = options.homeDisk ?? 'auto';
     this.dnsUpstreams = options.dnsUpstreams;
     this.egressAllow = options.egressAllow ?? [];
+    this.egressProxyPort = options.egressProxyPort ?? DEFAULT_EGRESS_PROXY_PORT;
     this.logger = (options.logger ?? createLogger()).child({ component: 'docker-backend', runner: this.runnerName });
     this.docker = options.docker ?? createDockerClient();
     this.runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
@@ -149,14 +161,33 @@ export class DockerBackend implements SandboxBackend {
       );
     }
     const gateway = await ensureSandboxNetwork(this.docker, this.runnerName, this.logger);
-    const firewall = firewallConfig(this.runnerName, gateway, this.egressAllow);
+    const firewall = firewallConfig(this.runnerName, gateway, this.egressAllow, this.egressProxyPort);
     const networks = await readConnectedNetworks();
     await installEgressFirewall(firewall, networks, this.logger);
-    this.hostNetworks = new HostNetworkWatcher({ logger: this.logger, onChange: (changed) => updateHostNetworks(firewall, changed) });
+    const names = sandboxNetworkNames(this.runnerName);
+    const egress = new EgressService({
+      bridge: names.bridge,
+      natChain: names.egressRedirectChain,
+      gateway,
+      port: this.egressProxyPort,
+      egressAllow: this.egressAllow,
+      hostNetworks: networks,
+      source: this.egressPolicies,
+      logger: this.logger.child({ component: 'egress-proxy' }),
+    });
+    await egress.start();
+    this.egress = egress;
+    this.hostNetworks = new HostNetworkWatcher({
+      logger: this.logger,
+      onChange: async (changed) => {
+        egress.hostNetworksChanged(changed);
+        await updateHostNetworks(firewall, changed);
+      },
+    });
     this.hostNetworks.start(networks);
     const upstreams = this.dnsUpstreams ?? resolvConfNameservers(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
     if (upstreams.length === 0) this.logger.warn('no DNS upstream (resolv.conf has no nameserver); sandbox lookups will fail');
-    this.dns = new DnsForwarder({ listen: firewall.dns, upstreams, logger: this.logger.child({ component: 'dns' }) });
+    this.dns = new DnsForwarder({ listen: firewall.dns, upstreams, logger: this.logger.child({ component: 'dns' }), policy: egress.dnsPolicy });
     await this.dns.start();
     this.context.dnsServer = gateway;
     this.context.networkName = sandboxNetworkNames(this.runnerName).network;
@@ -168,9 +199,12 @@ export class DockerBackend implements SandboxBackend {
     this.context.networkName = undefined;
     this.hostNetworks?.stop();
     await this.dns?.stop();
+    await this.egress?.stop();
     // Removing the firewall while sandboxes still sit on the bridge would open the host to them
-    // until the next start(); so rules and network go only once the bridge is empty.
+    // until the next start(); so rules and network go only once the bridge is empty. The
+    // redirects stay with them: a redirected sandbox's connections then fail, never go direct.
     if (await removeSandboxNetworkIfUnused(this.docker, this.runnerName, this.logger)) {
+      await this.egress?.removeRules();
       await removeEgressFirewall(firewallConfig(this.runnerName, '', this.egressAllow), this.logger);
     } else {
       this.logger.info('sandboxes still attached to the network; keeping its firewall rules');
@@ -182,7 +216,11 @@ export class DockerBackend implements SandboxBackend {
     await this.runtimes.assertAvailable(spec.runtime ?? DEFAULT_SANDBOX_RUNTIME);
     this.creating.add(spec.sandboxId);
     try {
-      return await startSandbox(this.context, spec);
+      // The iptables chain is in place before the agent answers (sandbox-starting.ts); the
+      // registry and the proxy redirect follow here, still before the caller learns the id.
+      const record = await startSandbox(this.context, spec);
+      await this.trackEgress(record.sandboxId, record.tenant, record.address, record.network?.egress ?? OPEN_EGRESS);
+      return record;
     } finally {
       this.creating.delete(spec.sandboxId);
     }
@@ -190,6 +228,30 @@ export class DockerBackend implements SandboxBackend {
 
   async destroy(sandboxId: string): Promise<void> {
     await destroySandbox(this.context, sandboxId);
+    await this.releaseEgress(sandboxId);
+  }
+
+  /**
+   * The registry (what the DNS forwarder and the egress proxy read) and the proxy redirect for a
+   * sandbox's address. An address another sandbox held starts clean: no redirect or DNS pin of
+   * that one carries over.
+   */
+  private async trackEgress(sandboxId: string, tenant: string, address: string | undefined, policy: EgressPolicy): Promise<void> {
+    if (address === undefined) return;
+    const previous = this.egressPolicies.lookup(address);
+    if (previous && previous.sandboxId !== sandboxId) {
+      this.egressPolicies.delete(previous.sandboxId);
+      await this.egress?.release(address);
+    }
+    this.egressPolicies.set(sandboxId, tenant, address, policy);
+    await this.egress?.apply(address, policy);
+  }
+
+  private async releaseEgress(sandboxId: string): Promise<void> {
+    const address = this.egressPolicies.addressOf(sandboxId);
+    if (address === undefined) return;
+    this.egressPolicies.delete(sandboxId);
+    await this.egress?.release(address);
   }
 
   async list(): Promise<SandboxRecord[]> {
@@ -232,12 +294,17 @@ export class DockerBackend implements SandboxBackend {
       if (previous) await writeNetworkFile(paths.networkFile, previous).catch(() => undefined);
       throw err;
     }
+    const tenant = container.Config.Labels[LABEL.tenant] ?? '';
+    await this.trackEgress(sandboxId, tenant, address, egress);
     this.logger.info({ sandboxId, allowOut: egress.allowOut.length, denyOut: egress.denyOut.length }, 'sandbox egress policy updated');
   }
 
   async collectGarbage(liveSandboxIds: ReadonlySet<string>): Promise<void> {
     const withContainer = new Set<string>();
+    const addressesInUse = new Set<string>();
     for (const c of await this.listContainers()) {
+      const address = this.context.networkName ? c.NetworkSettings?.Networks?.[this.context.networkName]?.IPAddress : undefined;
+      if (address) addressesInUse.add(address);
       const id = c.Labels?.[LABEL.sandboxId];
       if (id) withContainer.add(id);
       // A passwd probe lives for well under a second; an old one is a killed runner's.
@@ -250,6 +317,10 @@ export class DockerBackend implements SandboxBackend {
     const keep = new Set([...liveSandboxIds, ...this.creating]);
     await collectSandboxLeftovers(this.context, keep, withContainer);
     await collectSandboxChains(this.context.egressChains, [...keep, ...withContainer], this.logger);
+    for (const sandboxId of this.egressPolicies.sandboxIds()) {
+      if (!keep.has(sandboxId) || !withContainer.has(sandboxId)) await this.releaseEgress(sandboxId);
+    }
+    await this.egress?.releaseUnused(addressesInUse);
   }
 
   /** Exit facts of a sandbox's container (OOM kill, exit code); undefined when it does not exist. */
@@ -279,6 +350,7 @@ export class DockerBackend implements SandboxBackend {
     for (const record of await this.list()) {
       if (record.status !== 'running' || record.address === undefined) continue;
       const egress = record.network?.egress ?? OPEN_EGRESS;
+      await this.trackEgress(record.sandboxId, record.tenant, record.address, egress);
       // An open policy needs no chain; one left by an update the runner died in goes now.
       if (!needsSandboxChain(egress) && !existing.has(sandboxChainName(target.runnerHash, record.sandboxId))) continue;
       await applySandboxChain(target, record.sandboxId, record.address, egress, this.logger);

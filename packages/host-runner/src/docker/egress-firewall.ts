@@ -22,6 +22,8 @@ export interface EgressFirewallConfig {
   policyChain: string;
   /** The runner's DNS forwarder on the bridge gateway: the one host address sandboxes may reach. */
   dns: { address: string; port: number };
+  /** The runner's egress proxy (TCP, same address as `dns`), where redirected sandbox connections arrive. */
+  egressProxyPort?: number;
   /**
    * Operator exceptions to the special-purpose list (e.g. a package mirror on 10.1.2.3/32).
    * They never open the host itself or its directly connected networks.
@@ -29,7 +31,7 @@ export interface EgressFirewallConfig {
   allow: readonly string[];
 }
 
-type Rule = string[];
+export type Rule = string[];
 const DNS_PORT = '53';
 
 /**
@@ -65,6 +67,7 @@ export function inputRules(config: EgressFirewallConfig): Rule[] {
   return [
     ['-d', config.dns.address, '-p', 'udp', '--dport', String(config.dns.port), '-j', 'ACCEPT'],
     ['-d', config.dns.address, '-p', 'tcp', '--dport', String(config.dns.port), '-j', 'ACCEPT'],
+    ...(config.egressProxyPort === undefined ? [] : [['-d', config.dns.address, '-p', 'tcp', '--dport', String(config.egressProxyPort), '-j', 'ACCEPT']]),
     ['-j', 'DROP'],
   ];
 }
@@ -75,8 +78,8 @@ export function ipv6Rules(): Rule[] {
 }
 
 /** iptables-restore input that replaces the given chains' contents in one transaction. */
-export function restoreScript(chains: ReadonlyArray<[chain: string, rules: readonly Rule[]]>): string {
-  const lines = ['*filter'];
+export function restoreScript(chains: ReadonlyArray<[chain: string, rules: readonly Rule[]]>, table = 'filter'): string {
+  const lines = [`*${table}`];
   for (const [chain] of chains) lines.push(`:${chain} - [0:0]`);
   for (const [chain, rules] of chains) for (const rule of rules) lines.push(['-A', chain, ...rule].join(' '));
   lines.push('COMMIT', '');
@@ -150,8 +153,8 @@ async function disableIpv6(bridge: string, logger: Logger): Promise<void> {
   }
 }
 
-export function restore(tool: 'iptables' | 'ip6tables', chains: ReadonlyArray<[string, readonly Rule[]]>): Promise<void> {
-  const script = restoreScript(chains);
+export function restore(tool: 'iptables' | 'ip6tables', chains: ReadonlyArray<[string, readonly Rule[]]>, table = 'filter'): Promise<void> {
+  const script = restoreScript(chains, table);
   const command = `${tool}-restore -w --noflush`;
   return new Promise((resolve, reject) => {
     const child = spawn(`${tool}-restore`, ['-w', '--noflush'], { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -163,11 +166,11 @@ export function restore(tool: 'iptables' | 'ip6tables', chains: ReadonlyArray<[s
   });
 }
 
-async function ensureJump(tool: string, from: string, rule: Rule, logger: Logger): Promise<void> {
+export async function ensureJump(tool: string, from: string, rule: Rule, logger: Logger): Promise<void> {
   if (!(await succeeds(tool, ['-C', from, ...rule]))) await run(tool, ['-I', from, '1', ...rule], logger);
 }
 
-async function deleteJumps(tool: string, from: string, rule: Rule, logger: Logger): Promise<void> {
+export async function deleteJumps(tool: string, from: string, rule: Rule, logger: Logger): Promise<void> {
   // A crashed runner may have inserted the jump twice; delete until none is left.
   while (await succeeds(tool, ['-C', from, ...rule])) await run(tool, ['-D', from, ...rule], logger);
 }

@@ -18,6 +18,8 @@ export interface SandboxNetworkNames {
   policyChain: string;
   /** The runner's hash, the last part of every chain name of this runner. */
   hash: string;
+  /** nat chain redirecting the TCP of sandboxes whose policy needs the egress proxy. */
+  egressRedirectChain: string;
 }
 
 /** Names derived from the runner name; hashed where kernel length limits apply (IFNAMSIZ, chain names). */
@@ -31,6 +33,7 @@ export function sandboxNetworkNames(runnerName: string): SandboxNetworkNames {
     hostNetworksChain: `CODEBOX-NET-${h}`,
     policyChain: `CODEBOX-POL-${h}`,
     hash: h,
+    egressRedirectChain: `CODEBOX-EGP-${h}`,
   };
 }
 
@@ -86,7 +89,7 @@ export async function removeSandboxNetworkIfUnused(docker: Dockerode, runnerName
   return true;
 }
 
-export function firewallConfig(runnerName: string, gateway: string, allow: readonly string[]): EgressFirewallConfig {
+export function firewallConfig(runnerName: string, gateway: string, allow: readonly string[], egressProxyPort?: number): EgressFirewallConfig {
   const names = sandboxNetworkNames(runnerName);
   return {
     bridge: names.bridge,
@@ -96,6 +99,7 @@ export function firewallConfig(runnerName: string, gateway: string, allow: reado
     policyChain: names.policyChain,
     dns: { address: gateway, port: 53 },
     allow,
+    ...(egressProxyPort === undefined ? {} : { egressProxyPort }),
   };
 }
 

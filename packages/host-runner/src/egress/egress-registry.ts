@@ -1,9 +1,10 @@
 import type { EgressPolicy, EgressPolicySource, SandboxEgress } from './egress-policy.js';
 
 /**
- * Source address on the bridge → sandbox and its current policy. The sandbox manager keeps it
- * current (create, update, adopt after a restart, destroy); the DNS forwarder and the egress
- * proxy read it per packet or connection.
+ * Source address on the bridge → sandbox and its current policy. The Docker backend keeps it
+ * current (create, update, re-adoption at start, destroy, garbage collection), because it learns
+ * the address when the container starts, before anyone can use the sandbox; the DNS forwarder
+ * and the egress proxy read it per packet or connection.
  */
 export class EgressRegistry implements EgressPolicySource {
   readonly #byAddress = new Map<string, SandboxEgress>();
@@ -27,6 +28,15 @@ export class EgressRegistry implements EgressPolicySource {
     this.#addressOf.delete(sandboxId);
     // Docker may already have handed the address to a newer sandbox: only drop our own entry.
     if (this.#byAddress.get(address)?.sandboxId === sandboxId) this.#byAddress.delete(address);
+  }
+
+  /** The address a sandbox holds, if it has an entry. */
+  addressOf(sandboxId: string): string | undefined {
+    return this.#addressOf.get(sandboxId);
+  }
+
+  sandboxIds(): string[] {
+    return [...this.#addressOf.keys()];
   }
 
   get size(): number {

@@ -60,10 +60,8 @@ describe('parseNetworkUpdate', () => {
 });
 
 describe('assertEnforceable (the capability gate)', () => {
-  it('passes address policies and refuses what needs the egress proxy, by field', () => {
-    assertEnforceable(parseNetworkUpdate({ allowOut: ['1.2.3.4'], denyOut: ['0.0.0.0/0'] }), '');
-    expect(() => assertEnforceable(parseNetworkUpdate({ allowOut: ['a.com'] }), 'network.')).toThrow(/network.allowOut.*egress proxy/);
+  it('passes address, host-name and SOCKS5 policies and refuses transform rules, by field', () => {
+    assertEnforceable(parseNetworkUpdate({ allowOut: ['1.2.3.4', 'a.com'], denyOut: ['0.0.0.0/0'], egressProxy: { address: 'p:1' } }), '');
     expect(() => assertEnforceable(parseNetworkUpdate({ rules: { 'a.com': [] } }), '')).toThrow(/rules.*egress proxy/);
-    expect(() => assertEnforceable(parseNetworkUpdate({ egressProxy: { address: 'p:1' } }), '')).toThrow(/egressProxy.*egress proxy/);
   });
 });

@@ -8,8 +8,7 @@ import { InvalidRequestError, NetworkUpdateConflictError, QuotaExceededError, Sa
 import { generateAccessToken, generateSandboxId } from './sandbox-ids.js';
 import { crashPoint } from '../fault-injection.js';
 import { DEFAULT_SANDBOX_RUNTIME, type SandboxRuntime } from './sandbox-runtime.js';
-import { OPEN_EGRESS, type EgressPolicy, type EgressPolicySource, type SandboxNetworkSettings } from '../egress/egress-policy.js';
-import { EgressRegistry } from '../egress/egress-registry.js';
+import { OPEN_EGRESS, type EgressPolicy, type SandboxNetworkSettings } from '../egress/egress-policy.js';
 
 export interface SandboxManagerOptions {
   backend: SandboxBackend;
@@ -78,7 +77,6 @@ export class SandboxManager {
   readonly #expiry: ExpiryScheduler;
 
   readonly #sandboxes = new Map<string, SandboxRecord>();
-  readonly #egress = new EgressRegistry();
   readonly #networkUpdates = new Map<string, Promise<void>>();
   /** Creates in flight per tenant: they count against quotas before the backend answers. */
   readonly #pendingByTenant = new Map<string, number>();
@@ -262,13 +260,7 @@ export class SandboxManager {
     if (!current) throw new SandboxNotFoundError(sandboxId);
     const updated: SandboxRecord = { ...current, network: { ...(current.network ?? { allowPublicTraffic: true }), egress } };
     this.#sandboxes.set(sandboxId, updated);
-    this.#egress.set(sandboxId, updated.tenant, updated.address, egress);
     return updated;
-  }
-
-  /** Source address on the bridge → sandbox and current policy (for the DNS forwarder and the egress proxy). */
-  get egressPolicies(): EgressPolicySource {
-    return this.#egress;
   }
 
   /** Brings the index in line with the backend: drops sandboxes that died, adopts strays. */
@@ -321,7 +313,6 @@ export class SandboxManager {
 
   #adopt(record: SandboxRecord): void {
     this.#sandboxes.set(record.sandboxId, record);
-    this.#egress.set(record.sandboxId, record.tenant, record.address, record.network?.egress ?? OPEN_EGRESS);
     this.#expiry.schedule(record.sandboxId, record.expiresAt);
   }
 
@@ -370,7 +361,6 @@ export class SandboxManager {
   async #destroy(record: SandboxRecord, reason: string): Promise<void> {
     const id = record.sandboxId;
     this.#sandboxes.delete(id);
-    this.#egress.delete(id);
     this.#expiry.cancel(id);
     this.#tombstones.set(id, this.#clock.now());
     for (const listener of this.#removedListeners) listener(record, reason);
