@@ -15,6 +15,8 @@ export const newSandboxSchema = z.object({
   network: z.record(z.string(), z.unknown()).nullable().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   envVars: z.record(z.string(), z.string()).optional(),
+  /** E2B's `[{name, path}]`; the runner checks each entry (`api/volume-mounts.ts`) and answers 400/404 by name. */
+  volumeMounts: z.unknown().optional(),
 });
 export type NewSandbox = z.infer<typeof newSandboxSchema>;
 
@@ -48,6 +50,8 @@ export const listedSandboxSchema = z.object({
   envdVersion: z.string(),
   /** Codebox extension: the isolation level (`runc`, or `runsc` for gVisor). E2B's SDKs ignore it. */
   runtime: z.enum(['runc', 'runsc']).optional(),
+  /** Named volumes mounted at create (E2B's `SandboxVolumeMount`). */
+  volumeMounts: z.array(z.object({ name: z.string(), path: z.string() })).optional(),
 });
 export type ListedSandbox = z.infer<typeof listedSandboxSchema>;
 

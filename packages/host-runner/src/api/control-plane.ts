@@ -22,6 +22,9 @@ import { parseNetworkOptions } from './network-options.js';
 import { parseJsonBody } from './request-body.js';
 import { assertEnvVars, assertMetadata, assertSandboxIdParam, assertTemplateId } from './request-names.js';
 import { toListedSandbox, toSandboxDetail, toSandboxResponse } from './sandbox-views.js';
+import { parseVolumeMounts } from './volume-mounts.js';
+import { resolveVolumeMounts, volumeRoutes } from './volumes-api.js';
+import type { VolumeBackend } from '../volumes/volume-backend.js';
 
 export interface ControlPlaneOptions {
   manager: SandboxManager;
@@ -34,6 +37,8 @@ export interface ControlPlaneOptions {
   limits: SandboxLimits;
   /** Reported as `domain`: sandbox hosts are `<port>-<id>.<domain>`. Absent: `null`, as before. */
   domain?: () => string;
+  /** Named volumes; absent: `/volumes` and `volumeMounts` answer 501. */
+  volumes?: VolumeBackend;
 }
 
 type Env = { Variables: { tenant: string } };
@@ -85,6 +90,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
     assertEnvVars(body.envVars ?? {});
     // A deny-everything denyOut wins over allow_internet_access (some clients always send `true`).
     const network = parseNetworkOptions(body.network);
+    const volumeMounts = await resolveVolumeMounts(options.volumes, c.get('tenant'), parseVolumeMounts(body.volumeMounts));
     const record = await manager.create({
       tenant: c.get('tenant'),
       templateId: body.templateID,
@@ -94,6 +100,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
       allowInternetAccess: network.allowInternetAccess ?? body.allow_internet_access ?? true,
       secure: body.secure ?? true,
       ...(network.allowPublicTraffic === undefined ? {} : { allowPublicTraffic: network.allowPublicTraffic }),
+      ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
     });
     return c.json(toSandboxResponse(record, clientId, domain()), 201);
   };
@@ -165,6 +172,8 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
       throw new NotSupportedError(`${what}.`);
     });
   }
+
+  volumeRoutes(app, options.volumes);
 
   app.get('/templates', async (c) => {
     const images = await templates.list();

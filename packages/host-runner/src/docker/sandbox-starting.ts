@@ -19,6 +19,8 @@ import type { DockerBackendContext } from './docker-backend-context.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths } from './sandbox-paths.js';
 import { destroySandbox } from './sandbox-stopping.js';
+import { mountSandboxVolumes, type VolumeBind } from './sandbox-volumes.js';
+import { InvalidVolumeRequestError } from '../volumes/errors.js';
 
 /**
  * Creates the sandbox's host files, disk and container, starts it and waits for its agent.
@@ -77,6 +79,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await context.accounts.of(spec.image), uid, uid));
       home = await prepareHome(context, spec, paths.homeImage, paths.homeMount, user);
     }
+    const volumes = spec.volumeMounts?.length ? await mountVolumes(context, spec, uid, rootMode) : undefined;
     const gvisorPreload = spec.runtime === 'runsc' ? await writeGvisorPreload(paths.root) : undefined;
     crashPoint('create:after-home-disk');
     const body = containerSpec(spec, {
@@ -87,6 +90,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       ...(accounts ? { accounts } : {}),
       ...(rootContext ? { root: rootContext } : {}),
       ...(gvisorPreload ? { gvisorPreload } : {}),
+      ...(volumes ? { volumes } : {}),
       ...(context.networkName ? { networkName: context.networkName } : {}),
       ...(context.dnsServer ? { dnsServer: context.dnsServer } : {}),
     });
@@ -123,6 +127,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       expiresAt: spec.expiresAt,
       limits: spec.limits,
       runtime: spec.runtime ?? 'runc',
+      ...(spec.volumeMounts?.length ? { volumeMounts: spec.volumeMounts.map(({ name, path }) => ({ name, path })) } : {}),
       status: 'running',
       agentSocketPath: paths.agentSocket,
     };
@@ -133,6 +138,23 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     );
     throw err;
   }
+}
+
+/** Root mode overlays these top-level directories after Docker's binds (sandbox-root.c), hiding any volume below them. */
+const ROOT_MODE_OVERLAID = ['/usr', '/etc', '/var', '/opt', '/root'];
+
+async function mountVolumes(context: DockerBackendContext, spec: SandboxSpec, uid: number, rootMode: boolean): Promise<VolumeBind[]> {
+  const mounts = spec.volumeMounts ?? [];
+  if (rootMode) {
+    const hidden = mounts.find((mount) => ROOT_MODE_OVERLAID.some((dir) => mount.path === dir || mount.path.startsWith(`${dir}/`)));
+    if (hidden) {
+      throw new InvalidVolumeRequestError(
+        `volumeMounts: path "${hidden.path}" (volume "${hidden.name}") is under ${ROOT_MODE_OVERLAID.join(', ')}, which root-enabled sandboxes overlay with the template; mount it elsewhere (e.g. /mnt/${hidden.name}).`,
+      );
+    }
+  }
+  const idmap = rootMode ? { kind: 'block' as const, hostFirst: uid } : { kind: 'user' as const, hostUid: uid };
+  return mountSandboxVolumes(context.volumes, spec.tenant, context.dataDir, spec.sandboxId, mounts, idmap, context.logger);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ResolvedVolumeMount } from '../volumes/volume-backend.js';
 import { DEFAULT_SANDBOX_TIMEOUT_MS, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
 import type { SandboxBackend, SandboxLimits, SandboxRecord, SandboxSpec } from './sandbox-backend.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
@@ -40,6 +41,8 @@ export interface CreateSandboxRequest {
   secure?: boolean;
   /** When false, every port but envd's demands the sandbox's traffic access token (E2B's `network.allowPublicTraffic`). */
   allowPublicTraffic?: boolean;
+  /** Named volumes to mount, resolved to the tenant's volumes by the API. */
+  volumeMounts?: readonly ResolvedVolumeMount[];
 }
 
 export type SandboxRemovedListener = (record: SandboxRecord, reason: string) => void;
@@ -170,6 +173,7 @@ export class SandboxManager {
       limits: { ...this.#limits },
       // A template that needs the stronger (or the faster) level says so; the runner's is the default.
       runtime: template.runtime ?? this.#runtime,
+      ...(request.volumeMounts?.length ? { volumeMounts: request.volumeMounts } : {}),
     };
 
     this.#pendingByTenant.set(request.tenant, (this.#pendingByTenant.get(request.tenant) ?? 0) + 1);
