@@ -1,7 +1,6 @@
-import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { constants, createReadStream, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { InvalidVolumeRequestError, VolumePathExistsError, VolumePathNotFoundError, VolumeStorageFullError } from './errors.js';
 
 /** E2B's `VolumeEntryStat` (spec/openapi-volumecontent.yml). */
@@ -138,7 +137,8 @@ export class VolumeContent {
       if (!stats.isFile()) throw new InvalidVolumeRequestError(`Path "${joinVolumePath(parts)}" is not a regular file.`);
       await file.chown(ownership.uid, ownership.gid);
       await file.chmod(ownership.mode);
-      await pipeline(body, createWriteStream('', { fd: file, autoClose: false }));
+      // One chunk at a time: the body is read only as fast as the volume takes it.
+      for await (const chunk of body) await file.write(chunk as Uint8Array);
       return await handleStat(file, joinVolumePath(parts));
     } catch (err) {
       throw mapError(err, joinVolumePath(parts));
