@@ -73,6 +73,8 @@ export class VolumeContent {
       for (const [index, part] of parts.entries()) {
         const last = index === parts.length - 1;
         try {
+          // Without `force` the parents must exist: only the last name is made.
+          if (!last && !options.force) throw Object.assign(new Error('parent'), { code: 'EEXIST' });
           await mkdir(at(dir, part), { mode: 0o700 });
           const made = await openNoFollow(at(dir, part), OPEN_DIR, joinVolumePath(parts.slice(0, index + 1)));
           await made.chown(ownership.uid, ownership.gid);
@@ -84,7 +86,6 @@ export class VolumeContent {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw mapError(err, joinVolumePath(parts));
           // E2B's `force` makes missing parents; an existing target is an error without it.
           if (last && !options.force) throw new VolumePathExistsError(joinVolumePath(parts));
-          if (!last && !options.force) throw new VolumePathNotFoundError(joinVolumePath(parts.slice(0, index + 1)));
           const next = await openNoFollow(at(dir, part), OPEN_DIR, joinVolumePath(parts.slice(0, index + 1)));
           await dir.close();
           dir = next;
