@@ -1,14 +1,16 @@
 /*
  * idmap-mount: the runner's helper for root-enabled sandboxes (host side, run as host root).
  *
- *   idmap-mount [--rw] <source> <target> <hostFirst> <count> [<diskFirst>]
+ *   idmap-mount [--rw] [--map-root] <source> <target> <hostFirst> <count> [<diskFirst>]
  *
  * Mounts <source> (a template image layer's directory, on the host's ext4) at <target> read-only,
  * nosuid, nodev, with an idmap: ids diskFirst..diskFirst+count-1 on disk (diskFirst defaults to
  * 0) show as hostFirst.. (the sandbox's uid block). Ids outside that range show as the overflow
  * id (65534) and cannot be written. `--rw` leaves the mount writable: named volumes
  * (src/volumes/volume-mounts.ts) store files under canonical ids (`user` = 1000) and are mounted
- * into each sandbox mapped to that sandbox's own uid(s). Inside the sandbox's user namespace, which maps 0 to hostFirst, the template's files
+ * into each sandbox mapped to that sandbox's own uid(s). `--map-root` also maps id 0 to host 0:
+ * gVisor's gofer creates a file as host root and then chowns it to the sandbox user, and a
+ * creator with no id in the mount's map gets EOVERFLOW. Inside the sandbox's user namespace, which maps 0 to hostFirst, the template's files
  * are then owned by root again, without copying or chowning the image. util-linux 2.38 (Debian
  * 12) has no CLI for this; mount_setattr(2) with MOUNT_ATTR_IDMAP needs a user namespace fd
  * carrying the map, made here by a child that only waits to be killed.
@@ -30,15 +32,16 @@ static void die(const char *w){fprintf(stderr,"idmap-mount: %s: %s\n",w,strerror
 static int child_fn(void *a){(void)a; pause(); return 0;}
 static void write_file(const char *p,const char *s){int fd=open(p,O_WRONLY);if(fd<0)die(p);if(write(fd,s,strlen(s))<0)die(p);close(fd);}
 int main(int argc,char**argv){
-  int rw=0;
+  int rw=0,map_root=0;
   if(argc>1&&strcmp(argv[1],"--rw")==0){rw=1;argv++;argc--;}
+  if(argc>1&&strcmp(argv[1],"--map-root")==0){map_root=1;argv++;argc--;}
   if(argc!=5&&argc!=6){fprintf(stderr,"usage: idmap-mount [--rw] <source> <target> <hostFirst> <count> [<diskFirst>]\n");return 2;}
   const char *diskFirst=argc==6?argv[5]:"0";
   static char stack[65536];
   pid_t pid=clone(child_fn,stack+sizeof stack,CLONE_NEWUSER|SIGCHLD,NULL);
   if(pid<0)die("clone");
-  char p[64],m[64];
-  snprintf(m,sizeof m,"%s %s %s\n",diskFirst,argv[3],argv[4]);
+  char p[64],m[128];
+  snprintf(m,sizeof m,"%s%s %s %s\n",map_root?"0 0 1\n":"",diskFirst,argv[3],argv[4]);
   snprintf(p,sizeof p,"/proc/%d/uid_map",pid);write_file(p,m);
   snprintf(p,sizeof p,"/proc/%d/gid_map",pid);write_file(p,m);
   snprintf(p,sizeof p,"/proc/%d/ns/user",pid);

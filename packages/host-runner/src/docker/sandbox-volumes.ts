@@ -7,7 +7,7 @@ import { sandboxVolumeMount, type HostVolumeStore } from './volume-store.js';
 
 /** How a sandbox's ids relate to the volume's canonical ones (VOLUME_OWNER is the templates' `user`). */
 export type VolumeIdmap =
-  /** One host uid (= gid) for the sandbox's `user`: canonical 1000 ↔ that uid; other ids show as nobody. */
+  /** One host uid (= gid) for the sandbox's `user`: canonical 1000 ↔ that uid, 0 ↔ 0; other ids show as nobody. */
   | { kind: 'user'; hostUid: number }
   /** Root mode's block: canonical 0..65535 ↔ the block, so ids inside the sandbox equal ids on the volume. */
   | { kind: 'block'; hostFirst: number };
@@ -44,7 +44,9 @@ export async function mountSandboxVolumes(
       await mkdir(source, { recursive: true, mode: 0o700 });
       const [hostFirst, count, diskFirst] =
         idmap.kind === 'user' ? [idmap.hostUid, 1, VOLUME_OWNER.uid] : [idmap.hostFirst, ROOT_UID_BLOCK, 0];
-      await runHostCommand(IDMAP_MOUNT, ['--rw', volume, source, String(hostFirst), String(count), String(diskFirst)], { logger });
+      // One uid: root maps to itself too, for gVisor's gofer (it creates as host root, then chowns).
+      const flags = idmap.kind === 'user' ? ['--rw', '--map-root'] : ['--rw'];
+      await runHostCommand(IDMAP_MOUNT, [...flags, volume, source, String(hostFirst), String(count), String(diskFirst)], { logger });
       made.set(mount.volumeId, source);
     }
     binds.push({ source, target: mount.path });
