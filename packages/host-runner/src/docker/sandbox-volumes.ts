@@ -39,14 +39,16 @@ export async function mountSandboxVolumes(
   for (const mount of mounts) {
     let source = made.get(mount.volumeId);
     if (source === undefined) {
-      const volume = await store.mountSource(tenant, mount.volumeId);
-      source = sandboxVolumeMount(dataDir, sandboxId, mount.volumeId);
-      await mkdir(source, { recursive: true, mode: 0o700 });
+      const target = sandboxVolumeMount(dataDir, sandboxId, mount.volumeId);
+      await mkdir(target, { recursive: true, mode: 0o700 });
       const [hostFirst, count, diskFirst] =
         idmap.kind === 'user' ? [idmap.hostUid, 1, VOLUME_OWNER.uid] : [idmap.hostFirst, ROOT_UID_BLOCK, 0];
       // One uid: root maps to itself too, for gVisor's gofer (it creates as host root, then chowns).
       const flags = idmap.kind === 'user' ? ['--rw', '--map-root'] : ['--rw'];
-      await runHostCommand(IDMAP_MOUNT, [...flags, volume, source, String(hostFirst), String(count), String(diskFirst)], { logger });
+      await store.withMountSource(tenant, mount.volumeId, (volume) =>
+        runHostCommand(IDMAP_MOUNT, [...flags, volume, target, String(hostFirst), String(count), String(diskFirst)], { logger }),
+      );
+      source = target;
       made.set(mount.volumeId, source);
     }
     binds.push({ source, target: mount.path });

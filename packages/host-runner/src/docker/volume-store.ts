@@ -66,7 +66,7 @@ export class HostVolumeStore implements VolumeBackend {
   private unavailable: string | undefined = 'the runner has not started';
   /** Serialises creates and deletes: names stay unique per tenant and a delete never races a mount. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** Volumes being deleted: sandbox creates refuse them. */
+  /** Volumes being deleted: hidden from lists, which do not wait for the queue. */
   private readonly deleting = new Set<string>();
 
   constructor(options: VolumeStoreOptions) {
@@ -151,7 +151,6 @@ export class HostVolumeStore implements VolumeBackend {
   async getByName(tenant: string, name: string): Promise<VolumeInfo> {
     const record = (await this.records(tenant)).find((candidate) => candidate.name === name);
     if (!record) throw new VolumeNotFoundError(name, 'name');
-    if (this.deleting.has(record.volumeId)) throw new VolumeNotFoundError(name, 'name');
     return toInfo(record);
   }
 
@@ -185,15 +184,17 @@ export class HostVolumeStore implements VolumeBackend {
   }
 
   /**
-   * The host directory a sandbox's idmapped mount of the volume is made from, checked to be a
-   * mounted, existing, not-being-deleted volume of `tenant`.
+   * Runs `mountInto` with the host directory a sandbox's idmapped mount of the volume is made
+   * from, checked to be a mounted volume of `tenant`, in turn with creates and deletes: a delete
+   * either sees the sandbox's mount (and refuses) or has removed the volume before it is looked up.
    */
-  async mountSource(tenant: string, volumeId: string): Promise<string> {
-    if (this.deleting.has(volumeId)) throw new VolumeNotFoundError(volumeId);
-    await this.get(tenant, volumeId);
-    const { mount } = volumePaths(this.dataDir, volumeId);
-    if (!(await isMountPoint(mount))) throw new VolumesUnavailableError(`volume ${volumeId}'s image is not mounted (see the runner log)`);
-    return mount;
+  withMountSource<T>(tenant: string, volumeId: string, mountInto: (source: string) => Promise<T>): Promise<T> {
+    return this.serially(async () => {
+      await this.get(tenant, volumeId);
+      const { mount } = volumePaths(this.dataDir, volumeId);
+      if (!(await isMountPoint(mount))) throw new VolumesUnavailableError(`volume ${volumeId}'s image is not mounted (see the runner log)`);
+      return mountInto(mount);
+    });
   }
 
   /** Sandboxes (of any runner on this data dir) holding an idmapped mount of the volume. */
