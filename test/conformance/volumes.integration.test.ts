@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as codebox from '@codebox/core-client';
 import { Sandbox, Volume } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLeaks } from '../support/leak-check.js';
@@ -173,5 +174,44 @@ describe('volume content API', () => {
 
     await sandbox.kill();
     expect(await Volume.destroy(volume.volumeId)).toBe(true);
+  });
+});
+
+describe('the Codebox client\'s Volume', () => {
+  it('does what e2b\'s does, reaching the content API at the runner by default', async () => {
+    // No E2B_VOLUME_API_URL: the client's default is the runner's own URL.
+    const saved = process.env.E2B_VOLUME_API_URL;
+    delete process.env.E2B_VOLUME_API_URL;
+    try {
+      const volume = await codebox.Volume.create('ours');
+      expect(await codebox.Volume.list()).toContainEqual({ volumeId: volume.volumeId, name: 'ours' });
+      expect(await codebox.Volume.getInfo(volume.volumeId)).toEqual({ volumeId: volume.volumeId, name: 'ours', token: volume.token });
+      await expect(codebox.Volume.create('ours')).rejects.toBeInstanceOf(codebox.VolumeError);
+      await expect(codebox.Volume.getInfo('vol-000000000000000000000000')).rejects.toBeInstanceOf(codebox.VolumeNotFoundError);
+
+      const connected = await codebox.Volume.connect(volume.volumeId);
+      await connected.makeDir('/d');
+      expect(await connected.writeFile('/d/f.txt', 'text', { mode: 0o640 })).toMatchObject({ type: codebox.VolumeFileType.FILE, mode: 0o640, uid: 1000 });
+      await expect(connected.writeFile('/d/f.txt', 'again')).rejects.toBeInstanceOf(codebox.VolumeError);
+      await expect(connected.readFile('/missing')).rejects.toBeInstanceOf(codebox.VolumePathNotFoundError);
+      expect(await connected.readFile('/d/f.txt', { format: 'bytes' })).toEqual(new TextEncoder().encode('text'));
+      expect((await connected.list('/')).map((entry) => entry.name)).toEqual(['d']);
+      expect(await connected.updateMetadata('/d/f.txt', { mode: 0o644 })).toMatchObject({ mode: 0o644 });
+
+      const sandbox = await codebox.Sandbox.create('base', { volumeMounts: { '/mnt/ours': volume } });
+      sandboxIds.add(sandbox.sandboxId);
+      expect((await sandbox.getInfo()).volumeMounts).toEqual([{ name: 'ours', path: '/mnt/ours' }]);
+      expect((await sandbox.commands.run('cat /mnt/ours/d/f.txt && echo more >> /mnt/ours/d/f.txt')).stdout).toBe('text');
+      expect(await connected.readFile('/d/f.txt')).toBe('textmore\n');
+      await expect(codebox.Volume.destroy(volume.volumeId)).rejects.toMatchObject({ name: 'VolumeError', statusCode: 409 });
+      await sandbox.kill();
+
+      await connected.remove('/d');
+      expect(await connected.exists('/d')).toBe(false);
+      expect(await codebox.Volume.destroy(volume.volumeId)).toBe(true);
+      expect(await codebox.Volume.destroy(volume.volumeId)).toBe(false);
+    } finally {
+      process.env.E2B_VOLUME_API_URL = saved;
+    }
   });
 });
