@@ -242,6 +242,8 @@ function mapError(err: unknown, shown: string): unknown {
   if (code === 'ELOOP') return new InvalidVolumeRequestError(`"${shown}" goes through a symlink; the volume content API does not follow symlinks.`);
   if (code === 'ENOSPC' || code === 'EDQUOT') return new VolumeStorageFullError(`The volume is full: writing "${shown}" ran out of space.`, { cause: err });
   if (code === 'EISDIR') return new InvalidVolumeRequestError(`"${shown}" is a directory.`);
+  // A FIFO or socket a sandbox left where a file was expected.
+  if (code === 'ENXIO') return new InvalidVolumeRequestError(`"${shown}" is not a regular file.`);
   return err;
 }
 
