@@ -320,7 +320,9 @@ if has_suite python-sdk || has_suite ci-python; then
     pyenv=("PYTHONPATH=$pysrc/site:$pysrc/e2b/packages/python-sdk:$pysrc/ci/python" "CODEBOX_SUITES_ID=$suite"
       "CODEBOX_SUITES_EXPECTED=$pysrc/site/$(basename "$expected")" "CODEBOX_SUITES_JSON=$json" "CODEBOX_GUARD_LOG=$json.guard.log" "PYTHONDONTWRITEBYTECODE=1"
       "SSL_CERT_FILE=$pysrc/site/codebox-ca.pem")
-    if [ "$mode" = online ]; then pyenv+=("E2B_API_URL=$url" "E2B_SANDBOX_URL=$url" "E2B_API_KEY=$key"); else pyenv+=("E2B_API_KEY=e2b_$(printf '0%.0s' {1..40})"); fi
+    # Volumes: the content API is on the runner's URL too (the SDK's default is https://api.<domain>);
+    # the suites run their volume tests only with ENABLE_VOLUME_TESTS.
+    if [ "$mode" = online ]; then pyenv+=("E2B_API_URL=$url" "E2B_SANDBOX_URL=$url" "E2B_API_KEY=$key" "E2B_VOLUME_API_URL=$url" "ENABLE_VOLUME_TESTS=1"); else pyenv+=("E2B_API_KEY=e2b_$(printf '0%.0s' {1..40})"); fi
     local xdist=()
     run_py "$dir" -c 'import xdist' 2>/dev/null && xdist=(-n 2)
     say "$suite: $mode pass"

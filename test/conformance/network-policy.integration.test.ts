@@ -104,7 +104,7 @@ describe('create options through the official SDK', () => {
     ['lifecycle autoResume', { lifecycle: { onTimeout: 'pause', autoResume: true } }, /autoPause|autoResume/],
     ['mcp', { mcp: { 'github/owner/repo': { installCmd: 'true', runCmd: 'true' } } }, /mcp/],
     ['iam', { iam: { tokens: { aws: { audience: 'sts.amazonaws.com', tokenType: 'JWT-SVID' } } } }, /iam/],
-    ['volumeMounts', { volumeMounts: { '/mnt/data': 'my-volume' } }, /volumeMounts/],
+    ['volumeMounts of a volume that does not exist', { volumeMounts: { '/mnt/data': 'no-such-volume' } }, /no-such-volume/],
     ['network.denyOut host name', { network: { denyOut: ['example.com'] } }, /denyOut/],
     ['network.rules', { network: { rules: { 'api.example.com': [{ transform: { headers: { 'X-Key': 'v' } } }] } } }, /rules/],
     ['network.httpsPorts', { network: { httpsPorts: [8443] } }, /httpsPorts/],

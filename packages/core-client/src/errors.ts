@@ -124,3 +124,30 @@ export class CommandExitError extends SandboxError implements CommandResult {
     return this.result.stderr;
   }
 }
+
+/** Base class of volume errors (as `e2b`'s, not a `SandboxError`). */
+export class VolumeError extends Error {
+  /** HTTP status of the response that produced this error, when there was one. */
+  statusCode?: number;
+
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'VolumeError';
+  }
+}
+
+/** The volume does not exist (or belongs to another API key). */
+export class VolumeNotFoundError extends VolumeError {
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'VolumeNotFoundError';
+  }
+}
+
+/** Nothing at this path inside the volume. */
+export class VolumePathNotFoundError extends VolumeError {
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'VolumePathNotFoundError';
+  }
+}

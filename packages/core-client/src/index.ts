@@ -7,6 +7,17 @@ export type { SandboxApiOpts } from './sandbox/sandbox-api.js';
 export { SandboxPaginator, type SandboxListOpts } from './sandbox/sandbox-paginator.js';
 export { fileUrlSignature as getFileUrlSignature, type SandboxUrlOpts } from './sandbox/file-urls.js';
 export { ConnectionConfig, type ConnectionOpts } from './connection-config.js';
+export { Volume } from './volume/volume.js';
+export {
+  VolumeFileType,
+  type VolumeAndToken,
+  type VolumeApiOpts,
+  type VolumeConnectionOpts,
+  type VolumeEntryStat,
+  type VolumeInfo,
+  type VolumeMetadataOpts,
+  type VolumeWriteOpts,
+} from './volume/volume-types.js';
 
 export type { Commands, CommandStartOpts, CommandConnectOpts, CommandRequestOpts } from './commands/commands.js';
 export type { CommandHandle, PtyOutputCallback } from './commands/command-handle.js';
@@ -75,6 +86,9 @@ export {
   RateLimitError,
   AuthenticationError,
   CommandExitError,
+  VolumeError,
+  VolumeNotFoundError,
+  VolumePathNotFoundError,
 } from './errors.js';
 
 // Agent tools: what the LangChain, AI SDK and OpenAI packages share (Codebox extensions).

@@ -138,6 +138,15 @@ export const runnerConfigSchema = z.strictObject({
    * On by default (as E2B: `user: 'root'` and passwordless `sudo`); docs/security.md weighs the cost.
    */
   rootAccess: z.boolean().default(true),
+  /**
+   * Named volumes (E2B's `/volumes`): each is a loop-mounted ext4 image of `sizeMiB` under
+   * `<dataDir>/volumes/`, kept until deleted through the API (docs/operations in README, "Volumes").
+   */
+  volumes: z
+    .strictObject({
+      sizeMiB: z.number().int().min(64).default(1024),
+    })
+    .prefault({}),
   sandboxUidBlocks: z
     .strictObject({
       first: z.number().int().min(65_536).multipleOf(65_536).default(1_073_741_824),
@@ -191,6 +200,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_EGRESS_PROXY_PORT', ['network', 'egressProxyPort'], 'number'],
   ['CODEBOX_RUNTIME', ['runtime'], 'string'],
   ['CODEBOX_ROOT_ACCESS', ['rootAccess'], 'boolean'],
+  ['CODEBOX_VOLUME_SIZE_MIB', ['volumes', 'sizeMiB'], 'number'],
 ];
 
 export const CONFIG_ENV_VARIABLES: readonly string[] = ENV_VARIABLES.map(([name]) => name);

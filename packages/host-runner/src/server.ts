@@ -6,6 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { ApiKeyRing } from './api/api-keys.js';
 import { createControlPlane } from './api/control-plane.js';
+import { createVolumeContentApi, VOLUME_CONTENT_PREFIX } from './api/volume-content-api.js';
 import { loadOrCreateDevApiKey } from './api/dev-api-key.js';
 import type { RunnerConfig } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -86,7 +87,7 @@ export class RunnerServer {
       logger,
     });
     const controlPlane = getRequestListener(
-      createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits, domain: () => domain }).fetch,
+      createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits, domain: () => domain, ...(backend.volumes ? { volumes: backend.volumes } : {}) }).fetch,
       {
         // Requests Hono cannot turn into a Request (bad Host, absolute-form target): E2B's body, not Hono's plain text.
         errorHandler: (error) => {
@@ -95,6 +96,8 @@ export class RunnerServer {
         },
       },
     );
+    // Authenticated by the volume's token, not an API key, and with streamed bodies of any size.
+    const volumeContent = getRequestListener(createVolumeContentApi({ volumes: backend.volumes, logger }).fetch);
     const bodyIdleMs = config.http.bodyIdleTimeoutSeconds * 1000;
 
     const lifecycle = { closing: false };
@@ -110,6 +113,7 @@ export class RunnerServer {
         watchBodyIdle(req, res, bodyIdleMs, logger);
         if (gateway.claims(req)) gateway.handle(req, res);
         else if (SignedFileUrls.claims(req)) signedFileUrls.handle(req, res);
+        else if (req.url?.startsWith(VOLUME_CONTENT_PREFIX)) volumeContent(req, res).catch((error: unknown) => failRequest(req, res, error));
         else controlPlane(req, res).catch((error: unknown) => failRequest(req, res, error));
       } catch (error) {
         failRequest(req, res, error);

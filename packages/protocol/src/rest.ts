@@ -66,8 +66,8 @@ export const newSandboxSchema = z.strictObject({
   mcp: z.unknown().optional(),
   /** E2B's workload identity tokens; the runner refuses a non-empty value. */
   iam: z.unknown().optional(),
-  /** Persistent volumes; parsed by the runner (`api/volume-mounts.ts`). */
-  volumeMounts: z.array(z.unknown()).nullable().optional(),
+  /** E2B's `[{name, path}]`; the runner checks each entry (`api/volume-mounts.ts`) and answers 400/404 by name. */
+  volumeMounts: z.unknown().optional(),
 });
 export type NewSandbox = z.infer<typeof newSandboxSchema>;
 
@@ -101,6 +101,8 @@ export const listedSandboxSchema = z.object({
   envdVersion: z.string(),
   /** Codebox extension: the isolation level (`runc`, or `runsc` for gVisor). E2B's SDKs ignore it. */
   runtime: z.enum(['runc', 'runsc']).optional(),
+  /** Named volumes mounted at create (E2B's `SandboxVolumeMount`). */
+  volumeMounts: z.array(z.object({ name: z.string(), path: z.string() })).optional(),
 });
 export type ListedSandbox = z.infer<typeof listedSandboxSchema>;
 

@@ -32,6 +32,7 @@ export interface CreateSandboxRequest {
   secure: boolean;
   allowInternetAccess: boolean;
   network?: { allowPublicTraffic?: boolean; allowOut?: string[]; denyOut?: string[]; maskRequestHost?: string };
+  volumeMounts?: Array<{ name: string; path: string }>;
 }
 
 /** E2B sends whole seconds, rounded up so a short timeout never becomes 0. */
@@ -61,6 +62,7 @@ export async function createSandbox(req: CreateSandboxRequest, opts: ConnectionO
   if (req.metadata) body.metadata = req.metadata;
   if (req.envs) body.envVars = req.envs;
   if (req.network) body.network = req.network;
+  if (req.volumeMounts) body.volumeMounts = req.volumeMounts;
   const api = new ApiClient(config);
   try {
     const res = await api.send({ method: 'POST', path: '/sandboxes', body, ...callOpts(opts) });

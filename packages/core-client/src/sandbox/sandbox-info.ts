@@ -20,6 +20,8 @@ export interface SandboxInfo {
   envdVersion: string;
   allowInternetAccess?: boolean;
   sandboxDomain?: string;
+  /** Named volumes mounted at create. */
+  volumeMounts: Array<{ name: string; path: string }>;
 }
 
 export function toSandboxInfo(body: ListedSandbox | SandboxDetail): SandboxInfo {
@@ -33,6 +35,7 @@ export function toSandboxInfo(body: ListedSandbox | SandboxDetail): SandboxInfo 
     cpuCount: body.cpuCount,
     memoryMB: body.memoryMB,
     envdVersion: body.envdVersion,
+    volumeMounts: (body.volumeMounts ?? []).map(({ name, path }) => ({ name, path })),
   };
   if (body.alias) info.name = body.alias;
   if ('allowInternetAccess' in body && body.allowInternetAccess !== undefined) {

@@ -1,4 +1,5 @@
 import { CODE_INTERPRETER_TEMPLATE, DEFAULT_SANDBOX_TIMEOUT_MS, ENVD_PORT } from '@codebox/protocol';
+import type { Volume } from '../volume/volume.js';
 import {
   CodeInterpreter,
   type Context,
@@ -60,6 +61,12 @@ export interface SandboxOpts extends ConnectionOpts {
    * (host names, transform rules, an upstream proxy) by name.
    */
   network?: SandboxNetworkOpts;
+  /**
+   * Named volumes to mount read-write, by path in the sandbox: `{ '/mnt/data': volume }` or the
+   * volume's name (`e2b`'s `volumeMounts`). The runner refuses paths it will not mount (400) and
+   * names it has no volume for (404).
+   */
+  volumeMounts?: Record<string, Volume | string>;
 }
 
 /** The `network` create option (the subset Codebox implements; see {@link SandboxOpts.network}). */
@@ -168,7 +175,7 @@ export class Sandbox {
   ): Promise<InstanceType<S>> {
     const opts = (typeof templateOrOpts === 'string' ? maybeOpts : templateOrOpts) ?? {};
     const template = typeof templateOrOpts === 'string' ? templateOrOpts : (opts.template ?? this.defaultTemplate);
-    const { template: _t, metadata, envs, timeoutMs, secure, allowInternetAccess, network, ...conn } = opts;
+    const { template: _t, metadata, envs, timeoutMs, secure, allowInternetAccess, network, volumeMounts, ...conn } = opts;
     if (new ConnectionConfig(conn).debug) {
       return new this({ ...conn, sandboxId: 'debug_sandbox_id', envdVersion: ENVD_DEBUG_VERSION }) as InstanceType<S>;
     }
@@ -181,6 +188,7 @@ export class Sandbox {
     if (metadata) req.metadata = metadata;
     if (envs) req.envs = envs;
     if (network) req.network = network;
+    if (volumeMounts) req.volumeMounts = Object.entries(volumeMounts).map(([path, volume]) => ({ name: typeof volume === 'string' ? volume : volume.name, path }));
     const connection = await createSandbox(req, conn);
     return new this({ ...conn, ...connection }) as InstanceType<S>;
   }

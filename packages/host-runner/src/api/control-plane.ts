@@ -21,10 +21,12 @@ import { NotSupportedError } from './errors.js';
 import { listPage, matchesListQuery, parseListQuery, parseMetadataFilter } from './list-query.js';
 import { assertEnforceable } from '../egress/enforceable.js';
 import { parseCreateNetwork, parseNetworkUpdate } from '../egress/parse-network.js';
-import { parseVolumeMounts } from './volume-mounts.js';
 import { parseJsonBody } from './request-body.js';
 import { assertEnvVars, assertMetadata, assertSandboxIdParam, assertTemplateId } from './request-names.js';
 import { toListedSandbox, toSandboxDetail, toSandboxResponse } from './sandbox-views.js';
+import { parseVolumeMounts } from './volume-mounts.js';
+import { resolveVolumeMounts, volumeRoutes } from './volumes-api.js';
+import type { VolumeBackend } from '../volumes/volume-backend.js';
 
 export interface ControlPlaneOptions {
   manager: SandboxManager;
@@ -37,6 +39,8 @@ export interface ControlPlaneOptions {
   limits: SandboxLimits;
   /** Reported as `domain`: sandbox hosts are `<port>-<id>.<domain>`. Absent: `null`, as before. */
   domain?: () => string;
+  /** Named volumes; absent: `/volumes` and `volumeMounts` answer 501. */
+  volumes?: VolumeBackend;
 }
 
 type Env = { Variables: { tenant: string } };
@@ -86,12 +90,12 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
     if (body.autoResume?.enabled) throw new InvalidRequestError('autoResume: Codebox sandboxes are never paused, so there is nothing to resume; omit autoResume.');
     if (body.mcp !== undefined && body.mcp !== null) throw new InvalidRequestError('mcp: the MCP gateway is not supported by Codebox; create the sandbox without mcp.');
     if (body.iam !== undefined && body.iam !== null) throw new InvalidRequestError('iam: workload identity tokens are not supported by Codebox; create the sandbox without iam.');
-    parseVolumeMounts(body.volumeMounts);
     assertTemplateId(body.templateID);
     assertMetadata(body.metadata ?? {});
     assertEnvVars(body.envVars ?? {});
     const choice = parseCreateNetwork(body.network, body.allow_internet_access);
     assertEnforceable(choice.network.egress, 'network.');
+    const volumeMounts = await resolveVolumeMounts(options.volumes, c.get('tenant'), parseVolumeMounts(body.volumeMounts));
     const record = await manager.create({
       tenant: c.get('tenant'),
       templateId: body.templateID,
@@ -102,6 +106,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
       secure: body.secure ?? true,
       allowPublicTraffic: choice.network.allowPublicTraffic,
       network: choice.network,
+      ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
     });
     return c.json(toSandboxResponse(record, clientId, domain()), 201);
   };
@@ -182,6 +187,8 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
       throw new NotSupportedError(`${what}.`);
     });
   }
+
+  volumeRoutes(app, options.volumes);
 
   app.get('/templates', async (c) => {
     const images = await templates.list();

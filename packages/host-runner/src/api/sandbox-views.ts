@@ -32,6 +32,7 @@ export function toListedSandbox(record: SandboxRecord, clientId: string): Listed
     state: 'running',
     envdVersion: ENVD_VERSION,
     runtime: record.runtime ?? 'runc',
+    volumeMounts: (record.volumeMounts ?? []).map(({ name, path }) => ({ name, path })),
   };
 }
 

@@ -88,6 +88,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     sandboxUids: config.sandboxUids,
     rootAccess: config.rootAccess,
     sandboxUidBlocks: config.sandboxUidBlocks,
+    volumeSizeMiB: config.volumes.sizeMiB,
     egressAllow: config.network.egressAllow,
     egressProxyPort: config.network.egressProxyPort,
     ...(config.network.dnsUpstreams.length > 0

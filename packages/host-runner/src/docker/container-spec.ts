@@ -35,6 +35,8 @@ export interface ContainerSpecContext {
    * (the statx shim; see packages/sandbox-agent/native/gvisor-compat.c).
    */
   gvisorPreload?: string;
+  /** Named volumes: the sandbox's idmapped mount of each (sandbox-volumes.ts) and where it goes. */
+  volumes?: ReadonlyArray<{ source: string; target: string }>;
 }
 
 /** Fixed limits that are not per-sandbox knobs; docs/security.md ("Containers and user code") says what each guards and which test holds it. */
@@ -107,6 +109,9 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
       { Type: 'bind', Source: root.layersDir, Target: ROOT_LAYERS_TARGET, ReadOnly: true },
       { Type: 'bind', Source: root.systemDir, Target: ROOT_DISK_TARGET, ReadOnly: false },
     );
+  }
+  for (const volume of ctx.volumes ?? []) {
+    mounts.push({ Type: 'bind', Source: volume.source, Target: volume.target, ReadOnly: false });
   }
   if (runsc && ctx.gvisorPreload) {
     mounts.push({ Type: 'bind', Source: ctx.gvisorPreload, Target: '/etc/ld.so.preload', ReadOnly: true });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TemplateAccounts } from './sandbox-accounts.js';
 import type { SandboxChainTarget } from './sandbox-egress-chain.js';
 import type { SandboxUidAllocator } from './sandbox-uids.js';
+import type { HostVolumeStore } from './volume-store.js';
 
 /**
  * The Docker backend's shared state and settings (the client, data dir, network, uid pools), built
@@ -32,4 +33,6 @@ export interface DockerBackendContext {
   uidBlocks: SandboxUidAllocator;
   /** The templates' passwd/group, for each sandbox's renumbered copy. */
   accounts: TemplateAccounts;
+  /** Named volumes, for mounting them into sandboxes. */
+  volumes: HostVolumeStore;
 }

@@ -30,6 +30,8 @@ import { NetworkUpdateConflictError, SandboxNotFoundError } from '../sandboxes/e
 import { readNetworkFile, writeNetworkFile } from './network-file.js';
 import { applySandboxChain, collectSandboxChains, needsSandboxChain, sandboxChainName, sandboxChains } from './sandbox-egress-chain.js';
 import { bridgeAddress } from './sandbox-records.js';
+import { HostVolumeStore } from './volume-store.js';
+import type { VolumeBackend } from '../volumes/volume-backend.js';
 import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
 
 export interface DockerBackendOptions {
@@ -65,6 +67,8 @@ export interface DockerBackendOptions {
   rootAccess?: boolean;
   /** Blocks of 65,536 host uids for root-enabled sandboxes. Default DEFAULT_SANDBOX_UID_BLOCKS. */
   sandboxUidBlocks?: SandboxUidRange;
+  /** Size of each named volume's filesystem. Default 1024 MiB. */
+  volumeSizeMiB?: number;
 }
 
 /** Where the egress proxy listens on the bridge gateway unless configured otherwise. */
@@ -100,6 +104,7 @@ export class DockerBackend implements SandboxBackend {
   private hostNetworks: HostNetworkWatcher | undefined;
   private readonly runtime: SandboxRuntime;
   private readonly runtimes: RuntimeRegistry;
+  private readonly volumeStore: HostVolumeStore;
 
   constructor(options: DockerBackendOptions = {}) {
     this.runnerName = options.runnerName ?? 'default';
@@ -112,6 +117,7 @@ export class DockerBackend implements SandboxBackend {
     this.docker = options.docker ?? createDockerClient();
     this.runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
     this.runtimes = new RuntimeRegistry(this.docker);
+    this.volumeStore = new HostVolumeStore({ dataDir: this.dataDir, sizeMiB: options.volumeSizeMiB ?? 1024, logger: this.logger });
     const claimsDir = options.uidClaimsDir ?? (process.getuid?.() === 0 ? '/run/codebox/sandbox-uids' : join(this.dataDir, 'sandbox-uids'));
     this.context = {
       docker: this.docker,
@@ -139,7 +145,13 @@ export class DockerBackend implements SandboxBackend {
         this.logger,
       ),
       accounts: new TemplateAccounts(this.docker, this.runnerName),
+      volumes: this.volumeStore,
     };
+  }
+
+  /** Named volumes: loop-mounted images under `<dataDir>/volumes/` (volume-store.ts). */
+  get volumes(): VolumeBackend {
+    return this.volumeStore;
   }
 
   /** Throws RuntimeNotRegisteredError when dockerd lacks the Docker runtimes of the runner's level. */
@@ -154,6 +166,8 @@ export class DockerBackend implements SandboxBackend {
     const loop =
       this.homeDiskMode === 'tmpfs' ? { ok: false as const, reason: 'configured' } : await probeLoopDisks(this.dataDir, this.logger);
     this.context.homeDisks = loop.ok ? 'loop' : 'tmpfs';
+    // Volumes never fall back to tmpfs (it would lose their data): without loop mounts they are refused.
+    await this.volumeStore.start(this.homeDiskMode === 'tmpfs' ? await probeLoopDisks(this.dataDir, this.logger) : loop);
     if (!loop.ok) {
       this.logger.warn(
         { reason: loop.reason },

@@ -34,10 +34,15 @@ export async function createHomeDisk(
     ['-F', '-q', '-m', '0', '-E', `root_owner=${owner.uid}:${owner.gid}`, imagePath],
     { logger },
   );
-  await mkdir(mountPoint, { recursive: true, mode: 0o700 });
-  await runHostCommand('mount', ['-t', 'ext4', '-o', 'loop,nosuid,nodev', imagePath, mountPoint], { logger });
+  await mountDiskImage(imagePath, mountPoint, logger);
   // mkfs leaves lost+found (root-owned) in what the user sees as an empty home directory.
   await rmdir(join(mountPoint, 'lost+found')).catch(() => undefined);
+}
+
+/** Loop-mounts an existing image (made by createHomeDisk) at `mountPoint`, creating the directory. */
+export async function mountDiskImage(imagePath: string, mountPoint: string, logger: Logger): Promise<void> {
+  await mkdir(mountPoint, { recursive: true, mode: 0o700 });
+  await runHostCommand('mount', ['-t', 'ext4', '-o', 'loop,nosuid,nodev', imagePath, mountPoint], { logger });
 }
 
 /** Unmounts (detaching the loop device) and deletes the image. Idempotent. */
@@ -67,7 +72,7 @@ export async function mountPoints(): Promise<Set<string>> {
   return points;
 }
 
-async function isMountPoint(path: string): Promise<boolean> {
+export async function isMountPoint(path: string): Promise<boolean> {
   return (await mountPoints()).has(path);
 }
 

@@ -15,7 +15,7 @@ export const ROOT_DISK_TARGET = '/run/codebox-root/disk';
 /** The uid `user` has inside the user namespace, as the template's passwd says (docs/internals.md). */
 export const TEMPLATE_USER_UID = 1000;
 
-const IDMAP_MOUNT = fileURLToPath(new URL('../idmap-mount', import.meta.url));
+export const IDMAP_MOUNT = fileURLToPath(new URL('../idmap-mount', import.meta.url));
 
 /** An image's overlay2 layer directories, top first: the order overlayfs wants its lowerdir. */
 export async function imageLayerDirs(docker: Dockerode, image: string): Promise<string[]> {

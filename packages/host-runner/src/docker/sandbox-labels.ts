@@ -23,6 +23,8 @@ export const LABEL = {
   uid: 'codebox.uid',
   /** `true` when the sandbox runs in its own user namespace with root allowed (codebox.uid is then its block's first uid). */
   rootAccess: 'codebox.root-access',
+  /** JSON `[{name, path}]` of the named volumes mounted at create; absent when none. */
+  volumeMounts: 'codebox.volume-mounts',
 } as const;
 
 /** What the labels of one container say, before runtime facts (status, socket) are added. */
@@ -45,6 +47,7 @@ export function sandboxLabels(spec: SandboxSpec, runnerName: string): Record<str
     [LABEL.diskMiB]: String(spec.limits.diskMiB),
     [LABEL.pids]: String(spec.limits.pids),
     [LABEL.runtime]: spec.runtime ?? DEFAULT_SANDBOX_RUNTIME,
+    ...(spec.volumeMounts?.length ? { [LABEL.volumeMounts]: JSON.stringify(spec.volumeMounts.map(({ name, path }) => ({ name, path }))) } : {}),
   };
 }
 
@@ -73,6 +76,7 @@ export function parseSandboxLabels(labels: Record<string, string>): LabelledSand
   }
   const accessToken = labels[LABEL.accessToken];
   const trafficAccessToken = labels[LABEL.trafficAccessToken];
+  const volumeMounts = parseVolumeMountsLabel(labels[LABEL.volumeMounts]);
   return {
     sandboxId,
     tenant,
@@ -85,7 +89,22 @@ export function parseSandboxLabels(labels: Record<string, string>): LabelledSand
     expiresAt,
     limits: { cpuCount, memoryMiB, diskMiB, pids },
     runtime,
+    ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
   };
+}
+
+function parseVolumeMountsLabel(value: string | undefined): Array<{ name: string; path: string }> {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (!Array.isArray(parsed)) return [];
+    return parsed.flatMap((entry: unknown) => {
+      const { name, path } = (entry ?? {}) as { name?: unknown; path?: unknown };
+      return typeof name === 'string' && typeof path === 'string' ? [{ name, path }] : [];
+    });
+  } catch {
+    return [];
+  }
 }
 
 function toNumber(value: string | undefined): number | undefined {

@@ -23,6 +23,8 @@ import { OPEN_EGRESS } from '../egress/egress-policy.js';
 import { writeNetworkFile } from './network-file.js';
 import { applySandboxChain, needsSandboxChain } from './sandbox-egress-chain.js';
 import { bridgeAddress } from './sandbox-records.js';
+import { mountSandboxVolumes, type VolumeBind } from './sandbox-volumes.js';
+import { InvalidVolumeRequestError } from '../volumes/errors.js';
 
 /**
  * Creates the sandbox's host files, disk and container, starts it and waits for its agent.
@@ -82,6 +84,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await context.accounts.of(spec.image), uid, uid));
       home = await prepareHome(context, spec, paths.homeImage, paths.homeMount, user);
     }
+    const volumes = spec.volumeMounts?.length ? await mountVolumes(context, spec, uid, rootMode) : undefined;
     const gvisorPreload = spec.runtime === 'runsc' ? await writeGvisorPreload(paths.root) : undefined;
     crashPoint('create:after-home-disk');
     const body = containerSpec(spec, {
@@ -92,6 +95,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       ...(accounts ? { accounts } : {}),
       ...(rootContext ? { root: rootContext } : {}),
       ...(gvisorPreload ? { gvisorPreload } : {}),
+      ...(volumes ? { volumes } : {}),
       ...(context.networkName ? { networkName: context.networkName } : {}),
       ...(context.dnsServer ? { dnsServer: context.dnsServer } : {}),
     });
@@ -135,6 +139,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       expiresAt: spec.expiresAt,
       limits: spec.limits,
       runtime: spec.runtime ?? 'runc',
+      ...(spec.volumeMounts?.length ? { volumeMounts: spec.volumeMounts.map(({ name, path }) => ({ name, path })) } : {}),
       status: 'running',
       agentSocketPath: paths.agentSocket,
       network,
@@ -147,6 +152,23 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     );
     throw err;
   }
+}
+
+/** Root mode overlays these top-level directories after Docker's binds (sandbox-root.c), hiding any volume below them. */
+const ROOT_MODE_OVERLAID = ['/usr', '/etc', '/var', '/opt', '/root'];
+
+async function mountVolumes(context: DockerBackendContext, spec: SandboxSpec, uid: number, rootMode: boolean): Promise<VolumeBind[]> {
+  const mounts = spec.volumeMounts ?? [];
+  if (rootMode) {
+    const hidden = mounts.find((mount) => ROOT_MODE_OVERLAID.some((dir) => mount.path === dir || mount.path.startsWith(`${dir}/`)));
+    if (hidden) {
+      throw new InvalidVolumeRequestError(
+        `volumeMounts: path "${hidden.path}" (volume "${hidden.name}") is under ${ROOT_MODE_OVERLAID.join(', ')}, which root-enabled sandboxes overlay with the template; mount it elsewhere (e.g. /mnt/${hidden.name}).`,
+      );
+    }
+  }
+  const idmap = rootMode ? { kind: 'block' as const, hostFirst: uid } : { kind: 'user' as const, hostUid: uid };
+  return mountSandboxVolumes(context.volumes, spec.tenant, context.dataDir, spec.sandboxId, mounts, idmap, context.logger);
 }
 
 /**

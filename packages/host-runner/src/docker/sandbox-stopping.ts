@@ -29,6 +29,8 @@ export async function destroySandbox(context: DockerBackendContext, sandboxId: s
 /** Host-side leftovers only (disk, socket dir, expiry file); the container must be gone already. */
 export async function removeSandboxFiles(context: DockerBackendContext, sandboxId: string): Promise<void> {
   const paths = sandboxPaths(context.dataDir, sandboxId);
+  // Named volumes' idmapped mounts first: an rm -r must never reach into a volume's files.
+  await unmountBelow(join(paths.root, 'volumes'), context.logger);
   // Root mode's idmapped template layers: unmounted before anything below the sandbox dir is removed.
   await unmountBelow(join(paths.root, 'root-layers'), context.logger);
   await removeHomeDisk(paths.homeImage, paths.homeMount, context.logger);

@@ -20,7 +20,7 @@ export class TemplateNotFoundError extends Error {
 
 /** A request that is well-formed JSON but asks for something the runner will not do. */
 export class InvalidRequestError extends Error {
-  override readonly name = 'InvalidRequestError';
+  override readonly name: string = 'InvalidRequestError';
 }
 
 export class QuotaExceededError extends Error {

@@ -5,6 +5,7 @@
  */
 import type { EgressPolicy, SandboxNetworkSettings } from '../egress/egress-policy.js';
 import type { SandboxRuntime } from './sandbox-runtime.js';
+import type { ResolvedVolumeMount, VolumeBackend } from '../volumes/volume-backend.js';
 
 export interface SandboxLimits {
   /** CPUs (fractional allowed). */
@@ -38,6 +39,8 @@ export interface SandboxSpec {
   runtime?: SandboxRuntime;
   /** E2B's `network` settings; absent means open egress (the floor only) and public ports. */
   network?: SandboxNetworkSettings;
+  /** Named volumes to mount read-write (E2B's `volumeMounts`), already checked to be the tenant's. */
+  volumeMounts?: readonly ResolvedVolumeMount[];
 }
 
 /** A sandbox as the backend reports it: everything needed to rebuild runner state after a restart. */
@@ -54,6 +57,8 @@ export interface SandboxRecord {
   limits: SandboxLimits;
   /** Isolation level it runs at; absent where a backend does not say (then `runc`). */
   runtime?: SandboxRuntime;
+  /** Named volumes mounted at create, as E2B reports them (`SandboxDetail.volumeMounts`). */
+  volumeMounts?: ReadonlyArray<{ name: string; path: string }>;
   /**
    * `running` while the container runs; `exited` when it stopped on its own (crash, OOM);
    * `incomplete` when its create never finished (the runner died mid-create): never adopted.
@@ -68,6 +73,8 @@ export interface SandboxRecord {
 }
 
 export interface SandboxBackend {
+  /** Named persistent volumes, when the backend can keep them; absent: the volume API answers 501. */
+  readonly volumes?: VolumeBackend;
   /** Creates and starts the sandbox and resolves once its agent answers `/health`. Leaves nothing behind on failure. */
   create(spec: SandboxSpec): Promise<SandboxRecord>;
   /** Stops and removes the sandbox and everything the backend made for it. Idempotent. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ResolvedVolumeMount } from '../volumes/volume-backend.js';
 import { DEFAULT_SANDBOX_TIMEOUT_MS, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
 import type { SandboxBackend, SandboxLimits, SandboxRecord, SandboxSpec } from './sandbox-backend.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
@@ -43,6 +44,8 @@ export interface CreateSandboxRequest {
   allowPublicTraffic?: boolean;
   /** Egress policy and Host mask (E2B's `network`); absent: open egress. `allowPublicTraffic` above wins over its copy here. */
   network?: SandboxNetworkSettings;
+  /** Named volumes to mount, resolved to the tenant's volumes by the API. */
+  volumeMounts?: readonly ResolvedVolumeMount[];
 }
 
 export type SandboxRemovedListener = (record: SandboxRecord, reason: string) => void;
@@ -179,6 +182,7 @@ export class SandboxManager {
         allowPublicTraffic: request.allowPublicTraffic ?? request.network?.allowPublicTraffic ?? true,
         ...(request.network?.maskRequestHost === undefined ? {} : { maskRequestHost: request.network.maskRequestHost }),
       },
+      ...(request.volumeMounts?.length ? { volumeMounts: request.volumeMounts } : {}),
     };
 
     this.#pendingByTenant.set(request.tenant, (this.#pendingByTenant.get(request.tenant) ?? 0) + 1);

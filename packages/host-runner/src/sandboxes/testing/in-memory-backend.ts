@@ -30,6 +30,7 @@ export class InMemoryBackend implements SandboxBackend {
       expiresAt: spec.expiresAt,
       limits: { ...spec.limits },
       ...(spec.runtime === undefined ? {} : { runtime: spec.runtime }),
+      ...(spec.volumeMounts?.length ? { volumeMounts: spec.volumeMounts.map(({ name, path }) => ({ name, path })) } : {}),
       status: 'running',
       agentSocketPath: this.agentSocketPath,
       ...(spec.network === undefined ? {} : { network: spec.network }),
