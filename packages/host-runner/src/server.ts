@@ -15,6 +15,7 @@ import { SignedFileUrls } from './gateway/signed-file-urls.js';
 import { answerUpgrade, sendError, serveEdge, watchBodyIdle } from './http-edge.js';
 import type { SandboxBackend } from './sandboxes/sandbox-backend.js';
 import { SandboxManager } from './sandboxes/sandbox-manager.js';
+import { SecretStore } from './secrets/secret-store.js';
 import type { TemplateCatalog } from './templates/template-catalog.js';
 import { certificateCoversSandboxHosts, loadTlsCredentials } from './tls-credentials.js';
 
@@ -60,6 +61,7 @@ export class RunnerServer {
     const devApiKey = config.apiKeys.length === 0 ? await loadOrCreateDevApiKey(config.dataDir) : undefined;
     const apiKeys = new ApiKeyRing(devApiKey ? [devApiKey] : config.apiKeys);
 
+    const secrets = await SecretStore.open(config.dataDir);
     await backend.start();
     const manager = new SandboxManager({
       backend,
@@ -86,7 +88,7 @@ export class RunnerServer {
       logger,
     });
     const controlPlane = getRequestListener(
-      createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits, domain: () => domain }).fetch,
+      createControlPlane({ manager, templates, apiKeys, secrets, logger, clientId: config.runnerName, limits: config.sandbox.limits, domain: () => domain }).fetch,
       {
         // Requests Hono cannot turn into a Request (bad Host, absolute-form target): E2B's body, not Hono's plain text.
         errorHandler: (error) => {

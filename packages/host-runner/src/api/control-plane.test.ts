@@ -4,6 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxManager } from '../sandboxes/sandbox-manager.js';
 import { InMemoryBackend } from '../sandboxes/testing/in-memory-backend.js';
 import { InMemoryTemplateCatalog } from '../sandboxes/testing/in-memory-template-catalog.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SecretStore } from '../secrets/secret-store.js';
 import { ApiKeyRing } from './api-keys.js';
 import { createControlPlane } from './control-plane.js';
 
@@ -18,7 +22,7 @@ function setup({ maxSandboxesPerTenant = 20 } = {}) {
   const templates = new InMemoryTemplateCatalog();
   const manager = new SandboxManager({ backend, templates, logger, limits, maxSandboxes: 100, maxSandboxesPerTenant, reconcileIntervalMs: 0 });
   managers.push(manager);
-  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), logger, clientId: 'test-runner', limits, domain: () => 'localhost:3201' });
+  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), secrets: SecretStore.empty(mkdtempSync(join(tmpdir(), 'codebox-cp-'))), logger, clientId: 'test-runner', limits, domain: () => 'localhost:3201' });
   const call = (method: string, path: string, { key = KEY_A, body }: { key?: string | null; body?: unknown } = {}) =>
     app.request(path, {
       method,

@@ -20,6 +20,8 @@ import { NotSupportedError } from './errors.js';
 import { listPage, matchesListQuery, parseListQuery, parseMetadataFilter } from './list-query.js';
 import { parseNetworkOptions } from './network-options.js';
 import { parseJsonBody } from './request-body.js';
+import { registerSecretRoutes } from './secret-routes.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 import { assertEnvVars, assertMetadata, assertSandboxIdParam, assertTemplateId } from './request-names.js';
 import { toListedSandbox, toSandboxDetail, toSandboxResponse } from './sandbox-views.js';
 
@@ -27,6 +29,8 @@ export interface ControlPlaneOptions {
   manager: SandboxManager;
   templates: TemplateCatalog;
   apiKeys: ApiKeyRing;
+  /** The tenants' secrets (E2B's secrets API); the egress interception resolves placeholders from the same store. */
+  secrets: SecretStore;
   logger: Logger;
   /** Reported as `clientID`: which runner hosts the sandbox. */
   clientId: string;
@@ -45,7 +49,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** The E2B control-plane REST API (the subset the official SDKs call), on Hono. */
 export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
-  const { manager, templates, apiKeys, clientId, limits } = options;
+  const { manager, templates, apiKeys, secrets, clientId, limits } = options;
   const domain = (): string | null => options.domain?.() ?? null;
   const logger = options.logger.child({ component: 'control-plane' });
   const app = new Hono<Env>();
@@ -165,6 +169,8 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
       throw new NotSupportedError(`${what}.`);
     });
   }
+
+  registerSecretRoutes(app, secrets);
 
   app.get('/templates', async (c) => {
     const images = await templates.list();

@@ -7,10 +7,11 @@ import {
   SandboxNotFoundError,
   TemplateNotFoundError,
 } from '../sandboxes/errors.js';
+import { SecretNameTakenError, SecretNotFoundError } from '../secrets/errors.js';
 import { AuthenticationError, NotSupportedError } from './errors.js';
 
 export interface ErrorResponse {
-  status: 400 | 401 | 404 | 429 | 500 | 501 | 503 | 507;
+  status: 400 | 401 | 404 | 409 | 429 | 500 | 501 | 503 | 507;
   body: ErrorBody;
 }
 
@@ -27,7 +28,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
 function statusFor(error: unknown): ErrorResponse['status'] {
   if (error instanceof InvalidRequestError) return 400;
   if (error instanceof AuthenticationError) return 401;
-  if (error instanceof SandboxNotFoundError || error instanceof TemplateNotFoundError) return 404;
+  if (error instanceof SandboxNotFoundError || error instanceof TemplateNotFoundError || error instanceof SecretNotFoundError) return 404;
+  if (error instanceof SecretNameTakenError) return 409;
   if (error instanceof QuotaExceededError) return 429;
   if (error instanceof NotSupportedError) return 501;
   if (error instanceof BackendUnavailableError) return 503;
