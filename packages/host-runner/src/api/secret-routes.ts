@@ -28,7 +28,6 @@ const metadataSchema = z
 const secretValueSchema = z
   .string()
   .refine((value) => bytes(value) <= MAX_SECRET_VALUE_BYTES, `must be at most ${MAX_SECRET_VALUE_BYTES} bytes`)
-  // eslint-disable-next-line no-control-regex -- exactly the characters a header value must not hold
   .refine((value) => !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value), 'must not contain control characters (it is sent in an HTTP header)');
 
 const newSecretSchema = z.strictObject({
