@@ -23,6 +23,8 @@ import { ACCOUNTS_PROBE_LABEL, TemplateAccounts } from './sandbox-accounts.js';
 import { DEFAULT_SANDBOX_UID_BLOCKS, DEFAULT_SANDBOX_UIDS, SandboxUidAllocator, type SandboxUidRange } from './sandbox-uids.js';
 import { ROOT_UID_BLOCK } from './root-layers.js';
 import { startSandbox } from './sandbox-starting.js';
+import { loadSandboxEgressCa } from './sandbox-egress-ca.js';
+import type { SandboxCa } from '../egress/sandbox-ca.js';
 import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
 
 export interface DockerBackendOptions {
@@ -81,6 +83,7 @@ export class DockerBackend implements SandboxBackend {
   private readonly dnsUpstreams: readonly DnsEndpoint[] | undefined;
   private readonly egressAllow: readonly string[];
   private dns: DnsForwarder | undefined;
+  readonly #egressCas = new Map<string, Promise<SandboxCa>>();
   private hostNetworks: HostNetworkWatcher | undefined;
   private readonly runtime: SandboxRuntime;
   private readonly runtimes: RuntimeRegistry;
@@ -182,7 +185,22 @@ export class DockerBackend implements SandboxBackend {
   }
 
   async destroy(sandboxId: string): Promise<void> {
+    this.#egressCas.delete(sandboxId);
     await destroySandbox(this.context, sandboxId);
+  }
+
+  /**
+   * The egress CA of a bridge sandbox (docker/sandbox-egress-ca.ts), loaded once and kept so its
+   * leaves stay cached: for the egress proxy's header interception (egress/header-interception.ts).
+   */
+  egressCaOf(sandboxId: string): Promise<SandboxCa> {
+    let ca = this.#egressCas.get(sandboxId);
+    if (!ca) {
+      ca = loadSandboxEgressCa(this.context.dataDir, sandboxId);
+      this.#egressCas.set(sandboxId, ca);
+      ca.catch(() => this.#egressCas.delete(sandboxId));
+    }
+    return ca;
   }
 
   async list(): Promise<SandboxRecord[]> {
