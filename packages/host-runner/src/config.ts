@@ -125,6 +125,11 @@ export const runnerConfigSchema = z.strictObject({
       egressAllow: z
         .array(z.string().refine((s) => /^[0-9.]+\/\d{1,2}$/.test(s) && ipv4Network(s.split('/')[0] ?? '', Number(s.split('/')[1])) === s, 'use an IPv4 network in CIDR form, host bits zero'))
         .default([]),
+      /**
+       * PEM CA certificates the egress header interception also trusts for upstream servers, besides
+       * the system roots (a private upstream; tests). Unset: system roots only.
+       */
+      egressTrustedCaFile: z.string().min(1).optional(),
     })
     .prefault({}),
   /** Isolation level of sandboxes whose template names none: `runc` (shared kernel) or `runsc` (gVisor). */
@@ -186,6 +191,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_ROOTFS_SOURCE', ['rootfsSource'], 'string'],
   ['CODEBOX_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], 'list'],
   ['CODEBOX_EGRESS_ALLOW', ['network', 'egressAllow'], 'list'],
+  ['CODEBOX_EGRESS_TRUSTED_CA_FILE', ['network', 'egressTrustedCaFile'], 'string'],
   ['CODEBOX_RUNTIME', ['runtime'], 'string'],
   ['CODEBOX_ROOT_ACCESS', ['rootAccess'], 'boolean'],
 ];

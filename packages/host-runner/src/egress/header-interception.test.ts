@@ -250,3 +250,25 @@ describe('HeaderInterceptor over plain HTTP', () => {
     socket.destroy();
   });
 });
+
+describe('loadUpstreamTrust', () => {
+  it('adds the operator\'s CA file to the system roots and refuses a file without certificates', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadUpstreamTrust, EgressTrustedCaError } = await import('./header-interception.js');
+    const dir = await mkdtemp(join(tmpdir(), 'codebox-trust-'));
+    try {
+      const system = await loadUpstreamTrust();
+      expect(system.length).toBeGreaterThan(50);
+      await writeFile(join(dir, 'ca.pem'), upstreamCa.certPem);
+      const withExtra = await loadUpstreamTrust(join(dir, 'ca.pem'));
+      expect(withExtra).toContain(upstreamCa.certPem.trim());
+      await writeFile(join(dir, 'empty.pem'), 'nothing here');
+      await expect(loadUpstreamTrust(join(dir, 'empty.pem'))).rejects.toBeInstanceOf(EgressTrustedCaError);
+      await expect(loadUpstreamTrust(join(dir, 'missing.pem'))).rejects.toBeInstanceOf(EgressTrustedCaError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -39,12 +39,21 @@ export interface HeaderInterceptorOptions {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'upgrade']);
 const TLS_HANDSHAKE = 0x16;
 
+/** `network.egressTrustedCaFile` cannot be read or holds no certificate: the runner does not start. */
+export class EgressTrustedCaError extends Error {
+  override readonly name = 'EgressTrustedCaError';
+}
+
 /** System roots (Node's bundled and the host's) plus the operator's extra CA file (`network.egressTrustedCaFile`). */
 export async function loadUpstreamTrust(extraCaFile?: string): Promise<string[]> {
   const roots = new Set([...getCACertificates('default'), ...getCACertificates('system')]);
   if (extraCaFile) {
-    const pem = await readFile(extraCaFile, 'utf8');
-    for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) roots.add(block);
+    const pem = await readFile(extraCaFile, 'utf8').catch((error: Error) => {
+      throw new EgressTrustedCaError(`Cannot read network.egressTrustedCaFile (CODEBOX_EGRESS_TRUSTED_CA_FILE) ${extraCaFile}: ${error.message}.`);
+    });
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw new EgressTrustedCaError(`network.egressTrustedCaFile ${extraCaFile} holds no PEM certificate.`);
+    for (const block of blocks) roots.add(block);
   }
   return [...roots];
 }
