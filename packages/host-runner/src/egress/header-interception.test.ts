@@ -109,7 +109,7 @@ function call(port: number, { method = 'GET', path = '/', headers = {}, body, tl
   return new Promise((resolve, reject) => {
     // Connects to the stand-in proxy on loopback but asks for NAME, as a sandbox would through DNS.
     const options = { host: '127.0.0.1', port, method, path, headers: { host: NAME, ...headers }, ...(agent ? { agent } : {}) };
-    const req = tls ? httpsRequest({ ...options, servername: NAME, ca: sandboxCa.certPem, ALPNProtocols: ['h2', 'http/1.1'] }) : httpRequest(options);
+    const req = tls ? httpsRequest({ ...options, servername: NAME, ca: sandboxCa.certPem, ALPNProtocols: ['h2', 'http/1.1'] } as import('node:https').RequestOptions) : httpRequest(options);
     req.on('response', (res) => {
       const socket = res.socket as TLSSocket;
       const chunks: Buffer[] = [];
