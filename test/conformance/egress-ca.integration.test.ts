@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Sandbox, Secret } from 'e2b';
 import { describe, expect, it } from 'vitest';
 import { SandboxCa } from '../../packages/host-runner/src/egress/sandbox-ca.js';
+import { startRunner } from '../support/runner.js';
 import { useRunner } from '../support/use-runner.js';
 
 /**
@@ -85,6 +86,26 @@ describe('per-sandbox egress CA', () => {
       }
     } finally {
       await sandbox.kill();
+    }
+  });
+
+  it('without root mode the container\'s read-only bind alone carries the bundle', async () => {
+    const plain = await startRunner({ env: { CODEBOX_ROOT_ACCESS: 'false' } });
+    try {
+      const opts = { apiKey: plain.keys[0], apiUrl: plain.url, sandboxUrl: plain.url };
+      const sandbox = await Sandbox.create({ ...opts, timeoutMs: 120_000 });
+      try {
+        const dir = join(plain.dataDir, 'sandboxes', sandbox.sandboxId, 'egress-ca');
+        const ca = await SandboxCa.load({ keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'), certPem: readFileSync(join(dir, 'cert.pem'), 'utf8') });
+        await sandbox.files.write('/tmp/own.pem', await ca.leafPemFor('api.example.com'));
+        expect((await sandbox.commands.run(`openssl verify -CAfile ${BUNDLE} /tmp/own.pem`)).stdout).toContain('/tmp/own.pem: OK');
+        const mounts = await sandbox.commands.run(`grep ' ${BUNDLE} ' /proc/self/mountinfo`);
+        expect(mounts.stdout).toMatch(/ ro[, ]/);
+      } finally {
+        await sandbox.kill();
+      }
+    } finally {
+      await plain.close();
     }
   });
 
