@@ -176,6 +176,17 @@ describe('HeaderInterceptor over TLS', () => {
     expect(seen.length).toBe(before);
   });
 
+  it('answers 502 for a secret Node cannot put in a header (outside Latin-1), without the value, and keeps serving', async () => {
+    secrets.set('emoji-key', 'sk-\u{1F511}-emoji-value');
+    const port = await proxyFor(httpsUpstream, [{ headers: { 'X-Key': '${e2b.secrets.emoji-key}' } }]);
+    const reply = await call(port);
+    expect(reply.status).toBe(502);
+    expect(reply.body.toString()).toContain('X-Key');
+    expect(reply.body.toString()).not.toContain('emoji-value');
+    const after = await call(await proxyFor(httpsUpstream, bearer));
+    expect(after.status).toBe(200);
+  });
+
   it('uses the current value per request (rotation) over one kept-alive upstream connection', async () => {
     const port = await proxyFor(httpsUpstream, bearer);
     const agent = new (await import('node:https')).Agent({ keepAlive: true, maxSockets: 1 });

@@ -188,6 +188,24 @@ export class HeaderInterceptor {
     }
   }
 
+  /**
+   * Node refuses header names that are not tokens and values with characters outside Latin-1
+   * (a secret with an emoji, a rule's header name with a space) by throwing: answered 502 naming
+   * the header, never quoting its value, instead of escaping the request handler.
+   */
+  #request(state: ConnectionState, req: IncomingMessage, answer: (status: number, message: string) => void, options: RequestOptions): ClientRequest | undefined {
+    try {
+      return httpRequest(options);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ERR_INVALID_CHAR' && code !== 'ERR_INVALID_HTTP_TOKEN' && code !== 'ERR_HTTP_INVALID_HEADER_VALUE') throw error;
+      const headerNames = Object.keys(state.connection.transforms.reduce<Record<string, string>>((all, transform) => ({ ...all, ...transform.headers }), {}));
+      state.connection.logger.info({ name: state.connection.name, code, method: req.method }, 'egress request has a header Node cannot send; refused');
+      answer(502, `a header of this request cannot be sent (${code}): check the transform headers (${headerNames.join(', ')}) and the secrets they use for characters outside Latin-1 or names that are not HTTP tokens; the request was not forwarded.`);
+      return undefined;
+    }
+  }
+
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const state = this.#states.get(req.socket as Duplex);
     if (!state) {
@@ -208,7 +226,11 @@ export class HeaderInterceptor {
       req.resume();
       return;
     }
-    const upstream: ClientRequest = httpRequest({ agent: state.agent, method: req.method, path: req.url, headers, setHost: false });
+    const upstream = this.#request(state, req, answer, { agent: state.agent, method: req.method, path: req.url, headers, setHost: false });
+    if (!upstream) {
+      req.resume();
+      return;
+    }
     upstream.on('response', (upstreamRes) => {
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, withoutHopByHop(upstreamRes.rawHeaders));
       res.flushHeaders();
@@ -238,7 +260,7 @@ export class HeaderInterceptor {
     };
     const headers = this.#upstreamHeaders(state, req, answer, true);
     if (!headers) return;
-    const upstream = httpRequest({
+    const upstream = this.#request(state, req, answer, {
       method: req.method,
       path: req.url,
       headers,
@@ -251,6 +273,7 @@ export class HeaderInterceptor {
         return undefined;
       },
     });
+    if (!upstream) return;
     upstream.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
       socket.write(formatHead(`HTTP/1.1 ${upstreamRes.statusCode} ${upstreamRes.statusMessage}`, upstreamRes.rawHeaders));
       if (upstreamHead.length > 0) socket.write(upstreamHead);
