@@ -116,26 +116,27 @@ export class SecretStore {
     if (secrets.some((secret) => secret.name === name)) throw new SecretNameTakenError(name);
     const now = new Date().toISOString();
     const stored: StoredSecret = { secretId: `${SECRET_ID_PREFIX}${randomUUID()}`, name, currentVersion: 1, metadata: { ...input.metadata }, createdAt: now, updatedAt: now, value: input.value };
-    this.#tenants.set(tenant, [...secrets, stored]);
-    await this.#persist();
+    await this.#change(tenant, [...secrets, stored]);
     return infoOf(stored);
   }
 
   /** Appends a version (the new value becomes current); metadata, when given, replaces the stored metadata. */
   async update(tenant: string, selector: string, input: { value: string; metadata?: Record<string, string> }): Promise<SecretInfo> {
-    const stored = this.#find(tenant, selector);
-    stored.value = input.value;
-    stored.currentVersion += 1;
-    if (input.metadata !== undefined) stored.metadata = { ...input.metadata };
-    stored.updatedAt = new Date().toISOString();
-    await this.#persist();
-    return infoOf(stored);
+    const current = this.#find(tenant, selector);
+    const next: StoredSecret = {
+      ...current,
+      value: input.value,
+      currentVersion: current.currentVersion + 1,
+      metadata: input.metadata === undefined ? current.metadata : { ...input.metadata },
+      updatedAt: new Date().toISOString(),
+    };
+    await this.#change(tenant, (this.#tenants.get(tenant) ?? []).map((secret) => (secret === current ? next : secret)));
+    return infoOf(next);
   }
 
   async delete(tenant: string, selector: string): Promise<void> {
     const stored = this.#find(tenant, selector);
-    this.#tenants.set(tenant, (this.#tenants.get(tenant) ?? []).filter((secret) => secret !== stored));
-    await this.#persist();
+    await this.#change(tenant, (this.#tenants.get(tenant) ?? []).filter((secret) => secret !== stored));
   }
 
   /** The current value of the tenant's secret `name`, for the egress interception; undefined when there is none. */
@@ -151,6 +152,21 @@ export class SecretStore {
       : secrets.find((secret) => secret.name === selector.toLowerCase());
     if (!found) throw new SecretNotFoundError(selector);
     return found;
+  }
+
+  /** Applies a tenant's new list and writes the file; a failed write puts the old list back, so memory never holds what the disk lost. */
+  async #change(tenant: string, secrets: StoredSecret[]): Promise<void> {
+    const before = this.#tenants.get(tenant);
+    this.#tenants.set(tenant, secrets);
+    try {
+      await this.#persist();
+    } catch (error) {
+      if (this.#tenants.get(tenant) === secrets) {
+        if (before === undefined) this.#tenants.delete(tenant);
+        else this.#tenants.set(tenant, before);
+      }
+      throw error;
+    }
   }
 
   /** Writes are chained, so the file always ends as the last change left the map. */
