@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, getCACertificates, TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, getCACertificates, TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { HeaderTransform } from './egress-policy.js';
 import { applyHeaderTransforms, UnresolvedPlaceholderError } from './header-transform.js';
@@ -95,13 +95,14 @@ interface ConnectionState {
  * back untouched; the interceptor's own answers (502) name what failed, never a secret value.
  */
 export class HeaderInterceptor {
-  readonly #upstreamCa: readonly string[];
+  /** Built once: parsing a few hundred roots per upstream connection would cost more than the handshake. */
+  readonly #upstreamContext: SecureContext;
   readonly #server: Server;
   readonly #states = new WeakMap<Duplex, ConnectionState>();
   readonly #open = new Set<Duplex>();
 
   constructor(options: HeaderInterceptorOptions) {
-    this.#upstreamCa = options.upstreamCa;
+    this.#upstreamContext = createSecureContext({ ca: [...options.upstreamCa], minVersion: 'TLSv1.2' });
     // Never listens: connections arrive from the egress proxy through `intercept`.
     this.#server = createServer({ keepAliveTimeout: 60_000, headersTimeout: 60_000, requestTimeout: 0 });
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
@@ -170,9 +171,8 @@ export class HeaderInterceptor {
       socket: raw,
       ...(isIP(connection.name) ? {} : { servername: connection.name }),
       host: connection.name,
-      ca: [...this.#upstreamCa],
+      secureContext: this.#upstreamContext,
       ALPNProtocols: ['http/1.1'],
-      minVersion: 'TLSv1.2',
     });
   }
 
