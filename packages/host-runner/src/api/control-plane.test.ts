@@ -1,10 +1,10 @@
 import { ENVD_VERSION } from '@codebox/protocol';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SandboxManager } from '../sandboxes/sandbox-manager.js';
 import { InMemoryBackend } from '../sandboxes/testing/in-memory-backend.js';
 import { InMemoryTemplateCatalog } from '../sandboxes/testing/in-memory-template-catalog.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretStore } from '../secrets/secret-store.js';
@@ -15,6 +15,9 @@ const KEY_A = 'e2b_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const KEY_B = 'e2b_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const limits = { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids: 256 };
 const managers: SandboxManager[] = [];
+// One directory for the file: the secrets store writes only when a secret is created, which no test here does.
+const secretsDir = mkdtempSync(join(tmpdir(), 'codebox-cp-'));
+afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
 
 function setup({ maxSandboxesPerTenant = 20 } = {}) {
   const logger = pino({ level: 'silent' });
@@ -22,7 +25,7 @@ function setup({ maxSandboxesPerTenant = 20 } = {}) {
   const templates = new InMemoryTemplateCatalog();
   const manager = new SandboxManager({ backend, templates, logger, limits, maxSandboxes: 100, maxSandboxesPerTenant, reconcileIntervalMs: 0 });
   managers.push(manager);
-  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), secrets: SecretStore.empty(mkdtempSync(join(tmpdir(), 'codebox-cp-'))), logger, clientId: 'test-runner', limits, domain: () => 'localhost:3201' });
+  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), secrets: SecretStore.empty(secretsDir), logger, clientId: 'test-runner', limits, domain: () => 'localhost:3201' });
   const call = (method: string, path: string, { key = KEY_A, body }: { key?: string | null; body?: unknown } = {}) =>
     app.request(path, {
       method,
