@@ -106,7 +106,6 @@ describe('create options through the official SDK', () => {
     ['iam', { iam: { tokens: { aws: { audience: 'sts.amazonaws.com', tokenType: 'JWT-SVID' } } } }, /iam/],
     ['volumeMounts of a volume that does not exist', { volumeMounts: { '/mnt/data': 'no-such-volume' } }, /no-such-volume/],
     ['network.denyOut host name', { network: { denyOut: ['example.com'] } }, /denyOut/],
-    ['network.rules', { network: { rules: { 'api.example.com': [{ transform: { headers: { 'X-Key': 'v' } } }] } } }, /rules/],
     ['network.httpsPorts', { network: { httpsPorts: [8443] } }, /httpsPorts/],
     ['network IPv6', { network: { denyOut: ['::/0'] } }, /IPv6/],
   ];

@@ -89,11 +89,10 @@ describe.each(clients)('network options through the $name client', ({ module }) 
 
   it('refuses network fields Codebox does not enforce yet by name, instead of dropping them', async () => {
     const before = runner().containerIds().length;
-    // Addresses, CIDRs, host names and an upstream proxy are enforced (test/conformance/network-policy,
-    // egress/egress-proxy.integration); transform rules need the interception; deny lists never take names (as E2B).
+    // Addresses, CIDRs, host names, transform rules and an upstream proxy are enforced
+    // (test/conformance/network-policy, egress-transform, egress/egress-proxy.integration); deny lists never take names (as E2B).
     for (const [network, field] of [
       [{ denyOut: ['example.com'] }, 'network.denyOut'],
-      [{ rules: { 'example.com': [{ transform: { headers: { 'X-A': 'b' } } }] } }, 'network.rules'],
     ] as const) {
       const error = await module.Sandbox.create('base', { network: network as never }).then(
         async (sandbox) => {

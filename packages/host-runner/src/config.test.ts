@@ -70,6 +70,11 @@ describe('loadConfig', () => {
     await expect(loadConfig({ env: {}, file: await configFile({ tls: { certFile: '/c', keyFile: '/k', ca: '/x' } }) })).rejects.toThrow(/tls/);
   });
 
+  it('takes the egress interception\'s extra upstream CA file from CODEBOX_EGRESS_TRUSTED_CA_FILE (unset by default)', async () => {
+    expect((await loadConfig({ env: {} })).network.egressTrustedCaFile).toBeUndefined();
+    expect((await loadConfig({ env: { CODEBOX_EGRESS_TRUSTED_CA_FILE: '/etc/codebox/upstream-ca.pem' } })).network.egressTrustedCaFile).toBe('/etc/codebox/upstream-ca.pem');
+  });
+
   it('takes the rootfs source from CODEBOX_ROOTFS_SOURCE, auto by default, and rejects others', async () => {
     expect((await loadConfig({ env: {} })).rootfsSource).toBe('auto');
     expect((await loadConfig({ env: { CODEBOX_ROOTFS_SOURCE: 'registry' } })).rootfsSource).toBe('registry');

@@ -127,6 +127,11 @@ export const runnerConfigSchema = z.strictObject({
         .default([]),
       /** TCP port of the egress proxy (host-name rules, SOCKS5 egressProxy) on the sandbox bridge's gateway address. */
       egressProxyPort: z.number().int().min(1).max(65_535).default(15_001),
+      /**
+       * PEM CA certificates the egress header interception also trusts for upstream servers, besides
+       * the system roots (a private upstream; tests). Unset: system roots only.
+       */
+      egressTrustedCaFile: z.string().min(1).optional(),
     })
     .prefault({}),
   /** Isolation level of sandboxes whose template names none: `runc` (shared kernel) or `runsc` (gVisor). */
@@ -198,6 +203,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], 'list'],
   ['CODEBOX_EGRESS_ALLOW', ['network', 'egressAllow'], 'list'],
   ['CODEBOX_EGRESS_PROXY_PORT', ['network', 'egressProxyPort'], 'number'],
+  ['CODEBOX_EGRESS_TRUSTED_CA_FILE', ['network', 'egressTrustedCaFile'], 'string'],
   ['CODEBOX_RUNTIME', ['runtime'], 'string'],
   ['CODEBOX_ROOT_ACCESS', ['rootAccess'], 'boolean'],
   ['CODEBOX_VOLUME_SIZE_MIB', ['volumes', 'sizeMiB'], 'number'],

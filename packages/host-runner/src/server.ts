@@ -16,6 +16,7 @@ import { SignedFileUrls } from './gateway/signed-file-urls.js';
 import { answerUpgrade, sendError, serveEdge, watchBodyIdle } from './http-edge.js';
 import type { SandboxBackend } from './sandboxes/sandbox-backend.js';
 import { SandboxManager } from './sandboxes/sandbox-manager.js';
+import { SecretStore } from './secrets/secret-store.js';
 import type { TemplateCatalog } from './templates/template-catalog.js';
 import { certificateCoversSandboxHosts, loadTlsCredentials } from './tls-credentials.js';
 
@@ -24,6 +25,8 @@ export interface RunnerServerOptions {
   backend: SandboxBackend;
   templates: TemplateCatalog;
   logger: Logger;
+  /** The tenants' secrets, shared with the backend's egress interception; absent: opened here from `config.dataDir`. */
+  secrets?: SecretStore;
 }
 
 export interface CloseOptions {
@@ -55,12 +58,13 @@ export class RunnerServer {
     private readonly logger: Logger,
   ) {}
 
-  static async start({ config, backend, templates, logger }: RunnerServerOptions): Promise<RunnerServer> {
+  static async start({ config, backend, templates, logger, secrets: givenSecrets }: RunnerServerOptions): Promise<RunnerServer> {
     // First: a missing or mismatched certificate stops the start before anything else happens.
     const credentials = config.tls ? await loadTlsCredentials(config.tls) : undefined;
     const devApiKey = config.apiKeys.length === 0 ? await loadOrCreateDevApiKey(config.dataDir) : undefined;
     const apiKeys = new ApiKeyRing(devApiKey ? [devApiKey] : config.apiKeys);
 
+    const secrets = givenSecrets ?? (await SecretStore.open(config.dataDir));
     await backend.start();
     const manager = new SandboxManager({
       backend,
@@ -87,7 +91,7 @@ export class RunnerServer {
       logger,
     });
     const controlPlane = getRequestListener(
-      createControlPlane({ manager, templates, apiKeys, logger, clientId: config.runnerName, limits: config.sandbox.limits, domain: () => domain, ...(backend.volumes ? { volumes: backend.volumes } : {}) }).fetch,
+      createControlPlane({ manager, templates, apiKeys, secrets, logger, clientId: config.runnerName, limits: config.sandbox.limits, domain: () => domain, ...(backend.volumes ? { volumes: backend.volumes } : {}) }).fetch,
       {
         // Requests Hono cannot turn into a Request (bad Host, absolute-form target): E2B's body, not Hono's plain text.
         errorHandler: (error) => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxManager } from '../sandboxes/sandbox-manager.js';
 import { InMemoryBackend } from '../sandboxes/testing/in-memory-backend.js';
 import { InMemoryTemplateCatalog } from '../sandboxes/testing/in-memory-template-catalog.js';
+import { scratchSecrets } from '../secrets/testing/scratch-secrets.js';
 import { ApiKeyRing } from './api-keys.js';
 import { createControlPlane } from './control-plane.js';
 
@@ -11,6 +12,7 @@ const KEY_A = 'e2b_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const KEY_B = 'e2b_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const limits = { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids: 256 };
 const managers: SandboxManager[] = [];
+const secrets = scratchSecrets();
 
 function setup({ maxSandboxesPerTenant = 20 } = {}) {
   const logger = pino({ level: 'silent' });
@@ -18,7 +20,7 @@ function setup({ maxSandboxesPerTenant = 20 } = {}) {
   const templates = new InMemoryTemplateCatalog();
   const manager = new SandboxManager({ backend, templates, logger, limits, maxSandboxes: 100, maxSandboxesPerTenant, reconcileIntervalMs: 0 });
   managers.push(manager);
-  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), logger, clientId: 'test-runner', limits, domain: () => 'localhost:3201' });
+  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), secrets, logger, clientId: 'test-runner', limits, domain: () => 'localhost:3201' });
   const call = (method: string, path: string, { key = KEY_A, body }: { key?: string | null; body?: unknown } = {}) =>
     app.request(path, {
       method,

@@ -19,9 +19,10 @@ import type { ApiKeyRing } from './api-keys.js';
 import { toErrorResponse } from './error-response.js';
 import { NotSupportedError } from './errors.js';
 import { listPage, matchesListQuery, parseListQuery, parseMetadataFilter } from './list-query.js';
-import { assertEnforceable } from '../egress/enforceable.js';
 import { parseCreateNetwork, parseNetworkUpdate } from '../egress/parse-network.js';
 import { parseJsonBody } from './request-body.js';
+import { registerSecretRoutes } from './secret-routes.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 import { assertEnvVars, assertMetadata, assertSandboxIdParam, assertTemplateId } from './request-names.js';
 import { toListedSandbox, toSandboxDetail, toSandboxResponse } from './sandbox-views.js';
 import { parseVolumeMounts } from './volume-mounts.js';
@@ -32,6 +33,8 @@ export interface ControlPlaneOptions {
   manager: SandboxManager;
   templates: TemplateCatalog;
   apiKeys: ApiKeyRing;
+  /** The tenants' secrets (E2B's secrets API); the egress interception resolves placeholders from the same store. */
+  secrets: SecretStore;
   logger: Logger;
   /** Reported as `clientID`: which runner hosts the sandbox. */
   clientId: string;
@@ -52,7 +55,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** The E2B control-plane REST API (the subset the official SDKs call), on Hono. */
 export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
-  const { manager, templates, apiKeys, clientId, limits } = options;
+  const { manager, templates, apiKeys, secrets, clientId, limits } = options;
   const domain = (): string | null => options.domain?.() ?? null;
   const logger = options.logger.child({ component: 'control-plane' });
   const app = new Hono<Env>();
@@ -94,7 +97,6 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
     assertMetadata(body.metadata ?? {});
     assertEnvVars(body.envVars ?? {});
     const choice = parseCreateNetwork(body.network, body.allow_internet_access);
-    assertEnforceable(choice.network.egress, 'network.');
     const volumeMounts = await resolveVolumeMounts(options.volumes, c.get('tenant'), parseVolumeMounts(body.volumeMounts));
     const record = await manager.create({
       tenant: c.get('tenant'),
@@ -168,7 +170,6 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
     const sandboxId = assertSandboxIdParam(c.req.param('sandboxID'));
     manager.get(c.get('tenant'), sandboxId);
     const egress = parseNetworkUpdate(await parseJsonBody(c.req.raw, sandboxNetworkUpdateSchema, { optional: true }));
-    assertEnforceable(egress, '');
     await manager.updateNetwork(c.get('tenant'), sandboxId, egress);
     return c.body(null, 204);
   });
@@ -189,6 +190,7 @@ export function createControlPlane(options: ControlPlaneOptions): Hono<Env> {
   }
 
   volumeRoutes(app, options.volumes);
+  registerSecretRoutes(app, secrets);
 
   app.get('/templates', async (c) => {
     const images = await templates.list();

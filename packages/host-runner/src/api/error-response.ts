@@ -8,6 +8,7 @@ import {
   SandboxNotFoundError,
   TemplateNotFoundError,
 } from '../sandboxes/errors.js';
+import { SecretNameTakenError, SecretNotFoundError } from '../secrets/errors.js';
 import { AuthenticationError, NotSupportedError } from './errors.js';
 import {
   VolumeInUseError,
@@ -37,11 +38,12 @@ export function toErrorResponse(error: unknown): ErrorResponse {
 function statusFor(error: unknown): ErrorResponse['status'] {
   if (error instanceof InvalidRequestError) return 400;
   if (error instanceof AuthenticationError || error instanceof VolumeTokenError) return 401;
-  if (error instanceof SandboxNotFoundError || error instanceof TemplateNotFoundError) return 404;
+  if (error instanceof SandboxNotFoundError || error instanceof TemplateNotFoundError || error instanceof SecretNotFoundError) return 404;
   if (error instanceof NetworkUpdateConflictError) return 409;
   if (error instanceof VolumeNotFoundError || error instanceof VolumePathNotFoundError) return 404;
   if (error instanceof VolumeNameTakenError || error instanceof VolumeInUseError || error instanceof VolumePathExistsError) return 409;
   if (error instanceof VolumesUnavailableError) return 501;
+  if (error instanceof SecretNameTakenError) return 409;
   if (error instanceof QuotaExceededError) return 429;
   if (error instanceof NotSupportedError) return 501;
   if (error instanceof BackendUnavailableError) return 503;

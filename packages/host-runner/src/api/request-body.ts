@@ -5,14 +5,19 @@ import { InvalidRequestError } from '../sandboxes/errors.js';
  * Parses and validates a JSON request body. Malformed JSON and schema violations are both
  * 400s; the message names every offending field path so the caller can fix the request.
  */
-export async function parseJsonBody<Schema extends z.ZodType>(request: Request, schema: Schema, { optional = false } = {}): Promise<z.output<Schema>> {
+export async function parseJsonBody<Schema extends z.ZodType>(
+  request: Request,
+  schema: Schema,
+  { optional = false, quoteBody = true }: { optional?: boolean; /** false: the parser's message (which quotes the body) stays out of the error, for bodies carrying secrets. */ quoteBody?: boolean } = {},
+): Promise<z.output<Schema>> {
   const text = await request.text();
   let json: unknown = {};
   if (text.trim() !== '') {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new InvalidRequestError(`Request body is not valid JSON (${(error as Error).message}); send a JSON object with Content-Type: application/json.`);
+      const detail = quoteBody ? ` (${(error as Error).message})` : '';
+      throw new InvalidRequestError(`Request body is not valid JSON${detail}; send a JSON object with Content-Type: application/json.`);
     }
   } else if (!optional) {
     throw new InvalidRequestError('Request body is empty; send a JSON object with Content-Type: application/json.');

@@ -5,11 +5,14 @@ import { InMemoryBackend } from '../sandboxes/testing/in-memory-backend.js';
 import { InMemoryTemplateCatalog } from '../sandboxes/testing/in-memory-template-catalog.js';
 import { ApiKeyRing } from './api-keys.js';
 import { createControlPlane } from './control-plane.js';
+import { scratchSecrets } from '../secrets/testing/scratch-secrets.js';
 
 const KEY_A = 'e2b_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const KEY_B = 'e2b_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const limits = { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids: 256 };
 const managers: SandboxManager[] = [];
+
+const secrets = scratchSecrets();
 
 function setup() {
   const logger = pino({ level: 'silent' });
@@ -17,7 +20,7 @@ function setup() {
   const templates = new InMemoryTemplateCatalog();
   const manager = new SandboxManager({ backend, templates, logger, limits, maxSandboxes: 100, maxSandboxesPerTenant: 50, reconcileIntervalMs: 0 });
   managers.push(manager);
-  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), logger, clientId: 'test-runner', limits });
+  const app = createControlPlane({ manager, templates, secrets, apiKeys: new ApiKeyRing([KEY_A, KEY_B]), logger, clientId: 'test-runner', limits });
   const call = async (method: string, path: string, body?: unknown, key = KEY_A) => {
     const response = await app.request(path, {
       method,
@@ -62,7 +65,7 @@ const CREATE_FIELDS: ReadonlyArray<[field: string, value: unknown, outcome: 'hon
   ['network', { denyOut: ['0.0.0.0/0'] }, 'honoured'],
   ['network', { allowOut: ['8.8.8.8', '10.1.0.0/16'], denyOut: ['0.0.0.0/0'] }, 'honoured'],
   ['network', { allowOut: ['example.com'], denyOut: ['0.0.0.0/0'] }, 'honoured'],
-  ['network', { rules: { 'api.example.com': [{ transform: { headers: { Authorization: 'Bearer x' } } }] } }, 'refused'],
+  ['network', { rules: { 'api.example.com': [{ transform: { headers: { Authorization: 'Bearer ${e2b.secrets.api-key}' } } }] } }, 'honoured'],
   ['network', { egressProxy: { address: 'proxy.example.com:1080', username: 'u', password: 'p' } }, 'honoured'],
   ['network', { httpsPorts: [443] }, 'refused'],
   ['network', { denyOut: ['example.com'] }, 'refused'],
@@ -135,7 +138,7 @@ describe('PUT /sandboxes/{id}/network', () => {
     const { create, call } = setup();
     const id = String((await create({})).body?.sandboxID);
     for (const [body, field] of [
-      [{ rules: { 'example.com': [{}] } }, 'rules'],
+      [{ rules: { '10.0.0.0/8': [{}] } }, 'rules'],
       [{ denyOut: ['example.com'] }, 'denyOut'],
       [{ allowPublicTraffic: false }, 'allowPublicTraffic'],
       [{ egressProxy: { address: 'p:1080', password: 'x'.repeat(256) } }, 'password'],

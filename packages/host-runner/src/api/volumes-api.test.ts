@@ -7,6 +7,7 @@ import { VolumeNameTakenError, VolumeNotFoundError } from '../volumes/errors.js'
 import type { VolumeBackend, VolumeInfo } from '../volumes/volume-backend.js';
 import { ApiKeyRing } from './api-keys.js';
 import { createControlPlane } from './control-plane.js';
+import { scratchSecrets } from '../secrets/testing/scratch-secrets.js';
 
 const KEY = 'e2b_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const limits = { cpuCount: 1, memoryMiB: 512, diskMiB: 1024, pids: 256 };
@@ -46,13 +47,15 @@ class MapVolumes implements VolumeBackend {
   }
 }
 
+const secrets = scratchSecrets();
+
 function setup(volumes?: VolumeBackend) {
   const logger = pino({ level: 'silent' });
   const backend = new InMemoryBackend();
   const templates = new InMemoryTemplateCatalog();
   const manager = new SandboxManager({ backend, templates, logger, limits, maxSandboxes: 10, maxSandboxesPerTenant: 10, reconcileIntervalMs: 0 });
   managers.push(manager);
-  const app = createControlPlane({ manager, templates, apiKeys: new ApiKeyRing([KEY]), logger, clientId: 'test-runner', limits, ...(volumes ? { volumes } : {}) });
+  const app = createControlPlane({ manager, templates, secrets, apiKeys: new ApiKeyRing([KEY]), logger, clientId: 'test-runner', limits, ...(volumes ? { volumes } : {}) });
   const call = (method: string, path: string, body?: unknown) =>
     app.request(path, { method, headers: { 'X-API-KEY': KEY, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { call };

@@ -10,7 +10,9 @@ import { armedCrashPoint, CRASH_AT_ENV } from '../fault-injection.js';
 import { RuntimeNotRegisteredError } from '../docker/errors.js';
 import { SANDBOX_RUNTIMES, type SandboxRuntime } from '../sandboxes/sandbox-runtime.js';
 import { createLogger, type Logger } from '../logger.js';
+import { EgressTrustedCaError, loadUpstreamTrust } from '../egress/header-interception.js';
 import { RunnerServer } from '../server.js';
+import { SecretStore } from '../secrets/secret-store.js';
 import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from '../templates/errors.js';
 import { TemplateStore } from '../templates/template-store.js';
 import { TlsCredentialsError, loadTlsCredentials } from '../tls-credentials.js';
@@ -79,6 +81,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   const crashAt = armedCrashPoint();
   if (crashAt) logger.warn({ crashAt }, `FAULT INJECTION ARMED (${CRASH_AT_ENV}): this runner SIGKILLs itself at that stage; tests only`);
   const docker = dockerClientFor(config);
+  // One store for the API and the egress interception, which resolves rules' placeholders per request.
+  const secrets = await SecretStore.open(config.dataDir);
+  const upstreamCa = await loadUpstreamTrust(config.network.egressTrustedCaFile);
   const backend = new DockerBackend({
     docker,
     runnerName: config.runnerName,
@@ -91,6 +96,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     volumeSizeMiB: config.volumes.sizeMiB,
     egressAllow: config.network.egressAllow,
     egressProxyPort: config.network.egressProxyPort,
+    egressInterception: { upstreamCa, resolveSecret: (tenant, name) => secrets.resolve(tenant, name) },
     ...(config.network.dnsUpstreams.length > 0
       ? { dnsUpstreams: config.network.dnsUpstreams.flatMap((s) => parseDnsEndpoint(s) ?? []) }
       : {}),
@@ -99,7 +105,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   await backend.assertRuntimeAvailable();
   const templates = templateStoreFor(config, logger, docker);
   await templates.ensureDefaultTemplates();
-  const server = await RunnerServer.start({ config, backend, templates, logger });
+  const server = await RunnerServer.start({ config, backend, templates, logger, secrets });
 
   const displayUrl = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
   const key = server.devApiKey ?? '<one of your CODEBOX_API_KEYS>';
@@ -304,7 +310,8 @@ function isUsageError(error: unknown): boolean {
     error instanceof InvalidTemplateRuntimeError ||
     // The host's configuration, not a failure: the message says how to register runsc or pick runc.
     error instanceof RuntimeNotRegisteredError ||
-    error instanceof TlsCredentialsError
+    error instanceof TlsCredentialsError ||
+    error instanceof EgressTrustedCaError
   );
 }
 

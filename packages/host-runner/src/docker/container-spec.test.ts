@@ -44,6 +44,21 @@ describe('containerSpec', () => {
     expect(body.Env).toEqual(['CODEBOX_AGENT_SOCKET=/run/codebox/agent.sock', 'CODEBOX_SANDBOX_ENVS={"FOO":"bar"}']);
   });
 
+  it('binds a bridge sandbox\'s egress CA bundle read-only over the system bundle and points TLS stacks at it; the caller\'s variables win', () => {
+    const bundle = '/var/lib/codebox/sandboxes/abc123def456ghi789jk/egress-ca/ca-certificates.crt';
+    const online = containerSpec(spec({ allowInternetAccess: true, envVars: { FOO: 'bar', CURL_CA_BUNDLE: '/mine.pem' } }), { ...loopCtx, networkName: 'codebox-r1', egressCaBundle: bundle });
+    expect(online.HostConfig.Mounts).toContainEqual({ Type: 'bind', Source: bundle, Target: '/etc/ssl/certs/ca-certificates.crt', ReadOnly: true });
+    const envs = JSON.parse((online.Env ?? []).find((entry) => entry.startsWith('CODEBOX_SANDBOX_ENVS='))?.slice('CODEBOX_SANDBOX_ENVS='.length) ?? '{}') as Record<string, string>;
+    expect(envs).toEqual({
+      FOO: 'bar',
+      SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt',
+      NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
+      REQUESTS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt',
+      CURL_CA_BUNDLE: '/mine.pem',
+    });
+    expect(JSON.stringify(online)).not.toContain('key.pem');
+  });
+
   it('keeps only the capabilities the agent needs and forbids privilege gain', () => {
     expect(host.CapDrop).toEqual(['ALL']);
     expect(host.CapAdd).toEqual(['SETUID', 'SETGID', 'SETPCAP', 'KILL']);

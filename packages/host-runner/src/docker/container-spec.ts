@@ -4,6 +4,8 @@ import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { dockerRuntimeFor } from './container-runtime.js';
 import { InvalidSandboxSpecError } from './errors.js';
 import { LABEL, sandboxLabels } from './sandbox-labels.js';
+import { SYSTEM_CA_BUNDLE } from './sandbox-accounts.js';
+import { EGRESS_CA_ENV } from './sandbox-egress-ca.js';
 import { ROOT_DISK_TARGET, ROOT_LAYERS_TARGET, ROOT_UID_BLOCK } from './root-layers.js';
 
 const MiB = 1024 * 1024;
@@ -37,6 +39,11 @@ export interface ContainerSpecContext {
   gvisorPreload?: string;
   /** Named volumes: the sandbox's idmapped mount of each (sandbox-volumes.ts) and where it goes. */
   volumes?: ReadonlyArray<{ source: string; target: string }>;
+  /**
+   * Bridge sandboxes: the host file (template bundle + the sandbox's egress CA) bound read-only
+   * over the system CA bundle; user processes get `EGRESS_CA_ENV` (docker/sandbox-egress-ca.ts).
+   */
+  egressCaBundle?: string;
 }
 
 /** Fixed limits that are not per-sandbox knobs; docs/security.md ("Containers and user code") says what each guards and which test holds it. */
@@ -116,6 +123,11 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
   if (runsc && ctx.gvisorPreload) {
     mounts.push({ Type: 'bind', Source: ctx.gvisorPreload, Target: '/etc/ld.so.preload', ReadOnly: true });
   }
+  if (ctx.egressCaBundle) {
+    mounts.push({ Type: 'bind', Source: ctx.egressCaBundle, Target: SYSTEM_CA_BUNDLE, ReadOnly: true });
+  }
+  // The caller's variables win over the bundle's: a template or user that points elsewhere means it.
+  const envVars = ctx.egressCaBundle ? { ...EGRESS_CA_ENV, ...spec.envVars } : spec.envVars;
   const agentCommand = [`${AGENT_DIR}/bin/node`, `${AGENT_DIR}/agent.mjs`];
   if (ctx.home.kind === 'loop') {
     mounts.push({ Type: 'bind', Source: ctx.home.hostPath, Target: SANDBOX_HOME, ReadOnly: false });
@@ -133,7 +145,7 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
     WorkingDir: SANDBOX_HOME,
     Env: [
       `CODEBOX_AGENT_SOCKET=${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
-      `CODEBOX_SANDBOX_ENVS=${JSON.stringify(spec.envVars)}`,
+      `CODEBOX_SANDBOX_ENVS=${JSON.stringify(envVars)}`,
       ...(root ? ['CODEBOX_ROOT_ACCESS=1'] : []),
       // Under gVisor the agent enforces the memory limit itself (HARDENING.runscMemoryHeadroomMiB).
       ...(runsc ? ['CODEBOX_RUNTIME=runsc', `CODEBOX_MEMORY_LIMIT_MIB=${spec.limits.memoryMiB}`] : []),

@@ -10,6 +10,8 @@ import { createDockerClient } from './docker-client.js';
 import { DnsForwarder, resolvConfNameservers, type DnsEndpoint } from '../dns/dns-forwarder.js';
 import { EgressService } from './egress-service.js';
 import { EgressRegistry } from '../egress/egress-registry.js';
+import { HeaderInterceptor } from '../egress/header-interception.js';
+import { TransformInterceptor } from '../egress/transform-interceptor.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
 import { isDockerNotFound } from './errors.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
@@ -32,6 +34,8 @@ import { applySandboxChain, collectSandboxChains, needsSandboxChain, sandboxChai
 import { bridgeAddress } from './sandbox-records.js';
 import { HostVolumeStore } from './volume-store.js';
 import type { VolumeBackend } from '../volumes/volume-backend.js';
+import { loadSandboxEgressCa } from './sandbox-egress-ca.js';
+import type { SandboxCa } from '../egress/sandbox-ca.js';
 import { collectSandboxLeftovers, destroySandbox } from './sandbox-stopping.js';
 
 export interface DockerBackendOptions {
@@ -54,6 +58,15 @@ export interface DockerBackendOptions {
   egressAllow?: readonly string[];
   /** TCP port of the egress proxy on the bridge gateway. Default DEFAULT_EGRESS_PROXY_PORT. */
   egressProxyPort?: number;
+  /**
+   * Header transforms at egress (E2B's `network.rules`): the upstream trust the interception
+   * verifies against and the tenants' secrets its placeholders resolve from. Absent: a transform
+   * rule's flows are relayed untouched (tests of the proxy alone).
+   */
+  egressInterception?: {
+    readonly upstreamCa: readonly string[];
+    readonly resolveSecret: (tenant: string, name: string) => string | undefined;
+  };
   /** The runner's isolation level: start() refuses to run when dockerd lacks its runtimes. Default `runc`. */
   runtime?: SandboxRuntime;
   /** Host uids for sandboxes, one each. Default DEFAULT_SANDBOX_UIDS. */
@@ -101,6 +114,9 @@ export class DockerBackend implements SandboxBackend {
   /** Sandbox address → sandbox and policy (the DNS forwarder and the egress proxy read it). */
   readonly egressPolicies = new EgressRegistry();
   private egress: EgressService | undefined;
+  private readonly egressInterception: DockerBackendOptions['egressInterception'];
+  private readonly headerInterceptor: HeaderInterceptor | undefined;
+  readonly #egressCas = new Map<string, Promise<SandboxCa>>();
   private hostNetworks: HostNetworkWatcher | undefined;
   private readonly runtime: SandboxRuntime;
   private readonly runtimes: RuntimeRegistry;
@@ -113,6 +129,8 @@ export class DockerBackend implements SandboxBackend {
     this.dnsUpstreams = options.dnsUpstreams;
     this.egressAllow = options.egressAllow ?? [];
     this.egressProxyPort = options.egressProxyPort ?? DEFAULT_EGRESS_PROXY_PORT;
+    this.egressInterception = options.egressInterception;
+    this.headerInterceptor = options.egressInterception ? new HeaderInterceptor({ upstreamCa: options.egressInterception.upstreamCa }) : undefined;
     this.logger = (options.logger ?? createLogger()).child({ component: 'docker-backend', runner: this.runnerName });
     this.docker = options.docker ?? createDockerClient();
     this.runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
@@ -188,6 +206,16 @@ export class DockerBackend implements SandboxBackend {
       hostNetworks: networks,
       source: this.egressPolicies,
       logger: this.logger.child({ component: 'egress-proxy' }),
+      ...(this.headerInterceptor
+        ? {
+            interceptor: new TransformInterceptor({
+              interceptor: this.headerInterceptor,
+              caOf: (sandboxId) => this.egressCaOf(sandboxId),
+              resolveSecret: this.egressInterception?.resolveSecret ?? (() => undefined),
+              logger: this.logger.child({ component: 'egress-interception' }),
+            }),
+          }
+        : {}),
     });
     await egress.start();
     this.egress = egress;
@@ -214,6 +242,7 @@ export class DockerBackend implements SandboxBackend {
     this.hostNetworks?.stop();
     await this.dns?.stop();
     await this.egress?.stop();
+    this.headerInterceptor?.close();
     // Removing the firewall while sandboxes still sit on the bridge would open the host to them
     // until the next start(); so rules and network go only once the bridge is empty. The
     // redirects stay with them: a redirected sandbox's connections then fail, never go direct.
@@ -241,6 +270,7 @@ export class DockerBackend implements SandboxBackend {
   }
 
   async destroy(sandboxId: string): Promise<void> {
+    this.#egressCas.delete(sandboxId);
     await destroySandbox(this.context, sandboxId);
     await this.releaseEgress(sandboxId);
   }
@@ -266,6 +296,20 @@ export class DockerBackend implements SandboxBackend {
     if (address === undefined) return;
     this.egressPolicies.delete(sandboxId);
     await this.egress?.release(address);
+  }
+
+  /**
+   * The egress CA of a bridge sandbox (docker/sandbox-egress-ca.ts), loaded once and kept so its
+   * leaves stay cached: for the egress proxy's header interception (egress/header-interception.ts).
+   */
+  egressCaOf(sandboxId: string): Promise<SandboxCa> {
+    let ca = this.#egressCas.get(sandboxId);
+    if (!ca) {
+      ca = loadSandboxEgressCa(this.context.dataDir, sandboxId);
+      this.#egressCas.set(sandboxId, ca);
+      ca.catch(() => this.#egressCas.delete(sandboxId));
+    }
+    return ca;
   }
 
   async list(): Promise<SandboxRecord[]> {

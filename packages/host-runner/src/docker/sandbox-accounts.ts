@@ -13,6 +13,15 @@ export interface AccountFiles {
   readonly group: string;
 }
 
+/** What the runner reads out of a template image once: its account files and its system CA bundle. */
+export interface TemplateFiles extends AccountFiles {
+  /** `/etc/ssl/certs/ca-certificates.crt` (Debian's bundle path), when the image has one. */
+  readonly caBundle: string | undefined;
+}
+
+/** Where Debian-family images keep the system CA bundle, and where each sandbox gets its own (docker/sandbox-egress-ca.ts). */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
 /** Host paths of one sandbox's account files, bind-mounted read-only over /etc/passwd and /etc/group. */
 export interface SandboxAccountPaths {
   readonly passwd: string;
@@ -60,12 +69,12 @@ export async function writeSandboxAccounts(sandboxDir: string, files: AccountFil
 }
 
 /**
- * Reads /etc/passwd and /etc/group out of template images, once per image id (images never
+ * Reads /etc/passwd, /etc/group and the system CA bundle out of template images, once per image id (images never
  * change, so the cache never goes stale). Docker can only copy files out of a container, so a
  * created-never-started container is made and removed for it.
  */
 export class TemplateAccounts {
-  private readonly byImageId = new Map<string, Promise<AccountFiles>>();
+  private readonly byImageId = new Map<string, Promise<TemplateFiles>>();
 
   constructor(
     private readonly docker: Dockerode,
@@ -73,7 +82,7 @@ export class TemplateAccounts {
     private readonly runnerName?: string,
   ) {}
 
-  async of(image: string): Promise<AccountFiles> {
+  async of(image: string): Promise<TemplateFiles> {
     const imageId = (await this.docker.getImage(image).inspect()).Id;
     let files = this.byImageId.get(imageId);
     if (!files) {
@@ -85,7 +94,7 @@ export class TemplateAccounts {
     return files;
   }
 
-  private async read(imageId: string, image: string): Promise<AccountFiles> {
+  private async read(imageId: string, image: string): Promise<TemplateFiles> {
     const container = await this.docker.createContainer({
       name: `codebox-accounts-${randomBytes(6).toString('hex')}`,
       Image: imageId,
@@ -96,12 +105,13 @@ export class TemplateAccounts {
       HostConfig: { NetworkMode: 'none', AutoRemove: false },
     });
     try {
-      const [passwd, group] = await Promise.all([
+      const [passwd, group, caBundle] = await Promise.all([
         fileFromContainer(container, '/etc/passwd'),
         fileFromContainer(container, '/etc/group'),
+        fileFromContainer(container, SYSTEM_CA_BUNDLE),
       ]);
       if (passwd === undefined) throw new TemplateAccountsError(image, 'the image has no /etc/passwd');
-      return { passwd, group: group ?? '' };
+      return { passwd, group: group ?? '', caBundle };
     } finally {
       await container.remove({ force: true }).catch(() => undefined);
     }

@@ -14,6 +14,7 @@ import { AgentHealthTimeoutError, SandboxAlreadyExistsError, SandboxExitedDuring
 import { writeGvisorPreload } from './gvisor-preload.js';
 import { createHomeDisk, type HomeOwner } from './home-disk.js';
 import { renumberSandboxUser, writeSandboxAccounts } from './sandbox-accounts.js';
+import { writeSandboxEgressCa } from './sandbox-egress-ca.js';
 import { writeSandboxUidFile } from './sandbox-uid-file.js';
 import type { DockerBackendContext } from './docker-backend-context.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
@@ -71,6 +72,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     let home: HomeVolume;
     let rootContext: ContainerSpecContext['root'];
     let accounts: ContainerSpecContext['accounts'];
+    let systemDir: string | undefined;
     if (rootMode) {
       // The block's root owns the disk; `user` is the template's uid 1000 inside, so uid + 1000 outside.
       await createHomeDisk(paths.homeImage, paths.homeMount, spec.limits.diskMiB, user, context.logger);
@@ -80,11 +82,19 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       await mountRootLayers(layers, layersDir, uid, context.logger);
       home = { kind: 'loop', hostPath: disk.home };
       rootContext = { hostFirst: uid, layers: layers.length, layersDir, systemDir: disk.system, seccompProfile: rootModeSeccompProfile() };
+      systemDir = disk.system;
     } else {
       accounts = await writeSandboxAccounts(paths.root, renumberSandboxUser(await context.accounts.of(spec.image), uid, uid));
       home = await prepareHome(context, spec, paths.homeImage, paths.homeMount, user);
     }
     const volumes = spec.volumeMounts?.length ? await mountVolumes(context, spec, uid, rootMode) : undefined;
+    // Every bridge sandbox: header-transform rules can arrive after create (updateNetwork), and the
+    // bundle must be in place before user code reads it. Offline sandboxes make no connections.
+    const egressCaStarted = performance.now();
+    const egressCa = spec.allowInternetAccess
+      ? await writeSandboxEgressCa(paths.root, spec.sandboxId, (await context.accounts.of(spec.image)).caBundle, systemDir ? { systemDir, hostFirst: uid } : undefined)
+      : undefined;
+    const egressCaMs = Math.round(performance.now() - egressCaStarted);
     const gvisorPreload = spec.runtime === 'runsc' ? await writeGvisorPreload(paths.root) : undefined;
     crashPoint('create:after-home-disk');
     const body = containerSpec(spec, {
@@ -96,6 +106,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       ...(rootContext ? { root: rootContext } : {}),
       ...(gvisorPreload ? { gvisorPreload } : {}),
       ...(volumes ? { volumes } : {}),
+      ...(egressCa ? { egressCaBundle: egressCa.bundle } : {}),
       ...(context.networkName ? { networkName: context.networkName } : {}),
       ...(context.dnsServer ? { dnsServer: context.dnsServer } : {}),
     });
@@ -126,7 +137,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     crashPoint('create:after-agent-health');
     // The create is complete from here: a restarted runner adopts this sandbox.
     await unlink(paths.creatingMarker);
-    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid, rootMode }, 'sandbox started');
+    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid, rootMode, egressCaMs }, 'sandbox started');
     return {
       sandboxId: spec.sandboxId,
       tenant: spec.tenant,

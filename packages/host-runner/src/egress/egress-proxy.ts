@@ -76,9 +76,13 @@ export interface EgressProxyOptions {
 }
 
 /** How much the name matters before the verdict: decides it, refines it, or not at all. */
-function nameNeed(floor: EgressFloor, policy: EgressPolicy, destination: OriginalDestination): 'required' | 'optional' | 'none' {
+function nameNeed(floor: EgressFloor, policy: EgressPolicy, destination: OriginalDestination): 'required' | 'rules' | 'optional' | 'none' {
   if (nameDecides(floor, policy, destination)) return 'required';
   const byName = policy.allowOut.some((d) => d.kind === 'domain');
+  // A transform rule needs the name to apply, but HTTP and TLS clients speak first at once, so
+  // waiting longer on their ports costs nothing and keeps a loaded sandbox's request from being
+  // relayed without its header.
+  if (Object.keys(policy.rules).length > 0 && (destination.port === 80 || destination.port === 443)) return 'rules';
   if ((policy.egressProxy !== undefined && byName) || Object.keys(policy.rules).length > 0) return 'optional';
   return 'none';
 }
@@ -179,7 +183,7 @@ export class EgressProxy {
     const first: FirstBytes =
       need === 'none'
         ? { bytes: Buffer.alloc(0), protocol: 'silent' }
-        : await readFirstBytes(client, need === 'required' ? this.limits.nameWaitMs : this.limits.optionalNameWaitMs);
+        : await readFirstBytes(client, need === 'optional' ? this.limits.optionalNameWaitMs : this.limits.nameWaitMs);
     if (client.destroyed) return;
     const pinned = (name: string, address: string): boolean => pins.isPinned(source, name, address);
     const verdict = decideEgress(floor, { policy, destination, pinned, ...(first.name !== undefined ? { name: first.name } : {}) });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../sandboxes/errors.js';
-import { assertEnforceable } from './enforceable.js';
 import { OPEN_EGRESS } from './egress-policy.js';
 import { describeEgress, parseCreateNetwork, parseDestination, parseNetworkUpdate } from './parse-network.js';
 
@@ -56,12 +55,5 @@ describe('parseNetworkUpdate', () => {
       { kind: 'cidr', cidr: '0.0.0.0/0' },
       { kind: 'cidr', cidr: '1.1.1.1/32' },
     ]);
-  });
-});
-
-describe('assertEnforceable (the capability gate)', () => {
-  it('passes address, host-name and SOCKS5 policies and refuses transform rules, by field', () => {
-    assertEnforceable(parseNetworkUpdate({ allowOut: ['1.2.3.4', 'a.com'], denyOut: ['0.0.0.0/0'], egressProxy: { address: 'p:1' } }), '');
-    expect(() => assertEnforceable(parseNetworkUpdate({ rules: { 'a.com': [] } }), '')).toThrow(/rules.*egress proxy/);
   });
 });
