@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, randomInt, webcrypto } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as dnsPacket from 'dns-packet';
 import { Sandbox, Secret } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxCa } from '../../packages/host-runner/src/egress/sandbox-ca.js';
 import { startNetnsTargets, type NetnsTargets } from '../support/netns-targets.js';
+import { startTestResolver } from '../support/test-resolver.js';
 import { useRunner } from '../support/use-runner.js';
 
 /**
@@ -33,34 +32,12 @@ const hostCa = await SandboxCa.create('test-host-ca');
 writeFileSync(join(dir, 'host-ca.pem'), hostCa.certPem);
 
 // The resolver the runner's DNS forwarder asks: both names are the test host.
-const resolver = createSocket('udp4');
-resolver.on('message', (message, remote) => {
-  try {
-    const query = dnsPacket.decode(message);
-    const question = query.questions?.[0];
-    if (!question) return;
-    const known = (question.name === HOST || question.name === OTHER_HOST) && question.type === 'A';
-    resolver.send(
-      dnsPacket.encode({
-        type: 'response',
-        id: query.id ?? 0,
-        flags: dnsPacket.RECURSION_AVAILABLE | (known ? 0 : 3),
-        questions: [question],
-        answers: known ? [{ type: 'A', name: question.name, ttl: 60, data: TARGET }] : [],
-      }),
-      remote.port,
-      remote.address,
-    );
-  } catch {
-    // not a query
-  }
-});
-await new Promise<void>((resolve) => resolver.bind(0, '127.0.0.1', () => resolve()));
+const resolver = await startTestResolver({ [HOST]: TARGET, [OTHER_HOST]: TARGET }, 60);
 
 useRunner({
   env: {
     CODEBOX_EGRESS_ALLOW: '198.18.77.0/24',
-    CODEBOX_DNS_UPSTREAMS: `127.0.0.1:${(resolver.address() as { port: number }).port}`,
+    CODEBOX_DNS_UPSTREAMS: `127.0.0.1:${resolver.port}`,
     CODEBOX_EGRESS_TRUSTED_CA_FILE: join(dir, 'host-ca.pem'),
   },
 });

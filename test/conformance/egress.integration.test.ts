@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '@codebox/core-client';
-import { startNetnsTargets, TARGET_TCP_PORT, type NetnsTargets } from '../support/netns-targets.js';
+import { startNetnsTargets, type NetnsTargets, TARGETS_PROBE } from '../support/netns-targets.js';
 import { useRunner } from '../support/use-runner.js';
 
 /**
@@ -63,23 +63,7 @@ const runner = useRunner({
   env: { CODEBOX_EGRESS_ALLOW: '198.51.100.128/25', CODEBOX_DNS_UPSTREAMS: `127.0.0.1:${upstream.address().port}` },
 });
 
-const PROBE = `
-import json, socket, sys
-from concurrent.futures import ThreadPoolExecutor
-def tcp(ip):
-    try:
-        s = socket.create_connection((ip, ${TARGET_TCP_PORT}), timeout=3)
-        data = s.recv(16)
-        s.close()
-        return "reached" if data.startswith(b"reached") else "connected"
-    except socket.timeout:
-        return "timeout"
-    except OSError as e:
-        return "error:" + str(e.errno)
-targets = json.loads(sys.argv[1])
-with ThreadPoolExecutor(len(targets)) as pool:
-    print(json.dumps(dict(zip(targets, pool.map(tcp, targets)))))
-`;
+const PROBE = TARGETS_PROBE;
 
 const UDP_DNS_PROBE = `
 import socket, sys

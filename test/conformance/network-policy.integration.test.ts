@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Sandbox } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLeaks } from '../support/leak-check.js';
-import { startNetnsTargets, TARGET_TCP_PORT, type NetnsTargets } from '../support/netns-targets.js';
+import { startNetnsTargets, type NetnsTargets, TARGETS_PROBE } from '../support/netns-targets.js';
 import { useRunner } from '../support/use-runner.js';
 
 /**
@@ -22,23 +22,7 @@ const TEMPLATE = 'code-interpreter-v1';
 
 const runner = useRunner({ env: { CODEBOX_EGRESS_ALLOW: ALLOWED_RANGE } });
 
-const PROBE = `
-import json, socket, sys
-from concurrent.futures import ThreadPoolExecutor
-def tcp(ip):
-    try:
-        s = socket.create_connection((ip, ${TARGET_TCP_PORT}), timeout=3)
-        data = s.recv(16)
-        s.close()
-        return "reached" if data.startswith(b"reached") else "connected"
-    except socket.timeout:
-        return "timeout"
-    except OSError as e:
-        return "error:" + str(e.errno)
-targets = json.loads(sys.argv[1])
-with ThreadPoolExecutor(len(targets)) as pool:
-    print(json.dumps(dict(zip(targets, pool.map(tcp, targets)))))
-`;
+const PROBE = TARGETS_PROBE;
 /** What a REJECT with tcp-reset looks like to the caller: refused at once, not a timeout. */
 const REFUSED = 'error:111';
 

@@ -129,3 +129,26 @@ export async function startNetnsTargets(options: NetnsTargetsOptions = {}): Prom
   return { namespace, hostInterface, linkNetwork, hostAddress, peerAddress, targets: [peerAddress, ...extra], close, [Symbol.asyncDispose]: close };
 }
 
+
+/**
+ * Python that connects to every address given as a JSON list (argv[1]) on TARGET_TCP_PORT at once
+ * (3 s timeout each) and prints one JSON object: address → "reached" (the target's greeting),
+ * "connected", "timeout" (dropped on the way) or "error:<errno>" (e.g. 111: reset by a REJECT).
+ */
+export const TARGETS_PROBE = `
+import json, socket, sys
+from concurrent.futures import ThreadPoolExecutor
+def tcp(ip):
+    try:
+        s = socket.create_connection((ip, ${TARGET_TCP_PORT}), timeout=3)
+        data = s.recv(16)
+        s.close()
+        return "reached" if data.startswith(b"reached") else "connected"
+    except socket.timeout:
+        return "timeout"
+    except OSError as e:
+        return "error:" + str(e.errno)
+targets = json.loads(sys.argv[1])
+with ThreadPoolExecutor(len(targets)) as pool:
+    print(json.dumps(dict(zip(targets, pool.map(tcp, targets)))))
+`;

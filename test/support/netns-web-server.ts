@@ -1,9 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { startNetnsProcess } from './netns-process.js';
 
 /**
  * HTTP (port 8081) and HTTPS (port 8443, a fresh self-signed certificate) on every address of a
@@ -59,30 +58,6 @@ export async function startNetnsWebServer(namespace: string, names: readonly str
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', namespace, process.execPath, '-e', SERVER, JSON.stringify(pem)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const hits: WebHit[] = [];
-  const listening = new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the web test server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const event = JSON.parse(line) as WebHit | { listening: true };
-      if ('listening' in event) resolve();
-      else hits.push(event);
-    });
-  });
-  const close = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
-  try {
-    await listening;
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { hits, close, [Symbol.asyncDispose]: close };
+  const server = await startNetnsProcess<WebHit>(namespace, SERVER, JSON.stringify(pem), 'the web test server');
+  return { hits: server.events, close: server.close, [Symbol.asyncDispose]: server.close };
 }

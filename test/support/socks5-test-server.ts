@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { startNetnsProcess } from './netns-process.js';
 
 /**
  * A small SOCKS5 server (RFC 1928, CONNECT only, username/password auth of RFC 1929) run inside a
@@ -76,30 +74,6 @@ net.createServer((c) => {
 
 export async function startSocks5TestServer(options: Socks5TestServerOptions): Promise<Socks5TestServer> {
   const config = { address: options.address, port: options.port, username: options.username, password: options.password, hosts: options.hosts ?? {} };
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', options.namespace, process.execPath, '-e', SERVER, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const requests: Socks5Request[] = [];
-  const listening = new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the SOCKS5 test server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const event = JSON.parse(line) as Socks5Request | { listening: true };
-      if ('listening' in event) resolve();
-      else requests.push(event);
-    });
-  });
-  const close = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
-  try {
-    await listening;
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { requests, close, [Symbol.asyncDispose]: close };
+  const server = await startNetnsProcess<Socks5Request>(options.namespace, SERVER, JSON.stringify(config), 'the SOCKS5 test server');
+  return { requests: server.events, close: server.close, [Symbol.asyncDispose]: server.close };
 }

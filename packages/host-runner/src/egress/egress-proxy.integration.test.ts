@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as dnsPacket from 'dns-packet';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNetnsTargets, type NetnsTargets } from '../../../../test/support/netns-targets.js';
 import { startNetnsWebServer, WEB_HTTP_PORT, WEB_HTTPS_PORT, type NetnsWebServer } from '../../../../test/support/netns-web-server.js';
 import { startSocks5TestServer } from '../../../../test/support/socks5-test-server.js';
+import { startTestResolver, type TestResolver } from '../../../../test/support/test-resolver.js';
 import { containerName } from '../docker/container-spec.js';
 import { createDockerClient } from '../docker/docker-client.js';
 import { DockerBackend } from '../docker/docker-backend.js';
@@ -42,29 +41,7 @@ let backend: DockerBackend;
 let targets: NetnsTargets;
 let web: NetnsWebServer;
 
-const dns = createSocket('udp4');
-dns.on('message', (message, remote) => {
-  try {
-    const query = dnsPacket.decode(message);
-    const question = query.questions?.[0];
-    if (!question) return;
-    const address = question.type === 'A' ? NAMES[question.name.toLowerCase()] : undefined;
-    const known = question.name.toLowerCase() in NAMES;
-    dns.send(
-      dnsPacket.encode({
-        type: 'response',
-        id: query.id ?? 0,
-        flags: dnsPacket.RECURSION_AVAILABLE | (known ? 0 : 3),
-        questions: [question],
-        answers: address ? [{ type: 'A', name: question.name, ttl: 1, data: address }] : [],
-      }),
-      remote.port,
-      remote.address,
-    );
-  } catch {
-    // not a query
-  }
-});
+let dns: TestResolver;
 
 async function sh(command: string): Promise<{ exitCode: number; output: string }> {
   const result = await execIn(docker.getContainer(containerName(sandboxId)), ['sh', '-c', command]);
@@ -104,7 +81,7 @@ function backendOptions(): ConstructorParameters<typeof DockerBackend>[0] {
     dataDir,
     logger,
     healthTimeoutMs: 20_000,
-    dnsUpstreams: [{ address: '127.0.0.1', port: dns.address().port }],
+    dnsUpstreams: [{ address: '127.0.0.1', port: dns.port }],
     egressAllow: ['198.51.100.160/28'],
     runtime: RUNTIME,
   };
@@ -113,7 +90,7 @@ function backendOptions(): ConstructorParameters<typeof DockerBackend>[0] {
 const setPolicy = (policy: EgressPolicy): Promise<void> => backend.updateNetwork(sandboxId, policy);
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => dns.bind(0, '127.0.0.1', () => resolve()));
+  dns = await startTestResolver(NAMES, 1);
   targets = await startNetnsTargets({ addresses: [ALLOWED, OTHER, SOCKS] });
   web = await startNetnsWebServer(targets.namespace, Object.keys(NAMES));
   dataDir = await mkdtemp(join(tmpdir(), 'codebox-egp-'));
