@@ -1,6 +1,6 @@
 // The public surface of @codebox/core-client: the names `e2b` exports for `Sandbox`, so E2B
 // code ports by changing the import.
-export { Sandbox, type SandboxOpts, type SandboxConnectOpts, type SandboxNetworkOpts } from './sandbox/sandbox.js';
+export { Sandbox, type SandboxOpts, type SandboxConnectOpts, type SandboxNetworkOpts, type SandboxNetworkUpdate, type SandboxEgressOpts } from './sandbox/sandbox.js';
 export { Sandbox as default } from './sandbox/sandbox.js';
 export type { SandboxInfo, SandboxState } from './sandbox/sandbox-info.js';
 export type { SandboxApiOpts } from './sandbox/sandbox-api.js';

@@ -119,7 +119,7 @@ export class FakeRunner {
     this.requests[this.requests.length - 1]!.body = body;
     // `e2b` 2.51 uses the /v2 paths for create and connect; both forms are served.
     const path = req.method === 'POST' ? url.pathname.replace(/^\/v2\/sandboxes/, '/sandboxes') : url.pathname;
-    const m = /^\/sandboxes\/([a-z0-9]+)(\/timeout|\/connect)?$/.exec(path);
+    const m = /^\/sandboxes\/([a-z0-9]+)(\/timeout|\/connect|\/network)?$/.exec(path);
     if (req.method === 'POST' && path === '/sandboxes') {
       const b = body as Record<string, unknown>;
       if (b.templateID === 'missing') return json(res, 404, { code: 404, message: 'template missing not found' });
@@ -157,6 +157,10 @@ export class FakeRunner {
         return void res.writeHead(204).end();
       }
       if (req.method === 'POST' && m[2] === '/connect') return json(res, 200, this.sandboxBody(sandbox));
+      if (req.method === 'PUT' && m[2] === '/network') {
+        res.writeHead(204).end();
+        return;
+      }
     }
     return json(res, 404, { code: 404, message: `no route ${req.method} ${url.pathname}` });
   }

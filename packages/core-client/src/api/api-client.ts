@@ -7,7 +7,7 @@ import { fetchOrExplain } from '../http/fetch-or-explain.js';
 import { apiError } from './api-error.js';
 
 export interface ApiRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;

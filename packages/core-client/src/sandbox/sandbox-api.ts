@@ -2,6 +2,8 @@ import {
   sandboxDetailSchema,
   sandboxSchema,
   type NewSandbox,
+  type SandboxNetwork,
+  type SandboxNetworkUpdate,
 } from '@codebox/protocol';
 import { compareVersions } from 'compare-versions';
 import { ApiClient, ApiResponseError, parseBody, toApiError } from '../api/api-client.js';
@@ -31,7 +33,7 @@ export interface CreateSandboxRequest {
   envs?: Record<string, string>;
   secure: boolean;
   allowInternetAccess: boolean;
-  network?: { allowPublicTraffic?: boolean; allowOut?: string[]; denyOut?: string[]; maskRequestHost?: string };
+  network?: SandboxNetwork;
   volumeMounts?: Array<{ name: string; path: string }>;
 }
 
@@ -124,6 +126,19 @@ export async function setSandboxTimeout(sandboxId: string, timeoutMs: number, op
       body: { timeout: timeoutToSeconds(timeoutMs) },
       ...callOpts(opts),
     });
+  } catch (err) {
+    throw toApiError(err, notFound(sandboxId));
+  }
+}
+
+/**
+ * Replaces the sandbox's egress rules (E2B's `updateNetwork`): fields left out are cleared, so an
+ * update that should keep the SOCKS5 proxy or the rules repeats them.
+ */
+export async function updateSandboxNetwork(sandboxId: string, network: SandboxNetworkUpdate, opts: SandboxApiOpts = {}): Promise<void> {
+  const api = new ApiClient(new ConnectionConfig(opts));
+  try {
+    await api.send({ method: 'PUT', path: `${sandboxPath(sandboxId)}/network`, body: network, ...callOpts(opts) });
   } catch (err) {
     throw toApiError(err, notFound(sandboxId));
   }

@@ -83,6 +83,25 @@ describe('Sandbox control plane', () => {
     await sandbox.kill();
   });
 
+  it('sends E2B\'s network create option and replaces the egress rules with updateNetwork', async () => {
+    const network = {
+      allowOut: ['api.example.com', '10.1.0.0/16'],
+      denyOut: ['0.0.0.0/0'],
+      rules: { 'api.example.com': [{ transform: { headers: { Authorization: 'Bearer ${e2b.secrets.api-key}' } } }] },
+      egressProxy: { address: 'proxy.example.com:1080', username: 'u', password: 'p' },
+      allowPublicTraffic: false,
+      maskRequestHost: 'h.example:${PORT}',
+    };
+    const sandbox = await Sandbox.create({ ...opts, network });
+    expect(lastRequest().body).toMatchObject({ network });
+    await sandbox.updateNetwork({ denyOut: ['8.8.8.8'], allowInternetAccess: false });
+    expect(lastRequest()).toMatchObject({ method: 'PUT', url: `/sandboxes/${sandbox.sandboxId}/network`, body: { denyOut: ['8.8.8.8'], allow_internet_access: false } });
+    await Sandbox.updateNetwork(sandbox.sandboxId, {}, opts);
+    expect(lastRequest().body).toEqual({});
+    await expect(Sandbox.updateNetwork('nosuchsandbox', {}, opts)).rejects.toBeInstanceOf(SandboxNotFoundError);
+    await sandbox.kill();
+  });
+
   it('connects to an existing sandbox and reaches it with its access token', async () => {
     const created = await Sandbox.create(opts);
     const connected = await Sandbox.connect(created.sandboxId, { ...opts, timeoutMs: 10_000 });

@@ -1,4 +1,4 @@
-import { CODE_INTERPRETER_TEMPLATE, DEFAULT_SANDBOX_TIMEOUT_MS, ENVD_PORT } from '@codebox/protocol';
+import { CODE_INTERPRETER_TEMPLATE, DEFAULT_SANDBOX_TIMEOUT_MS, ENVD_PORT, type SandboxNetworkUpdate as NetworkUpdateBody } from '@codebox/protocol';
 import type { Volume } from '../volume/volume.js';
 import {
   CodeInterpreter,
@@ -22,6 +22,7 @@ import {
   getSandboxInfo,
   killSandbox,
   setSandboxTimeout,
+  updateSandboxNetwork,
   type SandboxApiOpts,
   type SandboxConnection,
 } from './sandbox-api.js';
@@ -56,9 +57,10 @@ export interface SandboxOpts extends ConnectionOpts {
   allowInternetAccess?: boolean;
   /**
    * E2B's network options: `allowPublicTraffic: false` (every sandbox port but envd's then
-   * demands the sandbox's `trafficAccessToken`, which this client sends), `allowOut`/`denyOut`
-   * with IPv4 addresses and CIDRs, `maskRequestHost`. The runner refuses what it cannot enforce
-   * (host names, transform rules, an upstream proxy) by name.
+   * demands the sandbox's `trafficAccessToken`, which this client sends), `allowOut` (IPv4
+   * addresses, CIDRs, host names, `*.` wildcards) / `denyOut` (addresses and CIDRs), per-domain
+   * header `rules` (values may hold `${e2b.secrets.<name>}`), an upstream SOCKS5 `egressProxy`,
+   * `maskRequestHost`. Change the egress part later with {@link Sandbox.updateNetwork}.
    */
   network?: SandboxNetworkOpts;
   /**
@@ -69,15 +71,34 @@ export interface SandboxOpts extends ConnectionOpts {
   volumeMounts?: Record<string, Volume | string>;
 }
 
-/** The `network` create option (the subset Codebox implements; see {@link SandboxOpts.network}). */
-export interface SandboxNetworkOpts {
-  allowPublicTraffic?: boolean;
-  /** Destinations that stay reachable whatever `denyOut` says (an allow wins over a deny). */
+/** The egress rules of {@link SandboxNetworkOpts}, also what {@link Sandbox.updateNetwork} replaces. */
+export interface SandboxEgressOpts {
+  /** Destinations that stay reachable whatever `denyOut` says (an allow wins over a deny): IPv4 addresses, CIDRs, host names, `*.example.com`. */
   allowOut?: string[];
-  /** Destinations refused (`['0.0.0.0/0']`: everything not in `allowOut`). Unlisted destinations are allowed. */
+  /** Destinations refused (`['0.0.0.0/0']`: everything not in `allowOut`); addresses and CIDRs only. Unlisted destinations are allowed. */
   denyOut?: string[];
+  /** Per domain, headers added to (or replacing) those of matching HTTP/HTTPS requests on the way out. A rule does not allow traffic by itself. */
+  rules?: Record<string, Array<{ transform?: { headers?: Record<string, string> } }>>;
+  /** A SOCKS5 proxy (`host:port`, optional RFC 1929 credentials) allowed TCP leaves through; fails closed. */
+  egressProxy?: { address: string; username?: string; password?: string };
+}
+
+/** The `network` create option (see {@link SandboxOpts.network}). */
+export interface SandboxNetworkOpts extends SandboxEgressOpts {
+  allowPublicTraffic?: boolean;
   /** The Host header the sandbox's servers see; `${PORT}` is replaced by the port. */
   maskRequestHost?: string;
+}
+
+/** What {@link Sandbox.updateNetwork} takes: the egress rules, replaced whole (fields left out are cleared). */
+export interface SandboxNetworkUpdate extends SandboxEgressOpts {
+  /** `false`: the same as `denyOut: ['0.0.0.0/0']`. */
+  allowInternetAccess?: boolean;
+}
+
+function toNetworkUpdateBody(network: SandboxNetworkUpdate): NetworkUpdateBody {
+  const { allowInternetAccess, ...egress } = network;
+  return { ...egress, ...(allowInternetAccess === undefined ? {} : { allow_internet_access: allowInternetAccess }) };
 }
 
 /** Options of `Sandbox.connect()`. */
@@ -231,6 +252,14 @@ export class Sandbox {
     await setSandboxTimeout(sandboxId, timeoutMs, opts);
   }
 
+  /**
+   * Replaces a sandbox's egress rules (fields left out are cleared); new connections follow them at once.
+   * @throws SandboxNotFoundError when there is no such sandbox.
+   */
+  static async updateNetwork(sandboxId: string, network: SandboxNetworkUpdate, opts?: SandboxApiOpts): Promise<void> {
+    await updateSandboxNetwork(sandboxId, toNetworkUpdateBody(network), opts);
+  }
+
   /** Re-connects to this sandbox (extending its lifetime when `timeoutMs` is given). */
   async connect(opts?: SandboxConnectOpts): Promise<this> {
     if (this.connectionConfig.debug) return this;
@@ -256,6 +285,11 @@ export class Sandbox {
   async setTimeout(timeoutMs: number, opts?: PerCallOpts): Promise<void> {
     if (this.connectionConfig.debug) return;
     await setSandboxTimeout(this.sandboxId, timeoutMs, { ...this.connectionOpts, ...opts });
+  }
+
+  /** Replaces this sandbox's egress rules (fields left out are cleared). */
+  async updateNetwork(network: SandboxNetworkUpdate, opts?: PerCallOpts): Promise<void> {
+    await updateSandboxNetwork(this.sandboxId, toNetworkUpdateBody(network), { ...this.connectionOpts, ...opts });
   }
 
   /** Kills this sandbox; `false` when it was already gone. */
