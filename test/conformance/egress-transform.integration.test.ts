@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as codebox from '@codebox/core-client';
 import { Sandbox, Secret } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxCa } from '../../packages/host-runner/src/egress/sandbox-ca.js';
@@ -160,14 +161,17 @@ describe('header transforms with secrets at egress', () => {
     }
   });
 
-  it('answers 502 naming an unknown secret, with no value, and forwards nothing', async () => {
+  it('answers 502 naming an unknown secret, with no value, and forwards nothing (through our client)', async () => {
     const known = `known-${Date.now()}`;
     const value = `sk-e2e-known-${Date.now()}`;
-    await Secret.create(known, value);
-    const sandbox = await Sandbox.create({
+    const info = await codebox.Secret.create(known, value, { metadata: { purpose: 'e2e' } });
+    expect(info).toMatchObject({ name: known, version: 1, metadata: { purpose: 'e2e' } });
+    expect(await Secret.getInfo(known)).toMatchObject({ secretId: info.secretId, version: 1 });
+    expect(codebox.Secret.fill(known)).toBe(Secret.fill(known));
+    const sandbox = await codebox.Sandbox.create('code-interpreter-v1', {
       timeoutMs: 120_000,
       network: {
-        rules: { [HOST]: [{ transform: { headers: { Authorization: `Bearer ${Secret.fill(known)}`, 'X-Missing': Secret.fill('no-such-secret') } } }] },
+        rules: { [HOST]: [{ transform: { headers: { Authorization: `Bearer ${codebox.Secret.fill(known)}`, 'X-Missing': codebox.Secret.fill('no-such-secret') } } }] },
       },
     });
     try {
@@ -179,7 +183,8 @@ describe('header transforms with secrets at egress', () => {
       expect(received.length).toBe(before);
     } finally {
       await sandbox.kill();
-      await Secret.destroy(known);
+      expect(await codebox.Secret.destroy(known)).toBe(true);
+      expect(await codebox.Secret.exists(known)).toBe(false);
     }
   });
 });

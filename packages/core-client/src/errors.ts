@@ -151,3 +151,22 @@ export class VolumePathNotFoundError extends VolumeError {
     this.name = 'VolumePathNotFoundError';
   }
 }
+
+/** Base class of secret errors (as `e2b`'s, not a `SandboxError`). */
+export class SecretError extends Error {
+  /** HTTP status of the response that produced this error, when there was one. */
+  statusCode?: number;
+
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretError';
+  }
+}
+
+/** No secret with this id or name (for this API key). */
+export class SecretNotFoundError extends SecretError {
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretNotFoundError';
+  }
+}

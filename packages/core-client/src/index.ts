@@ -8,6 +8,7 @@ export { SandboxPaginator, type SandboxListOpts } from './sandbox/sandbox-pagina
 export { fileUrlSignature as getFileUrlSignature, type SandboxUrlOpts } from './sandbox/file-urls.js';
 export { ConnectionConfig, type ConnectionOpts } from './connection-config.js';
 export { Volume } from './volume/volume.js';
+export { Secret, SecretPaginator, type SecretInfo, type SecretApiOpts, type SecretWriteOpts, type SecretListOpts } from './secret/secret.js';
 export {
   VolumeFileType,
   type VolumeAndToken,
@@ -89,6 +90,8 @@ export {
   VolumeError,
   VolumeNotFoundError,
   VolumePathNotFoundError,
+  SecretError,
+  SecretNotFoundError,
 } from './errors.js';
 
 // Agent tools: what the LangChain, AI SDK and OpenAI packages share (Codebox extensions).

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ApiClient, ApiResponseError, parseBody, toApiError } from '../api/api-client.js';
+import { ApiClient, ApiResponseError, parseBody } from '../api/api-client.js';
+import { toResourceError } from '../api/resource-error.js';
+import { callOpts } from '../sandbox/sandbox-api.js';
 import { ConnectionConfig } from '../connection-config.js';
 import { VolumeError, VolumeNotFoundError, VolumePathNotFoundError } from '../errors.js';
 import { VolumeContentClient } from './volume-content-client.js';
@@ -19,13 +21,7 @@ const volumeAndTokenSchema = volumeSchema.extend({ token: z.string(), domain: z.
 const volumePath = (volumeId: string): string => `/volumes/${encodeURIComponent(volumeId)}`;
 
 function toVolumeError(err: unknown, onNotFound?: () => Error): unknown {
-  if (err instanceof ApiResponseError && err.status === 404 && onNotFound) return onNotFound();
-  const mapped = toApiError(err);
-  if (mapped instanceof ApiResponseError || !(mapped instanceof Error) || mapped.name === 'AuthenticationError' || mapped.name === 'TimeoutError') return mapped;
-  // Other API failures are volume errors, as in `e2b` (409 name taken, 501 no volumes on this runner).
-  const error = new VolumeError(mapped.message, { cause: err });
-  if (err instanceof ApiResponseError) error.statusCode = err.status;
-  return error;
+  return toResourceError(err, (message, options) => new VolumeError(message, options), onNotFound);
 }
 
 /**
@@ -161,10 +157,6 @@ export class Volume {
 function contentClient(volume: Volume, opts: VolumeApiOpts): VolumeContentClient {
   const apiUrl = volume.domain ? `https://api.${volume.domain}` : (volume.contentApiUrl ?? new ConnectionConfig().apiUrl);
   return new VolumeContentClient(volume.volumeId, { token: volume.token, apiUrl }, opts);
-}
-
-function callOpts(opts: VolumeConnectionOpts): { requestTimeoutMs?: number; signal?: AbortSignal } {
-  return { ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }), ...(opts.signal ? { signal: opts.signal } : {}) };
 }
 
 function ownership(opts: VolumeWriteOpts): Record<string, number | boolean | undefined> {
