@@ -235,8 +235,9 @@ async function expectedKernelListing(): Promise<string[]> {
 /** Another runner (another version) on the same dockerd removes the template images no container uses. */
 describe('a default template image removed from under the runner (fixture agent)', () => {
   const name = `codebox-test-heal-${randomBytes(3).toString('hex')}`;
+  const dataDir = join(tmpdir(), `codebox-tpl-heal-${randomBytes(3).toString('hex')}`);
   const store = new TemplateStore({
-    dataDir: join(tmpdir(), `codebox-tpl-heal-${randomBytes(3).toString('hex')}`),
+    dataDir,
     logger,
     images,
     defaultTemplates: [{ name, kernelPackages: false }],
@@ -250,6 +251,7 @@ describe('a default template image removed from under the runner (fixture agent)
     for (const image of await docker.listImages({ filters: { reference: [`codebox/${name}`] } })) {
       await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
     }
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('is rebuilt, not replaced by whatever `:latest` now names', async () => {
