@@ -62,10 +62,10 @@ export function parseClientHello(bytes: Buffer): ClientHelloResult {
 /** Walks a ClientHello handshake message to its server_name extension. Throws on truncation. */
 function serverNameOf(message: Buffer): { serverName?: string } {
   const reader = new Reader(message.subarray(4));
-  reader.skip(2 + 32); // legacy_version, random
-  reader.skip(reader.u8()); // legacy_session_id
-  reader.skip(reader.u16()); // cipher_suites
-  reader.skip(reader.u8()); // legacy_compression_methods
+  reader.advance(2 + 32); // legacy_version, random
+  reader.advance(reader.u8()); // legacy_session_id
+  reader.advance(reader.u16()); // cipher_suites
+  reader.advance(reader.u8()); // legacy_compression_methods
   if (reader.remaining() === 0) return {};
   const extensions = new Reader(reader.take(reader.u16()));
   while (extensions.remaining() > 0) {
@@ -115,7 +115,7 @@ class Reader {
     this.at += length;
     return slice;
   }
-  skip(length: number): void {
+  advance(length: number): void {
     this.take(length);
   }
 }
