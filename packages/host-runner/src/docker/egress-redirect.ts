@@ -80,10 +80,6 @@ export class EgressRedirect {
     return this.enqueue();
   }
 
-  has(address: string): boolean {
-    return this.addresses.has(address);
-  }
-
   redirected(): string[] {
     return [...this.addresses];
   }

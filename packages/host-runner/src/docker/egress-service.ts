@@ -95,10 +95,6 @@ export class EgressService {
     await this.redirect.detach(address);
   }
 
-  isRedirected(address: string): boolean {
-    return this.redirect.has(address);
-  }
-
   /** Releases every redirected address no container holds any more (garbage collection). */
   async releaseUnused(inUse: ReadonlySet<string>): Promise<void> {
     for (const address of this.redirect.redirected()) if (!inUse.has(address)) await this.release(address);

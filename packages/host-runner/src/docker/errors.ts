@@ -179,14 +179,3 @@ export class RootModeUnavailableError extends Error {
     super(`Root access is unavailable for this sandbox: ${reason}. Turn it off (CODEBOX_ROOT_ACCESS=false) or fix the host.`);
   }
 }
-
-/** An egress policy was set on a sandbox the runner's bridge does not hold (offline, gone) or before start(). */
-export class SandboxEgressUnavailableError extends Error {
-  override readonly name = 'SandboxEgressUnavailableError';
-  constructor(
-    readonly sandboxId: string,
-    reason: string,
-  ) {
-    super(`Cannot set the egress policy of sandbox ${sandboxId}: ${reason}.`);
-  }
-}
