@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectLoopback, PortClosedError } from './loopback-connect.js';
-import { UserPortRelay } from './user-port-relay.js';
+import { canonicalHeaderCase, UserPortRelay } from './user-port-relay.js';
 
 const SANDBOX_ID = 'abcdefghij0123456789';
 
@@ -86,6 +86,21 @@ describe('UserPortRelay over HTTP', () => {
     expect(seen).toMatchObject({ method: 'PUT', url: '/path?q=1', body: 'payload' });
     expect(seen.headers).toMatchObject({ host: `8000-${SANDBOX_ID}.localhost:3201`, 'x-in': 'v' });
     expect(seen.headers?.te).toBeUndefined();
+  });
+
+  it('writes header names to the user server in canonical case, as E2B’s proxy does', async () => {
+    let rawNames: string[] = [];
+    userHandler = (req, res) => {
+      rawNames = req.rawHeaders.filter((_, i) => i % 2 === 0);
+      res.end();
+    };
+    await call(userPort, { headers: { host: 'custom-host.example.com:8080', 'x-custom-thing': 'v' } });
+    expect(rawNames).toEqual(expect.arrayContaining(['Host', 'X-Custom-Thing', 'E2b-Sandbox-Id']));
+    expect(rawNames).toEqual(Object.keys(canonicalHeaderCase(Object.fromEntries(rawNames.map((name) => [name, ''])))));
+  });
+
+  it('canonicalHeaderCase: Go’s form for any input case', () => {
+    expect(Object.keys(canonicalHeaderCase({ host: 'a', 'USER-AGENT': 'b', 'e2b-sandbox-id': 'c', 'x-a-b': 'd' }))).toEqual(['Host', 'User-Agent', 'E2b-Sandbox-Id', 'X-A-B']);
   });
 
   it('holds a fast server back to what a slow client reads (backpressure, nothing buffered without bound)', async () => {

@@ -82,7 +82,7 @@ export class UserPortRelay {
       method: request.method,
       path: request.url,
       // The Host the client used stays: servers that check it (dev servers do) see what the browser sent.
-      headers: endToEndHeaders(request.headers),
+      headers: canonicalHeaderCase(endToEndHeaders(request.headers)),
     });
     upstream.on('response', (answer) => {
       answer.on('error', () => response.destroy());
@@ -169,6 +169,21 @@ export class UserPortRelay {
   #release(): void {
     this.#open--;
   }
+}
+
+/**
+ * Header names as E2B's proxy writes them (Go's canonical form: `Host`, `User-Agent`,
+ * `E2b-Sandbox-Id`). Node hands the relay lower-cased names; names are case-insensitive in
+ * HTTP, but user servers that print or compare them byte for byte (Python's http.server keeps
+ * the case it read) must see what they see behind E2B. Node writes a header name with the case
+ * of its key.
+ */
+export function canonicalHeaderCase(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())] = value;
+  }
+  return out;
 }
 
 function sandboxIdOf(request: IncomingMessage): string {
