@@ -22,5 +22,10 @@ node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  // Where the time went (CI must stay under 30 minutes): the slowest files, each project run counted apart.
+  const files = r.testResults.map((f) => ({ name: f.name.replace(process.cwd() + "/", ""), s: (f.endTime - f.startTime) / 1000 }));
+  const total = files.reduce((sum, f) => sum + f.s, 0);
+  console.log(`Slowest files (of ${files.length}, ${Math.round(total)} s in all):`);
+  for (const f of files.sort((a, b) => b.s - a.s).slice(0, 15)) console.log(`  ${f.s.toFixed(0).padStart(5)} s  ${f.name}`);
 ' "$report" || true
 exit "$status"
