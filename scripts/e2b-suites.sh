@@ -195,7 +195,13 @@ say "runner ready"
 # and this runner would then start sandboxes from `:latest`, which may be theirs.
 pins=()
 for image in $(grep -a -o '"image":"codebox/[a-z0-9-]*:[0-9a-f]*","msg":"template: ready"' "$runner_log" | cut -d'"' -f4 | sort -u); do
-  pins+=("$(docker create --label "codebox.e2b-suites-pin=$runner_name" "$image" true)")
+  # Another runner may already have removed it (between "ready" and here): the runner rebuilds its
+  # templates when a create finds them gone, so a missing pin is a warning, not the end of the run.
+  if pin="$(docker create --label "codebox.e2b-suites-pin=$runner_name" "$image" true 2>/dev/null)"; then
+    pins+=("$pin")
+  else
+    say "could not pin $image (another runner on this dockerd removed it?); the runner rebuilds it on the next create"
+  fi
 done
 
 expected="$here/expected-unsupported.json"
