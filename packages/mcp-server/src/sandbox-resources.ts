@@ -24,7 +24,7 @@ function mimeTypeOf(kind: ReturnType<typeof classifyFile>): string {
 
 /**
  * Files in the session's sandbox as MCP resources: resources/list names the files under
- * /home/user (two levels deep), and the template `sandbox://files/{+path}` reads any file by
+ * /home/user (two levels deep, dotfiles left out), and the template `sandbox://files/{+path}` reads any file by
  * its absolute path, text as text and other bytes as a base64 blob. Listing never creates a
  * sandbox (a session that has run nothing has no files); reading does, like a tool call.
  */
@@ -42,7 +42,8 @@ export function registerSandboxResources<S extends AgentSandbox>(
         if (typeof files !== 'function') return [];
         const entries = await files.call(sandbox.files, HOME, { depth: 2 });
         return entries
-          .filter((entry) => entry.type === 'file')
+          // Dotfiles (.bashrc, .cache/...) are the machine's, not the work's.
+          .filter((entry) => entry.type === 'file' && !entry.path.slice(HOME.length).split('/').some((part) => part.startsWith('.')))
           .slice(0, MAX_LISTED_FILES)
           .map((entry): Resource => ({ uri: fileUri(entry.path), name: entry.path, size: entry.size }));
       });
