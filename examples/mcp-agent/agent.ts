@@ -17,6 +17,12 @@ import { stepCountIs, streamText } from 'ai';
 import { chatModel } from '../vercel-ai-chat/model.ts';
 import { RECORDED_CODE, SCRIPTED_QUESTION } from '../vercel-ai-chat/scripted-model.ts';
 
+/** A tool result's text parts, for a model that cannot take images in tool results. */
+function textOnly({ output }: { output: unknown }): { type: 'text'; value: string } {
+  const content = (output as { content?: { type: string; text?: string }[] }).content ?? [];
+  return { type: 'text', value: content.flatMap((part) => (part.type === 'text' && part.text ? [part.text] : [])).join('\n') };
+}
+
 const CODEBOX_CLI = resolve(import.meta.dirname, '../../packages/host-runner/bin/codebox.js');
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
@@ -37,7 +43,9 @@ const transport = new StdioMCPTransport({
 });
 const mcp = await createMCPClient({ transport, clientName: 'codebox-mcp-agent' });
 try {
-  const tools = await mcp.tools();
+  const mcpTools = await mcp.tools();
+  // Chat Completions servers (OPENAI_BASE_URL) take text-only tool results: give them the image's description.
+  const tools = chat.seesImages ? mcpTools : Object.fromEntries(Object.entries(mcpTools).map(([name, tool]) => [name, { ...tool, toModelOutput: textOnly }]));
   console.log(`MCP server ${mcp.serverInfo.name}: tools ${Object.keys(tools).join(', ')}`);
   console.log(`you: ${question}`);
   const result = streamText({
