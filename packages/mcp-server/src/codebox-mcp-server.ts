@@ -96,6 +96,7 @@ export function createCodeboxMcpServer<S extends AgentSandbox>(opts: CodeboxMcpS
         await relay?.flush();
         return toolResult(output);
       } catch (err) {
+        relay?.stop();
         // Cancelled: the SDK answers nothing for a cancelled request, so the error only ends the handler.
         if (extra.signal.aborted) throw err;
         return toolError(name, err);

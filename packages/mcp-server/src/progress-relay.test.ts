@@ -21,6 +21,20 @@ describe('ProgressRelay', () => {
     }
   });
 
+  it('sends nothing more once stopped', async () => {
+    vi.useFakeTimers();
+    try {
+      const sent: string[] = [];
+      const relay = new ProgressRelay(async (message) => void sent.push(message), { intervalMs: 100, maxChars: 4000 });
+      relay.stdout('late\n');
+      relay.stop();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(sent).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('cuts a long message in the middle and survives a failed send', async () => {
     const sent: string[] = [];
     let fail = true;

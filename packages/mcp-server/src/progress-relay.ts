@@ -42,6 +42,14 @@ export class ProgressRelay {
     await this.sending;
   }
 
+  /** Drops what is pending: the call ended without a result to precede (cancelled, failed). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.stdout = '';
+    this.pending.stderr = '';
+  }
+
   private add(stream: 'stdout' | 'stderr', text: string): void {
     this.pending[stream] += text;
     if (this.opts.intervalMs <= 0) {
