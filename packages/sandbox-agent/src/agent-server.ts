@@ -157,8 +157,10 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
     ? handoverHandler({
         logger,
         apply(envVars) {
+          if (sameEnvs(sandboxEnvs, envVars)) return;
           for (const name of Object.keys(sandboxEnvs)) delete sandboxEnvs[name];
           Object.assign(sandboxEnvs, envVars);
+          // The warm kernels started on the old environment; a create without env vars keeps them.
           if (interpreter && interpreterUser) interpreter.replaceEnvironment(kernelEnvironment(interpreterUser, sandboxEnvs));
         },
       })
@@ -252,6 +254,11 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       });
     },
   };
+}
+
+function sameEnvs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => Object.hasOwn(b, name) && a[name] === b[name]);
 }
 
 /** chmod as well where the filesystem allows it; gVisor's host-backed sockets refuse (EPERM), and the umask already made them 0600. */
