@@ -52,7 +52,19 @@ function pooledContainers(): Array<{ id: string; owned: boolean }> {
     .map((id) => ({ id, owned: existsSync(join(runner().dataDir, 'sandboxes', id, 'owner.json')) }));
 }
 
-const waitingIds = (): string[] => pooledContainers().filter((c) => !c.owned).map((c) => c.id);
+/** Pooled containers ready to be handed out: no owner yet, and the runner logged them ready (a container exists before its agent answers). */
+const waitingIds = (): string[] => {
+  const ready = new Set(
+    runner()
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('pooled container ready'))
+      .map((line) => /"sandboxId":"([a-z0-9]+)"/.exec(line)?.[1]),
+  );
+  return pooledContainers()
+    .filter((c) => !c.owned && ready.has(c.id))
+    .map((c) => c.id);
+};
 
 async function poolReady(): Promise<string[]> {
   await expect.poll(() => waitingIds().length, { timeout: 120_000, interval: 250 }).toBe(1);
