@@ -6,6 +6,7 @@ import { InMemoryTemplateCatalog } from '../sandboxes/testing/in-memory-template
 import type { TemplateImage } from '../templates/template-catalog.js';
 import type { PoolShape } from './pool-eligibility.js';
 import type { PoolSizes } from './pool-sizes.js';
+import { pooledSandboxSpec } from './pooled-spec.js';
 import { WarmPool } from './warm-pool.js';
 
 const logger = pino({ level: 'silent' });
@@ -27,20 +28,7 @@ function setup(sizes: PoolSizes, options: { room?: () => boolean; backend?: InMe
     sizes,
     templates,
     shapeOf,
-    specFor: (template, shape) => ({
-      sandboxId: generateSandboxId(),
-      tenant: '',
-      templateId: template.name,
-      image: shape.image,
-      metadata: {},
-      envVars: {},
-      allowInternetAccess: true,
-      startedAt: new Date(),
-      expiresAt: new Date(Date.now() + 60_000),
-      limits: shape.limits,
-      runtime: shape.runtime,
-      pooled: true,
-    }),
+    specFor: (template, shape) => pooledSandboxSpec(template, shape, new Date(), new Date(Date.now() + 60_000)),
     hasRoom: options.room ?? (() => true),
     logger,
     retryMs: 60_000,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResolvedVolumeMount } from '../volumes/volume-backend.js';
 import { DEFAULT_SANDBOX_TIMEOUT_MS, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
-import type { SandboxBackend, SandboxLimits, SandboxRecord, SandboxSpec } from './sandbox-backend.js';
+import type { SandboxBackend, SandboxLimits, SandboxRecord } from './sandbox-backend.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
 import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import { ExpiryScheduler } from './expiry-scheduler.js';
@@ -14,6 +14,7 @@ import type { TemplateImage } from '../templates/template-catalog.js';
 import type { PoolShape } from '../pool/pool-eligibility.js';
 import type { PoolSizes } from '../pool/pool-sizes.js';
 import { WarmPool } from '../pool/warm-pool.js';
+import { pooledSandboxSpec } from '../pool/pooled-spec.js';
 
 export interface SandboxManagerOptions {
   backend: SandboxBackend;
@@ -122,7 +123,10 @@ export class SandboxManager {
             sizes,
             templates: this.#templates,
             shapeOf: (template) => this.#shapeOf(template),
-            specFor: (template, shape) => this.#pooledSpec(template, shape),
+            specFor: (template, shape) => {
+              const now = new Date(this.#clock.now());
+              return pooledSandboxSpec(template, shape, now, new Date(now.getTime() + this.#maxTimeoutMs));
+            },
             hasRoom: () => this.#containerCount() < this.#maxSandboxes,
             logger: this.#logger,
           })
@@ -263,27 +267,6 @@ export class SandboxManager {
   /** What a sandbox of this template is started with now: the runner's limits, the template's runtime or the runner's. */
   #shapeOf(template: TemplateImage): PoolShape {
     return { image: template.image, runtime: template.runtime ?? this.#runtime, limits: { ...this.#limits } };
-  }
-
-  /** A warm-pool container's spec: a cold create's with no owner yet (the hand-over brings it). */
-  #pooledSpec(template: TemplateImage, shape: PoolShape): SandboxSpec {
-    const now = new Date(this.#clock.now());
-    return {
-      sandboxId: generateSandboxId(),
-      tenant: '',
-      templateId: template.name,
-      image: shape.image,
-      metadata: {},
-      envVars: {},
-      allowInternetAccess: true,
-      startedAt: now,
-      // Never acted on: a pooled container is no sandbox until handed over, and the hand-over writes the real expiry.
-      expiresAt: new Date(now.getTime() + this.#maxTimeoutMs),
-      limits: shape.limits,
-      runtime: shape.runtime,
-      network: { egress: OPEN_EGRESS, allowPublicTraffic: true },
-      pooled: true,
-    };
   }
 
   /** Sandboxes, creates in flight and pooled containers: together they stay within `maxSandboxes`. */
