@@ -14,7 +14,8 @@ import { useRunner } from '../support/use-runner.js';
  * runner with a pool of one `code-interpreter-v1` container and a cap of four containers: a warm
  * and a cold sandbox made from the same request are the same to their owner (environment of
  * commands and kernels, info, list, expiry, egress rules); the pool refills; a cold create at the
- * cap evicts the pooled container; a restarted runner adopts what it left.
+ * cap evicts the pooled container; a restarted runner adopts what it left, reaps a hand-over it
+ * died in, and with the pool off removes the pooled containers.
  */
 const TEMPLATE = 'code-interpreter-v1';
 // A /30 of TEST-NET-3 of this run's own (others' runs pick theirs), allowed as global for this runner.
@@ -171,10 +172,21 @@ describe('budget and restart', () => {
     await next.kill();
   });
 
+  it('a runner killed mid-hand-over leaves nothing its successor serves: the half-handed-over sandbox is reaped', async () => {
+    await runner().restart({ env: { CODEBOX_POOL: `${TEMPLATE}=1`, CODEBOX_FAULT_CRASH_AT: 'handover:after-owner-file' } });
+    const [pooledId = 'none'] = await poolReady();
+    await expect(Sandbox.create(TEMPLATE, { requestTimeoutMs: 30_000 })).rejects.toThrow();
+    await runner().exited();
+    await runner().restart({ env: { CODEBOX_POOL: `${TEMPLATE}=1` } });
+    expect((await Sandbox.list().nextItems()).map((s) => s.sandboxId)).not.toContain(pooledId);
+    expect(pooledContainers().map((c) => c.id)).not.toContain(pooledId);
+    expect(existsSync(join(runner().dataDir, 'sandboxes', pooledId))).toBe(false);
+  });
+
   it('a runner restarted with the pool off removes the pooled container and leaks nothing of it', async () => {
-    const [pooledId] = await poolReady();
+    const [pooledId = 'none'] = await poolReady();
     await runner().restart({ env: { CODEBOX_POOL: `${TEMPLATE}=0` } });
     expect(pooledContainers().map((c) => c.id)).not.toContain(pooledId);
-    expect(existsSync(join(runner().dataDir, 'sandboxes', pooledId ?? 'none'))).toBe(false);
+    expect(existsSync(join(runner().dataDir, 'sandboxes', pooledId))).toBe(false);
   });
 });
