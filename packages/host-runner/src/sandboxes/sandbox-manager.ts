@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResolvedVolumeMount } from '../volumes/volume-backend.js';
 import { DEFAULT_SANDBOX_TIMEOUT_MS, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
-import type { SandboxBackend, SandboxLimits, SandboxRecord } from './sandbox-backend.js';
+import type { SandboxBackend, SandboxLimits, SandboxOwner, SandboxRecord } from './sandbox-backend.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
 import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import { ExpiryScheduler } from './expiry-scheduler.js';
@@ -117,20 +117,20 @@ export class SandboxManager {
     const sizes = options.pool ?? {};
     // Also with every size 0: its start() removes what a runner with a pool left.
     this.#pool = poolBackend
-        ? new WarmPool({
-            backend: poolBackend,
-            destroy: (id) => this.#backend.destroy(id),
-            sizes,
-            templates: this.#templates,
-            shapeOf: (template) => this.#shapeOf(template),
-            specFor: (template, shape) => {
-              const now = new Date(this.#clock.now());
-              return pooledSandboxSpec(template, shape, now, new Date(now.getTime() + this.#maxTimeoutMs));
-            },
-            hasRoom: () => this.#containerCount() < this.#maxSandboxes,
-            logger: this.#logger,
-          })
-        : undefined;
+      ? new WarmPool({
+          backend: poolBackend,
+          destroy: (id) => this.#backend.destroy(id),
+          sizes,
+          templates: this.#templates,
+          shapeOf: (template) => this.#shapeOf(template),
+          specFor: (template, shape) => {
+            const now = new Date(this.#clock.now());
+            return pooledSandboxSpec(template, shape, now, new Date(now.getTime() + this.#maxTimeoutMs));
+          },
+          hasRoom: () => this.#containerCount() < this.#maxSandboxes,
+          logger: this.#logger,
+        })
+      : undefined;
   }
 
   /** The warm pool, when one is configured (for logs and tests). */
@@ -199,7 +199,8 @@ export class SandboxManager {
 
     const startedAt = new Date(this.#clock.now());
     const shape = this.#shapeOf(template);
-    const owner = {
+    // Everything a hand-over applies; a cold create puts the same into its spec.
+    const owner: SandboxOwner = {
       tenant: request.tenant,
       metadata: request.metadata ?? {},
       envVars: request.envVars ?? {},
