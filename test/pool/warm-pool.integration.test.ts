@@ -127,6 +127,9 @@ describe('hand-over exactness', () => {
     // The same egress rule holds for both (issue 11: rules apply to pooled sandboxes as to cold ones).
     expect(await probe(warm)).toEqual({ [T1]: 'reached', [T2]: REFUSED });
     expect(await probe(cold)).toEqual({ [T1]: 'reached', [T2]: REFUSED });
+    // And so does a later update (the handed-over sandbox's owner comes from its owner file).
+    await warm.updateNetwork({ denyOut: [T1] });
+    expect(await probe(warm)).toEqual({ [T1]: REFUSED, [T2]: 'reached' });
   });
 
   it('the pool refills in the background after a hand-over', async () => {
