@@ -80,6 +80,9 @@ describe('codebox CLI', () => {
     expect((await run('--help')).code).toBe(0);
     expect((await run('sandbox', 'kill')).code).toBe(2);
     expect((await run('serve', '--port', 'x')).code).toBe(2);
+    const badPool = await run('serve', '--pool', 'base');
+    expect(badPool.code).toBe(2);
+    expect(badPool.stderr).toMatch(/template=size/);
     const mcpHelp = await run('mcp', '--help');
     expect(mcpHelp.code).toBe(0);
     expect(mcpHelp.stdout).toContain('"command": "npx", "args": ["codebox", "mcp"]');

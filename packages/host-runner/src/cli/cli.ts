@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { EgressTrustedCaError, loadUpstreamTrust } from '../egress/header-interception.js';
 import { RunnerServer } from '../server.js';
 import { SecretStore } from '../secrets/secret-store.js';
+import { parsePoolSizes, PoolSizesError } from '../pool/pool-sizes.js';
 import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from '../templates/errors.js';
 import { TemplateStore } from '../templates/template-store.js';
 import { TlsCredentialsError, loadTlsCredentials } from '../tls-credentials.js';
@@ -40,6 +41,15 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parsePoolFlag(value: string): Record<string, number> {
+  try {
+    return parsePoolSizes(value);
+  } catch (error) {
+    if (error instanceof PoolSizesError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
 interface ServeFlags {
   port?: number;
   host?: string;
@@ -51,6 +61,7 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsPort?: number;
+  pool?: Record<string, number>;
 }
 
 interface ConfigFlags {
@@ -222,6 +233,11 @@ export function buildProgram(): Command {
       .option('--tls-key <file>', 'PEM private key of --tls-cert (env CODEBOX_TLS_KEY_FILE)')
       .option('--tls-port <port>', 'HTTPS port (env CODEBOX_TLS_PORT; default 3443)', parsePort)
       .addOption(new Option('--log-level <level>', 'log level (env CODEBOX_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+      .option(
+        '--pool <sizes>',
+        'warm pool per template, e.g. code-interpreter-v1=2,base=1 (0 turns one off) (env CODEBOX_POOL; default code-interpreter-v1=2,base=1)',
+        parsePoolFlag,
+      )
       .addOption(
         new Option('--runtime <runtime>', 'isolation level of sandboxes whose template names none: runc, or runsc (gVisor) (env CODEBOX_RUNTIME; default runc)').choices(
           SANDBOX_RUNTIMES,
