@@ -38,6 +38,7 @@ showcase=(
   "examples/openai-functions-bot/bot.ts|OpenAI function calling: a bot loop with Codebox functions"
   "examples/coding-agent/agent.ts|A coding agent: write a module and its tests, fix until green"
   "examples/vercel-ai-chat/chat.ts|AI SDK streamText chat with streamed tool output|How many primes are there below 10,000? Chart them per thousand."
+  "examples/mcp-agent/agent.ts|MCP: an AI SDK agent whose tools come from codebox mcp over stdio"
   "examples/e2b-drop-in/python.ts|E2B's documentation program, import changed to Codebox"
 )
 

@@ -11,9 +11,10 @@ export interface ChatModel {
   seesImages: boolean;
 }
 
-export function chatModel(): ChatModel {
+/** `scriptedCode`: what the scripted model runs instead of its recorded program (same output lines). */
+export function chatModel(opts: { scriptedCode?: string } = {}): ChatModel {
   const apiKey = process.env.OPENAI_API_KEY;
-  if (!apiKey) return { model: scriptedModel(), label: 'scripted (set OPENAI_API_KEY to use a real model)', seesImages: true };
+  if (!apiKey) return { model: scriptedModel(opts.scriptedCode), label: 'scripted (set OPENAI_API_KEY to use a real model)', seesImages: true };
 
   const baseURL = process.env.OPENAI_BASE_URL;
   const modelId = process.env.OPENAI_MODEL ?? 'gpt-5-mini';

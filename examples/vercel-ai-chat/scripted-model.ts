@@ -10,7 +10,7 @@ type StreamPart = Awaited<ReturnType<MockLanguageModelV4['doStream']>>['stream']
 export const SCRIPTED_QUESTION = 'How many primes are there below 10,000, and how do they thin out? Draw a chart.';
 
 /** The code the recorded model writes: progress printed while it runs, then a matplotlib chart. */
-const RECORDED_CODE = `import time
+export const RECORDED_CODE = `import time
 import matplotlib.pyplot as plt
 
 limit = 10_000
@@ -40,11 +40,12 @@ const usage = {
 };
 
 /**
- * A model that, each turn, first calls `run_code` with the recorded program and then, once it
- * has the tool's result, answers with the numbers the sandbox really printed (so a wrong
- * execution shows up in the answer instead of being papered over by canned text).
+ * A model that, each turn, first calls `run_code` with the recorded program (or `code`, which
+ * must print the same lines) and then, once it has the tool's result, answers with the numbers
+ * the sandbox really printed (so a wrong execution shows up in the answer instead of being
+ * papered over by canned text).
  */
-export function scriptedModel(): MockLanguageModelV4 {
+export function scriptedModel(code: string = RECORDED_CODE): MockLanguageModelV4 {
   let calls = 0;
   return new MockLanguageModelV4({
     provider: 'scripted',
@@ -54,7 +55,7 @@ export function scriptedModel(): MockLanguageModelV4 {
       const parts: StreamPart[] =
         toolOutput === undefined
           ? [
-              { type: 'tool-call', toolCallId: `call-${++calls}`, toolName: 'run_code', input: JSON.stringify({ language: 'python', code: RECORDED_CODE }) },
+              { type: 'tool-call', toolCallId: `call-${++calls}`, toolName: 'run_code', input: JSON.stringify({ language: 'python', code }) },
               { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage },
             ]
           : [

@@ -37,6 +37,9 @@ export interface RunnerHandle {
   alive(): boolean;
 }
 
+/** `CODEBOX_POOL` that keeps no warm containers for the default templates. */
+export const POOL_OFF = 'code-interpreter-v1=0,base=0';
+
 export function newApiKey(): string {
   return `e2b_${randomBytes(20).toString('hex')}`;
 }
@@ -91,6 +94,9 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
           ...process.env,
           CODEBOX_API_KEYS: keys.join(','),
           CODEBOX_LOG_LEVEL: process.env.CODEBOX_LOG_LEVEL ?? 'info',
+          // Pool off: on the 2-core CI machine every test file's runner would otherwise start
+          // background containers. A pool test passes its own CODEBOX_POOL.
+          CODEBOX_POOL: POOL_OFF,
           ...options.env,
           ...extraEnv,
         },
@@ -159,6 +165,12 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
       // stop and removes its network and firewall chains; Docker is only the safety net.
       await killAllSandboxes(url, keys).catch(() => undefined);
       await stop();
+      // Pooled containers outlive a runner's stop (the next start adopts them); one start with the
+      // pool off removes them and lets the stop find its bridge empty (network and firewall go too).
+      if (containerIds().length > 0 && options.env?.CODEBOX_POOL && options.env.CODEBOX_POOL !== POOL_OFF) {
+        await launch({ CODEBOX_POOL: POOL_OFF });
+        await stop();
+      }
       const ids = containerIds();
       if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids]);
       // Leftover loop mounts would keep the directory busy; the runner unmounts on kill.

@@ -92,6 +92,16 @@ describe('loadConfig', () => {
     }
   });
 
+  it('keeps a warm pool for the default templates unless told otherwise; CODEBOX_POOL and flags set it per template over the file', async () => {
+    expect((await loadConfig({ env: {} })).pool).toEqual({ 'code-interpreter-v1': 2, base: 1 });
+    expect((await loadConfig({ env: {}, file: await configFile({ pool: {} }) })).pool).toEqual({});
+    const file = await configFile({ pool: { base: 3, mine: 1 } });
+    expect((await loadConfig({ env: { CODEBOX_POOL: 'base=0,code-interpreter-v1=1' }, file })).pool).toEqual({ base: 0, mine: 1, 'code-interpreter-v1': 1 });
+    expect((await loadConfig({ env: { CODEBOX_POOL: 'base=2' }, flags: { pool: { base: 5 } } })).pool).toEqual({ base: 5 });
+    await expect(loadConfig({ env: { CODEBOX_POOL: 'base' } })).rejects.toThrow(/CODEBOX_POOL.*template=size/);
+    await expect(loadConfig({ env: {}, file: await configFile({ pool: { base: -1 } }) })).rejects.toThrow(ConfigError);
+  });
+
   it('reads the file named by CODEBOX_CONFIG', async () => {
     const file = await configFile({ runnerName: 'ci' });
     expect((await loadConfig({ env: { CODEBOX_CONFIG: file } })).runnerName).toBe('ci');

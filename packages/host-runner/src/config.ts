@@ -8,6 +8,7 @@ import { SANDBOX_DOMAIN_PATTERN } from './gateway/sandbox-domain.js';
 import { ipv4Network } from './host/host-networks.js';
 import { ROOTFS_SOURCE_SETTINGS } from './templates/rootfs-source.js';
 import { SANDBOX_RUNTIMES } from './sandboxes/sandbox-runtime.js';
+import { DEFAULT_POOL_SIZES, MAX_POOL_SIZE, parsePoolSizes, PoolSizesError } from './pool/pool-sizes.js';
 
 const MAX_TIMEOUT_SECONDS = MAX_SANDBOX_TIMEOUT_MS / 1000;
 
@@ -94,6 +95,15 @@ export const runnerConfigSchema = z.strictObject({
       message: 'maxConnectionsPerClient must not exceed maxConnections',
       path: ['maxConnectionsPerClient'],
     }),
+  /**
+   * Warm pool: containers started ahead per template name, handed to creates a pooled container can
+   * serve exactly (docs/architecture.md, "Warm pool"); 0 turns one template's pool off. Pooled
+   * containers count against `quotas.maxSandboxes`. Env `CODEBOX_POOL` / flag `--pool` take
+   * `code-interpreter-v1=2,base=1`, merged over the file's entries per template.
+   */
+  pool: z
+    .record(z.string().min(1), z.number().int().min(0).max(MAX_POOL_SIZE))
+    .default(() => ({ ...DEFAULT_POOL_SIZES })),
   reconcileIntervalSeconds: z.number().positive().default(30),
   /**
    * How long dockerd may take to answer one request/response call (create, start, inspect, list,
@@ -172,7 +182,7 @@ export class ConfigError extends Error {
 }
 
 /** `CODEBOX_*` variables and where they land in the config. */
-const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind: 'string' | 'number' | 'list' | 'boolean']> = [
+const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind: 'string' | 'number' | 'list' | 'boolean' | 'pool']> = [
   ['CODEBOX_HOST', ['host'], 'string'],
   ['CODEBOX_PORT', ['port'], 'number'],
   ['CODEBOX_DOMAIN', ['domain'], 'string'],
@@ -207,6 +217,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_RUNTIME', ['runtime'], 'string'],
   ['CODEBOX_ROOT_ACCESS', ['rootAccess'], 'boolean'],
   ['CODEBOX_VOLUME_SIZE_MIB', ['volumes', 'sizeMiB'], 'number'],
+  ['CODEBOX_POOL', ['pool'], 'pool'],
 ];
 
 export const CONFIG_ENV_VARIABLES: readonly string[] = ENV_VARIABLES.map(([name]) => name);
@@ -227,6 +238,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Layer {
               .map((item) => item.trim())
               .filter(Boolean)
           : raw.trim();
+    if (kind === 'pool') {
+      try {
+        setPath(layer, path, parsePoolSizes(raw));
+      } catch (error) {
+        if (error instanceof PoolSizesError) throw new ConfigError(`${name}: ${error.message}.`);
+        throw error;
+      }
+      continue;
+    }
     if (kind === 'boolean') {
       const flag = /^(true|1|yes|on)$/i.test(raw.trim()) ? true : /^(false|0|no|off)$/i.test(raw.trim()) ? false : undefined;
       if (flag === undefined) throw new ConfigError(`${name}="${raw}" is not a boolean; use true or false.`);

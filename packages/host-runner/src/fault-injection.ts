@@ -19,6 +19,8 @@ export const CRASH_POINTS = [
   'create:after-agent-health',
   /** The create is recorded as complete (and indexed); the 201 has not been sent. */
   'create:before-response',
+  /** A warm-pool hand-over wrote the owner's files; the agent has no env vars and the marker is still there. */
+  'handover:after-owner-file',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

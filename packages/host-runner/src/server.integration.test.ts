@@ -33,7 +33,7 @@ function startRunner(port: number): Promise<RunnerServer> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'codebox-runner-it-'));
-  config = parseConfig({ port: 0, apiKeys: [API_KEY], dataDir, runnerName: `it-api-${randomBytes(3).toString('hex')}` });
+  config = parseConfig({ port: 0, apiKeys: [API_KEY], pool: {}, dataDir, runnerName: `it-api-${randomBytes(3).toString('hex')}` });
   templates = new TemplateStore({ dataDir, logger, images: new DockerImageBackend() });
   await templates.ensureDefaultTemplates();
   runner = await startRunner(0);

@@ -77,6 +77,7 @@ export class RunnerServer {
       maxSandboxesPerTenant: config.quotas.maxSandboxesPerTenant,
       reconcileIntervalMs: config.reconcileIntervalSeconds * 1000,
       runtime: config.runtime,
+      pool: config.pool,
     });
     await manager.start();
 

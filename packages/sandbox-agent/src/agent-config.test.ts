@@ -18,6 +18,11 @@ describe('agentConfigFrom', () => {
     expect(() => agentConfigFrom(['--bogus'], {})).toThrow(/usage/);
   });
 
+  it('is pooled only with CODEBOX_POOLED=1 (the runner\'s warm pool)', () => {
+    expect(agentConfigFrom([], {}).pooled).toBe(false);
+    expect(agentConfigFrom([], { CODEBOX_POOLED: '1' }).pooled).toBe(true);
+  });
+
   it('reads the helper and passwd overrides', () => {
     expect(agentConfigFrom([], { CODEBOX_SANDBOX_EXEC: '/x/sandbox-exec', CODEBOX_PASSWD: '/x/passwd' })).toMatchObject({
       sandboxExecPath: '/x/sandbox-exec',

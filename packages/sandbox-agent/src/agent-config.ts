@@ -10,6 +10,8 @@ export interface AgentMainConfig {
   readonly passwdPath?: string;
   /** Most code contexts per sandbox; default derived from the memory limit. */
   readonly maxCodeContexts?: number;
+  /** `$CODEBOX_POOLED=1`: started for the runner's warm pool; its env vars come at hand-over (`POST /init`). */
+  readonly pooled: boolean;
   /** `$CODEBOX_ROOT_ACCESS=1`: the runner started the agent inside the sandbox's user namespace, root allowed. */
   readonly rootAccess: boolean;
   /**
@@ -57,6 +59,7 @@ export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv)
     ...(env.CODEBOX_PASSWD ? { passwdPath: env.CODEBOX_PASSWD } : {}),
     ...(env.CODEBOX_MAX_CODE_CONTEXTS ? { maxCodeContexts: parseMaxCodeContexts(env.CODEBOX_MAX_CODE_CONTEXTS) } : {}),
     rootAccess: env.CODEBOX_ROOT_ACCESS === '1',
+    pooled: env.CODEBOX_POOLED === '1',
     runtime: parseRuntime(env.CODEBOX_RUNTIME),
     ...(env.CODEBOX_MEMORY_LIMIT_MIB ? { memoryLimitBytes: parseMemoryLimit(env.CODEBOX_MEMORY_LIMIT_MIB) } : {}),
   };

@@ -12,6 +12,7 @@ import { AgentConfigError } from './errors.js';
 import { filesHandler } from './handlers/files-handler.js';
 import { filesystemHandler } from './handlers/filesystem-handler.js';
 import { sendEnvdError, sendError } from './handlers/http-response.js';
+import { handoverHandler } from './handlers/handover-handler.js';
 import { interpreterHandler } from './handlers/interpreter-handler.js';
 import { processHandler } from './handlers/process-handler.js';
 import { requestUser } from './handlers/request-user.js';
@@ -20,7 +21,7 @@ import { createRouter, type ServiceAnswers } from './router.js';
 import { agentRoutes } from './routes.js';
 import { CgroupMemory } from './memory/cgroup-memory.js';
 import type { SandboxMemorySource } from './memory/sandbox-memory.js';
-import { createCodeInterpreter, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
+import { createCodeInterpreter, kernelEnvironment, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
 import type { InterpreterService } from './interpreter/interpreter-service.js';
 import { FilesystemService } from './services/filesystem-service.js';
 import { openInotifyInstance } from './services/inotify-instance.js';
@@ -43,6 +44,11 @@ export interface AgentServerOptions {
   readonly defaultUser?: string;
   /** The sandbox's env vars (from `CODEBOX_SANDBOX_ENVS`), applied to every process. */
   readonly sandboxEnvs?: Readonly<Record<string, string>>;
+  /**
+   * Started for the runner's warm pool (`CODEBOX_POOLED=1`): serves `POST /init` once, which sets
+   * the env vars at hand-over (handlers/handover-handler.ts). Default false.
+   */
+  readonly pooled?: boolean;
   /**
    * The `sandbox-exec` helper. Default: `sandbox-exec` beside the agent's own file. `null`
    * starts processes with Node's uid/gid options only (logs a warning).
@@ -83,7 +89,8 @@ export interface AgentServer {
 export function createAgentServer(options: AgentServerOptions = {}): AgentServer {
   const logger = options.logger ?? createAgentLogger();
   const defaultUser = options.defaultUser ?? 'user';
-  const sandboxEnvs = options.sandboxEnvs ?? {};
+  // One object every reader holds: a pooled sandbox's hand-over replaces its contents in place.
+  const sandboxEnvs: Record<string, string> = { ...(options.sandboxEnvs ?? {}) };
   const memory: SandboxMemorySource = options.memory ?? new CgroupMemory();
   const users = new UserDirectory(options.passwdPath, options.groupPath, options.rootAccess ?? false);
   const filesystem = new FilesystemService(users);
@@ -109,10 +116,12 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   const system = systemHandler(sandboxEnvs);
 
   /** The code interpreter, or none (49999 answers 404) when its user is missing: envd still works. */
+  let interpreterUser: SandboxUser | undefined;
   function tryCreateInterpreter(config: CodeInterpreterOptions): InterpreterService | undefined {
     let user: SandboxUser;
     try {
       user = users.resolve(defaultUser);
+      interpreterUser = user;
     } catch (error) {
       logger.warn({ err: error, user: defaultUser }, 'code interpreter disabled: kernels have no user to run as');
       return undefined;
@@ -144,11 +153,24 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   const relay = new UserPortRelay({ logger });
   const interpreterConfig = options.codeInterpreter === false ? undefined : (options.codeInterpreter ?? {});
   const interpreter = interpreterConfig && tryCreateInterpreter(interpreterConfig);
+  const handover = options.pooled
+    ? handoverHandler({
+        logger,
+        apply(envVars) {
+          if (sameEnvs(sandboxEnvs, envVars)) return;
+          for (const name of Object.keys(sandboxEnvs)) delete sandboxEnvs[name];
+          Object.assign(sandboxEnvs, envVars);
+          // The warm kernels started on the old environment; a create without env vars keeps them.
+          if (interpreter && interpreterUser) interpreter.replaceEnvironment(kernelEnvironment(interpreterUser, sandboxEnvs));
+        },
+      })
+    : undefined;
   const route = createRouter(
     agentRoutes({
       rpc,
       files,
       system,
+      ...(handover ? { handover } : {}),
       envd: envdAnswers,
       userPorts: (request, response, port) => relay.relayRequest(request, response, port),
       ...(interpreter && interpreterConfig
@@ -232,6 +254,11 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       });
     },
   };
+}
+
+function sameEnvs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => Object.hasOwn(b, name) && a[name] === b[name]);
 }
 
 /** chmod as well where the filesystem allows it; gVisor's host-backed sockets refuse (EPERM), and the umask already made them 0600. */

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     logger,
     sandboxEnvs: config.sandboxEnvs,
     rootAccess: config.rootAccess,
+    pooled: config.pooled,
     memory: sandboxMemoryFor(config.runtime, config.memoryLimitBytes, logger),
     ...(config.sandboxExecPath ? { sandboxExecPath: config.sandboxExecPath } : {}),
     ...(config.passwdPath ? { passwdPath: config.passwdPath } : {}),

@@ -50,6 +50,11 @@ describe('agentRoutes', () => {
     expect(Object.keys(table.services)).toEqual(['envd', 'interpreter']);
   });
 
+  it('serves POST /init only with a hand-over handler (a pooled agent)', () => {
+    expect(rows(agentRoutes(handlers))).not.toContain('envd POST /init');
+    expect(rows(agentRoutes({ ...handlers, handover: { init: async () => undefined } }))).toContain('envd POST /init');
+  });
+
   it('has no interpreter routes or service when the interpreter does not run', () => {
     const table = agentRoutes(handlers);
     expect(rows(table).some((row) => row.startsWith('interpreter'))).toBe(false);

@@ -1,6 +1,7 @@
 import { Filesystem, Process } from '@codebox/protocol';
 import type { DescService } from '@bufbuild/protobuf';
 import type { filesHandler } from './handlers/files-handler.js';
+import type { handoverHandler } from './handlers/handover-handler.js';
 import type { interpreterHandler } from './handlers/interpreter-handler.js';
 import type { systemHandler } from './handlers/system-handler.js';
 import type { Route, RouteHandler, RouteTable, ServiceAnswers } from './router.js';
@@ -12,6 +13,8 @@ export interface AgentHandlers {
   readonly files: ReturnType<typeof filesHandler>;
   readonly system: ReturnType<typeof systemHandler>;
   readonly envd: ServiceAnswers;
+  /** Pooled agents only: the runner's one hand-over call. */
+  readonly handover?: ReturnType<typeof handoverHandler>;
   /** Absent when the code interpreter does not run (`codeInterpreter: false`, or no user for its kernels). */
   readonly interpreter?: ReturnType<typeof interpreterHandler>;
   /** Every other port: the relay to the user's server on it. */
@@ -40,6 +43,8 @@ export function agentRoutes(handlers: AgentHandlers): RouteTable {
     { service: 'envd', method: 'GET', path: '/health', handle: system.health },
     { service: 'envd', method: 'GET', path: '/envs', handle: system.envs },
   ];
+  const { handover } = handlers;
+  if (handover) routes.push({ service: 'envd', method: 'POST', path: '/init', handle: (request, response) => handover.init(request, response) });
   if (interpreter) {
     // The code interpreter (49999): E2B's code-interpreter server.
     routes.push(

@@ -80,6 +80,17 @@ describe('codebox CLI', () => {
     expect((await run('--help')).code).toBe(0);
     expect((await run('sandbox', 'kill')).code).toBe(2);
     expect((await run('serve', '--port', 'x')).code).toBe(2);
+    const badPool = await run('serve', '--pool', 'base');
+    expect(badPool.code).toBe(2);
+    expect(badPool.stderr).toMatch(/template=size/);
+    const mcpHelp = await run('mcp', '--help');
+    expect(mcpHelp.code).toBe(0);
+    expect(mcpHelp.stdout).toContain('"command": "npx", "args": ["codebox", "mcp"]');
+  });
+
+  it('exits 2 with one line for an mcp setting it cannot use, before serving anything', async () => {
+    expect(await run('mcp', '--http', '--host', '0.0.0.0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^codebox: Serving MCP on 0\.0\.0\.0 \(not loopback\) needs a bearer token/) });
+    expect(await run('mcp', '--idle-timeout', 'soon')).toMatchObject({ code: 2, stderr: 'codebox: --idle-timeout must be a number of at least 0, got "soon".\n' });
   });
 });
 

@@ -1,3 +1,4 @@
+import { loadMcpConfig, MCP_DEFAULTS, McpConfigError, serveHttp, serveStdio, type McpServeFlags } from '@codebox/mcp-server';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { RunnerClient, RunnerRequestError } from './runner-client.js';
@@ -13,6 +14,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { EgressTrustedCaError, loadUpstreamTrust } from '../egress/header-interception.js';
 import { RunnerServer } from '../server.js';
 import { SecretStore } from '../secrets/secret-store.js';
+import { parsePoolSizes, PoolSizesError } from '../pool/pool-sizes.js';
 import { InvalidTemplateNameError, InvalidTemplateRuntimeError, TemplateContextError } from '../templates/errors.js';
 import { TemplateStore } from '../templates/template-store.js';
 import { TlsCredentialsError, loadTlsCredentials } from '../tls-credentials.js';
@@ -39,6 +41,15 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parsePoolFlag(value: string): Record<string, number> {
+  try {
+    return parsePoolSizes(value);
+  } catch (error) {
+    if (error instanceof PoolSizesError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
 interface ServeFlags {
   port?: number;
   host?: string;
@@ -50,6 +61,7 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsPort?: number;
+  pool?: Record<string, number>;
 }
 
 interface ConfigFlags {
@@ -159,6 +171,23 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
 }
 
+/**
+ * `codebox mcp`: stdio resolves once the client is gone (its sandbox killed); HTTP returns once
+ * listening and ends with the process (a signal kills the sessions' sandboxes first).
+ */
+async function mcp(flags: McpServeFlags): Promise<void> {
+  const config = loadMcpConfig(flags);
+  if (config.transport === 'http') {
+    const server = await serveHttp(config);
+    process.stdout.write(`Codebox MCP server (Streamable HTTP) on ${server.url}; template ${config.template}, one sandbox per session\n`);
+    return;
+  }
+  // stdout is the protocol's: anything said goes to stderr.
+  const server = await serveStdio(config);
+  process.stderr.write(`codebox mcp: serving MCP over stdio (template ${config.template}); the sandbox is made on the first tool call\n`);
+  await server.closed;
+}
+
 interface ClientFlags {
   apiUrl?: string;
   apiKey?: string;
@@ -204,6 +233,11 @@ export function buildProgram(): Command {
       .option('--tls-key <file>', 'PEM private key of --tls-cert (env CODEBOX_TLS_KEY_FILE)')
       .option('--tls-port <port>', 'HTTPS port (env CODEBOX_TLS_PORT; default 3443)', parsePort)
       .addOption(new Option('--log-level <level>', 'log level (env CODEBOX_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+      .option(
+        '--pool <sizes>',
+        'warm pool per template, e.g. code-interpreter-v1=2,base=1 (0 turns one off) (env CODEBOX_POOL; default code-interpreter-v1=2,base=1)',
+        parsePoolFlag,
+      )
       .addOption(
         new Option('--runtime <runtime>', 'isolation level of sandboxes whose template names none: runc, or runsc (gVisor) (env CODEBOX_RUNTIME; default runc)').choices(
           SANDBOX_RUNTIMES,
@@ -227,6 +261,34 @@ export function buildProgram(): Command {
       ),
     { runnerName: true },
   ).action(serve);
+
+  program
+    .command('mcp')
+    .description('Serve the Codebox tools (run_code, run_command, read_file, write_file) to MCP hosts: one sandbox per MCP session.')
+    .option('--http', 'serve Streamable HTTP at http://<host>:<port>/mcp instead of stdio (env CODEBOX_MCP_TRANSPORT=http)')
+    .option('-p, --port <port>', `HTTP port (env CODEBOX_MCP_PORT; default ${MCP_DEFAULTS.port}; 0 picks a free one)`)
+    .option('-H, --host <host>', 'HTTP address to bind (env CODEBOX_MCP_HOST; default 127.0.0.1; off loopback a --token is required)')
+    .option('--token <token>', 'bearer token HTTP clients must send (env CODEBOX_MCP_TOKEN)')
+    .option('--api-url <url>', 'runner URL (env CODEBOX_API_URL or E2B_API_URL; default http://localhost:3000)')
+    .option('--api-key <key>', 'API key (env CODEBOX_API_KEY or E2B_API_KEY)')
+    .option('--template <name>', 'template of the sandboxes (env CODEBOX_MCP_TEMPLATE; default code-interpreter-v1)')
+    .option('--idle-timeout <seconds>', 'kill a session\'s sandbox after this long without a call; 0 never (env CODEBOX_MCP_IDLE_TIMEOUT; default 600)')
+    .option('--timeout <seconds>', 'time limit of one tool call (env CODEBOX_MCP_TIMEOUT; default the sandbox\'s, 60)')
+    .option('--max-output-chars <n>', 'most characters of output a call returns, cut in the middle (env CODEBOX_MCP_MAX_OUTPUT_CHARS; default 4000)')
+    .option('--max-sessions <n>', 'most HTTP sessions (so sandboxes) at once (env CODEBOX_MCP_MAX_SESSIONS; default 10)')
+    .option('--languages <list>', 'languages run_code offers, comma-separated, the first the default (env CODEBOX_MCP_LANGUAGES)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'A desktop MCP host starts it over stdio, e.g. (claude_desktop_config.json, .cursor/mcp.json, ...):',
+        '  { "mcpServers": { "codebox": { "command": "npx", "args": ["codebox", "mcp"],',
+        '      "env": { "CODEBOX_API_URL": "http://127.0.0.1:3000", "CODEBOX_API_KEY": "e2b_..." } } } }',
+        '',
+        'Try it by hand: npx @modelcontextprotocol/inspector npx codebox mcp',
+      ].join('\n'),
+    )
+    .action(mcp);
 
   const sandbox = program.command('sandbox').description('Inspect and kill sandboxes on a running runner (over its HTTP API).');
   addClientOptions(
@@ -311,7 +373,8 @@ function isUsageError(error: unknown): boolean {
     // The host's configuration, not a failure: the message says how to register runsc or pick runc.
     error instanceof RuntimeNotRegisteredError ||
     error instanceof TlsCredentialsError ||
-    error instanceof EgressTrustedCaError
+    error instanceof EgressTrustedCaError ||
+    error instanceof McpConfigError
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
-import { containerSpec, HARDENING, type ContainerSpecContext } from './container-spec.js';
+import { agentSandboxEnvs, containerSpec, HARDENING, type ContainerSpecContext } from './container-spec.js';
 import { InvalidSandboxSpecError } from './errors.js';
 
 const MiB = 1024 * 1024;
@@ -57,6 +57,16 @@ describe('containerSpec', () => {
       CURL_CA_BUNDLE: '/mine.pem',
     });
     expect(JSON.stringify(online)).not.toContain('key.pem');
+  });
+
+  it('starts a warm-pool agent pooled (its env vars come at hand-over), from the same env map a cold one gets', () => {
+    const pooled = containerSpec(spec({ pooled: true, envVars: {} }), loopCtx);
+    expect(pooled.Env).toContain('CODEBOX_POOLED=1');
+    expect(pooled.Labels).toMatchObject({ 'codebox.pooled': 'true' });
+    expect(body.Env).not.toContain('CODEBOX_POOLED=1');
+    expect(body.Labels?.['codebox.pooled']).toBeUndefined();
+    expect(agentSandboxEnvs({ CURL_CA_BUNDLE: '/mine.pem' }, true)).toMatchObject({ SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt', CURL_CA_BUNDLE: '/mine.pem' });
+    expect(agentSandboxEnvs({ FOO: 'bar' }, false)).toEqual({ FOO: 'bar' });
   });
 
   it('keeps only the capabilities the agent needs and forbids privilege gain', () => {

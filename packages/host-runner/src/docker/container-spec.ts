@@ -86,6 +86,15 @@ function fsizeBytes(diskMiB: number): number {
   return 2 * Math.max(diskMiB, HARDENING.tmpSizeMiB) * MiB;
 }
 
+/**
+ * The env vars the agent gives every process and kernel: the caller's, over the egress CA's for a
+ * bridge sandbox (a template or user that points elsewhere means it). A cold sandbox's agent gets
+ * them in its container env, a warm-pool one at hand-over; both from here, so they are the same.
+ */
+export function agentSandboxEnvs(envVars: Readonly<Record<string, string>>, egressCa: boolean): Record<string, string> {
+  return egressCa ? { ...EGRESS_CA_ENV, ...envVars } : { ...envVars };
+}
+
 export function containerName(sandboxId: string): string {
   return `codebox-${sandboxId}`;
 }
@@ -126,8 +135,7 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
   if (ctx.egressCaBundle) {
     mounts.push({ Type: 'bind', Source: ctx.egressCaBundle, Target: SYSTEM_CA_BUNDLE, ReadOnly: true });
   }
-  // The caller's variables win over the bundle's: a template or user that points elsewhere means it.
-  const envVars = ctx.egressCaBundle ? { ...EGRESS_CA_ENV, ...spec.envVars } : spec.envVars;
+  const envVars = agentSandboxEnvs(spec.envVars, ctx.egressCaBundle !== undefined);
   const agentCommand = [`${AGENT_DIR}/bin/node`, `${AGENT_DIR}/agent.mjs`];
   if (ctx.home.kind === 'loop') {
     mounts.push({ Type: 'bind', Source: ctx.home.hostPath, Target: SANDBOX_HOME, ReadOnly: false });
@@ -147,6 +155,8 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
       `CODEBOX_AGENT_SOCKET=${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
       `CODEBOX_SANDBOX_ENVS=${JSON.stringify(envVars)}`,
       ...(root ? ['CODEBOX_ROOT_ACCESS=1'] : []),
+      // A warm-pool agent takes its env vars at hand-over (its POST /init), once.
+      ...(spec.pooled ? ['CODEBOX_POOLED=1'] : []),
       // Under gVisor the agent enforces the memory limit itself (HARDENING.runscMemoryHeadroomMiB).
       ...(runsc ? ['CODEBOX_RUNTIME=runsc', `CODEBOX_MEMORY_LIMIT_MIB=${spec.limits.memoryMiB}`] : []),
     ],

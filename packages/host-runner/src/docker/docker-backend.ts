@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { createLogger, type Logger } from '../logger.js';
-import type { SandboxBackend, SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import type { PoolBackend, PooledSandbox, SandboxBackend, SandboxOwner, SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { DEFAULT_SANDBOX_RUNTIME, type SandboxRuntime } from '../sandboxes/sandbox-runtime.js';
 import { RuntimeRegistry } from './container-runtime.js';
 import { containerName } from './container-spec.js';
@@ -22,7 +22,8 @@ import { LABEL } from './sandbox-labels.js';
 import type { DockerBackendContext } from './docker-backend-context.js';
 import { ensureSandboxNetwork, firewallConfig, removeSandboxNetworkIfUnused, sandboxNetworkNames } from './sandbox-network.js';
 import { sandboxPaths, sandboxesDir } from './sandbox-paths.js';
-import { sandboxRecordFromContainer } from './sandbox-records.js';
+import { pooledFromContainer, sandboxRecordFromContainer } from './sandbox-records.js';
+import { handOverSandbox } from './sandbox-handover.js';
 import { ACCOUNTS_PROBE_LABEL, TemplateAccounts } from './sandbox-accounts.js';
 import { DEFAULT_SANDBOX_UID_BLOCKS, DEFAULT_SANDBOX_UIDS, SandboxUidAllocator, type SandboxUidRange } from './sandbox-uids.js';
 import { ROOT_UID_BLOCK } from './root-layers.js';
@@ -30,6 +31,7 @@ import { startSandbox } from './sandbox-starting.js';
 import { OPEN_EGRESS, type EgressPolicy, type SandboxNetworkSettings } from '../egress/egress-policy.js';
 import { NetworkUpdateConflictError, SandboxNotFoundError } from '../sandboxes/errors.js';
 import { readNetworkFile, writeNetworkFile } from './network-file.js';
+import { readOwnerFile } from './owner-file.js';
 import { applySandboxChain, collectSandboxChains, needsSandboxChain, sandboxChainName, sandboxChains } from './sandbox-egress-chain.js';
 import { bridgeAddress } from './sandbox-records.js';
 import { HostVolumeStore } from './volume-store.js';
@@ -269,6 +271,31 @@ export class DockerBackend implements SandboxBackend {
     }
   }
 
+  /** The warm pool's operations (pool/warm-pool.ts): pooled containers start as `create` starts sandboxes. */
+  readonly pool: PoolBackend = {
+    createPooled: async (spec: SandboxSpec): Promise<PooledSandbox> => {
+      const record = await this.create({ ...spec, pooled: true });
+      // A pooled container is nobody's yet: no registry entry, so no tenant's policy follows its address around.
+      await this.releaseEgress(record.sandboxId);
+      return { sandboxId: record.sandboxId, templateId: record.templateId, image: spec.image, runtime: record.runtime ?? 'runc', limits: record.limits, status: 'running' };
+    },
+    handOver: async (sandboxId: string, owner: SandboxOwner): Promise<SandboxRecord> => {
+      this.creating.add(sandboxId);
+      try {
+        const record = await handOverSandbox(this.context, sandboxId, owner);
+        // As a cold create: the registry and the proxy redirect, before the caller learns the id.
+        await this.trackEgress(record.sandboxId, record.tenant, record.address, record.network?.egress ?? OPEN_EGRESS);
+        return record;
+      } finally {
+        this.creating.delete(sandboxId);
+      }
+    },
+    listPooled: async (): Promise<PooledSandbox[]> => {
+      const pooled = await Promise.all((await this.listContainers()).map((c) => pooledFromContainer(c, this.dataDir)));
+      return pooled.filter((p): p is PooledSandbox => p !== undefined);
+    },
+  };
+
   async destroy(sandboxId: string): Promise<void> {
     this.#egressCas.delete(sandboxId);
     await destroySandbox(this.context, sandboxId);
@@ -352,7 +379,8 @@ export class DockerBackend implements SandboxBackend {
       if (previous) await writeNetworkFile(paths.networkFile, previous).catch(() => undefined);
       throw err;
     }
-    const tenant = container.Config.Labels[LABEL.tenant] ?? '';
+    // A handed-over pool container's labels name no tenant; its owner file does.
+    const tenant = (await readOwnerFile(paths.ownerFile))?.tenant ?? container.Config.Labels[LABEL.tenant] ?? '';
     await this.trackEgress(sandboxId, tenant, address, egress);
     this.logger.info({ sandboxId, allowOut: egress.allowOut.length, denyOut: egress.denyOut.length }, 'sandbox egress policy updated');
   }

@@ -31,6 +31,17 @@ export class SandboxExitedDuringStartError extends Error {
   }
 }
 
+/** A warm-pool container's agent refused or missed its hand-over; the pool drops it and the create goes cold. */
+export class AgentInitFailedError extends Error {
+  override readonly name = 'AgentInitFailedError';
+  constructor(
+    readonly sandboxId: string,
+    readonly reason: string,
+  ) {
+    super(`The agent of pooled sandbox ${sandboxId} did not take its hand-over (${reason}); the pool removes it.`);
+  }
+}
+
 export class SandboxNetworkNotReadyError extends Error {
   override readonly name = 'SandboxNetworkNotReadyError';
   constructor(readonly networkName: string) {

@@ -25,6 +25,11 @@ export const LABEL = {
   rootAccess: 'codebox.root-access',
   /** JSON `[{name, path}]` of the named volumes mounted at create; absent when none. */
   volumeMounts: 'codebox.volume-mounts',
+  /**
+   * `true` on a warm-pool container: its tenant, metadata, tokens and start labels are empty
+   * placeholders, and `owner.json` in its sandbox dir says whose it is once handed over.
+   */
+  pooled: 'codebox.pooled',
 } as const;
 
 /** What the labels of one container say, before runtime facts (status, socket) are added. */
@@ -47,6 +52,7 @@ export function sandboxLabels(spec: SandboxSpec, runnerName: string): Record<str
     [LABEL.diskMiB]: String(spec.limits.diskMiB),
     [LABEL.pids]: String(spec.limits.pids),
     [LABEL.runtime]: spec.runtime ?? DEFAULT_SANDBOX_RUNTIME,
+    ...(spec.pooled ? { [LABEL.pooled]: 'true' } : {}),
     ...(spec.volumeMounts?.length ? { [LABEL.volumeMounts]: JSON.stringify(spec.volumeMounts.map(({ name, path }) => ({ name, path }))) } : {}),
   };
 }

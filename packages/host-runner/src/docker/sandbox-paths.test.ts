@@ -12,6 +12,7 @@ describe('sandboxPaths', () => {
       homeMount: '/data/sandboxes/abc123/home',
       expiresAtFile: '/data/sandboxes/abc123/expires-at',
       networkFile: '/data/sandboxes/abc123/network.json',
+      ownerFile: '/data/sandboxes/abc123/owner.json',
       creatingMarker: '/data/sandboxes/abc123/creating',
     });
   });

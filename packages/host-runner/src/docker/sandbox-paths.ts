@@ -16,6 +16,8 @@ export interface SandboxPaths {
   expiresAtFile: string;
   /** The sandbox's network settings (egress policy); labels cannot change, updates rewrite it. */
   networkFile: string;
+  /** Warm-pool sandboxes only: who it was handed to (owner-file.ts); absent while pooled. */
+  ownerFile: string;
   /**
    * Exists from the directory's first moment until the create is complete (agent healthy, just
    * before the runner answers 201): a container whose sandbox still has it is a half-made
@@ -43,6 +45,7 @@ export function sandboxPaths(dataDir: string, sandboxId: string): SandboxPaths {
     homeMount: join(root, 'home'),
     expiresAtFile: join(root, 'expires-at'),
     networkFile: join(root, 'network.json'),
+    ownerFile: join(root, 'owner.json'),
     creatingMarker: join(root, 'creating'),
   };
 }

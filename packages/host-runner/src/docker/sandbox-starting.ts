@@ -23,7 +23,7 @@ import { destroySandbox } from './sandbox-stopping.js';
 import { OPEN_EGRESS } from '../egress/egress-policy.js';
 import { writeNetworkFile } from './network-file.js';
 import { applySandboxChain, needsSandboxChain } from './sandbox-egress-chain.js';
-import { bridgeAddress } from './sandbox-records.js';
+import { bridgeAddress, startedSandboxRecord } from './sandbox-records.js';
 import { mountSandboxVolumes, type VolumeBind } from './sandbox-volumes.js';
 import { InvalidVolumeRequestError } from '../volumes/errors.js';
 
@@ -138,24 +138,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     // The create is complete from here: a restarted runner adopts this sandbox.
     await unlink(paths.creatingMarker);
     log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid, rootMode, egressCaMs }, 'sandbox started');
-    return {
-      sandboxId: spec.sandboxId,
-      tenant: spec.tenant,
-      templateId: spec.templateId,
-      metadata: spec.metadata,
-      allowInternetAccess: spec.allowInternetAccess,
-      ...(spec.accessToken ? { accessToken: spec.accessToken } : {}),
-      ...(spec.trafficAccessToken ? { trafficAccessToken: spec.trafficAccessToken } : {}),
-      startedAt: spec.startedAt,
-      expiresAt: spec.expiresAt,
-      limits: spec.limits,
-      runtime: spec.runtime ?? 'runc',
-      ...(spec.volumeMounts?.length ? { volumeMounts: spec.volumeMounts.map(({ name, path }) => ({ name, path })) } : {}),
-      status: 'running',
-      agentSocketPath: paths.agentSocket,
-      network,
-      ...(address === undefined ? {} : { address }),
-    };
+    return startedSandboxRecord(spec, network, paths.agentSocket, address);
   } catch (err) {
     log.warn({ err, container: containerName(spec.sandboxId) }, 'sandbox start failed; cleaning up');
     await destroySandbox(context, spec.sandboxId).catch((cleanupErr: unknown) =>

@@ -41,6 +41,11 @@ export interface SandboxSpec {
   network?: SandboxNetworkSettings;
   /** Named volumes to mount read-write (E2B's `volumeMounts`), already checked to be the tenant's. */
   volumeMounts?: readonly ResolvedVolumeMount[];
+  /**
+   * A warm-pool container (pool/warm-pool.ts): started with no owner yet; tenant, metadata,
+   * tokens, env vars, lifetime and network come at hand-over (`PoolBackend.handOver`).
+   */
+  pooled?: boolean;
 }
 
 /** A sandbox as the backend reports it: everything needed to rebuild runner state after a restart. */
@@ -72,9 +77,49 @@ export interface SandboxRecord {
   address?: string;
 }
 
+/** A warm-pool container nobody owns yet, as the backend reports it. */
+export interface PooledSandbox {
+  sandboxId: string;
+  templateId: string;
+  /** The image reference it was started from (a template build newer than it is another reference). */
+  image: string;
+  runtime: SandboxRuntime;
+  limits: SandboxLimits;
+  /** `incomplete`: its start or its hand-over never finished (the runner stopped): removed, never used. */
+  status: 'running' | 'exited' | 'incomplete';
+}
+
+/** What a hand-over gives a pooled sandbox: everything a cold create would have put in its spec. */
+export interface SandboxOwner {
+  tenant: string;
+  metadata: Record<string, string>;
+  envVars: Record<string, string>;
+  accessToken?: string;
+  trafficAccessToken?: string;
+  startedAt: Date;
+  expiresAt: Date;
+  network: SandboxNetworkSettings;
+}
+
+/** The warm pool's side of a backend: pooled containers are not sandboxes (`list()` leaves them out) until handed over. */
+export interface PoolBackend {
+  /** Starts a container for `spec` (which has `pooled: true`) and waits for its agent, as `create` does. */
+  createPooled(spec: SandboxSpec): Promise<PooledSandbox>;
+  /**
+   * Makes a pooled container the owner's sandbox: persists the owner (a restarted runner reads it
+   * back), gives the agent its env vars, applies the network policy, and answers the record exactly
+   * as `create` would have. A hand-over the runner dies in leaves an `incomplete` sandbox.
+   */
+  handOver(sandboxId: string, owner: SandboxOwner): Promise<SandboxRecord>;
+  /** Pooled containers nobody owns yet (adopted or removed at runner start). */
+  listPooled(): Promise<PooledSandbox[]>;
+}
+
 export interface SandboxBackend {
   /** Named persistent volumes, when the backend can keep them; absent: the volume API answers 501. */
   readonly volumes?: VolumeBackend;
+  /** The warm pool's operations, when the backend can keep one; absent: every create is cold. */
+  readonly pool?: PoolBackend;
   /** Creates and starts the sandbox and resolves once its agent answers `/health`. Leaves nothing behind on failure. */
   create(spec: SandboxSpec): Promise<SandboxRecord>;
   /** Stops and removes the sandbox and everything the backend made for it. Idempotent. */

@@ -308,3 +308,91 @@ describe('SandboxManager when the backend fails or the runner crashed', () => {
     expect(backend.sandboxes.has(record.sandboxId)).toBe(false);
   });
 });
+
+describe('SandboxManager with a warm pool', () => {
+  function pooled(overrides: Partial<SandboxManagerOptions> = {}) {
+    const backend = new InMemoryBackend().withPool();
+    return { backend, manager: setup({ backend, pool: { base: 1 }, ...overrides }).manager };
+  }
+
+  it('hands a pooled container over with everything a cold create would have given it', async () => {
+    const { backend, manager } = pooled();
+    await manager.start();
+    await expect.poll(() => manager.pool?.ready()).toEqual({ base: 1 });
+    const [pooledId] = [...backend.pooled.keys()];
+    const record = await manager.create({
+      tenant: 't1',
+      templateId: 'base',
+      timeoutMs: 60_000,
+      metadata: { k: 'v' },
+      envVars: { A: '1' },
+      allowPublicTraffic: false,
+      network: { egress: { allowOut: [], denyOut: [{ kind: 'cidr', cidr: '10.0.0.0/8' }], rules: {} }, allowPublicTraffic: false },
+    });
+    expect(record.sandboxId).toBe(pooledId);
+    expect(record).toMatchObject({ tenant: 't1', metadata: { k: 'v' }, accessToken: expect.any(String), trafficAccessToken: expect.any(String) });
+    expect(record.expiresAt.getTime() - record.startedAt.getTime()).toBe(60_000);
+    expect(backend.handOvers).toEqual([
+      {
+        sandboxId: pooledId,
+        owner: expect.objectContaining({ tenant: 't1', envVars: { A: '1' }, network: expect.objectContaining({ allowPublicTraffic: false }) }),
+      },
+    ]);
+    expect(manager.get('t1', record.sandboxId)).toEqual(record);
+  });
+
+  it('never gives two sandboxes the same tokens', async () => {
+    const { manager } = pooled();
+    await manager.start();
+    await expect.poll(() => manager.pool?.ready()).toEqual({ base: 1 });
+    const warm = await manager.create({ tenant: 't1', templateId: 'base', allowPublicTraffic: false });
+    const cold = await manager.create({ tenant: 't1', templateId: 'base', allowPublicTraffic: false });
+    expect(warm.accessToken).not.toBe(cold.accessToken);
+    expect(warm.trafficAccessToken).not.toBe(cold.trafficAccessToken);
+  });
+
+  it('creates cold what the pool cannot serve exactly, leaving the pooled container for others', async () => {
+    const { backend, manager } = pooled();
+    await manager.start();
+    await expect.poll(() => manager.pool?.ready()).toEqual({ base: 1 });
+    const record = await manager.create({ tenant: 't1', templateId: 'base', allowInternetAccess: false });
+    expect(backend.pooled.has(record.sandboxId)).toBe(false);
+    expect(backend.handOvers).toEqual([]);
+    expect(manager.pool?.ready()).toEqual({ base: 1 });
+  });
+
+  it('creates cold when the hand-over fails (the pooled container is gone)', async () => {
+    const { backend, manager } = pooled();
+    await manager.start();
+    await expect.poll(() => manager.pool?.ready()).toEqual({ base: 1 });
+    const [pooledId] = [...backend.pooled.keys()];
+    backend.failHandOver = new Error('agent gone');
+    const record = await manager.create({ tenant: 't1', templateId: 'base' });
+    expect(record.sandboxId).not.toBe(pooledId);
+    expect(backend.destroyed).toContain(pooledId);
+    expect(manager.list('t1').map((r) => r.sandboxId)).toEqual([record.sandboxId]);
+  });
+
+  it('counts pooled containers against the cap: a cold create at the cap evicts one, the pool never fills past it', async () => {
+    const { backend, manager } = pooled({ maxSandboxes: 2, pool: { base: 1, 'code-interpreter-v1': 1 } });
+    await manager.start();
+    await expect.poll(() => backend.pooled.size).toBe(2);
+    const offline = await manager.create({ tenant: 't1', templateId: 'base', allowInternetAccess: false });
+    expect(backend.sandboxes.has(offline.sandboxId)).toBe(true);
+    expect(backend.pooled.size + manager.list('t1').length).toBe(2);
+    const warm = await manager.create({ tenant: 't1', templateId: [...backend.pooled.values()][0]?.templateId ?? 'base' });
+    expect(backend.handOvers.map((h) => h.sandboxId)).toEqual([warm.sandboxId]);
+    // Full: no refill, and a third create is refused as before.
+    await expect(manager.create({ tenant: 't1', templateId: 'base' })).rejects.toThrow(QuotaExceededError);
+    expect(backend.pooled.size).toBe(0);
+    await manager.kill('t1', offline.sandboxId);
+    await expect.poll(() => backend.pooled.size).toBe(1);
+  });
+
+  it('a backend without a pool makes every create cold', async () => {
+    const { manager } = setup({ pool: { base: 2 } });
+    await manager.start();
+    expect(manager.pool).toBeUndefined();
+    await expect(manager.create({ tenant: 't1', templateId: 'base' })).resolves.toMatchObject({ tenant: 't1' });
+  });
+});

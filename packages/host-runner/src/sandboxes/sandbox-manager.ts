@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResolvedVolumeMount } from '../volumes/volume-backend.js';
 import { DEFAULT_SANDBOX_TIMEOUT_MS, MAX_SANDBOX_TIMEOUT_MS } from '@codebox/protocol';
-import type { SandboxBackend, SandboxLimits, SandboxRecord, SandboxSpec } from './sandbox-backend.js';
+import type { SandboxBackend, SandboxLimits, SandboxOwner, SandboxRecord } from './sandbox-backend.js';
 import type { TemplateCatalog } from '../templates/template-catalog.js';
 import { systemClock, type Clock, type ClockTimer } from './clock.js';
 import { ExpiryScheduler } from './expiry-scheduler.js';
@@ -10,6 +10,11 @@ import { generateAccessToken, generateSandboxId } from './sandbox-ids.js';
 import { crashPoint } from '../fault-injection.js';
 import { DEFAULT_SANDBOX_RUNTIME, type SandboxRuntime } from './sandbox-runtime.js';
 import { OPEN_EGRESS, type EgressPolicy, type SandboxNetworkSettings } from '../egress/egress-policy.js';
+import type { TemplateImage } from '../templates/template-catalog.js';
+import type { PoolShape } from '../pool/pool-eligibility.js';
+import type { PoolSizes } from '../pool/pool-sizes.js';
+import { WarmPool } from '../pool/warm-pool.js';
+import { pooledSandboxSpec } from '../pool/pooled-spec.js';
 
 export interface SandboxManagerOptions {
   backend: SandboxBackend;
@@ -28,6 +33,8 @@ export interface SandboxManagerOptions {
   runtime?: SandboxRuntime;
   /** Time and timers for deadlines and removal retries; tests pass fake ones. Default: the process clock. */
   clock?: Clock;
+  /** Warm-pool size per template (`pool` in the runner config); none (or a backend without `pool`): every create is cold. */
+  pool?: PoolSizes;
 }
 
 export interface CreateSandboxRequest {
@@ -91,6 +98,7 @@ export class SandboxManager {
   readonly #removalRetries = new Map<string, ClockTimer>();
   #reconcileTimer: NodeJS.Timeout | undefined;
   #reconciling: Promise<void> | undefined;
+  readonly #pool: WarmPool | undefined;
 
   constructor(options: SandboxManagerOptions) {
     this.#backend = options.backend;
@@ -105,6 +113,29 @@ export class SandboxManager {
     this.#runtime = options.runtime ?? DEFAULT_SANDBOX_RUNTIME;
     this.#clock = options.clock ?? systemClock;
     this.#expiry = new ExpiryScheduler((id) => void this.#expire(id), this.#clock);
+    const poolBackend = options.backend.pool;
+    const sizes = options.pool ?? {};
+    // Also with every size 0: its start() removes what a runner with a pool left.
+    this.#pool = poolBackend
+      ? new WarmPool({
+          backend: poolBackend,
+          destroy: (id) => this.#backend.destroy(id),
+          sizes,
+          templates: this.#templates,
+          shapeOf: (template) => this.#shapeOf(template),
+          specFor: (template, shape) => {
+            const now = new Date(this.#clock.now());
+            return pooledSandboxSpec(template, shape, now, new Date(now.getTime() + this.#maxTimeoutMs));
+          },
+          hasRoom: () => this.#containerCount() < this.#maxSandboxes,
+          logger: this.#logger,
+        })
+      : undefined;
+  }
+
+  /** The warm pool, when one is configured (for logs and tests). */
+  get pool(): WarmPool | undefined {
+    return this.#pool;
   }
 
   get defaultTimeoutMs(): number {
@@ -129,6 +160,11 @@ export class SandboxManager {
     await Promise.allSettled(reaped);
     await this.#backend.collectGarbage(new Set(this.#sandboxes.keys()));
     this.#logger.info({ adopted: this.#sandboxes.size, reaped: reaped.length }, 'sandbox index rebuilt from the backend');
+    if (this.#pool) {
+      await this.#pool.start();
+      // A sandbox gone leaves room a pool below its size may take again.
+      this.onSandboxRemoved(() => this.#pool?.refill());
+    }
     if (this.#reconcileIntervalMs > 0) {
       this.#reconcileTimer = setInterval(() => void this.reconcile(), this.#reconcileIntervalMs);
       this.#reconcileTimer.unref();
@@ -137,6 +173,7 @@ export class SandboxManager {
 
   /** Stops timers. Sandboxes keep running so that the next runner re-adopts them. */
   async stop(): Promise<void> {
+    await this.#pool?.stop();
     clearInterval(this.#reconcileTimer);
     this.#reconcileTimer = undefined;
     this.#expiry.cancelAll();
@@ -160,37 +197,64 @@ export class SandboxManager {
     }
     this.#checkQuota(request.tenant);
 
-    const sandboxId = generateSandboxId();
     const startedAt = new Date(this.#clock.now());
-    const spec: SandboxSpec = {
-      sandboxId,
+    const shape = this.#shapeOf(template);
+    // Everything a hand-over applies; a cold create puts the same into its spec.
+    const owner: SandboxOwner = {
       tenant: request.tenant,
-      templateId: request.templateId,
-      image: template.image,
       metadata: request.metadata ?? {},
       envVars: request.envVars ?? {},
-      allowInternetAccess: request.allowInternetAccess ?? true,
       ...(request.secure === false ? {} : { accessToken: generateAccessToken() }),
       ...((request.allowPublicTraffic ?? request.network?.allowPublicTraffic) === false ? { trafficAccessToken: generateAccessToken() } : {}),
       startedAt,
       expiresAt: new Date(startedAt.getTime() + timeoutMs),
-      limits: { ...this.#limits },
-      // A template that needs the stronger (or the faster) level says so; the runner's is the default.
-      runtime: template.runtime ?? this.#runtime,
       network: {
         egress: request.network?.egress ?? OPEN_EGRESS,
         allowPublicTraffic: request.allowPublicTraffic ?? request.network?.allowPublicTraffic ?? true,
         ...(request.network?.maskRequestHost === undefined ? {} : { maskRequestHost: request.network.maskRequestHost }),
       },
-      ...(request.volumeMounts?.length ? { volumeMounts: request.volumeMounts } : {}),
     };
+    const allowInternetAccess = request.allowInternetAccess ?? true;
+    const pooled = this.#pool?.take(request.templateId, { allowInternetAccess, volumeMountCount: request.volumeMounts?.length ?? 0 }, shape);
 
+    const sandboxId = pooled?.sandboxId ?? generateSandboxId();
     this.#pendingByTenant.set(request.tenant, (this.#pendingByTenant.get(request.tenant) ?? 0) + 1);
     this.#pendingIds.add(sandboxId);
     try {
-      const record = await this.#backend.create(spec);
+      let record: SandboxRecord | undefined;
+      if (pooled && this.#backend.pool) {
+        try {
+          record = await this.#backend.pool.handOver(pooled.sandboxId, owner);
+        } catch (error) {
+          // The pooled container is removed by the failed hand-over; this create goes cold.
+          this.#logger.warn({ err: error, sandboxId, template: request.templateId }, 'hand-over of a pooled sandbox failed; creating cold');
+        }
+      }
+      if (!record) {
+        await this.#makeRoom();
+        const coldId = pooled ? generateSandboxId() : sandboxId;
+        if (coldId !== sandboxId) this.#pendingIds.add(coldId);
+        try {
+          record = await this.#backend.create({
+            sandboxId: coldId,
+            templateId: request.templateId,
+            image: template.image,
+            allowInternetAccess,
+            limits: shape.limits,
+            // A template that needs the stronger (or the faster) level says so; the runner's is the default.
+            runtime: shape.runtime,
+            ...owner,
+            ...(request.volumeMounts?.length ? { volumeMounts: request.volumeMounts } : {}),
+          });
+        } finally {
+          if (coldId !== sandboxId) this.#pendingIds.delete(coldId);
+        }
+      }
       this.#adopt(record);
-      this.#logger.info({ sandboxId, tenant: request.tenant, template: request.templateId, runtime: spec.runtime, expiresAt: record.expiresAt }, 'sandbox created');
+      this.#logger.info(
+        { sandboxId: record.sandboxId, tenant: request.tenant, template: request.templateId, runtime: shape.runtime, expiresAt: record.expiresAt, warm: record.sandboxId === pooled?.sandboxId },
+        'sandbox created',
+      );
       crashPoint('create:before-response');
       return record;
     } finally {
@@ -198,6 +262,25 @@ export class SandboxManager {
       const pending = (this.#pendingByTenant.get(request.tenant) ?? 1) - 1;
       if (pending > 0) this.#pendingByTenant.set(request.tenant, pending);
       else this.#pendingByTenant.delete(request.tenant);
+    }
+  }
+
+  /** What a sandbox of this template is started with now: the runner's limits, the template's runtime or the runner's. */
+  #shapeOf(template: TemplateImage): PoolShape {
+    return { image: template.image, runtime: template.runtime ?? this.#runtime, limits: { ...this.#limits } };
+  }
+
+  /** Sandboxes, creates in flight and pooled containers: together they stay within `maxSandboxes`. */
+  #containerCount(): number {
+    let pendingTotal = 0;
+    for (const count of this.#pendingByTenant.values()) pendingTotal += count;
+    return this.#sandboxes.size + pendingTotal + (this.#pool?.count ?? 0);
+  }
+
+  /** A cold create over the budget (this create counted) evicts pooled containers until it fits. */
+  async #makeRoom(): Promise<void> {
+    while (this.#pool && this.#containerCount() > this.#maxSandboxes) {
+      if (!(await this.#pool.evictOne())) return;
     }
   }
 

@@ -38,7 +38,7 @@ export function createCodeInterpreter(
   const { launcher, user, sandboxEnvs, logger } = deps;
   const memory = new KernelMemory(deps.memory);
   const maxContexts = options.maxContexts ?? defaultContextLimit(deps.memory.limitBytes());
-  const kernelEnv = buildProcessEnv(user, sandboxEnvs, {});
+  const { kernelEnv, sandboxEnvNames } = kernelEnvironment(user, sandboxEnvs);
   logger.info({ maxContexts }, 'code interpreter: context limit');
   const service = new InterpreterService({
     host: {
@@ -52,9 +52,18 @@ export function createCodeInterpreter(
     maxContexts,
     factories: options.factories ?? builtInKernelFactories(),
     kernelEnv,
-    sandboxEnvNames: Object.keys(sandboxEnvs).filter((name) => name in kernelEnv),
+    sandboxEnvNames,
     logger,
   });
   if (options.warmUp ?? true) service.warmUp();
   return service;
+}
+
+/** Every kernel's base environment (a user process's, without request envs) and which of its names are the sandbox's env vars. */
+export function kernelEnvironment(
+  user: SandboxUser,
+  sandboxEnvs: Readonly<Record<string, string>>,
+): { kernelEnv: Record<string, string>; sandboxEnvNames: string[] } {
+  const kernelEnv = buildProcessEnv(user, sandboxEnvs, {});
+  return { kernelEnv, sandboxEnvNames: Object.keys(sandboxEnvs).filter((name) => name in kernelEnv) };
 }

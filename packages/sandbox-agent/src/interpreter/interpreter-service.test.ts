@@ -80,6 +80,24 @@ describe('InterpreterService', () => {
     ]);
   });
 
+  it('a hand-over replaces every context with default ones on the new environment, the python kernel warm again', async () => {
+    const { kernels, service: interpreter, log } = service();
+    interpreter.warmUp();
+    const before = interpreter.list().map((context) => context.id);
+    interpreter.replaceEnvironment({ kernelEnv: { PATH: '/usr/bin', GREETING: 'hi' }, sandboxEnvNames: ['GREETING'] });
+    const after = interpreter.list();
+    expect(after.map((context) => context.language)).toEqual(['python', 'javascript']);
+    expect(after.some((context) => before.includes(context.id))).toBe(false);
+    const fresh = kernels.slice(2);
+    expect(fresh.map((kernel) => kernel.options.env)).toEqual([
+      { PATH: '/usr/bin', GREETING: 'hi', PWD: '/home/user' },
+      { PATH: '/usr/bin', GREETING: 'hi', PWD: '/home/user' },
+    ]);
+    expect(fresh.map((kernel) => kernel.options.sandboxEnvNames)).toEqual([['GREETING'], ['GREETING']]);
+    expect(fresh.map((kernel) => kernel.started)).toEqual([1, 0]);
+    await expect.poll(() => log.filter((entry) => entry === 'shutdown').length).toBe(2);
+  });
+
   it('selects default contexts by language (aliases too), making them on first use', () => {
     const { service: interpreter } = service();
     const js = interpreter.select({ language: 'js' });

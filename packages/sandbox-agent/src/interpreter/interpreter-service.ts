@@ -41,17 +41,34 @@ export interface ContextSelector {
 export class InterpreterService {
   private readonly contexts = new Map<string, CodeContext>();
   private readonly defaults = new Map<CodeLanguage, CodeContext>();
+  private options: InterpreterServiceOptions;
+  private warm = false;
 
-  constructor(private readonly options: InterpreterServiceOptions) {
-    for (const language of DEFAULT_CONTEXT_LANGUAGES) {
-      if (this.options.factories[language]) this.defaultContext(language);
-    }
+  constructor(options: InterpreterServiceOptions) {
+    this.options = options;
+    this.createDefaultContexts();
   }
 
   /** Starts the default python kernel in the background; a failure is logged and retried on first use. */
   warmUp(): void {
+    this.warm = true;
     const python = this.defaults.get('python');
     python?.kernel.start().catch((error: unknown) => this.options.logger.error({ err: error }, 'default python kernel did not start'));
+  }
+
+  /**
+   * A pooled sandbox's hand-over (the runner's `POST /init`): its env vars became known after the
+   * kernels started, so every context goes and the default ones come back on the new environment,
+   * the python one warming up again. A kernel never has another environment than a cold sandbox's.
+   */
+  replaceEnvironment(environment: { readonly kernelEnv: Readonly<Record<string, string>>; readonly sandboxEnvNames: readonly string[] }): void {
+    const old = [...this.contexts.values()];
+    this.contexts.clear();
+    this.defaults.clear();
+    this.options = { ...this.options, kernelEnv: environment.kernelEnv, sandboxEnvNames: environment.sandboxEnvNames };
+    this.createDefaultContexts();
+    if (this.warm) this.warmUp();
+    void Promise.allSettled(old.map((context) => context.shutdown()));
   }
 
   list(): CodeContext[] {
@@ -97,6 +114,12 @@ export class InterpreterService {
     this.contexts.clear();
     this.defaults.clear();
     await Promise.allSettled(all.map((context) => context.shutdown()));
+  }
+
+  private createDefaultContexts(): void {
+    for (const language of DEFAULT_CONTEXT_LANGUAGES) {
+      if (this.options.factories[language]) this.defaultContext(language);
+    }
   }
 
   private defaultContext(language: CodeLanguage): CodeContext {

@@ -1,5 +1,5 @@
 import type { EgressPolicy } from '../../egress/egress-policy.js';
-import type { SandboxBackend, SandboxRecord, SandboxSpec } from '../sandbox-backend.js';
+import type { PoolBackend, PooledSandbox, SandboxBackend, SandboxOwner, SandboxRecord, SandboxSpec } from '../sandbox-backend.js';
 
 /**
  * Unit-test double of `SandboxBackend`: sandboxes are plain records, so lifecycle and API
@@ -15,6 +15,40 @@ export class InMemoryBackend implements SandboxBackend {
   failCreate: Error | undefined;
   /** When set, `destroy` rejects with it (e.g. the container engine is unreachable). */
   failDestroy: Error | undefined;
+
+  /** Pooled containers nobody owns yet, by id. */
+  readonly pooled = new Map<string, PooledSandbox & { spec: SandboxSpec }>();
+  /** Every hand-over, in order. */
+  readonly handOvers: Array<{ sandboxId: string; owner: SandboxOwner }> = [];
+  /** When set, `handOver` rejects with it (and drops the pooled container, as the Docker backend does). */
+  failHandOver: Error | undefined;
+  /** Absent until `withPool()`: a backend without a pool makes every create cold. */
+  pool: PoolBackend | undefined;
+
+  /** Gives this backend the warm pool's operations. */
+  withPool(): this {
+    this.pool = {
+      createPooled: async (spec) => {
+        if (this.failCreate) throw this.failCreate;
+        const pooled = { sandboxId: spec.sandboxId, templateId: spec.templateId, image: spec.image, runtime: spec.runtime ?? 'runc', limits: { ...spec.limits }, status: 'running' as const };
+        this.pooled.set(spec.sandboxId, { ...pooled, spec });
+        return pooled;
+      },
+      handOver: async (sandboxId, owner) => {
+        const pooled = this.pooled.get(sandboxId);
+        this.pooled.delete(sandboxId);
+        if (this.failHandOver || !pooled) {
+          this.destroyed.push(sandboxId);
+          throw this.failHandOver ?? new Error(`no pooled ${sandboxId}`);
+        }
+        this.handOvers.push({ sandboxId, owner });
+        const { envVars: _envVars, ...rest } = owner;
+        return this.create({ ...pooled.spec, ...rest, envVars: owner.envVars, pooled: true });
+      },
+      listPooled: async () => [...this.pooled.values()].map(({ spec: _spec, ...pooled }) => ({ ...pooled })),
+    };
+    return this;
+  }
 
   async create(spec: SandboxSpec): Promise<SandboxRecord> {
     if (this.failCreate) throw this.failCreate;
@@ -45,6 +79,7 @@ export class InMemoryBackend implements SandboxBackend {
     if (this.failDestroy) throw this.failDestroy;
     this.destroyed.push(sandboxId);
     this.sandboxes.delete(sandboxId);
+    this.pooled.delete(sandboxId);
   }
 
   async list(): Promise<SandboxRecord[]> {

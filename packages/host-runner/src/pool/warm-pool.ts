@@ -1,0 +1,224 @@
+import type { Logger } from 'pino';
+import type { PoolBackend, PooledSandbox, SandboxSpec } from '../sandboxes/sandbox-backend.js';
+import type { TemplateCatalog, TemplateImage } from '../templates/template-catalog.js';
+import { poolDecision, type PoolRequest, type PoolShape } from './pool-eligibility.js';
+import type { PoolSizes } from './pool-sizes.js';
+
+export interface WarmPoolOptions {
+  readonly backend: PoolBackend;
+  /** Removes a pooled container and its files (the backend's `destroy`). */
+  readonly destroy: (sandboxId: string) => Promise<void>;
+  readonly sizes: PoolSizes;
+  readonly templates: TemplateCatalog;
+  /** What a container of this template is started with now (the runner's limits and runtime), as a cold create's. */
+  readonly shapeOf: (template: TemplateImage) => PoolShape;
+  /** The spec of a new pooled container (a fresh id, no owner). */
+  readonly specFor: (template: TemplateImage, shape: PoolShape) => SandboxSpec;
+  /** Whether one more container fits the runner's budget beside the sandboxes, the creates in flight and the pool itself. */
+  readonly hasRoom: () => boolean;
+  readonly logger: Logger;
+  /** After a failed fill, how long until the pool tries again. Default 30 s. */
+  readonly retryMs?: number;
+}
+
+/**
+ * Containers started ahead per template (`pool` in the runner config), handed to creates that a
+ * pooled container can serve exactly (pool-eligibility.ts). Filling runs in the background, one
+ * container at a time, and only while the runner's budget has room: pooled containers count
+ * against `quotas.maxSandboxes` as sandboxes do, and a cold create that needs the room evicts one.
+ * The pool is a cache of what the backend reports (`listPooled`): a restarted runner adopts the
+ * containers that still match its settings and removes the rest.
+ */
+export class WarmPool {
+  readonly #options: WarmPoolOptions;
+  readonly #logger: Logger;
+  /** Ready containers per template, oldest first. */
+  readonly #idle = new Map<string, PooledSandbox[]>();
+  /** Fills in flight per template. */
+  readonly #filling = new Map<string, number>();
+  /** Containers being removed: they hold their room until gone. */
+  #removing = 0;
+  #refill: Promise<void> | undefined;
+  #again = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: WarmPoolOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'warm-pool' });
+  }
+
+  /** Containers the pool holds now (ready, starting, being removed): they count against the runner's budget. */
+  get count(): number {
+    let total = this.#removing;
+    for (const list of this.#idle.values()) total += list.length;
+    for (const n of this.#filling.values()) total += n;
+    return total;
+  }
+
+  /** Ready containers per template (for logs and tests). */
+  ready(): Record<string, number> {
+    return Object.fromEntries([...this.#idle].map(([name, list]) => [name, list.length]));
+  }
+
+  /**
+   * Adopts the pooled containers a previous runner left that still fit (running, a pool of that
+   * size, the template's current image and the runner's current limits and runtime); removes the
+   * rest; then starts filling.
+   */
+  async start(): Promise<void> {
+    const found = await this.#options.backend.listPooled();
+    const removals: Promise<void>[] = [];
+    for (const pooled of found) {
+      const reason = await this.#unfitReason(pooled);
+      if (reason) {
+        this.#logger.info({ sandboxId: pooled.sandboxId, template: pooled.templateId, reason }, 'pooled container not adopted; removing it');
+        removals.push(this.#remove(pooled));
+        continue;
+      }
+      this.#idleOf(pooled.templateId).push(pooled);
+    }
+    await Promise.allSettled(removals);
+    this.#logger.info({ adopted: this.ready(), removed: removals.length }, 'warm pool adopted');
+    this.refill();
+  }
+
+  /** Stops filling (waits for a fill in flight). Ready containers keep running for the next runner to adopt. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    await this.#refill;
+  }
+
+  /**
+   * A ready container that can become this create's sandbox exactly, out of the pool (the caller
+   * hands it over), or undefined: the create goes cold. Containers of an older image, runtime or
+   * limits can serve no one any more and are removed. Refilling starts in the background.
+   */
+  take(templateId: string, request: PoolRequest, wanted: PoolShape): PooledSandbox | undefined {
+    const list = this.#idle.get(templateId);
+    if (!list?.length) return undefined;
+    let taken: PooledSandbox | undefined;
+    for (const pooled of [...list]) {
+      const decision = poolDecision(request, wanted, pooled);
+      if (decision.warm) {
+        taken = pooled;
+        break;
+      }
+      // The request's own choice (no network, volumes): the container still serves others.
+      if (pooled.image === wanted.image && poolDecision({ allowInternetAccess: true, volumeMountCount: 0 }, wanted, pooled).warm) {
+        this.#logger.debug({ template: templateId, reason: decision.reason }, 'create goes cold');
+        break;
+      }
+      this.#logger.info({ sandboxId: pooled.sandboxId, template: templateId, reason: decision.reason }, 'pooled container out of date; removing it');
+      list.splice(list.indexOf(pooled), 1);
+      void this.#remove(pooled);
+    }
+    if (taken) list.splice(list.indexOf(taken), 1);
+    // Never on the create's path: the fill starts after this create's hand-over has begun.
+    setImmediate(() => this.refill());
+    return taken;
+  }
+
+  /**
+   * Frees one container's room for a cold create: removes a ready container (of the template with
+   * the most), or waits for a fill in flight and removes what it made. False when the pool holds none.
+   */
+  async evictOne(): Promise<boolean> {
+    const [templateId, list] = [...this.#idle].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+    const victim = list?.shift();
+    if (victim && templateId) {
+      this.#logger.info({ sandboxId: victim.sandboxId, template: templateId }, 'pooled container evicted for a cold create');
+      await this.#remove(victim);
+      return true;
+    }
+    if ([...this.#filling.values()].some((n) => n > 0)) {
+      await this.#refill;
+      return this.evictOne();
+    }
+    return false;
+  }
+
+  /** Fills every template's pool up to its size while the budget has room (in the background; one fill at a time). */
+  refill(): void {
+    if (this.#stopped) return;
+    if (this.#refill) {
+      this.#again = true;
+      return;
+    }
+    this.#refill = this.#fillAll().finally(() => {
+      this.#refill = undefined;
+      if (this.#again && !this.#stopped) {
+        this.#again = false;
+        this.refill();
+      }
+    });
+  }
+
+  async #fillAll(): Promise<void> {
+    for (const [templateId, size] of Object.entries(this.#options.sizes)) {
+      while (!this.#stopped && (this.#idle.get(templateId)?.length ?? 0) < size && this.#options.hasRoom()) {
+        const ok = await this.#fillOne(templateId);
+        if (!ok) {
+          // A failed start (template missing, Docker away): try again later, not in a tight loop.
+          clearTimeout(this.#retryTimer);
+          this.#retryTimer = setTimeout(() => this.refill(), this.#options.retryMs ?? 30_000);
+          this.#retryTimer.unref();
+          return;
+        }
+      }
+    }
+  }
+
+  async #fillOne(templateId: string): Promise<boolean> {
+    this.#filling.set(templateId, (this.#filling.get(templateId) ?? 0) + 1);
+    try {
+      const template = await this.#options.templates.resolve(templateId);
+      if (!template) {
+        this.#logger.warn({ template: templateId }, 'pool configured for a template that does not exist; not filling it');
+        return false;
+      }
+      const shape = this.#options.shapeOf(template);
+      const started = Date.now();
+      const pooled = await this.#options.backend.createPooled(this.#options.specFor(template, shape));
+      this.#idleOf(templateId).push(pooled);
+      this.#logger.info({ sandboxId: pooled.sandboxId, template: templateId, durationMs: Date.now() - started }, 'pooled container ready');
+      return true;
+    } catch (error) {
+      this.#logger.error({ err: error, template: templateId }, 'starting a pooled container failed');
+      return false;
+    } finally {
+      this.#filling.set(templateId, (this.#filling.get(templateId) ?? 1) - 1);
+    }
+  }
+
+  async #unfitReason(pooled: PooledSandbox): Promise<string | undefined> {
+    if (pooled.status !== 'running') return `its container is ${pooled.status}`;
+    if ((this.#idle.get(pooled.templateId)?.length ?? 0) >= (this.#options.sizes[pooled.templateId] ?? 0)) return 'the pool of its template is full (or off)';
+    const template = await this.#options.templates.resolve(pooled.templateId);
+    if (!template) return 'its template no longer exists';
+    const decision = poolDecision({ allowInternetAccess: true, volumeMountCount: 0 }, this.#options.shapeOf(template), pooled);
+    return decision.warm ? undefined : decision.reason;
+  }
+
+  async #remove(pooled: PooledSandbox): Promise<void> {
+    this.#removing += 1;
+    try {
+      await this.#options.destroy(pooled.sandboxId);
+    } catch (error) {
+      // collectGarbage does not see it (no manager owns it): the next runner start removes it.
+      this.#logger.error({ err: error, sandboxId: pooled.sandboxId }, 'removing a pooled container failed');
+    } finally {
+      this.#removing -= 1;
+    }
+  }
+
+  #idleOf(templateId: string): PooledSandbox[] {
+    let list = this.#idle.get(templateId);
+    if (!list) {
+      list = [];
+      this.#idle.set(templateId, list);
+    }
+    return list;
+  }
+}

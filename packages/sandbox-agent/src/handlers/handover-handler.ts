@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { InvalidArgumentError } from '../errors.js';
+import { sendEnvdError } from './http-response.js';
+
+/** What the runner sends when it hands a pooled sandbox to its owner. */
+const handoverSchema = z.strictObject({ envVars: z.record(z.string(), z.string()) });
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * `POST /init`, served only by an agent started pooled (`CODEBOX_POOLED=1`), and only once: the
+ * runner's hand-over of a warm sandbox to its owner sets the env vars a cold sandbox gets from
+ * `CODEBOX_SANDBOX_ENVS`. No caller reaches a pooled agent before the runner has done this (the
+ * gateway knows no pooled sandbox), and afterwards the route answers as a cold agent does (404),
+ * so an owner can never change the environment behind the runner's back.
+ */
+export function handoverHandler(deps: { readonly apply: (envVars: Record<string, string>) => void; readonly logger: Logger }) {
+  let done = false;
+  return {
+    async init(request: IncomingMessage, response: ServerResponse): Promise<void> {
+      if (done) {
+        sendEnvdError(response, 404, 'no route POST /init in envd');
+        return;
+      }
+      const parsed = handoverSchema.safeParse(await readJson(request));
+      if (!parsed.success) throw new InvalidArgumentError(`invalid hand-over: ${parsed.error.issues[0]?.message ?? 'does not match the schema'}`);
+      done = true;
+      deps.apply(parsed.data.envVars);
+      deps.logger.info({ envVars: Object.keys(parsed.data.envVars).length }, 'pooled sandbox handed over');
+      response.writeHead(204).end();
+    },
+  };
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new InvalidArgumentError(`hand-over body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new InvalidArgumentError('hand-over body is not valid JSON');
+  }
+}
