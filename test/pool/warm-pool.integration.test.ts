@@ -160,9 +160,10 @@ describe('budget and restart', () => {
     await poolReady();
   });
 
-  it('a restarted runner adopts its pooled container and keeps the handed-over sandboxes as they were', async () => {
+  it('a runner restarted after a crash adopts its pooled container and keeps the handed-over sandboxes as they were', async () => {
     const [pooledId] = await poolReady();
     const before = (await Sandbox.list().nextItems()).map(({ sandboxId, metadata, startedAt, endAt }) => ({ sandboxId, metadata, startedAt, endAt }));
+    await runner().kill('SIGKILL');
     await runner().restart({ env: { CODEBOX_POOL: `${TEMPLATE}=1` } });
     expect(waitingIds()).toEqual([pooledId]);
     const after = (await Sandbox.list().nextItems()).map(({ sandboxId, metadata, startedAt, endAt }) => ({ sandboxId, metadata, startedAt, endAt }));
@@ -186,10 +187,20 @@ describe('budget and restart', () => {
     expect(existsSync(join(runner().dataDir, 'sandboxes', pooledId))).toBe(false);
   });
 
-  it('a runner restarted with the pool off removes the pooled container and leaks nothing of it', async () => {
+  it('a runner restarted with the pool off after a crash removes the pooled container and leaks nothing of it', async () => {
     const [pooledId = 'none'] = await poolReady();
+    await runner().kill('SIGKILL');
     await runner().restart({ env: { CODEBOX_POOL: `${TEMPLATE}=0` } });
     expect(pooledContainers().map((c) => c.id)).not.toContain(pooledId);
     expect(existsSync(join(runner().dataDir, 'sandboxes', pooledId))).toBe(false);
+  });
+
+  it('a runner that stops removes its pooled containers itself (nothing nobody owns keeps running)', async () => {
+    await runner().restart({ env: { CODEBOX_POOL: `${TEMPLATE}=1` } });
+    const [pooledId = 'none'] = await poolReady();
+    await runner().kill('SIGTERM');
+    expect(pooledContainers().map((c) => c.id)).not.toContain(pooledId);
+    expect(existsSync(join(runner().dataDir, 'sandboxes', pooledId))).toBe(false);
+    await runner().restart({ env: { CODEBOX_POOL: `${TEMPLATE}=0` } });
   });
 });

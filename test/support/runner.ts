@@ -165,12 +165,6 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
       // stop and removes its network and firewall chains; Docker is only the safety net.
       await killAllSandboxes(url, keys).catch(() => undefined);
       await stop();
-      // Pooled containers outlive a runner's stop (the next start adopts them); one start with the
-      // pool off removes them and lets the stop find its bridge empty (network and firewall go too).
-      if (containerIds().length > 0 && options.env?.CODEBOX_POOL && options.env.CODEBOX_POOL !== POOL_OFF) {
-        await launch({ CODEBOX_POOL: POOL_OFF });
-        await stop();
-      }
       const ids = containerIds();
       if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids]);
       // Leftover loop mounts would keep the directory busy; the runner unmounts on kill.

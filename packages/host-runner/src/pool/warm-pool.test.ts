@@ -86,12 +86,24 @@ describe('WarmPool', () => {
     const { backend, pool } = setup({ base: 1 });
     await pool.start();
     await expect.poll(() => pool.ready()).toEqual({ base: 1 });
-    await pool.stop();
     const [victim] = [...backend.pooled.keys()];
     expect(await pool.evictOne()).toBe(true);
     expect(backend.destroyed).toEqual([victim]);
     expect(pool.count).toBe(0);
     expect(await pool.evictOne()).toBe(false);
+    await pool.stop();
+  });
+
+  it('removes its ready containers when it stops, and fills no more', async () => {
+    const { backend, pool } = setup({ base: 2 });
+    await pool.start();
+    await expect.poll(() => pool.ready()).toEqual({ base: 2 });
+    const ready = [...backend.pooled.keys()];
+    await pool.stop();
+    expect(backend.destroyed.sort()).toEqual(ready.sort());
+    expect(pool.count).toBe(0);
+    pool.refill();
+    expect(pool.count).toBe(0);
   });
 
   it('adopts what a previous runner left when it still fits, and removes the rest', async () => {

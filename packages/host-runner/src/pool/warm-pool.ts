@@ -26,8 +26,9 @@ export interface WarmPoolOptions {
  * pooled container can serve exactly (pool-eligibility.ts). Filling runs in the background, one
  * container at a time, and only while the runner's budget has room: pooled containers count
  * against `quotas.maxSandboxes` as sandboxes do, and a cold create that needs the room evicts one.
- * The pool is a cache of what the backend reports (`listPooled`): a restarted runner adopts the
- * containers that still match its settings and removes the rest.
+ * The pool is a cache of what the backend reports (`listPooled`): a runner that died without
+ * stopping leaves its pooled containers, and the next start adopts those that still match its
+ * settings and removes the rest; a runner that stops removes them itself.
  */
 export class WarmPool {
   readonly #options: WarmPoolOptions;
@@ -83,11 +84,19 @@ export class WarmPool {
     this.refill();
   }
 
-  /** Stops filling (waits for a fill in flight). Ready containers keep running for the next runner to adopt. */
+  /**
+   * Stops filling (waits for a fill in flight) and removes the ready containers: a stopped runner
+   * leaves nothing running that nobody owns (its sandboxes are owned and keep running). Only a
+   * runner that died without stopping leaves pooled containers, which the next start adopts.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
     await this.#refill;
+    const ready = [...this.#idle.values()].flat();
+    this.#idle.clear();
+    await Promise.allSettled(ready.map((pooled) => this.#remove(pooled)));
+    if (ready.length > 0) this.#logger.info({ removed: ready.length }, 'warm pool emptied at stop');
   }
 
   /**

@@ -171,7 +171,7 @@ export class SandboxManager {
     }
   }
 
-  /** Stops timers. Sandboxes keep running so that the next runner re-adopts them. */
+  /** Stops timers and empties the warm pool. Sandboxes keep running so that the next runner re-adopts them. */
   async stop(): Promise<void> {
     await this.#pool?.stop();
     clearInterval(this.#reconcileTimer);
