@@ -15,9 +15,13 @@ export function plainRuntime(runtime: Runtime): string {
   return runtime === 'runsc' ? 'codebox-runsc-offline' : 'runc';
 }
 
-/** The image a running sandbox was started from (the template's content-hashed tag, not `latest`, which other builds move). */
+/**
+ * The image a running sandbox was started from, by id: tags move (`latest`) or go (another runner's
+ * clean-up of templates it does not know) while the bench runs; an image in use by a container stays.
+ * Baselines on it therefore run while a sandbox of it exists.
+ */
 export async function sandboxImage(docker: Docker, sandboxId: string): Promise<string> {
-  return (await docker.getContainer(`codebox-${sandboxId}`).inspect()).Config.Image;
+  return (await docker.getContainer(`codebox-${sandboxId}`).inspect()).Image;
 }
 
 export interface PlainOptions {

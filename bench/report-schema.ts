@@ -21,6 +21,8 @@ export interface SampleSummary {
   readonly max: number | null;
   readonly mean: number | null;
   readonly errors: number;
+  /** The first failure's message, when there were errors. */
+  readonly firstError?: string;
 }
 
 /** What the measured sample is compared to: another sample of the same scenario, doing the same operation. */

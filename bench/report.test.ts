@@ -24,7 +24,7 @@ describe('bench/report.ts on a fixture report', () => {
   it('has a summary row per scenario and runtime with the baseline, the ratio and the verdict', () => {
     expect(doc).toContain('| [Cold create](#cold-create-runc) | runc | 500 ms | 600 | 600 | 0 | 250 ms | 2.00 | FAIL |');
     expect(doc).toContain('| [Warm create (pool)](#warm-create-runc) | runc | not available: no warm pool in this build | | | | | | FAIL |');
-    expect(doc).toContain('| runc | 1.23 ms | 2.50 | 3.00 | 0 | image absent (e2b-code-interpreter:local) | — | PASS |');
+    expect(doc).toContain('| runc | 1.23 ms | 2.50 | 3.00 | 1 | image absent (e2b-code-interpreter:local) | — | PASS |');
     expect(doc).toContain('| [runCode round trip (Python)](#run-code-python-runsc) | runsc | failed: Error: boom | | | | | | — |');
     expect(doc).toContain('1 of 3 targets pass.');
   });
@@ -36,6 +36,7 @@ describe('bench/report.ts on a fixture report', () => {
     expect(doc).toContain('- Quoted, not measured here: E2B cloud start: ~150 ms (source: issue 12)');
     expect(doc).toContain('**Not available**: not available: no warm pool in this build');
     expect(doc).toContain('- achieved rate (executions/s): 19.9');
+    expect(doc).toContain("- First error of official: `Error: boom 'x'`");
     expect(doc).toContain('docker build -t e2b-code-interpreter:local .');
   });
 

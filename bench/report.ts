@@ -91,6 +91,8 @@ function scenarioSection(r: ScenarioResult): string[] {
   const out = [`<a id="${anchor(r)}"></a>`, '', `### ${r.title} (${r.runtime})`, '', r.method, ''];
   if (r.status !== 'measured') out.push(`**${r.status === 'failed' ? 'Failed' : 'Not available'}**: ${r.reason ?? ''}`, '');
   if (r.samples.length > 0) out.push(...sampleTable(r.samples, r.baseline?.sample), '');
+  for (const s of r.samples) if (s.firstError) out.push(`- First error of ${md(s.name)}: \`${s.firstError.replace(/`/g, "'")}\``);
+  if (r.samples.some((s) => s.firstError)) out.push('');
   if (r.baseline) {
     const ratio = r.ratio === undefined ? '' : ` Measured ÷ baseline (p50): ${num(r.ratio)}.`;
     out.push(`Baseline: ${r.baseline.note}${r.baseline.absent ? ` — **${r.baseline.absent}**` : ''}.${ratio}`, '');

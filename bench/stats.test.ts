@@ -31,7 +31,7 @@ describe('timeEach', () => {
       if (i % 2) throw new Error(`no ${i}`);
     });
     expect(timed.ms).toHaveLength(2);
-    expect(timed).toMatchObject({ errors: 2, lastError: 'Error: no 3' });
+    expect(timed).toMatchObject({ errors: 2, firstError: 'Error: no 1' });
   });
 });
 

@@ -14,7 +14,11 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Every number a report keeps of a series (to the microsecond); null throughout for an empty one (every attempt failed). */
-export function summarize(name: string, values: readonly number[], options: { errors?: number; unit?: SampleSummary['unit'] } = {}): SampleSummary {
+export function summarize(
+  name: string,
+  values: readonly number[],
+  options: { errors?: number; unit?: SampleSummary['unit']; firstError?: string | undefined } = {},
+): SampleSummary {
   const round = (x: number): number | null => (values.length > 0 && Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
   return {
     name,
@@ -27,6 +31,7 @@ export function summarize(name: string, values: readonly number[], options: { er
     max: round(Math.max(...values)),
     mean: round(values.reduce((a, b) => a + b, 0) / values.length),
     errors: options.errors ?? 0,
+    ...(options.errors && options.firstError ? { firstError: options.firstError.split('\n')[0]!.slice(0, 200) } : {}),
   };
 }
 
@@ -41,10 +46,10 @@ export async function timeRuns(name: string, runs: number, once: () => Promise<u
 }
 
 /** Times `once` `runs` times, counting a throw as an error instead of a number. */
-export async function timeEach(runs: number, once: (i: number) => Promise<unknown>): Promise<{ ms: number[]; errors: number; lastError?: string }> {
+export async function timeEach(runs: number, once: (i: number) => Promise<unknown>): Promise<{ ms: number[]; errors: number; firstError?: string }> {
   const ms: number[] = [];
   let errors = 0;
-  let lastError: string | undefined;
+  let firstError: string | undefined;
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     try {
@@ -52,8 +57,17 @@ export async function timeEach(runs: number, once: (i: number) => Promise<unknow
       ms.push(performance.now() - start);
     } catch (error) {
       errors++;
-      lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      firstError ??= errorText(error);
     }
   }
-  return { ms, errors, ...(lastError === undefined ? {} : { lastError }) };
+  return { ms, errors, ...(firstError === undefined ? {} : { firstError }) };
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** A `timeEach` answer, summarised. */
+export function summarizeTimed(name: string, timed: { ms: number[]; errors: number; firstError?: string }): SampleSummary {
+  return summarize(name, timed.ms, { errors: timed.errors, firstError: timed.firstError });
 }

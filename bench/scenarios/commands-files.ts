@@ -6,7 +6,7 @@ import { Sandbox } from '@codebox/core-client';
 import { createPlain, execPlain, removePlain, sandboxImage } from '../plain-container.ts';
 import type { ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario } from '../scenario.ts';
-import { summarize, timeEach } from '../stats.ts';
+import { summarizeTimed, timeEach } from '../stats.ts';
 
 const MIB = 1024 * 1024;
 
@@ -40,9 +40,9 @@ export const commandsAndFiles: Scenario = {
         const officialCmd = 'official e2b SDK commands.run("echo hi")';
         const dockerCmd = 'docker exec /bin/bash -l -c "echo hi" in a plain container of the same image';
         const cmd = [
-          summarize(officialCmd, ...spread(await timeEach(runs, () => official.commands.run('echo hi')))),
-          summarize('Codebox client commands.run("echo hi")', ...spread(await timeEach(runs, () => ours.commands.run('echo hi')))),
-          summarize(dockerCmd, ...spread(await timeEach(runs, () => execPlain(plain, ['/bin/bash', '-l', '-c', 'echo hi'])))),
+          summarizeTimed(officialCmd, await timeEach(runs, () => official.commands.run('echo hi'))),
+          summarizeTimed('Codebox client commands.run("echo hi")', await timeEach(runs, () => ours.commands.run('echo hi'))),
+          summarizeTimed(dockerCmd, await timeEach(runs, () => execPlain(plain, ['/bin/bash', '-l', '-c', 'echo hi']))),
         ];
         ctx.progress(`files.write + read 1 MiB, ${runs} each`);
         const payload = new Uint8Array(MIB).map((_, i) => i % 251);
@@ -53,35 +53,29 @@ export const commandsAndFiles: Scenario = {
         const dockerFile = "Docker's PUT + GET /archive of a 1 MiB file, plain container of the same image";
         const tar = await tarOf('bench.bin', payload);
         const file = [
-          summarize(
+          summarizeTimed(
             officialFile,
-            ...spread(
-              await timeEach(runs, async () => {
-                await official.files.write('/home/user/bench.bin', payload.buffer);
-                check(await official.files.read('/home/user/bench.bin', { format: 'bytes' }));
-              }),
-            ),
+            await timeEach(runs, async () => {
+              await official.files.write('/home/user/bench.bin', payload.buffer);
+              check(await official.files.read('/home/user/bench.bin', { format: 'bytes' }));
+            }),
           ),
-          summarize(
+          summarizeTimed(
             'Codebox client files.write + files.read, 1 MiB',
-            ...spread(
-              await timeEach(runs, async () => {
-                await ours.files.write('/home/user/bench.bin', payload);
-                check(await ours.files.read('/home/user/bench.bin', { format: 'bytes' }));
-              }),
-            ),
+            await timeEach(runs, async () => {
+              await ours.files.write('/home/user/bench.bin', payload);
+              check(await ours.files.read('/home/user/bench.bin', { format: 'bytes' }));
+            }),
           ),
-          summarize(
+          summarizeTimed(
             dockerFile,
-            ...spread(
-              await timeEach(runs, async () => {
-                await plain.putArchive(tar, { path: '/tmp' });
-                const stream = await plain.getArchive({ path: '/tmp/bench.bin' });
-                let bytes = 0;
-                for await (const chunk of stream) bytes += (chunk as Buffer).length;
-                if (bytes < MIB) throw new Error('short archive');
-              }),
-            ),
+            await timeEach(runs, async () => {
+              await plain.putArchive(tar, { path: '/tmp' });
+              const stream = await plain.getArchive({ path: '/tmp/bench.bin' });
+              let bytes = 0;
+              for await (const chunk of stream) bytes += (chunk as Buffer).length;
+              if (bytes < MIB) throw new Error('short archive');
+            }),
           ),
         ];
         return [
@@ -114,8 +108,3 @@ export const commandsAndFiles: Scenario = {
     }
   },
 };
-
-/** `timeEach`'s answer as `summarize`'s arguments after the name. */
-function spread(timed: { ms: number[]; errors: number }): [number[], { errors: number }] {
-  return [timed.ms, { errors: timed.errors }];
-}

@@ -5,7 +5,7 @@ import { Sandbox } from '@codebox/core-client';
 import { createPlain, removePlain, sandboxImage } from '../plain-container.ts';
 import type { ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario, type ScenarioContext } from '../scenario.ts';
-import { summarize, timeEach } from '../stats.ts';
+import { errorText, summarize, summarizeTimed, timeEach } from '../stats.ts';
 
 const CONCURRENT_CREATES = 25;
 const EXEC_SANDBOXES = 5;
@@ -41,9 +41,10 @@ async function concurrentCreates(ctx: ScenarioContext): Promise<ScenarioResult> 
   const outcomes = await Promise.all(Array.from({ length: CONCURRENT_CREATES }, () => timed(() => e2b.Sandbox.create('base'))));
   const created = outcomes.flatMap((o) => (o.value ? [o.value] : []));
   const image = created[0] ? await sandboxImage(ctx.docker, created[0].sandboxId) : undefined;
-  await Promise.all(created.map((s) => s.kill().catch(() => undefined)));
+  // One sandbox stays until the baseline is done: it holds the image (sandboxImage).
+  await Promise.all(created.slice(1).map((s) => s.kill().catch(() => undefined)));
   const failures = outcomes.filter((o) => o.error !== undefined);
-  if (failures[0]) ctx.progress(`${failures.length} creates failed, e.g. ${String(failures[0].error)}`);
+  if (failures[0]) ctx.progress(`${failures.length} creates failed, e.g. ${errorText(failures[0].error)}`);
   const docker: number[] = [];
   if (image) {
     ctx.progress(`${CONCURRENT_CREATES} concurrent docker create + start baseline`);
@@ -62,10 +63,11 @@ async function concurrentCreates(ctx: ScenarioContext): Promise<ScenarioResult> 
     await Promise.all(plain.flatMap((o) => (o.value ? [removePlain(o.value)] : [])));
     docker.push(...plain.filter((o) => o.value).map((o) => o.ms));
   }
+  await created[0]?.kill().catch(() => undefined);
   const name = `Sandbox.create("base") × ${CONCURRENT_CREATES} at once, official SDK: each create's time`;
   const baseName = `docker create + start × ${CONCURRENT_CREATES} at once, same image and runtime`;
   const ok = outcomes.filter((o) => o.value).map((o) => o.ms);
-  const sample = summarize(name, ok, { errors: failures.length });
+  const sample = summarize(name, ok, { errors: failures.length, firstError: failures[0] && errorText(failures[0].error) });
   return measuredResult({
     id: 'concurrent-creates-25',
     title: `${CONCURRENT_CREATES} concurrent creates`,
@@ -88,18 +90,21 @@ async function executions(ctx: ScenarioContext): Promise<ScenarioResult[]> {
     await Promise.all(sandboxes.map((s) => runOnce(s)));
     const one = await timeEach(ctx.runs(50, 10), (i) => runOnce(sandboxes[i % EXEC_SANDBOXES]!));
     const oneName = 'runCode("1+1") one at a time, same sandboxes';
-    const oneSample = summarize(oneName, one.ms, { errors: one.errors });
+    const oneSample = summarizeTimed(oneName, one);
 
     const burstMs: number[] = [];
     const burstWall: number[] = [];
     let burstErrors = 0;
+    let burstError: string | undefined;
     for (let b = 0; b < BURSTS; b++) {
       ctx.progress(`burst ${b + 1}/${BURSTS} of ${BURST} runCode at once`);
       const began = performance.now();
       const outcomes = await Promise.all(Array.from({ length: BURST }, (_, i) => timed(() => runOnce(sandboxes[i % EXEC_SANDBOXES]!))));
       burstWall.push(performance.now() - began);
       for (const o of outcomes) if (o.error === undefined) burstMs.push(o.ms);
-      burstErrors += outcomes.filter((o) => o.error !== undefined).length;
+      const failed = outcomes.filter((o) => o.error !== undefined);
+      burstErrors += failed.length;
+      burstError ??= failed[0] && errorText(failed[0].error);
     }
     const burstName = `runCode("1+1"), ${BURST} at once over ${EXEC_SANDBOXES} sandboxes: each execution's time`;
 
@@ -122,7 +127,7 @@ async function executions(ctx: ScenarioContext): Promise<ScenarioResult[]> {
     const sustainedSample = summarize(
       sustainedName,
       done.filter((o) => o.error === undefined).map((o) => o.ms),
-      { errors: sustainedErrors },
+      { errors: sustainedErrors, firstError: done.find((o) => o.error !== undefined) && errorText(done.find((o) => o.error !== undefined)?.error) },
     );
     const note = 'the same execution with nothing else in flight';
     return [
@@ -131,7 +136,7 @@ async function executions(ctx: ScenarioContext): Promise<ScenarioResult[]> {
         title: `${BURSTS} bursts of ${BURST} concurrent executions`,
         runtime: ctx.runtime,
         method: `${EXEC_SANDBOXES} code-interpreter sandboxes (Python kernels warm); ${BURSTS} times ${BURST} runCode("1+1") sent at once, ${BURST / EXEC_SANDBOXES} per sandbox (each kernel runs its cells in turn), through our client.`,
-        samples: [summarize(burstName, burstMs, { errors: burstErrors }), summarize(`burst wall time (${BURST} executions)`, burstWall), oneSample],
+        samples: [summarize(burstName, burstMs, { errors: burstErrors, firstError: burstError }), summarize(`burst wall time (${BURST} executions)`, burstWall), oneSample],
         measured: burstName,
         baseline: { sample: oneName, note },
         targets: [{ description: 'no failed execution', metric: 'failed executions', op: '<=', value: 0, unit: 'executions', actual: burstErrors }],

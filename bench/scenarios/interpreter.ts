@@ -8,14 +8,13 @@ import { E2B_IMAGE, E2bInterpreterServer, e2bImagePresent } from '../e2b-interpr
 import { createPlain, PlainRepl, removePlain, sandboxImage } from '../plain-container.ts';
 import type { SampleSummary, ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario, type ScenarioContext } from '../scenario.ts';
-import { percentile, summarize, timeEach } from '../stats.ts';
+import { errorText, percentile, summarize, summarizeTimed, timeEach } from '../stats.ts';
 import { QUOTED } from './quoted.ts';
 
 const PRINT_THEN_WAIT = 'print("x", flush=True); __import__("time").sleep(0.2)';
 
 async function series(name: string, runs: number, once: () => Promise<unknown>): Promise<SampleSummary> {
-  const { ms, errors } = await timeEach(runs, once);
-  return summarize(name, ms, { errors });
+  return summarizeTimed(name, await timeEach(runs, once));
 }
 
 function expectText(text: string | undefined, want: string): void {
@@ -111,12 +110,16 @@ async function firstStdout(ctx: ScenarioContext, official: e2bInterpreter.Sandbo
   const collect = async (name: string, once: () => Promise<number>): Promise<SampleSummary> => {
     const ms: number[] = [];
     let errors = 0;
-    for (let i = 0; i < runs; i++) ms.push(await once().catch(() => (errors++, Number.NaN)));
-    return summarize(
-      name,
-      ms.filter((x) => Number.isFinite(x)),
-      { errors },
-    );
+    let firstError: string | undefined;
+    for (let i = 0; i < runs; i++) {
+      try {
+        ms.push(await once());
+      } catch (error) {
+        errors++;
+        firstError ??= errorText(error);
+      }
+    }
+    return summarize(name, ms, { errors, firstError });
   };
   const runCodeName = 'official SDK runCode(print then sleep 0.2 s): first onStdout';
   const commandName = 'official SDK commands.run("echo x; sleep 0.2"): first onStdout';
@@ -149,6 +152,7 @@ async function createToFirstResult(ctx: ScenarioContext, image: string): Promise
   const runs = ctx.runs(5, 2);
   const measured: number[] = [];
   let errors = 0;
+  let firstError: string | undefined;
   for (let i = 0; i < runs; i++) {
     ctx.progress(`create → first runCode result ${i + 1}/${runs}`);
     const began = performance.now();
@@ -160,8 +164,9 @@ async function createToFirstResult(ctx: ScenarioContext, image: string): Promise
       } finally {
         await sandbox.kill();
       }
-    } catch {
+    } catch (error) {
       errors++;
+      firstError ??= errorText(error);
     }
   }
   const baseline: number[] = [];
@@ -189,7 +194,7 @@ async function createToFirstResult(ctx: ScenarioContext, image: string): Promise
     title: 'Create → first runCode result (cold)',
     runtime: ctx.runtime,
     method: `${runs} times: a code-interpreter sandbox created through the official SDK, then runCode("1+1") until its result; no pool. The baseline starts a plain container of the same image that imports IPython and evaluates the same cell.`,
-    samples: [summarize(name, measured, { errors }), summarize(baseName, baseline)],
+    samples: [summarize(name, measured, { errors, firstError }), summarize(baseName, baseline)],
     measured: name,
     baseline: { sample: baseName, note: 'the same first result with Docker and IPython alone' },
     targets: [{ description: 'create → first runCode result p50 ≤ 60 ms (the target assumes a warm pool)', metric: `p50 of ${name}`, op: '<=', value: 60, unit: 'ms', actual: percentile(measured, 50) }],

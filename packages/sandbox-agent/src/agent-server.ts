@@ -73,13 +73,6 @@ export interface AgentServer {
   readonly server: Server;
   /** True when processes start through the sandbox-exec helper. */
   readonly hardened: boolean;
-  /**
-   * Runs one command the way the SDKs' `commands.run` does (`/bin/bash -l -c true` as the default
-   * user, through the helper) and waits for it, so the first command a caller runs after create
-   * does not pay for the cold path (helper and shell not yet in the page cache, the spawn and
-   * stream code not yet compiled). Never throws: a failure is logged and the agent serves anyway.
-   */
-  warmUp(): Promise<void>;
   /** Listens on a unix socket (stale one removed, mode 0600) or a TCP address. */
   listen(target: ListenTarget): Promise<string | AddressInfo>;
   /** Stops listening, ends watches and SIGKILLs every user process group. */
@@ -197,16 +190,6 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   return {
     server,
     hardened: launcher.hardened,
-    async warmUp() {
-      const started = performance.now();
-      try {
-        const managed = processes.start(users.resolve(defaultUser), { cmd: '/bin/bash', args: ['-l', '-c', 'true'], envs: {}, stdin: false });
-        const end = await managed.done;
-        logger.info({ ms: Math.round(performance.now() - started), exitCode: end.exitCode }, 'process path warmed up');
-      } catch (error) {
-        logger.warn({ err: error }, 'process path warm-up failed; the first command will be slower');
-      }
-    },
     async listen(target) {
       if ('socket' in target) removeStaleSocket(target.socket);
       // Only root (the runner) may talk to the agent; user code cannot even connect. The umask

@@ -18,9 +18,6 @@ async function main(): Promise<void> {
     ...(config.passwdPath ? { passwdPath: config.passwdPath } : {}),
     ...(config.maxCodeContexts ? { codeInterpreter: { maxContexts: config.maxCodeContexts } } : {}),
   });
-  // Before listening: the runner answers create once the agent answers, so the first command
-  // finds a warm path (docs/internals.md, "First command after create").
-  await agent.warmUp();
   await agent.listen(config.listen);
 
   let stopping = false;
