@@ -69,6 +69,8 @@ for (const runtime of runtimes) {
 
 const docker = new Docker();
 const began = Date.now();
+// The code measured is the code at the start; edits made while it runs are not in the numbers.
+const git = gitState(ROOT);
 const loadAtStart = loadavg();
 const progress = (where: string) => (message: string) => {
   const s = Math.round((Date.now() - began) / 1000);
@@ -111,7 +113,7 @@ const loadNote =
 const report: BenchReport = {
   schema: SCHEMA,
   date: new Date(began).toISOString(),
-  git: gitState(ROOT),
+  git,
   machine: await describeMachine(docker, runtimes, loadAtStart),
   quick: args.quick,
   seconds: Math.round((Date.now() - began) / 1000),

@@ -51,6 +51,8 @@ describe('bench/report.ts on a fixture report', () => {
     const table = renderReadme(fixture);
     expect(table).toContain('| Cold create | 500 ms | 250 ms | FAIL |');
     expect(table).not.toContain('runsc');
+    expect(table).toContain('| Warm create (pool) | not available: no warm pool in this build | — | FAIL |');
+    expect(table).toContain('| runCode round trip (Python) | 1.23 ms | image absent | PASS |');
     expect(splice(`a\n${README_BEGIN}\nold\n${README_END}\nb\n`, 'new')).toBe(`a\n${README_BEGIN}\n\nnew\n\n${README_END}\nb\n`);
     expect(() => splice('no markers', 'new')).toThrow(/GENERATED/);
   });

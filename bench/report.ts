@@ -99,7 +99,7 @@ function scenarioSection(r: ScenarioResult): string[] {
   }
   for (const t of r.targets) out.push(`- ${targetText(t)}`);
   if (r.targets.length > 0) out.push('');
-  for (const [k, v] of Object.entries(r.figures ?? {})) out.push(`- ${k}: ${typeof v === 'number' ? num(v) : v}`);
+  for (const [k, v] of Object.entries(r.figures ?? {})) out.push(`- ${k}: ${typeof v === 'number' && !Number.isInteger(v) ? num(v) : v}`);
   if (r.figures) out.push('');
   for (const q of r.quoted ?? []) out.push(`- Quoted, not measured here: ${q.what}: ${q.value} (source: ${q.source})`);
   return out;
@@ -180,8 +180,10 @@ export function renderReadme(report: BenchReport): string {
   for (const r of rows) {
     const m = sampleOf(r, r.measured);
     const b = sampleOf(r, r.baseline?.sample);
-    const value = r.status === 'measured' ? num(m?.p50, m?.unit) : md(r.reason ?? r.status);
-    const base = b ? num(b.p50, b.unit) : r.baseline?.absent ? md(r.baseline.absent) : '—';
+    // The page has the whole reason; the README its first clause.
+    const short = (text: string): string => md(text.split(' (')[0] ?? text);
+    const value = r.status === 'measured' ? num(m?.p50, m?.unit) : short(r.reason ?? r.status);
+    const base = b ? num(b.p50, b.unit) : r.baseline?.absent ? short(r.baseline.absent) : '—';
     out.push(`| ${md(r.title)} | ${value} | ${base} | ${verdict(r.targets)} |`);
   }
   return out.join('\n');
