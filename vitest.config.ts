@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'test/agent-tools/**/*.test.ts', 'test/repo/**/*.test.ts', 'test/e2b-suites/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'test/agent-tools/**/*.test.ts', 'test/repo/**/*.test.ts', 'test/e2b-suites/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**', '**/dist/**'],
           testTimeout: 20_000,
         },

@@ -1,14 +1,38 @@
-/** Timing helpers shared by the benchmarks: percentiles and a printed comparison table. */
+/** Timing helpers shared by the benchmarks: percentiles, series and their summaries. */
+import type { SampleSummary } from './report-schema.ts';
 
 export interface Sample {
   readonly name: string;
   readonly ms: number[];
 }
 
+/** Nearest-rank percentile (the smallest value with at least p % of the values at or below it). */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index] ?? Number.NaN;
+}
+
+/** Every number a report keeps of a series (to the microsecond); null throughout for an empty one (every attempt failed). */
+export function summarize(
+  name: string,
+  values: readonly number[],
+  options: { errors?: number; unit?: SampleSummary['unit']; firstError?: string | undefined } = {},
+): SampleSummary {
+  const round = (x: number): number | null => (values.length > 0 && Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
+  return {
+    name,
+    unit: options.unit ?? 'ms',
+    n: values.length,
+    p50: round(percentile(values, 50)),
+    p95: round(percentile(values, 95)),
+    p99: round(percentile(values, 99)),
+    min: round(Math.min(...values)),
+    max: round(Math.max(...values)),
+    mean: round(values.reduce((a, b) => a + b, 0) / values.length),
+    errors: options.errors ?? 0,
+    ...(options.errors && options.firstError ? { firstError: options.firstError.split('\n')[0]!.slice(0, 200) } : {}),
+  };
 }
 
 export async function timeRuns(name: string, runs: number, once: () => Promise<unknown>): Promise<Sample> {
@@ -21,18 +45,29 @@ export async function timeRuns(name: string, runs: number, once: () => Promise<u
   return { name, ms };
 }
 
-/** Prints medians and p95 of each sample, and the ratio of its median to the baseline's. */
-export function printTable(title: string, baseline: Sample, samples: readonly Sample[]): void {
-  const base = percentile(baseline.ms, 50);
-  const rows = [baseline, ...samples].map((s) => {
-    const p50 = percentile(s.ms, 50);
-    return [s.name, String(s.ms.length), p50.toFixed(1), percentile(s.ms, 95).toFixed(1), (p50 / base).toFixed(2)];
-  });
-  const header = ['operation', 'runs', 'p50 ms', 'p95 ms', 'x baseline'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(`\n${title}\n`);
-  console.log(line(header));
-  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
-  for (const row of rows) console.log(line(row));
+/** Times `once` `runs` times, counting a throw as an error instead of a number. */
+export async function timeEach(runs: number, once: (i: number) => Promise<unknown>): Promise<{ ms: number[]; errors: number; firstError?: string }> {
+  const ms: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    try {
+      await once(i);
+      ms.push(performance.now() - start);
+    } catch (error) {
+      errors++;
+      firstError ??= errorText(error);
+    }
+  }
+  return { ms, errors, ...(firstError === undefined ? {} : { firstError }) };
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** A `timeEach` answer, summarised. */
+export function summarizeTimed(name: string, timed: { ms: number[]; errors: number; firstError?: string }): SampleSummary {
+  return summarize(name, timed.ms, { errors: timed.errors, firstError: timed.firstError });
 }

@@ -4,6 +4,7 @@ import { assertDataDirHasRoom, dataDirFullErrorFor, sandboxFootprintBytes } from
 import { sandboxesDir } from './sandbox-paths.js';
 import type { SandboxRecord, SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { waitForAgentHealth } from './agent-health.js';
+import { warmAgentCommandPath } from './agent-warm-up.js';
 import { containerLogTail } from './container-logs.js';
 import { join } from 'node:path';
 import { containerSpec, containerName, type ContainerSpecContext, type HomeVolume } from './container-spec.js';
@@ -135,6 +136,9 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       throw new AgentHealthTimeoutError(spec.sandboxId, context.healthTimeoutMs, health.lastError, logs);
     }
     crashPoint('create:after-agent-health');
+    // Before the caller learns the sandbox exists, so its first command is as fast as the next.
+    const warmUpFailed = await warmAgentCommandPath(paths.agentSocket, context.healthTimeoutMs);
+    if (warmUpFailed) log.warn({ reason: warmUpFailed }, 'agent warm-up command failed; the first command will be slower');
     // The create is complete from here: a restarted runner adopts this sandbox.
     await unlink(paths.creatingMarker);
     log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid, rootMode, egressCaMs }, 'sandbox started');

@@ -3,6 +3,7 @@ import { buildProcessEnv } from '../services/process-env.js';
 import type { ProcessLauncher } from '../services/process-launcher.js';
 import type { SandboxUser } from '../services/user-directory.js';
 import { InterpreterService } from './interpreter-service.js';
+import { ipythonInstalled } from './ipython-installed.js';
 import { defaultContextLimit } from './context-limit.js';
 import { builtInKernelFactories, type KernelFactories } from './kernel-factories.js';
 import { KernelMemory } from './memory/kernel-memory.js';
@@ -15,7 +16,11 @@ export interface CodeInterpreterOptions {
   readonly nodePath?: string;
   /** Kernels by language. Default: every kernel built into the agent. */
   readonly factories?: KernelFactories;
-  /** Start the default python kernel at once, so the first runCode finds it ready. Default true. */
+  /**
+   * Start the default python kernel at once, so the first runCode finds it ready. Default: where
+   * IPython is installed (`ipythonInstalled`); elsewhere the kernel could only fail, on the CPU the
+   * first command after create needs.
+   */
   readonly warmUp?: boolean;
   readonly outputLimitBytes?: number;
   readonly keepaliveMs?: number;
@@ -55,7 +60,7 @@ export function createCodeInterpreter(
     sandboxEnvNames,
     logger,
   });
-  if (options.warmUp ?? true) service.warmUp();
+  if (options.warmUp ?? ipythonInstalled()) service.warmUp();
   return service;
 }
 

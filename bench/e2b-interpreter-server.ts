@@ -1,0 +1,67 @@
+/**
+ * E2B's own interpreter server (e2b-dev/code-interpreter's template: Jupyter plus its FastAPI
+ * server on 49999), started beside our sandboxes when its image is present; docs/benchmarks.md says
+ * how to build that image. Published on 127.0.0.1 only.
+ */
+import type Docker from 'dockerode';
+import { BENCH_LABEL } from './plain-container.ts';
+
+export const E2B_IMAGE = process.env.BENCH_E2B_IMAGE ?? 'e2b-code-interpreter:local';
+
+export async function e2bImagePresent(docker: Docker): Promise<boolean> {
+  try {
+    await docker.getImage(E2B_IMAGE).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class E2bInterpreterServer {
+  readonly #container: Docker.Container;
+  readonly url: string;
+
+  private constructor(container: Docker.Container, url: string) {
+    this.#container = container;
+    this.url = url;
+  }
+
+  /** Starts the image's start script and waits (up to two minutes) for GET /health. */
+  static async start(docker: Docker): Promise<E2bInterpreterServer> {
+    const container = await docker.createContainer({
+      Image: E2B_IMAGE,
+      Cmd: ['/root/.jupyter/start-up.sh'],
+      Labels: { [BENCH_LABEL]: String(process.pid) },
+      ExposedPorts: { '49999/tcp': {} },
+      HostConfig: { PortBindings: { '49999/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    });
+    try {
+      await container.start();
+      const port = (await container.inspect()).NetworkSettings.Ports['49999/tcp']?.[0]?.HostPort;
+      if (!port) throw new Error("E2B's server container published no port");
+      const server = new E2bInterpreterServer(container, `http://127.0.0.1:${port}`);
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const ok = await fetch(`${server.url}/health`).then((r) => r.ok, () => false);
+        if (ok) break;
+        if (Date.now() > deadline) throw new Error("E2B's server did not answer /health within 120 s");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return server;
+    } catch (error) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** POST /execute, the whole streamed answer read; throws unless it holds a result. */
+  async execute(code: string, language: 'python' | 'javascript'): Promise<void> {
+    const res = await fetch(`${this.url}/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, language }) });
+    const text = await res.text();
+    if (!res.ok || !text.includes('"result"')) throw new Error(`E2B's server answered ${res.status}: ${text.slice(0, 200)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.#container.remove({ force: true }).catch(() => undefined);
+  }
+}
