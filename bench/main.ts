@@ -16,9 +16,10 @@ import { concurrency } from './scenarios/concurrency.ts';
 import { density } from './scenarios/density.ts';
 import { interpreter } from './scenarios/interpreter.ts';
 import { lifecycle } from './scenarios/lifecycle.ts';
+import { mcp } from './scenarios/mcp.ts';
 import { warmPool } from './scenarios/warm-pool.ts';
 
-const SCENARIOS: readonly Scenario[] = [lifecycle, warmPool, interpreter, commandsAndFiles, concurrency, density];
+const SCENARIOS: readonly Scenario[] = [lifecycle, warmPool, interpreter, commandsAndFiles, concurrency, density, mcp];
 const ROOT = resolve(import.meta.dirname, '..');
 
 const HELP = `Usage: npm run bench -- [options]      (bash bench/run.sh [options] is the same)
