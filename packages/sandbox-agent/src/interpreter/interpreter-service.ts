@@ -97,6 +97,7 @@ export class InterpreterService {
     this.contexts.clear();
     this.defaults.clear();
     await Promise.allSettled(all.map((context) => context.shutdown()));
+    await this.options.host.pythonZygote?.shutdown();
   }
 
   private defaultContext(language: CodeLanguage): CodeContext {

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { KernelChild } from './kernel-child.js';
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,7 +44,7 @@ const OOM_COUNT_SETTLE_MS = 100;
 const fallbackMemory = new KernelMemory();
 
 interface Bridge {
-  readonly child: ChildProcess;
+  readonly child: KernelChild;
   readonly exited: Promise<void>;
   /** Every stdio pipe closed (after `exited`): all the bridge wrote has been read. */
   readonly closed: Promise<void>;
@@ -106,6 +106,21 @@ export abstract class KernelProcess implements Kernel {
   protected abstract command(): { readonly cmd: string; readonly args: readonly string[] };
   /** How this kernel's bridge is talked to. */
   protected abstract wire(): KernelWire;
+
+  /**
+   * Starts the bridge process: `command()` through the launcher (uid 1000, no capabilities,
+   * its own process group). Python forks it from its zygote instead when the host has one.
+   */
+  protected spawn(extraPipes: number): KernelChild | Promise<KernelChild> {
+    const { cmd, args } = this.command();
+    return this.host.launcher.launchPiped(this.host.user, {
+      cmd,
+      args,
+      cwd: this.options.cwd,
+      env: { ...this.options.env },
+      extraPipes,
+    });
+  }
 
   /** The bridge's pid while it runs (for measuring its memory). */
   get pid(): number | undefined {
@@ -263,15 +278,9 @@ export abstract class KernelProcess implements Kernel {
   }
 
   private async launch(): Promise<Bridge> {
-    const { cmd, args } = this.command();
+    const { cmd } = this.command();
     const wire = this.wire();
-    const child = this.host.launcher.launchPiped(this.host.user, {
-      cmd,
-      args,
-      cwd: this.options.cwd,
-      env: { ...this.options.env },
-      extraPipes: wire.extraPipes,
-    });
+    const child = await this.spawn(wire.extraPipes);
     // A bridge that died before reading its stdin must not crash the agent with EPIPE.
     child.stdin?.on('error', () => undefined);
     const bridge: Bridge = {
