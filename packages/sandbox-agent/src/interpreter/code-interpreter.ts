@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { buildProcessEnv } from '../services/process-env.js';
 import type { ProcessLauncher } from '../services/process-launcher.js';
 import type { SandboxUser } from '../services/user-directory.js';
-import { InterpreterService } from './interpreter-service.js';
+import { DEFAULT_EVICTION, InterpreterService } from './interpreter-service.js';
 import { defaultContextLimit } from './context-limit.js';
 import { builtInKernelFactories, type KernelFactories } from './kernel-factories.js';
 import { KernelMemory } from './memory/kernel-memory.js';
@@ -66,7 +66,9 @@ export function createCodeInterpreter(
     kernelEnv,
     sandboxEnvNames: Object.keys(sandboxEnvs).filter((name) => name in kernelEnv),
     logger,
+    eviction: { memory: deps.memory, ...DEFAULT_EVICTION },
   });
+  service.startEviction();
   if (options.warmUp ?? true) service.warmUp();
   return service;
 }

@@ -175,6 +175,12 @@ export class RemoteKernel implements Kernel {
     return reply.kind === 'done' ? (reply.rssKiB ?? Number.NaN) : Number.NaN;
   }
 
+  /** Stops the kernel if idle, as the interpreter does under memory pressure; whether it did. */
+  async evict(why: string): Promise<boolean> {
+    const reply = await this.harness.call({ op: 'evict', id: this.harness.newId(), kernel: this.index, why });
+    return reply.kind === 'done' && reply.executionCount === 1;
+  }
+
   /** The kernel's bridge process id (inside the container), while it runs. */
   async pid(): Promise<number | undefined> {
     const reply = await this.harness.call({ op: 'memory', id: this.harness.newId(), kernel: this.index });

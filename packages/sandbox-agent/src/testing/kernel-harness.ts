@@ -18,7 +18,8 @@ import { createRKernel } from '../interpreter/kernels/r-kernel.js';
 export type HarnessRequest =
   | { readonly op: 'start' | 'restart' | 'shutdown' | 'memory'; readonly id: number; readonly kernel?: number }
   | { readonly op: 'execute'; readonly id: number; readonly kernel?: number; readonly code: string; readonly envVars: Record<string, string> }
-  | { readonly op: 'abort'; readonly id: number; readonly kernel?: number };
+  | { readonly op: 'abort'; readonly id: number; readonly kernel?: number }
+  | { readonly op: 'evict'; readonly id: number; readonly kernel?: number; readonly why: string };
 
 export type HarnessReply =
   | { readonly id: number; readonly kind: 'stdout' | 'stderr'; readonly text: string }
@@ -90,6 +91,12 @@ function main(): void {
           .finally(() => aborts.delete(id));
         break;
       }
+      case 'evict':
+        void (kernelOf(request.kernel).evict?.(request.why) ?? Promise.resolve(false)).then(
+          (evicted) => reply({ id, kind: 'done', executionCount: evicted ? 1 : 0 }),
+          (error: unknown) => fail(id, error),
+        );
+        break;
       case 'abort':
         aborts.get(id)?.abort();
         break;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ExecuteOutcome, ExecuteRequest, ExecutionSink, Kernel, KernelLanguage, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
 import { KernelMemory, type KernelMemoryEntry } from '../memory/kernel-memory.js';
-import { KernelCrashLoopError, KernelDiedError, KernelOutOfMemoryError, KernelStartError } from './kernel-errors.js';
+import { KernelCrashLoopError, KernelDiedError, KernelEvictedError, KernelOutOfMemoryError, KernelStartError } from './kernel-errors.js';
 import type { BridgeConnection, BridgeEvents, KernelWire } from './kernel-wire.js';
 import { signalGroup } from './process-group.js';
 
@@ -95,6 +95,8 @@ export abstract class KernelProcess implements Kernel {
   private memoryEntry: KernelMemoryEntry | undefined;
   /** While a dead bridge's output is drained and its cause read (under a second). */
   private dying: Promise<void> | undefined;
+  /** When the current bridge last finished an execution or became ready. */
+  private lastActive = 0;
 
   constructor(
     protected readonly host: KernelHost,
@@ -180,6 +182,7 @@ export abstract class KernelProcess implements Kernel {
     try {
       return await outcome;
     } finally {
+      this.lastActive = Date.now();
       clearInterval(sampler);
       this.memoryRegistry.sample(memoryEntry);
       clearTimeout(grace);
@@ -207,6 +210,22 @@ export abstract class KernelProcess implements Kernel {
     this.failures = [];
     this.crashLoop = undefined;
     this.shutDown = false;
+  }
+
+  idleSince(): number | undefined {
+    return this.bridge && !this.running && !this.starting && !this.dying ? this.lastActive : undefined;
+  }
+
+  async evict(why: string): Promise<boolean> {
+    const bridge = this.bridge;
+    if (!bridge || this.idleSince() === undefined) return false;
+    this.logger.warn({ why }, 'kernel evicted while idle to free memory');
+    // Set before stopping, so an execution arriving meanwhile already gets the note. Only state
+    // can be lost: a kernel that never ran code restarts unnoticed.
+    if (this.executionCount > 0) this.idleDeath = new KernelEvictedError(this.language, this.label, why);
+    this.executionCount = 0;
+    await this.stop(bridge);
+    return true;
   }
 
   async shutdown(): Promise<void> {
@@ -332,6 +351,7 @@ export abstract class KernelProcess implements Kernel {
       clearTimeout(timer);
     }
     this.bridge = bridge;
+    this.lastActive = Date.now();
     this.memoryRegistry.resetSample(this.memory());
     this.logger.info({ pid: child.pid, ms: Date.now() - started }, 'kernel started');
     return bridge;

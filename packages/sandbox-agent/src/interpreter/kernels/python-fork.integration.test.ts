@@ -67,6 +67,16 @@ describe('python kernels forked from the zygote', () => {
     expect(await kernel.pid()).not.toBe(before);
   });
 
+  it('tells the next execution after an eviction that its state is gone, then forks a fresh kernel', async () => {
+    const kernel = forked[1] as RemoteKernel;
+    await record(kernel, 'kept = 8');
+    expect(await kernel.evict('the test asked')).toBe(true);
+    const told = await record(kernel, 'kept');
+    expect(told.failure?.name).toBe('KernelEvictedError');
+    expect(told.failure?.message).toMatch(/stopped while idle to free memory: the test asked\. Its state is lost .* this code did not run/);
+    expect((await record(kernel, 'kept')).errors[0]?.name).toBe('NameError');
+  });
+
   it('reports a forked kernel killed by the OOM killer as out of memory, then forks a fresh one', async () => {
     const kernel = forked[2] as RemoteKernel;
     await record(kernel, 'hog = []');
