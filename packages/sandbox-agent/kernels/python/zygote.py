@@ -9,7 +9,7 @@ no capabilities, seccomp filter); every fork inherits exactly that. Descriptors:
   fd 0  requests, one JSON object per line:
         {"type": "fork", "id", "address", "token", "cwd", "env"}
   fd 3  events, each line "\\x1e" + JSON (as a bridge's): stage ("base" once IPython is loaded,
-        "full" once the data stack is), forked {id, pid}, exited {pid, code, signal}
+        "full" once the data stack is), forked {id, pid, stage}, exited {pid, code, signal}
   fd 2  diagnostics (also the forked kernels': they inherit it), read into the agent's log
 
 Why the forked kernel connects back instead of inheriting pipes: Node cannot pass descriptors
@@ -37,6 +37,8 @@ EVENT_MARK = b"\x1e"
 HERE = os.path.dirname(os.path.abspath(__file__))
 BRIDGE = os.path.join(HERE, "bridge.py")
 PR_SET_PDEATHSIG = 1
+# What a fork gets: "base" (IPython) until the data stack is loaded, then "full".
+stage = "base"
 
 _channel = os.fdopen(3, "wb", buffering=0)
 
@@ -145,7 +147,7 @@ def fork_kernel(request, wakeup):
         finally:
             sys.stderr.flush()
             os._exit(code)
-    emit({"type": "forked", "id": request.get("id"), "pid": pid})
+    emit({"type": "forked", "id": request.get("id"), "pid": pid, "stage": stage})
 
 
 def reap():
@@ -197,6 +199,7 @@ def serve(requests, wakeup, block):
 
 
 def main():
+    global stage
     sys.path[0] = HERE
     wakeup = os.pipe()
     for fd in wakeup:
@@ -217,6 +220,7 @@ def main():
     # generations, a kernel's collections never write to (and so unshare) those pages.
     gc.collect()
     gc.freeze()
+    stage = "full"
     emit({"type": "stage", "stage": "full"})
     while serve(requests, wakeup, block=True):
         pass

@@ -97,6 +97,8 @@ export abstract class KernelProcess implements Kernel {
   private dying: Promise<void> | undefined;
   /** When the current bridge last finished an execution or became ready. */
   private lastActive = 0;
+  /** Executions between their call and their end (also while they wait for a start): none may be cut by an eviction. */
+  private executing = 0;
 
   constructor(
     protected readonly host: KernelHost,
@@ -142,6 +144,15 @@ export abstract class KernelProcess implements Kernel {
 
   /** Runs one execution. The caller serialises executions; this only guards against misuse. */
   async execute(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome> {
+    this.executing += 1;
+    try {
+      return await this.executeNow(request, sink);
+    } finally {
+      this.executing -= 1;
+    }
+  }
+
+  private async executeNow(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome> {
     this.shutDown = false;
     // A bridge that just died is still being drained and diagnosed: its verdict comes first.
     await this.dying;
@@ -213,7 +224,21 @@ export abstract class KernelProcess implements Kernel {
   }
 
   idleSince(): number | undefined {
-    return this.bridge && !this.running && !this.starting && !this.dying ? this.lastActive : undefined;
+    return this.bridge && this.executing === 0 && !this.running && !this.starting && !this.dying ? this.lastActive : undefined;
+  }
+
+  /**
+   * Replaces `child`'s bridge with a fresh one if it is still the current bridge and has run
+   * nothing: Python's default kernel, forked before the zygote loaded the data stack, is forked
+   * again once it has, so that it shares pandas and matplotlib too. Invisible to callers (no
+   * state is lost; an execution arriving meanwhile waits for the new bridge).
+   */
+  async replaceIfUnused(child: KernelChild): Promise<void> {
+    const bridge = this.bridge;
+    if (!bridge || bridge.child !== child || this.executionCount > 0 || this.idleSince() === undefined || this.shutDown) return;
+    this.logger.info('replacing an unused kernel with a fresh one');
+    await this.stop(bridge);
+    await this.ready().catch(() => undefined);
   }
 
   async evict(why: string): Promise<boolean> {

@@ -7,7 +7,7 @@ import { record } from '../../testing/recording-sink.js';
 
 /** Cells whose whole output a forked kernel must give exactly as a directly started one. */
 const SAME_OUTPUT_CELLS = [
-  'import os, sys\nprint(os.getuid(), os.getgid(), os.getcwd(), os.environ["PWD"], sys.path[0] == "", sys.argv[0].endswith("bridge.py"))',
+  'import os, sys\nprint(os.getuid(), os.getgid(), os.getcwd(), sys.path[0] == "", sys.argv[0].endswith("bridge.py"))\nsorted(os.environ.items())',
   'import pandas as pd\npd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]})',
   'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.title("t")\nplt.show()',
   'def boom():\n    return 1 / 0\nboom()',
@@ -28,6 +28,16 @@ describe('python kernels forked from the zygote', () => {
   });
 
   afterAll(() => container?.close());
+
+  it('forks the first kernel before the data stack loads, then again (unused) so it shares pandas', async () => {
+    const kernel = forked[0] as RemoteKernel;
+    const first = await kernel.pid();
+    await expect.poll(() => kernel.pid(), { timeout: 60_000 }).not.toBe(first);
+    const loaded = 'import sys\nprint("pandas" in sys.modules, "matplotlib_inline.backend_inline" in sys.modules)';
+    expect((await record(kernel, loaded)).stdout).toBe('True False\n');
+    // The directly started kernel imports nothing it was not asked for (and now counts as many cells).
+    expect((await record(direct, loaded)).stdout).toBe('False False\n');
+  });
 
   it('gives exactly the output a directly started kernel gives, as the same user in its own process group', async () => {
     const [kernel] = forked as [RemoteKernel];

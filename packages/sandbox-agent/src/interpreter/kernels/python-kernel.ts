@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Kernel, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
 import { EventBridgeKernel, type EventBridgeSpec } from './event-bridge-kernel.js';
+import type { KernelChild } from './kernel-child.js';
+import type { PythonZygote } from './python-zygote.js';
 
 /**
  * Python on IPython's InteractiveShell, driven in-process by `kernels/python/bridge.py`: the
@@ -21,7 +23,15 @@ export function createPythonKernel(host: KernelHost, options: KernelOptions): Ke
     startTimeoutMs,
     // Forked from the sandbox's preloaded parent when it has one: the same bridge, user, cwd and
     // environment, its own process group, ready in tens of milliseconds (see python-zygote.ts).
-    ...(zygote ? { spawn: () => zygote.fork({ cwd: options.cwd, env: { ...options.env }, timeoutMs: startTimeoutMs }) } : {}),
+    ...(zygote ? { spawn: () => forkFrom(zygote) } : {}),
   };
-  return new EventBridgeKernel(spec, host, options);
+  const kernel = new EventBridgeKernel(spec, host, options);
+  async function forkFrom(parent: PythonZygote): Promise<KernelChild> {
+    const child = await parent.fork({ cwd: options.cwd, env: { ...options.env }, timeoutMs: startTimeoutMs });
+    // Forked before the data stack was loaded (the default kernel, at agent start, so the first
+    // runCode need not wait for pandas): once it is, an unused kernel is forked again to share it.
+    if (!child.preloaded) void parent.fullyLoaded().then(() => kernel.replaceIfUnused(child));
+    return child;
+  }
+  return kernel;
 }

@@ -58,6 +58,8 @@ export class ForkedKernel extends EventEmitter implements KernelChild {
   constructor(
     readonly pid: number,
     socket: Socket,
+    /** Forked once the zygote had loaded the data stack (numpy, pandas, matplotlib), which it then shares. */
+    readonly preloaded: boolean,
   ) {
     super();
     this.stdin = socket;
@@ -90,6 +92,7 @@ interface PendingFork {
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
   pid?: number;
+  preloaded?: boolean;
   socket?: Socket;
 }
 
@@ -104,6 +107,9 @@ interface Generation {
   readonly pending: Map<string, PendingFork>;
   readonly kernels: Map<number, ForkedKernel>;
   readonly memoryEntry: KernelMemoryEntry;
+  /** Settles once the data stack is loaded, or the zygote ended. */
+  readonly fullyLoaded: Promise<void>;
+  readonly markFullyLoaded: () => void;
   stderrTail: string;
   dead: boolean;
 }
@@ -154,6 +160,11 @@ export class PythonZygote {
     });
   }
 
+  /** Settles when the running zygote has loaded the data stack (or ended). */
+  fullyLoaded(): Promise<void> {
+    return this.generation?.fullyLoaded ?? Promise.resolve();
+  }
+
   async shutdown(): Promise<void> {
     this.closed = true;
     const generation = this.generation;
@@ -180,7 +191,11 @@ export class PythonZygote {
     const listening = once(server, 'listening');
     server.listen(`\0${address}`);
     const child = launcher.launchPiped(user, { cmd: 'python3', args: [join(kernelsDir, 'python', 'zygote.py')], cwd, env: { ...env }, extraPipes: 1 });
+    let markFullyLoaded = (): void => undefined;
+    const fullyLoaded = new Promise<void>((resolve) => (markFullyLoaded = resolve));
     const generation: Generation = {
+      fullyLoaded,
+      markFullyLoaded,
       child,
       server,
       listening,
@@ -224,6 +239,7 @@ export class PythonZygote {
     switch (event.type) {
       case 'stage':
         this.options.logger.info({ stage: event.stage, ms: Date.now() - generation.started }, 'python zygote loaded');
+        if (event.stage === 'full') generation.markFullyLoaded();
         break;
       case 'forked': {
         if (typeof event.pid !== 'number') return;
@@ -234,6 +250,7 @@ export class PythonZygote {
           return;
         }
         pending.pid = event.pid;
+        pending.preloaded = event.stage === 'full';
         this.settle(generation, pending);
         break;
       }
@@ -285,7 +302,7 @@ export class PythonZygote {
     if (pending.pid === undefined || !pending.socket) return;
     clearTimeout(pending.timer);
     generation.pending.delete(pending.token);
-    const kernel = new ForkedKernel(pending.pid, pending.socket);
+    const kernel = new ForkedKernel(pending.pid, pending.socket, pending.preloaded === true);
     generation.kernels.set(pending.pid, kernel);
     pending.resolve(kernel);
   }
@@ -304,6 +321,7 @@ export class PythonZygote {
   private retire(generation: Generation, reason: string): void {
     if (generation.dead) return;
     generation.dead = true;
+    generation.markFullyLoaded();
     if (this.generation === generation) this.generation = undefined;
     this.options.memory?.unregister(generation.memoryEntry);
     generation.server.close();
