@@ -96,4 +96,16 @@ describe('python kernels forked from the zygote', () => {
     // The other forks and their parent survived.
     expect((await record(forked[0] as RemoteKernel, 'print("alive")')).stdout).toBe('alive\n');
   });
+
+  it('reports the forks dead when their parent dies, and forks from a new parent on the next call', async () => {
+    const kernel = forked[0] as RemoteKernel;
+    const parent = container.exec(['sh', '-c', `cut -d' ' -f4 /proc/${await kernel.pid()}/stat`]).trim();
+    container.exec(['kill', '-9', parent]);
+    const told = await record(kernel, 'print("state?")');
+    expect(told.failure?.name).toBe('KernelDiedError');
+    expect(told.failure?.message).toMatch(/killed by SIGKILL/);
+    expect((await record(kernel, 'print("again")')).stdout).toBe('again\n');
+    const newParent = container.exec(['sh', '-c', `cut -d' ' -f4 /proc/${await kernel.pid()}/stat`]).trim();
+    expect(newParent).not.toBe(parent);
+  });
 });
