@@ -1,6 +1,7 @@
 """Codebox's Python kernel bridge: one IPython InteractiveShell driven directly, no Jupyter server.
 
-The agent starts this file as the sandbox user with four pipes:
+The agent starts this file as the sandbox user with four pipes (or zygote.py runs it in a fork,
+with fd 0 and fd 3 both the one unix socket the fork connected to the agent with):
   fd 0  commands, one JSON object per line: {"type": "execute", "id", "code", "env"} and
         {"type": "interrupt", "id"}; moved to a private descriptor, fd 0 becomes /dev/null
   fd 1, fd 2  redirected here into pipes this bridge drains, so output of C extensions and
