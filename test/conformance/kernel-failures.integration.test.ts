@@ -17,7 +17,8 @@ def bridges():
             argv = open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\\0')
         except OSError:
             continue
-        if argv[0] == b'python3' and len(argv) > 1 and argv[1].endswith(b'/bridge.py'):
+        # A kernel forked by the zygote keeps the zygote's command line; the zygote itself is known.
+        if argv[0] == b'python3' and len(argv) > 1 and argv[1].endswith((b'/bridge.py', b'/zygote.py')):
             found.add(int(pid))
     return found
 known = bridges()

@@ -72,6 +72,7 @@ export {
   KernelOutOfMemoryError,
   KernelStartError,
   KernelCrashLoopError,
+  KernelEvictedError,
   CodeContextLimitError,
 } from './code-interpreter/kernel-errors.js';
 

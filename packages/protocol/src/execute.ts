@@ -114,6 +114,7 @@ export const KERNEL_ERROR_NAMES = {
   outOfMemory: 'KernelOutOfMemoryError',
   start: 'KernelStartError',
   crashLoop: 'KernelCrashLoopError',
+  evicted: 'KernelEvictedError',
 } as const;
 export type KernelErrorName = (typeof KERNEL_ERROR_NAMES)[keyof typeof KERNEL_ERROR_NAMES];
 

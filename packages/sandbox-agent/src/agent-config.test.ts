@@ -33,6 +33,9 @@ describe('agentConfigFrom', () => {
   it('reads the code-context cap and refuses anything but an integer from 1 to 1024', () => {
     expect(agentConfigFrom([], {}).maxCodeContexts).toBeUndefined();
     expect(agentConfigFrom([], { CODEBOX_MAX_CODE_CONTEXTS: '8' }).maxCodeContexts).toBe(8);
+    expect(agentConfigFrom([], {}).pythonZygote).toBe(true);
+    expect(agentConfigFrom([], { CODEBOX_PYTHON_ZYGOTE: '0' }).pythonZygote).toBe(false);
+    expect(() => agentConfigFrom([], { CODEBOX_PYTHON_ZYGOTE: 'no' })).toThrow(/CODEBOX_PYTHON_ZYGOTE/);
     for (const bad of ['0', '-1', '2.5', 'many', '1e3', '1025', ' ']) {
       expect(() => agentConfigFrom([], { CODEBOX_MAX_CODE_CONTEXTS: bad })).toThrow(/CODEBOX_MAX_CODE_CONTEXTS/);
     }

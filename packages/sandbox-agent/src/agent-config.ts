@@ -21,6 +21,8 @@ export interface AgentMainConfig {
   readonly runtime: AgentRuntime;
   /** `$CODEBOX_MEMORY_LIMIT_MIB`: the sandbox's memory limit as its creator asked for it (the runner sets it under runsc). */
   readonly memoryLimitBytes?: number;
+  /** `$CODEBOX_PYTHON_ZYGOTE=0`: start every Python kernel afresh instead of forking it from a preloaded parent. */
+  readonly pythonZygote: boolean;
 }
 
 export type AgentRuntime = 'runc' | 'runsc';
@@ -33,7 +35,8 @@ const USAGE = 'usage: agent [--socket PATH | --listen HOST:PORT]';
  * `$CODEBOX_SANDBOX_ENVS` (a JSON object of strings); `$CODEBOX_SANDBOX_EXEC` and
  * `$CODEBOX_PASSWD` override the helper and users file; `$CODEBOX_MAX_CODE_CONTEXTS` (an integer
  * 1–1024) caps the code contexts per sandbox; `$CODEBOX_RUNTIME` (`runc` or `runsc`) and
- * `$CODEBOX_MEMORY_LIMIT_MIB` say what the runner started the sandbox with.
+ * `$CODEBOX_MEMORY_LIMIT_MIB` say what the runner started the sandbox with; `$CODEBOX_PYTHON_ZYGOTE=0`
+ * starts Python kernels without the preloaded parent.
  */
 export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv): AgentMainConfig {
   let values: { socket?: string | undefined; listen?: string | undefined };
@@ -62,7 +65,14 @@ export function agentConfigFrom(argv: readonly string[], env: NodeJS.ProcessEnv)
     pooled: env.CODEBOX_POOLED === '1',
     runtime: parseRuntime(env.CODEBOX_RUNTIME),
     ...(env.CODEBOX_MEMORY_LIMIT_MIB ? { memoryLimitBytes: parseMemoryLimit(env.CODEBOX_MEMORY_LIMIT_MIB) } : {}),
+    pythonZygote: parsePythonZygote(env.CODEBOX_PYTHON_ZYGOTE),
   };
+}
+
+function parsePythonZygote(text: string | undefined): boolean {
+  if (text === undefined || text === '' || text === '1') return true;
+  if (text === '0') return false;
+  throw new AgentConfigError(`CODEBOX_PYTHON_ZYGOTE must be 0 or 1, got '${text}'`);
 }
 
 function parseRuntime(text: string | undefined): AgentRuntime {

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     memory: sandboxMemoryFor(config.runtime, config.memoryLimitBytes, logger),
     ...(config.sandboxExecPath ? { sandboxExecPath: config.sandboxExecPath } : {}),
     ...(config.passwdPath ? { passwdPath: config.passwdPath } : {}),
-    ...(config.maxCodeContexts ? { codeInterpreter: { maxContexts: config.maxCodeContexts } } : {}),
+    codeInterpreter: { pythonZygote: config.pythonZygote, ...(config.maxCodeContexts ? { maxContexts: config.maxCodeContexts } : {}) },
   });
   await agent.listen(config.listen);
 

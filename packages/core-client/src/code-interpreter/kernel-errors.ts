@@ -15,6 +15,9 @@ export class KernelDiedError extends KernelError {}
 /** The kernel was killed by the OOM killer at the sandbox's memory limit; `value` says which kernels held how much. */
 export class KernelOutOfMemoryError extends KernelDiedError {}
 
+/** The kernel was stopped while idle to free memory for the sandbox's other contexts; `value` says when and why. This call did not run. */
+export class KernelEvictedError extends KernelDiedError {}
+
 /** The kernel could not be started. */
 export class KernelStartError extends KernelError {}
 
@@ -26,6 +29,7 @@ const KERNEL_ERRORS: Readonly<Record<string, typeof KernelError>> = {
   [KERNEL_ERROR_NAMES.outOfMemory]: KernelOutOfMemoryError,
   [KERNEL_ERROR_NAMES.start]: KernelStartError,
   [KERNEL_ERROR_NAMES.crashLoop]: KernelCrashLoopError,
+  [KERNEL_ERROR_NAMES.evicted]: KernelEvictedError,
 };
 
 /** The `ExecutionError` for an `/execute` error line: a typed `KernelError` for the kernel's own failures. */

@@ -1,6 +1,7 @@
 """Codebox's Python kernel bridge: one IPython InteractiveShell driven directly, no Jupyter server.
 
-The agent starts this file as the sandbox user with four pipes:
+The agent starts this file as the sandbox user with four pipes (or zygote.py runs it in a fork,
+with fd 0 and fd 3 both the one unix socket the fork connected to the agent with):
   fd 0  commands, one JSON object per line: {"type": "execute", "id", "code", "env"} and
         {"type": "interrupt", "id"}; moved to a private descriptor, fd 0 becomes /dev/null
   fd 1, fd 2  redirected here into pipes this bridge drains, so output of C extensions and
@@ -23,7 +24,6 @@ import signal
 import sys
 import threading
 import traceback as traceback_module
-import types
 
 EVENT_MARK = b"\x1e"
 
@@ -172,21 +172,10 @@ sys.stderr = sys.__stderr__ = EventStream("stderr", 2)
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
-def _skip_terminal_modules():
-    """IPython imports its terminal UI (prompt_toolkit, via IPython.embed) and jedi (for
-    completions) when it loads. A kernel with no terminal and no completion requests needs
-    neither, and leaving them out saves about 11 MiB of every idle sandbox."""
-    stub = types.ModuleType("IPython.terminal.embed")
+# Beside this file, as codebox_display is below.
+from codebox_preload import skip_terminal_modules  # noqa: E402
 
-    def embed(**kwargs):
-        raise RuntimeError("IPython.embed() needs a terminal; a Codebox kernel has none")
-
-    stub.embed = embed
-    sys.modules["IPython.terminal.embed"] = stub
-    sys.modules["jedi"] = None
-
-
-_skip_terminal_modules()
+skip_terminal_modules()
 
 from IPython.core.displayhook import DisplayHook  # noqa: E402
 from IPython.core.displaypub import DisplayPublisher  # noqa: E402

@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import { buildProcessEnv } from '../services/process-env.js';
 import type { ProcessLauncher } from '../services/process-launcher.js';
 import type { SandboxUser } from '../services/user-directory.js';
-import { InterpreterService } from './interpreter-service.js';
+import { DEFAULT_EVICTION, InterpreterService } from './interpreter-service.js';
 import { ipythonInstalled } from './ipython-installed.js';
 import { defaultContextLimit } from './context-limit.js';
 import { builtInKernelFactories, type KernelFactories } from './kernel-factories.js';
 import { KernelMemory } from './memory/kernel-memory.js';
+import { PythonZygote } from './kernels/python-zygote.js';
 import type { SandboxMemory } from '../memory/sandbox-memory.js';
 
 export interface CodeInterpreterOptions {
@@ -26,6 +27,11 @@ export interface CodeInterpreterOptions {
   readonly keepaliveMs?: number;
   /** Most code contexts per sandbox (`$CODEBOX_MAX_CODE_CONTEXTS`). Default: from the memory limit (`defaultContextLimit`). */
   readonly maxContexts?: number;
+  /**
+   * Fork Python kernels from a preloaded parent (`PythonZygote`) instead of starting each one
+   * (`$CODEBOX_PYTHON_ZYGOTE=0` turns it off). Default true.
+   */
+  readonly pythonZygote?: boolean;
 }
 
 /** The code-interpreter service, with kernels running as `user`; `handlers/interpreter-handler.ts` serves it on port 49999. */
@@ -45,6 +51,11 @@ export function createCodeInterpreter(
   const maxContexts = options.maxContexts ?? defaultContextLimit(deps.memory.limitBytes());
   const { kernelEnv, sandboxEnvNames } = kernelEnvironment(user, sandboxEnvs);
   logger.info({ maxContexts }, 'code interpreter: context limit');
+  const factories = options.factories ?? builtInKernelFactories();
+  const pythonZygote =
+    (options.pythonZygote ?? true) && factories.python
+      ? new PythonZygote({ launcher, user, kernelsDir: options.kernelsDir, cwd: user.home, env: { ...kernelEnv, PWD: user.home }, logger, memory })
+      : undefined;
   const service = new InterpreterService({
     host: {
       launcher,
@@ -53,13 +64,16 @@ export function createCodeInterpreter(
       nodePath: options.nodePath ?? process.execPath,
       logger,
       memory,
+      ...(pythonZygote ? { pythonZygote } : {}),
     },
     maxContexts,
-    factories: options.factories ?? builtInKernelFactories(),
+    factories,
     kernelEnv,
     sandboxEnvNames,
     logger,
+    eviction: { memory: deps.memory, ...DEFAULT_EVICTION },
   });
+  service.startEviction();
   if (options.warmUp ?? ipythonInstalled()) service.warmUp();
   return service;
 }

@@ -183,3 +183,67 @@ describe('defaultContextLimit', () => {
     expect(defaultContextLimit(undefined)).toBe(16);
   });
 });
+
+describe('InterpreterService.relieveMemoryPressure', () => {
+  /** A kernel idle since `idle` (undefined: busy or without a process) that records its eviction. */
+  class IdleKernel extends RecordingKernel {
+    evicted: string | undefined;
+    constructor(
+      options: KernelOptions,
+      public idle: number | undefined,
+    ) {
+      super('python', options, []);
+    }
+    idleSince(): number | undefined {
+      return this.idle;
+    }
+    async evict(why: string): Promise<boolean> {
+      if (this.idle === undefined) return false;
+      this.evicted = why;
+      this.idle = undefined;
+      return true;
+    }
+  }
+
+  function pressured(usage: { bytes: number }) {
+    const kernels: IdleKernel[] = [];
+    const MiB = 1024 * 1024;
+    const svc = new InterpreterService({
+      host,
+      factories: {
+        python: (_host, options) => {
+          const kernel = new IdleKernel(options, undefined);
+          kernels.push(kernel);
+          return kernel;
+        },
+      },
+      kernelEnv: {},
+      logger,
+      maxContexts: 16,
+      eviction: { memory: { limitBytes: () => 512 * MiB, oomKills: () => 0, usageBytes: () => usage.bytes * MiB }, pressureRatio: 0.85, minIdleMs: 10_000, intervalMs: 1_000 },
+    });
+    return { svc, kernels };
+  }
+
+  it('stops the longest-idle kernel only under pressure, never a busy or recently used one, and says why', async () => {
+    const usage = { bytes: 400 };
+    const { svc, kernels } = pressured(usage);
+    const [byDefault, old, older, busy] = [svc.select({}), svc.create({}), svc.create({}), svc.create({})];
+    expect(byDefault && busy).toBeTruthy();
+    const [defaultKernel, oldKernel, olderKernel, busyKernel] = kernels as [IdleKernel, IdleKernel, IdleKernel, IdleKernel];
+    defaultKernel.idle = 95_000;
+    oldKernel.idle = 50_000;
+    olderKernel.idle = 20_000;
+    busyKernel.idle = undefined;
+
+    expect(await svc.relieveMemoryPressure(100_000)).toBeUndefined();
+    usage.bytes = 450;
+    expect((await svc.relieveMemoryPressure(100_000))?.id).toBe(older.id);
+    expect(olderKernel.evicted).toMatch(/using 450 MiB of its 512 MiB memory limit .* idle for 80 s/);
+    expect((await svc.relieveMemoryPressure(100_000))?.id).toBe(old.id);
+    // The default kernel was used 5 s ago and the last one is busy: nothing more to stop.
+    expect(await svc.relieveMemoryPressure(100_000)).toBeUndefined();
+    expect([defaultKernel.evicted, busyKernel.evicted]).toEqual([undefined, undefined]);
+    await svc.shutdown();
+  });
+});

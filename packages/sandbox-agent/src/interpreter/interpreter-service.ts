@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { CodeContext } from './code-context.js';
 import { ContextLimitError } from './context-limit.js';
+import { mib } from '../memory/memory-units.js';
+import type { SandboxMemory } from '../memory/sandbox-memory.js';
 import type { KernelFactories, KernelHost } from './kernel-factories.js';
 
 /** Languages that have a context from the start, as E2B's server creates them at startup. */
@@ -24,7 +26,23 @@ export interface InterpreterServiceOptions {
    * the sandbox id start kernels until the sandbox is OOM-killed.
    */
   readonly maxContexts: number;
+  /** Idle kernels are stopped when the sandbox's memory nears its limit (`relieveMemoryPressure`). */
+  readonly eviction?: EvictionOptions;
 }
+
+export interface EvictionOptions {
+  /** The sandbox's memory use and limit. */
+  readonly memory: SandboxMemory;
+  /** Use at or above this share of the limit is pressure. */
+  readonly pressureRatio: number;
+  /** A kernel used more recently than this is never evicted (it is likely to be used again). */
+  readonly minIdleMs: number;
+  /** How often `startEviction` checks. */
+  readonly intervalMs: number;
+}
+
+/** At 512 MiB: above 435 MiB, kernels idle for 30 s or more are stopped, longest idle first, one a second. */
+export const DEFAULT_EVICTION = { pressureRatio: 0.85, minIdleMs: 30_000, intervalMs: 1_000 } as const;
 
 /** Which context a request runs in: one of them, or neither (the default python context). */
 export interface ContextSelector {
@@ -43,6 +61,7 @@ export class InterpreterService {
   private readonly defaults = new Map<CodeLanguage, CodeContext>();
   private options: InterpreterServiceOptions;
   private warm = false;
+  private evictionTimer: NodeJS.Timeout | undefined;
 
   constructor(options: InterpreterServiceOptions) {
     this.options = options;
@@ -66,9 +85,51 @@ export class InterpreterService {
     this.contexts.clear();
     this.defaults.clear();
     this.options = { ...this.options, kernelEnv: environment.kernelEnv, sandboxEnvNames: environment.sandboxEnvNames };
+    // Before the default python context forks again: its parent must start on the new environment too.
+    void this.options.host.pythonZygote?.restartWith(environment.kernelEnv);
     this.createDefaultContexts();
     if (this.warm) this.warmUp();
     void Promise.allSettled(old.map((context) => context.shutdown()));
+  }
+
+  /** Checks for memory pressure every `eviction.intervalMs` (not keeping the agent alive). */
+  startEviction(): void {
+    const eviction = this.options.eviction;
+    if (!eviction || this.evictionTimer) return;
+    let busy = false;
+    this.evictionTimer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.relieveMemoryPressure()
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'kernel eviction failed'))
+        .finally(() => (busy = false));
+    }, eviction.intervalMs);
+    this.evictionTimer.unref();
+  }
+
+  /**
+   * Under memory pressure, stops the kernel idle the longest (idle at least `minIdleMs`), so the
+   * memory goes to the contexts in use rather than to the OOM killer's choice, which would likely
+   * be the busy kernel. Its context stays; its next execution is told what happened
+   * (`KernelEvictedError`). One kernel per call; the check repeats. Returns the evicted context.
+   */
+  async relieveMemoryPressure(now = Date.now()): Promise<CodeContext | undefined> {
+    const eviction = this.options.eviction;
+    const usage = eviction?.memory.usageBytes?.();
+    const limit = eviction?.memory.limitBytes();
+    if (!eviction || usage === undefined || limit === undefined || usage < limit * eviction.pressureRatio) return undefined;
+    const candidates = [...this.contexts.values()]
+      .map((context) => ({ context, idleSince: context.kernel.idleSince?.() }))
+      .filter((entry): entry is { context: CodeContext; idleSince: number } => entry.idleSince !== undefined && now - entry.idleSince >= eviction.minIdleMs)
+      .sort((a, b) => a.idleSince - b.idleSince);
+    for (const { context, idleSince } of candidates) {
+      const why = `the sandbox was using ${mib(usage)} of its ${mib(limit)} memory limit and this context had been idle for ${Math.round((now - idleSince) / 1000)} s, the longest`;
+      if (await context.kernel.evict?.(why)) {
+        this.options.logger.warn({ id: context.id, language: context.language, usage, limit }, 'idle kernel evicted under memory pressure');
+        return context;
+      }
+    }
+    return undefined;
   }
 
   list(): CodeContext[] {
@@ -110,10 +171,13 @@ export class InterpreterService {
   }
 
   async shutdown(): Promise<void> {
+    clearInterval(this.evictionTimer);
+    this.evictionTimer = undefined;
     const all = [...this.contexts.values()];
     this.contexts.clear();
     this.defaults.clear();
     await Promise.allSettled(all.map((context) => context.shutdown()));
+    await this.options.host.pythonZygote?.shutdown();
   }
 
   private createDefaultContexts(): void {

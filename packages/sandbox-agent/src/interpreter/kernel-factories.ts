@@ -7,6 +7,7 @@ import { BashKernel } from './kernels/bash-kernel.js';
 import { createJavaKernel } from './kernels/java-kernel.js';
 import { JavaScriptKernel } from './kernels/javascript-kernel.js';
 import { createPythonKernel } from './kernels/python-kernel.js';
+import type { PythonZygote } from './kernels/python-zygote.js';
 import { createRKernel } from './kernels/r-kernel.js';
 
 /** What the interpreter service gives every kernel it creates, besides its context's options. */
@@ -22,6 +23,8 @@ export interface KernelHost {
   readonly logger: Logger;
   /** The sandbox's kernels and their memory, shared by all of them (out-of-memory reports). */
   readonly memory?: KernelMemory;
+  /** When present, Python kernels are forked from it (preloaded, copy-on-write) instead of started. */
+  readonly pythonZygote?: PythonZygote;
 }
 
 export type KernelFactory = (host: KernelHost, options: KernelOptions) => Kernel;

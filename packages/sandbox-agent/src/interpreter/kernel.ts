@@ -64,6 +64,17 @@ export interface Kernel {
   /** Clears all state (the fresh process starts with the next execution) and any crash loop. */
   restart(): Promise<void>;
   shutdown(): Promise<void>;
+  /**
+   * When the kernel's process last went idle (ms since the epoch): undefined while it executes or
+   * holds no process. Kernels without it are never evicted.
+   */
+  idleSince?(): number | undefined;
+  /**
+   * Stops the process if it is idle, to free memory; the next execution fails with
+   * `KernelEvictedError` saying `why` (when there was state to lose) and the one after starts
+   * afresh. False when there was nothing to stop or it is busy.
+   */
+  evict?(why: string): Promise<boolean>;
 }
 
 export interface KernelOptions {

@@ -26,8 +26,11 @@ describe('CgroupMemory', () => {
         'memory.max': `${512 * MiB}\n`,
         'memory.events': 'low 0\nhigh 0\nmax 12\noom 3\noom_kill 2\noom_group_kill 0\n',
         'memory.peak': `${500 * MiB}\n`,
+        'memory.current': `${300 * MiB}\n`,
+        'memory.stat': `anon ${200 * MiB}\nactive_file ${60 * MiB}\ninactive_file ${40 * MiB}\n`,
       }),
     );
+    expect(memory.usageBytes()).toBe(260 * MiB);
     expect(memory.limitBytes()).toBe(512 * MiB);
     expect(memory.oomKills()).toBe(2);
     expect(memory.peakBytes()).toBe(500 * MiB);
@@ -40,8 +43,11 @@ describe('CgroupMemory', () => {
         'memory/memory.limit_in_bytes': `${1024 * MiB}\n`,
         'memory/memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 7\n',
         'memory/memory.max_usage_in_bytes': `${900 * MiB}\n`,
+        'memory/memory.usage_in_bytes': `${100 * MiB}\n`,
+        'memory/memory.stat': `cache 0\ninactive_file ${5 * MiB}\ntotal_inactive_file ${10 * MiB}\n`,
       }),
     );
+    expect(memory.usageBytes()).toBe(95 * MiB);
     expect(memory.limitBytes()).toBe(1024 * MiB);
     expect(memory.oomKills()).toBe(7);
     expect(memory.peakBytes()).toBe(900 * MiB);
@@ -51,7 +57,7 @@ describe('CgroupMemory', () => {
 
   it('answers undefined where there is no memory cgroup, or a kernel without the oom_kill counter', () => {
     const none = new CgroupMemory(cgroupRoot({}));
-    expect([none.limitBytes(), none.oomKills(), none.peakBytes()]).toEqual([undefined, undefined, undefined]);
+    expect([none.limitBytes(), none.oomKills(), none.peakBytes(), none.usageBytes()]).toEqual([undefined, undefined, undefined, undefined]);
     expect(new CgroupMemory(cgroupRoot({ 'memory/memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\n' })).oomKills()).toBeUndefined();
   });
 });

@@ -35,6 +35,15 @@ export class CgroupMemory implements SandboxMemory {
     return match?.[1] === undefined ? undefined : Number(match[1]);
   }
 
+  /** In use now, less the page cache the kernel would reclaim first (`inactive_file`), as the OOM killer sees it. */
+  usageBytes(): number | undefined {
+    const current = this.read('memory.current') ?? this.read('memory/memory.usage_in_bytes');
+    if (current === undefined) return undefined;
+    const stat = this.read('memory.stat') ?? this.read('memory/memory.stat') ?? '';
+    const inactiveFile = Number(/^(?:total_)?inactive_file (\d+)$/m.exec(stat)?.[1] ?? 0);
+    return finite(Number(current) - inactiveFile);
+  }
+
   /** The most memory the cgroup has used, when the kernel keeps it (v2 `memory.peak`, v1 `max_usage_in_bytes`). */
   peakBytes(): number | undefined {
     const text = this.read('memory.peak') ?? this.read('memory/memory.max_usage_in_bytes');

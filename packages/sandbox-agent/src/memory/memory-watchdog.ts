@@ -88,6 +88,10 @@ export class MemoryWatchdog implements SandboxMemory {
     return this.kills;
   }
 
+  usageBytes(): number | undefined {
+    return this.options.usage();
+  }
+
   start(): void {
     if (this.timer) return;
     const loop = (delayMs: number): void => {

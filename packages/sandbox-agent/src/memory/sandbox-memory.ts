@@ -13,6 +13,11 @@ export interface SandboxMemory {
    * be known. It only grows; a kill is counted before its SIGKILL is sent or (the kernel) just after.
    */
   oomKills(): number | undefined;
+  /**
+   * Memory in use now that the limit counts (reclaimable page cache left out), or undefined when
+   * it cannot be read. Idle kernels are evicted when it nears the limit.
+   */
+  usageBytes?(): number | undefined;
 }
 
 /** A `SandboxMemory` that has work to do while the agent runs (the watchdog samples); the cgroup has none. */

@@ -22,6 +22,8 @@ export interface KernelContainer {
   readonly name: string;
   /** A kernel inside the container; `cwd` must exist there (see `exec`). */
   openKernel(language: KernelLanguage, cwd?: string): RemoteKernel;
+  /** `count` Python kernels forked from one zygote (as the agent runs them), sharing one harness. */
+  openForkedPythonKernels(count: number, cwd?: string): RemoteKernel[];
   /** Runs a command in the container (test setup), as the sandbox user unless told otherwise. */
   exec(args: readonly string[], user?: string): string;
   close(): void;
@@ -59,19 +61,24 @@ export async function startKernelContainer(): Promise<KernelContainer> {
     '--entrypoint', 'sleep', image, 'infinity',
   ], { stdio: 'ignore' });
 
-  const kernels: RemoteKernel[] = [];
+  const harnesses: Harness[] = [];
   return {
     name,
     openKernel(language, cwd = '/home/user') {
-      const kernel = new RemoteKernel(name, language, cwd);
-      kernels.push(kernel);
-      return kernel;
+      const harness = new Harness(name, language, cwd, false);
+      harnesses.push(harness);
+      return new RemoteKernel(harness, language);
+    },
+    openForkedPythonKernels(count, cwd = '/home/user') {
+      const harness = new Harness(name, 'python', cwd, true);
+      harnesses.push(harness);
+      return Array.from({ length: count }, (_, index) => new RemoteKernel(harness, 'python', index));
     },
     exec(args, user = '1000') {
       return execFileSync('docker', ['exec', '--user', user, name, ...args], { encoding: 'utf8' });
     },
     close() {
-      for (const kernel of kernels) kernel.dispose();
+      for (const harness of harnesses) harness.dispose();
       execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
       rmSync(work, { recursive: true, force: true });
     },
@@ -80,69 +87,39 @@ export async function startKernelContainer(): Promise<KernelContainer> {
 
 type Pending = { readonly sink?: ExecutionSink; readonly resolve: (reply: HarnessReply) => void; readonly reject: (error: Error) => void };
 
-/** A kernel in the container, behind the harness; implements the same `Kernel` contract. */
-export class RemoteKernel implements Kernel {
-  private readonly harness: ChildProcessWithoutNullStreams;
+/** One harness process in the container; several kernels may share it (forked Python kernels share its zygote). */
+class Harness {
+  private readonly process: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(
-    container: string,
-    readonly language: KernelLanguage,
-    cwd: string,
-  ) {
-    this.harness = spawn('docker', ['exec', '-i', container, '/opt/codebox/bin/node', '/opt/codebox-test/harness.mjs', language, cwd]);
-    this.harness.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[${language} harness] ${chunk.toString()}`));
-    createInterface({ input: this.harness.stdout, crlfDelay: Infinity }).on('line', (line) => this.onReply(JSON.parse(line) as HarnessReply));
-    this.harness.once('exit', (code) => {
+  constructor(container: string, language: KernelLanguage, cwd: string, fork: boolean) {
+    this.process = spawn('docker', ['exec', '-i', container, '/opt/codebox/bin/node', '/opt/codebox-test/harness.mjs', language, cwd, ...(fork ? ['fork'] : [])]);
+    this.process.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[${language} harness] ${chunk.toString()}`));
+    createInterface({ input: this.process.stdout, crlfDelay: Infinity }).on('line', (line) => this.onReply(JSON.parse(line) as HarnessReply));
+    this.process.once('exit', (code) => {
       for (const pending of this.pending.values()) pending.reject(new Error(`kernel harness exited with ${code}`));
       this.pending.clear();
     });
   }
 
-  async start(): Promise<void> {
-    await this.call({ op: 'start', id: this.nextId++ });
+  newId(): number {
+    return this.nextId++;
   }
 
-  async restart(): Promise<void> {
-    await this.call({ op: 'restart', id: this.nextId++ });
-  }
-
-  async shutdown(): Promise<void> {
-    await this.call({ op: 'shutdown', id: this.nextId++ });
-  }
-
-  /** Resident memory of the kernel's process (the bridge), in KiB. */
-  async memoryKiB(): Promise<number> {
-    const reply = await this.call({ op: 'memory', id: this.nextId++ });
-    return reply.kind === 'done' ? (reply.rssKiB ?? Number.NaN) : Number.NaN;
-  }
-
-  async execute(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome> {
-    const id = this.nextId++;
-    const onAbort = (): void => this.send({ op: 'abort', id });
-    request.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const reply = await this.call({ op: 'execute', id, code: request.code, envVars: { ...request.envVars } }, sink);
-      return { executionCount: reply.kind === 'done' ? (reply.executionCount ?? 0) : 0 };
-    } finally {
-      request.signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  dispose(): void {
-    this.harness.kill('SIGKILL');
-  }
-
-  private call(request: HarnessRequest, sink?: ExecutionSink): Promise<HarnessReply> {
+  call(request: HarnessRequest, sink?: ExecutionSink): Promise<HarnessReply> {
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { ...(sink ? { sink } : {}), resolve, reject });
       this.send(request);
     });
   }
 
-  private send(request: HarnessRequest): void {
-    this.harness.stdin.write(`${JSON.stringify(request)}\n`);
+  send(request: HarnessRequest): void {
+    this.process.stdin.write(`${JSON.stringify(request)}\n`);
+  }
+
+  dispose(): void {
+    this.process.kill('SIGKILL');
   }
 
   private onReply(reply: HarnessReply): void {
@@ -167,6 +144,58 @@ export class RemoteKernel implements Kernel {
         this.pending.delete(reply.id);
         pending.reject(Object.assign(new Error(reply.message), { name: reply.errorName }));
         break;
+    }
+  }
+}
+
+/** A kernel in the container, behind the harness; implements the same `Kernel` contract. */
+export class RemoteKernel implements Kernel {
+  constructor(
+    private readonly harness: Harness,
+    readonly language: KernelLanguage,
+    /** Which of the harness's kernels this is. */
+    private readonly index = 0,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.harness.call({ op: 'start', id: this.harness.newId(), kernel: this.index });
+  }
+
+  async restart(): Promise<void> {
+    await this.harness.call({ op: 'restart', id: this.harness.newId(), kernel: this.index });
+  }
+
+  async shutdown(): Promise<void> {
+    await this.harness.call({ op: 'shutdown', id: this.harness.newId(), kernel: this.index });
+  }
+
+  /** Resident memory of the kernel's process (the bridge), in KiB. */
+  async memoryKiB(): Promise<number> {
+    const reply = await this.harness.call({ op: 'memory', id: this.harness.newId(), kernel: this.index });
+    return reply.kind === 'done' ? (reply.rssKiB ?? Number.NaN) : Number.NaN;
+  }
+
+  /** Stops the kernel if idle, as the interpreter does under memory pressure; whether it did. */
+  async evict(why: string): Promise<boolean> {
+    const reply = await this.harness.call({ op: 'evict', id: this.harness.newId(), kernel: this.index, why });
+    return reply.kind === 'done' && reply.executionCount === 1;
+  }
+
+  /** The kernel's bridge process id (inside the container), while it runs. */
+  async pid(): Promise<number | undefined> {
+    const reply = await this.harness.call({ op: 'memory', id: this.harness.newId(), kernel: this.index });
+    return reply.kind === 'done' ? reply.pid : undefined;
+  }
+
+  async execute(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome> {
+    const id = this.harness.newId();
+    const onAbort = (): void => this.harness.send({ op: 'abort', id, kernel: this.index });
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const reply = await this.harness.call({ op: 'execute', id, kernel: this.index, code: request.code, envVars: { ...request.envVars } }, sink);
+      return { executionCount: reply.kind === 'done' ? (reply.executionCount ?? 0) : 0 };
+    } finally {
+      request.signal.removeEventListener('abort', onAbort);
     }
   }
 }

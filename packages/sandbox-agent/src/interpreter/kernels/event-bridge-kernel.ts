@@ -1,6 +1,7 @@
 import type { KernelLanguage, KernelOptions, OutputFraming } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
 import { EventWire, type EventChannel, type EventInterrupt } from './event-wire.js';
+import type { KernelChild } from './kernel-child.js';
 import { KernelProcess } from './kernel-process.js';
 import type { KernelWire } from './kernel-wire.js';
 
@@ -14,6 +15,8 @@ export interface EventBridgeSpec {
   readonly startTimeoutMs: number;
   /** Default `lines` (see `OutputFraming`). */
   readonly outputFraming?: OutputFraming;
+  /** Starts the bridge another way than running `command` (Python: forked by its zygote). */
+  readonly spawn?: () => Promise<KernelChild>;
 }
 
 /** After an interrupt, how long the code may take to stop before the kernel is restarted. */
@@ -42,6 +45,10 @@ export class EventBridgeKernel extends KernelProcess {
 
   protected command(): EventBridgeSpec['command'] {
     return this.spec.command;
+  }
+
+  protected override spawn(extraPipes: number): KernelChild | Promise<KernelChild> {
+    return this.spec.spawn ? this.spec.spawn() : super.spawn(extraPipes);
   }
 
   protected wire(): KernelWire {

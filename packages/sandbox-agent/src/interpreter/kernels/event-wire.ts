@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { KernelChild } from './kernel-child.js';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { MimeBundle } from '../kernel.js';
@@ -34,7 +34,7 @@ export class EventWire implements KernelWire {
     this.extraPipes = channel === 'fd3' ? 1 : 0;
   }
 
-  connect(child: ChildProcess, events: BridgeEvents): BridgeConnection {
+  connect(child: KernelChild, events: BridgeEvents): BridgeConnection {
     const { stdin, stdout, stderr } = child;
     const channelStream = this.channel === 'fd3' ? (child.stdio[3] as Readable | null | undefined) : stdout;
     if (!stdin || !stdout || !stderr || !channelStream) throw new Error('kernel bridge was spawned without its pipes');

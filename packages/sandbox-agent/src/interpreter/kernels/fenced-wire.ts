@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { KernelChild } from './kernel-child.js';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Duplex } from 'node:stream';
@@ -45,7 +45,7 @@ export class FencedWire implements KernelWire {
 
   constructor(private readonly dialect: FencedDialect) {}
 
-  connect(child: ChildProcess, events: BridgeEvents): BridgeConnection {
+  connect(child: KernelChild, events: BridgeEvents): BridgeConnection {
     const channel = child.stdio[3] as Duplex | null | undefined;
     if (!channel) throw new Error('kernel bridge was spawned without its pipes');
     child.stdin?.end();

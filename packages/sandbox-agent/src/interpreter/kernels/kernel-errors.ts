@@ -50,6 +50,24 @@ export class KernelOutOfMemoryError extends KernelDiedError {
   }
 }
 
+/**
+ * The kernel was stopped while idle because the sandbox ran short of memory (`InterpreterService`
+ * evicts the longest-idle kernels first). Told to the next execution in its context, which does
+ * not run: the code would find its state gone. The one after starts a fresh kernel.
+ */
+export class KernelEvictedError extends KernelDiedError {
+  override readonly name: string = KERNEL_ERROR_NAMES.evicted;
+
+  constructor(language: KernelLanguage, contextLabel: string, why: string) {
+    super(
+      language,
+      `was stopped while idle to free memory (${why})`,
+      `the ${contextLabel} kernel was stopped while idle to free memory: ${why}. Its state is lost (variables, imports and functions defined before are gone) ` +
+        'and this code did not run; run the setup code again: the next execution starts a fresh kernel. Delete contexts you no longer need, or create the sandbox with more memory, to keep kernels alive.',
+    );
+  }
+}
+
 /** A kernel could not be started: its runtime is missing, its bridge crashed, or it timed out. */
 export class KernelStartError extends KernelError {
   override readonly name: string = KERNEL_ERROR_NAMES.start;

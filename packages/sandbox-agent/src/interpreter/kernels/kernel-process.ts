@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { KernelChild } from './kernel-child.js';
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ExecuteOutcome, ExecuteRequest, ExecutionSink, Kernel, KernelLanguage, KernelOptions } from '../kernel.js';
 import type { KernelHost } from '../kernel-factories.js';
 import { KernelMemory, type KernelMemoryEntry } from '../memory/kernel-memory.js';
-import { KernelCrashLoopError, KernelDiedError, KernelOutOfMemoryError, KernelStartError } from './kernel-errors.js';
+import { KernelCrashLoopError, KernelDiedError, KernelEvictedError, KernelOutOfMemoryError, KernelStartError } from './kernel-errors.js';
 import type { BridgeConnection, BridgeEvents, KernelWire } from './kernel-wire.js';
 import { signalGroup } from './process-group.js';
 
@@ -44,7 +44,7 @@ const OOM_COUNT_SETTLE_MS = 100;
 const fallbackMemory = new KernelMemory();
 
 interface Bridge {
-  readonly child: ChildProcess;
+  readonly child: KernelChild;
   readonly exited: Promise<void>;
   /** Every stdio pipe closed (after `exited`): all the bridge wrote has been read. */
   readonly closed: Promise<void>;
@@ -95,6 +95,10 @@ export abstract class KernelProcess implements Kernel {
   private memoryEntry: KernelMemoryEntry | undefined;
   /** While a dead bridge's output is drained and its cause read (under a second). */
   private dying: Promise<void> | undefined;
+  /** When the current bridge last finished an execution or became ready. */
+  private lastActive = 0;
+  /** Executions between their call and their end (also while they wait for a start): none may be cut by an eviction. */
+  private executing = 0;
 
   constructor(
     protected readonly host: KernelHost,
@@ -106,6 +110,21 @@ export abstract class KernelProcess implements Kernel {
   protected abstract command(): { readonly cmd: string; readonly args: readonly string[] };
   /** How this kernel's bridge is talked to. */
   protected abstract wire(): KernelWire;
+
+  /**
+   * Starts the bridge process: `command()` through the launcher (uid 1000, no capabilities,
+   * its own process group). Python forks it from its zygote instead when the host has one.
+   */
+  protected spawn(extraPipes: number): KernelChild | Promise<KernelChild> {
+    const { cmd, args } = this.command();
+    return this.host.launcher.launchPiped(this.host.user, {
+      cmd,
+      args,
+      cwd: this.options.cwd,
+      env: { ...this.options.env },
+      extraPipes,
+    });
+  }
 
   /** The bridge's pid while it runs (for measuring its memory). */
   get pid(): number | undefined {
@@ -125,6 +144,15 @@ export abstract class KernelProcess implements Kernel {
 
   /** Runs one execution. The caller serialises executions; this only guards against misuse. */
   async execute(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome> {
+    this.executing += 1;
+    try {
+      return await this.executeNow(request, sink);
+    } finally {
+      this.executing -= 1;
+    }
+  }
+
+  private async executeNow(request: ExecuteRequest, sink: ExecutionSink): Promise<ExecuteOutcome> {
     this.shutDown = false;
     // A bridge that just died is still being drained and diagnosed: its verdict comes first.
     await this.dying;
@@ -165,6 +193,7 @@ export abstract class KernelProcess implements Kernel {
     try {
       return await outcome;
     } finally {
+      this.lastActive = Date.now();
       clearInterval(sampler);
       this.memoryRegistry.sample(memoryEntry);
       clearTimeout(grace);
@@ -192,6 +221,36 @@ export abstract class KernelProcess implements Kernel {
     this.failures = [];
     this.crashLoop = undefined;
     this.shutDown = false;
+  }
+
+  idleSince(): number | undefined {
+    return this.bridge && this.executing === 0 && !this.running && !this.starting && !this.dying ? this.lastActive : undefined;
+  }
+
+  /**
+   * Replaces `child`'s bridge with a fresh one if it is still the current bridge and has run
+   * nothing: Python's default kernel, forked before the zygote loaded the data stack, is forked
+   * again once it has, so that it shares pandas and matplotlib too. Invisible to callers (no
+   * state is lost; an execution arriving meanwhile waits for the new bridge).
+   */
+  async replaceIfUnused(child: KernelChild): Promise<void> {
+    const bridge = this.bridge;
+    if (!bridge || bridge.child !== child || this.executionCount > 0 || this.idleSince() === undefined || this.shutDown) return;
+    this.logger.info('replacing an unused kernel with a fresh one');
+    await this.stop(bridge);
+    await this.ready().catch(() => undefined);
+  }
+
+  async evict(why: string): Promise<boolean> {
+    const bridge = this.bridge;
+    if (!bridge || this.idleSince() === undefined) return false;
+    this.logger.warn({ why }, 'kernel evicted while idle to free memory');
+    // Set before stopping, so an execution arriving meanwhile already gets the note. Only state
+    // can be lost: a kernel that never ran code restarts unnoticed.
+    if (this.executionCount > 0) this.idleDeath = new KernelEvictedError(this.language, this.label, why);
+    this.executionCount = 0;
+    await this.stop(bridge);
+    return true;
   }
 
   async shutdown(): Promise<void> {
@@ -263,15 +322,9 @@ export abstract class KernelProcess implements Kernel {
   }
 
   private async launch(): Promise<Bridge> {
-    const { cmd, args } = this.command();
+    const { cmd } = this.command();
     const wire = this.wire();
-    const child = this.host.launcher.launchPiped(this.host.user, {
-      cmd,
-      args,
-      cwd: this.options.cwd,
-      env: { ...this.options.env },
-      extraPipes: wire.extraPipes,
-    });
+    const child = await this.spawn(wire.extraPipes);
     // A bridge that died before reading its stdin must not crash the agent with EPIPE.
     child.stdin?.on('error', () => undefined);
     const bridge: Bridge = {
@@ -323,6 +376,7 @@ export abstract class KernelProcess implements Kernel {
       clearTimeout(timer);
     }
     this.bridge = bridge;
+    this.lastActive = Date.now();
     this.memoryRegistry.resetSample(this.memory());
     this.logger.info({ pid: child.pid, ms: Date.now() - started }, 'kernel started');
     return bridge;

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { KernelChild } from './kernel-child.js';
 import type { Logger } from 'pino';
 import type { ExecuteRequest, ExecutionSink } from '../kernel.js';
 
@@ -37,5 +37,5 @@ export interface KernelWire {
   /** Pipes beyond stdio the bridge is given (fd 3 on). */
   readonly extraPipes: number;
   /** Binds to a freshly spawned bridge; throws if the child lacks the pipes it needs. */
-  connect(child: ChildProcess, events: BridgeEvents): BridgeConnection;
+  connect(child: KernelChild, events: BridgeEvents): BridgeConnection;
 }

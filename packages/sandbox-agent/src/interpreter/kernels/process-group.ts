@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
+import type { KernelChild } from './kernel-child.js';
 
 /**
  * Signals a bridge's whole process group: the launcher starts each bridge as a group leader, so
  * an interrupt or a kill also reaches what its code started (subprocesses, `system()` calls).
  */
-export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function signalGroup(child: KernelChild, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
