@@ -99,8 +99,11 @@ describe('python kernels forked from the zygote', () => {
 
   it('reports the forks dead when their parent dies, and forks from a new parent on the next call', async () => {
     const kernel = forked[0] as RemoteKernel;
-    const parent = container.exec(['sh', '-c', `cut -d' ' -f4 /proc/${await kernel.pid()}/stat`]).trim();
+    const pid = await kernel.pid();
+    const parent = container.exec(['sh', '-c', `cut -d' ' -f4 /proc/${pid}/stat`]).trim();
     container.exec(['kill', '-9', parent]);
+    // A fork dies with its parent, but not in the same instant: a cell sent before it is gone would still run.
+    await expect.poll(() => container.exec(['sh', '-c', `test -e /proc/${pid} && echo alive || echo gone`]).trim()).toBe('gone');
     const told = await record(kernel, 'print("state?")');
     expect(told.failure?.name).toBe('KernelDiedError');
     expect(told.failure?.message).toMatch(/killed by SIGKILL/);
