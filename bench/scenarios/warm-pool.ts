@@ -1,7 +1,6 @@
 // Warm create through the runner's pool (`pool` / CODEBOX_POOL): a create that takes a prepared
 // sandbox, and from create to the first runCode result. Recorded as unavailable, labelled, where the
 // runner has no such setting.
-import type Docker from 'dockerode';
 import { Sandbox } from '@codebox/core-client';
 import { CONFIG_ENV_VARIABLES } from '../../packages/host-runner/dist/config.js';
 import { startRunner } from '../../test/support/runner.ts';
@@ -11,16 +10,11 @@ import { percentile, summarize } from '../stats.ts';
 import { QUOTED } from './quoted.ts';
 
 export const POOL_SETTING = 'code-interpreter-v1=2,base=1';
-const POOL_SIZE = 3;
 const FILL_TIMEOUT_MS = 180_000;
 
 const WARM_CREATE = { id: 'warm-create', title: 'Warm create (pool)' } as const;
 const WARM_FIRST = { id: 'warm-create-first-result', title: 'Create → first runCode result (pool)' } as const;
-const METHOD = `A runner started with CODEBOX_POOL="${POOL_SETTING}"; once the pool is full, Sandbox.create through our client takes a prepared sandbox (timed), which is then killed; the next create waits until the pool has refilled. The baseline is this run's cold create.`;
-
-async function runnerContainers(docker: Docker, runnerName: string): Promise<number> {
-  return (await docker.listContainers({ filters: { label: [`codebox.runner=${runnerName}`] } })).length;
-}
+const METHOD = `A runner started with CODEBOX_POOL="${POOL_SETTING}"; once the pool is full, Sandbox.create through our client takes a prepared sandbox (timed), which is then killed; the next create waits until the runner has logged the refill ready. The baseline is this run's cold create.`;
 
 export const warmPool: Scenario = {
   id: 'warm-pool',
@@ -49,26 +43,32 @@ export const warmPool: Scenario = {
         unavailableResult({ ...WARM_FIRST, runtime: ctx.runtime, method: METHOD, reason, targets: [targets.first] }),
       ];
     }
-    const opts = { apiKey: runner.keys[0], apiUrl: runner.url };
-    const full = async (): Promise<void> => {
+    // sandboxUrl too: the environment's E2B_SANDBOX_URL points at the bench's other runner.
+    const opts = { apiKey: runner.keys[0], apiUrl: runner.url, sandboxUrl: runner.url };
+    // A pooled container exists before its agent answers; the runner logs it once it is ready to hand over.
+    const taken: Record<string, number> = {};
+    const readyFor = async (template: string, size: number): Promise<void> => {
+      const needed = size + (taken[template] ?? 0);
       const deadline = Date.now() + FILL_TIMEOUT_MS;
-      while ((await runnerContainers(ctx.docker, runner.runnerName)) < POOL_SIZE) {
-        if (Date.now() > deadline) throw new Error(`the pool did not fill to ${POOL_SIZE} within ${FILL_TIMEOUT_MS / 1000} s`);
-        await new Promise((r) => setTimeout(r, 200));
+      const ready = (): number => runner.output().split('\n').filter((line) => line.includes('"msg":"pooled container ready"') && line.includes(`"template":"${template}"`)).length;
+      while (ready() < needed) {
+        if (Date.now() > deadline) throw new Error(`the ${template} pool did not refill within ${FILL_TIMEOUT_MS / 1000} s`);
+        await new Promise((r) => setTimeout(r, 100));
       }
+      taken[template] = (taken[template] ?? 0) + 1;
     };
     try {
       const runs = ctx.runs(10, 3);
       const create: number[] = [];
       const first: number[] = [];
       for (let i = 0; i < runs; i++) {
-        await full();
+        await readyFor('base', 1);
         ctx.progress(`warm create ${i + 1}/${runs}`);
         let began = performance.now();
         const base = await Sandbox.create('base', opts);
         create.push(performance.now() - began);
         await base.kill();
-        await full();
+        await readyFor('code-interpreter-v1', 2);
         began = performance.now();
         const ci = await Sandbox.create('code-interpreter-v1', opts);
         const execution = await ci.runCode('1+1');
