@@ -2,7 +2,9 @@
 
 A Python kernel with pandas and matplotlib loaded holds ~87 MiB and takes over a second to start.
 Forked from a parent that already imported them, a kernel shares those pages copy-on-write and
-is ready in milliseconds; what it holds of its own is what its code changes.
+is ready in milliseconds; what it holds of its own is what its code changes. IPython loads at
+start (every kernel needs it); the data stack when a second kernel is asked for
+(load_data_stack), so a sandbox that only uses its default kernel does not carry it.
 
 The agent starts this file as the sandbox user through the same launcher as a bridge (uid 1000,
 no capabilities, seccomp filter); every fork inherits exactly that. Descriptors:
@@ -39,6 +41,8 @@ BRIDGE = os.path.join(HERE, "bridge.py")
 PR_SET_PDEATHSIG = 1
 # What a fork gets: "base" (IPython) until the data stack is loaded, then "full".
 stage = "base"
+# Kernels forked so far: the data stack loads when a second one is asked for (see serve).
+forked = 0
 
 _channel = os.fdopen(3, "wb", buffering=0)
 
@@ -181,6 +185,7 @@ class Requests:
 
 def serve(requests, wakeup, block):
     """Handles what is ready; waits when `block`. False once the agent closed the requests."""
+    global forked
     ready, _, _ = select.select([0, wakeup[0]], [], [], None if block else 0)
     if wakeup[0] in ready:
         try:
@@ -194,12 +199,30 @@ def serve(requests, wakeup, block):
             return False
         for request in batch:
             if request.get("type") == "fork":
+                if stage == "base" and forked > 0:
+                    load_data_stack()
                 fork_kernel(request, wakeup)
+                forked += 1
     return True
 
 
-def main():
+def load_data_stack():
+    """Loaded when a second kernel is asked for (a new context, a restart), not at start: a
+    sandbox that only ever uses its default kernel would otherwise hold the data stack twice (here
+    and in its kernel, if it imports pandas) or once for nothing (~70 MiB), which halves how many
+    idle sandboxes fit in memory. The kernel that asked waits for the load (~1-2 s, what importing
+    pandas costs anyway); every later one is forked with it in milliseconds."""
     global stage
+    preload_data_stack()
+    # Everything loaded so far lives as long as this process: moved out of the collector's
+    # generations, a kernel's collections never write to (and so unshare) those pages.
+    gc.collect()
+    gc.freeze()
+    stage = "full"
+    emit({"type": "stage", "stage": "full"})
+
+
+def main():
     sys.path[0] = HERE
     wakeup = os.pipe()
     for fd in wakeup:
@@ -210,18 +233,11 @@ def main():
     requests = Requests()
 
     preload_base()
-    emit({"type": "stage", "stage": "base"})
-    # The sandbox's default kernel is asked for at once: forked now, it is ready as fast as a
-    # directly started bridge, and the data stack below loads while it waits for its first cell.
-    if not serve(requests, wakeup, block=False):
-        return
-    preload_data_stack()
-    # Everything loaded so far lives as long as this process: moved out of the collector's
-    # generations, a kernel's collections never write to (and so unshare) those pages.
     gc.collect()
     gc.freeze()
-    stage = "full"
-    emit({"type": "stage", "stage": "full"})
+    emit({"type": "stage", "stage": "base"})
+    # The sandbox's default kernel is asked for at once and forked with IPython loaded; the data
+    # stack waits for a second kernel (load_data_stack).
     while serve(requests, wakeup, block=True):
         pass
 

@@ -29,9 +29,12 @@ describe('python kernels forked from the zygote', () => {
 
   afterAll(() => container?.close());
 
-  it('forks the first kernel before the data stack loads, then again (unused) so it shares pandas', async () => {
+  it('forks the first kernel with IPython only; a second kernel loads the data stack, and the first (unused) is forked again to share it', async () => {
     const kernel = forked[0] as RemoteKernel;
     const first = await kernel.pid();
+    // Before a second kernel is asked for, the parent has not loaded pandas (its extension modules are not mapped).
+    expect(container.exec(['sh', '-c', `grep -c pandas /proc/$(cut -d' ' -f4 /proc/${first}/stat)/maps || true`]).trim()).toBe('0');
+    await (forked[1] as RemoteKernel).start();
     await expect.poll(() => kernel.pid(), { timeout: 60_000 }).not.toBe(first);
     const loaded = 'import sys\nprint("pandas" in sys.modules, "matplotlib_inline.backend_inline" in sys.modules)';
     expect((await record(kernel, loaded)).stdout).toBe('True False\n');
