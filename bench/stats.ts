@@ -1,6 +1,7 @@
 /** Timing helpers shared by the benchmarks: percentiles, series and their summaries. */
 import type { SampleSummary } from './report-schema.ts';
 
+/** A named series of times in ms (the standalone PTY bench). */
 export interface Sample {
   readonly name: string;
   readonly ms: number[];
@@ -33,16 +34,6 @@ export function summarize(
     errors: options.errors ?? 0,
     ...(options.errors && options.firstError ? { firstError: options.firstError.split('\n')[0]!.slice(0, 200) } : {}),
   };
-}
-
-export async function timeRuns(name: string, runs: number, once: () => Promise<unknown>): Promise<Sample> {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await once();
-    ms.push(performance.now() - start);
-  }
-  return { name, ms };
 }
 
 /** Times `once` `runs` times, counting a throw as an error instead of a number. */

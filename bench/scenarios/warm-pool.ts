@@ -9,7 +9,8 @@ import { measuredResult, unavailableResult, type Scenario } from '../scenario.ts
 import { percentile, summarize } from '../stats.ts';
 import { QUOTED } from './quoted.ts';
 
-export const POOL_SETTING = 'code-interpreter-v1=2,base=1';
+const POOL_SIZES = { 'code-interpreter-v1': 2, base: 1 } as const;
+export const POOL_SETTING = Object.entries(POOL_SIZES).map(([name, size]) => `${name}=${size}`).join(',');
 const FILL_TIMEOUT_MS = 180_000;
 
 const WARM_CREATE = { id: 'warm-create', title: 'Warm create (pool)' } as const;
@@ -62,13 +63,13 @@ export const warmPool: Scenario = {
       const create: number[] = [];
       const first: number[] = [];
       for (let i = 0; i < runs; i++) {
-        await readyFor('base', 1);
+        await readyFor('base', POOL_SIZES.base);
         ctx.progress(`warm create ${i + 1}/${runs}`);
         let began = performance.now();
         const base = await Sandbox.create('base', opts);
         create.push(performance.now() - began);
         await base.kill();
-        await readyFor('code-interpreter-v1', 2);
+        await readyFor('code-interpreter-v1', POOL_SIZES['code-interpreter-v1']);
         began = performance.now();
         const ci = await Sandbox.create('code-interpreter-v1', opts);
         const execution = await ci.runCode('1+1');
