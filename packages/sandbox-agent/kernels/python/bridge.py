@@ -32,7 +32,13 @@ _channel_lock = threading.Lock()
 _INTERRUPT = {signal.SIGINT}
 
 
-def emit(event):
+# A main result's line, written with the next event (the execution's `done`, or anything the
+# post-execute hooks emit first): one write and one wake-up of the agent instead of two.
+_held = b""
+
+
+def emit(event, hold=False):
+    global _held
     line = EVENT_MARK + json.dumps(event, default=str, ensure_ascii=False).encode("utf-8", "backslashreplace") + b"\n"
     # An interrupt must not cut an event line in half: hold SIGINT until the line is out.
     main = threading.current_thread() is threading.main_thread()
@@ -40,6 +46,12 @@ def emit(event):
         signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPT)
     try:
         with _channel_lock:
+            if hold:
+                _held += line
+                return
+            if _held:
+                line = _held + line
+                _held = b""
             _channel.write(line)
     finally:
         if main:
@@ -206,7 +218,8 @@ class EventDisplayHook(DisplayHook):
 
     def write_format_data(self, format_dict, md_dict=None):
         output.sync()
-        emit({"type": "result", "data": jsonable(format_dict), "main": True})
+        # The cell's last value: nothing of this execution but its hooks' output can follow.
+        emit({"type": "result", "data": jsonable(format_dict), "main": True}, hold=True)
 
     def finish_displayhook(self):
         pass
