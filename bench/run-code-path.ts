@@ -91,3 +91,20 @@ export async function runCodePathSamples(ctx: ScenarioContext, sandboxId: string
     for (const agent of agents) agent.destroy();
   }
 }
+
+/**
+ * Each share of the round trip as the difference of two p50s (approximate: p50s do not add up
+ * exactly), for the report's figures.
+ */
+export function pathShares(samples: readonly SampleSummary[], official: string): Record<string, string> {
+  const p50 = (name: string): number | undefined => samples.find((s) => s.name === name)?.p50 ?? undefined;
+  const share = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'not measured' : `${(a - b).toFixed(3)} ms`);
+  const [sdk, runner, proxy, agent, health] = [p50(official), p50(PATH_SAMPLES.runnerExecute), p50(PATH_SAMPLES.proxyExecute), p50(PATH_SAMPLES.agentExecute), p50(PATH_SAMPLES.agentHealth)];
+  return {
+    'share of the official SDK (its p50 − the runner path without SDK)': share(sdk, runner),
+    "share of the runner's gateway logic (runner path − minimal proxy)": share(runner, proxy),
+    'share of the hop to the sandbox (minimal proxy − agent socket)': share(proxy, agent),
+    'agent + kernel (agent socket /execute p50)': share(agent, 0),
+    "of which the agent's HTTP floor (agent socket /health p50)": share(health, 0),
+  };
+}

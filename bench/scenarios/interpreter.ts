@@ -10,7 +10,7 @@ import type { SampleSummary, ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario, type ScenarioContext } from '../scenario.ts';
 import { errorText, summarize, summarizeTimed, timeEach } from '../stats.ts';
 import { QUOTED } from './quoted.ts';
-import { runCodePathSamples } from '../run-code-path.ts';
+import { pathShares, runCodePathSamples } from '../run-code-path.ts';
 
 const PRINT_THEN_WAIT = 'print("x", flush=True); __import__("time").sleep(0.2)';
 
@@ -81,7 +81,7 @@ export const interpreter: Scenario = {
                       },
                     ]
                   : [],
-              ...(language === 'python' ? { quoted: [QUOTED.issueE2bServer] } : {}),
+              ...(language === 'python' ? { quoted: [QUOTED.issueE2bServer], figures: pathShares(samples, officialName) } : {}),
             }),
           );
         }
