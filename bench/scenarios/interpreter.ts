@@ -8,8 +8,9 @@ import { E2B_IMAGE, E2bInterpreterServer, e2bImagePresent } from '../e2b-interpr
 import { createPlain, PlainRepl, removePlain, sandboxImage } from '../plain-container.ts';
 import type { SampleSummary, ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario, type ScenarioContext } from '../scenario.ts';
-import { errorText, percentile, summarize, summarizeTimed, timeEach } from '../stats.ts';
+import { errorText, summarize, summarizeTimed, timeEach } from '../stats.ts';
 import { QUOTED } from './quoted.ts';
+import { pathShares, runCodePathSamples } from '../run-code-path.ts';
 
 const PRINT_THEN_WAIT = 'print("x", flush=True); __import__("time").sleep(0.2)';
 
@@ -51,6 +52,7 @@ export const interpreter: Scenario = {
             await series(`Codebox client runCode("1+1"${language === 'python' ? '' : ', javascript'})`, runs, async () => expectText((await ours.runCode('1+1', opts)).text, '2')),
             ...(e2bServer ? [await series(e2bName, Math.min(runs, 100), () => e2bServer.execute('1+1', language))] : []),
             await series(`floor: warm ${language === 'python' ? 'python3' : 'node'} REPL in a plain container over docker attach, "1+1"`, runs, () => repl.send('1+1', '2\n')),
+            ...(language === 'python' ? await runCodePathSamples(ctx, ours.sandboxId, runs) : []),
           ];
           const official50 = samples[0]?.p50;
           const e2b50 = e2bServer ? samples[2]?.p50 : undefined;
@@ -59,7 +61,7 @@ export const interpreter: Scenario = {
               id: `run-code-${language}`,
               title: `runCode round trip (${language === 'python' ? 'Python' : 'JavaScript'})`,
               runtime: ctx.runtime,
-              method: `One code-interpreter sandbox, its ${language} kernel warm; ${runs} runCode("1+1") one after another through each client, the result checked. The floor is the same expression in a warm interpreter of the same image with no protocol (docker attach), not a fresh process.`,
+              method: `One code-interpreter sandbox, its ${language} kernel warm; ${runs} runCode("1+1") one after another through each client, the result checked. The floor is the same expression in a warm interpreter of the same image with no protocol (docker attach), not a fresh process.${language === 'python' ? ' The "path:" samples time the same call at each point of its way with a plain Node HTTP client (interleaved rounds): their differences are the SDK\'s, the runner\'s and the agent\'s shares; the minimal proxy (bench/fixtures/minimal-proxy.ts) shows what a hop costs with no gateway logic.' : ''}`,
               samples,
               measured: officialName,
               baseline: e2bServer
@@ -79,7 +81,7 @@ export const interpreter: Scenario = {
                       },
                     ]
                   : [],
-              ...(language === 'python' ? { quoted: [QUOTED.issueE2bServer] } : {}),
+              ...(language === 'python' ? { quoted: [QUOTED.issueE2bServer], figures: pathShares(samples, officialName) } : {}),
             }),
           );
         }
@@ -193,10 +195,10 @@ async function createToFirstResult(ctx: ScenarioContext, image: string): Promise
     id: 'create-first-result',
     title: 'Create → first runCode result (cold)',
     runtime: ctx.runtime,
-    method: `${runs} times: a code-interpreter sandbox created through the official SDK, then runCode("1+1") until its result; no pool. The baseline starts a plain container of the same image that imports IPython and evaluates the same cell.`,
+    method: `${runs} times: a code-interpreter sandbox created through the official SDK, then runCode("1+1") until its result; no pool. The baseline starts a plain container of the same image that imports IPython and evaluates the same cell. The issue's ≤ 60 ms target is for a warm pool and is checked on the pool's row (warm-create-first-result); this row shows what a create costs when the pool is empty.`,
     samples: [summarize(name, measured, { errors, firstError }), summarize(baseName, baseline)],
     measured: name,
     baseline: { sample: baseName, note: 'the same first result with Docker and IPython alone' },
-    targets: [{ description: 'create → first runCode result p50 ≤ 60 ms (the target assumes a warm pool)', metric: `p50 of ${name}`, op: '<=', value: 60, unit: 'ms', actual: percentile(measured, 50) }],
+    targets: [],
   });
 }

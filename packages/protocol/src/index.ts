@@ -10,3 +10,4 @@ export * from './code-languages.js';
 export * from './files.js';
 export * from './sandbox-ports.js';
 export * from './hop-by-hop.js';
+export * from './write-batching.js';

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { AGENT_MAX_CONNECTIONS, endToEndHeaders, ENVD_PORT, HEADERS, isUserPort, parsePort, USER_PORT_MAX_CONNECTIONS } from '@codebox/protocol';
+import { AGENT_MAX_CONNECTIONS, endToEndHeaders, ENVD_PORT, HEADERS, isUserPort, parsePort, TurnCork, USER_PORT_MAX_CONNECTIONS } from '@codebox/protocol';
 import type { SandboxRecord } from '../sandboxes/sandbox-backend.js';
 import { isSandboxId } from '../sandboxes/sandbox-ids.js';
 import { checkAccess, checkTrafficAccess } from './access-policy.js';
@@ -210,9 +210,13 @@ export class Gateway {
         this.#logger.debug({ err: error, sandboxId: record.sandboxId }, 'sandbox agent response stream failed');
         res.destroy();
       });
+      // What the agent sent in one read (headers, a whole short answer) goes out in one write.
+      const cork = new TurnCork(res.socket);
+      cork.beforeWrite();
+      response.on('data', () => cork.beforeWrite());
       try {
         res.writeHead(response.statusCode ?? 502, response.statusMessage, forwardableHeaders(response.headers));
-        // Headers go out now: streaming RPCs may send their first message much later.
+        // Headers go out in this turn: streaming RPCs may send their first message much later.
         res.flushHeaders();
       } catch (error) {
         // An event callback: a throw here would otherwise be uncaught and take the runner down.

@@ -29,21 +29,47 @@ EVENT_MARK = b"\x1e"
 
 _channel = os.fdopen(3, "wb", buffering=0)
 _channel_lock = threading.Lock()
-_INTERRUPT = {signal.SIGINT}
+# While the main thread writes an event, an interrupt waits for the line to be out (see Bridge.on_sigint).
+_emitting = False
+_interrupt_pending = False
 
 
-def emit(event):
+# A main result's line, written with the next event (the execution's `done`, or anything the
+# post-execute hooks emit first): one write and one wake-up of the agent instead of two.
+_held = b""
+
+
+def emit(event, hold=False):
+    global _held, _emitting, _interrupt_pending
     line = EVENT_MARK + json.dumps(event, default=str, ensure_ascii=False).encode("utf-8", "backslashreplace") + b"\n"
-    # An interrupt must not cut an event line in half: hold SIGINT until the line is out.
+    # An interrupt must not cut an event line in half: on the main thread (the only one Python
+    # runs signal handlers on) it is deferred until the line is out, then raised here. A flag,
+    # not pthread_sigmask: two syscalls per event, costly under gVisor.
     main = threading.current_thread() is threading.main_thread()
     if main:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPT)
+        _emitting = True
     try:
         with _channel_lock:
-            _channel.write(line)
+            if hold:
+                _held += line
+                return
+            if _held:
+                line = _held + line
+                _held = b""
+            _write_all(line)
     finally:
         if main:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPT)
+            _emitting = False
+            if _interrupt_pending:
+                _interrupt_pending = False
+                raise KeyboardInterrupt
+
+
+def _write_all(data):
+    # The channel is unbuffered: a write to a full socket or pipe may take part of the line.
+    view = memoryview(data)
+    while view:
+        view = view[_channel.write(view):]
 
 
 class Output:
@@ -59,12 +85,16 @@ class Output:
         self.lock = threading.Lock()
         self.pipes = {}
         self.partial = {"stdout": "", "stderr": ""}
+        # One poll(0) tells which pipes hold anything: a read of each would be two syscalls per
+        # sync even when, as usually, nothing is there.
+        self.poller = select.poll()
         for fd, name in ((1, "stdout"), (2, "stderr")):
             read_fd, write_fd = os.pipe()
             os.dup2(write_fd, fd)
             os.close(write_fd)
             os.set_blocking(read_fd, False)
             self.pipes[read_fd] = (name, codecs.getincrementaldecoder("utf-8")("replace"))
+            self.poller.register(read_fd, select.POLLIN)
 
     def flush_partial(self, name=None):
         for stream in (name,) if name else ("stdout", "stderr"):
@@ -74,7 +104,8 @@ class Output:
 
     def pump(self):
         """Forwards what is in the pipes now; the caller holds the lock."""
-        for read_fd, (name, decoder) in self.pipes.items():
+        for read_fd, _ in self.poller.poll(0):
+            name, decoder = self.pipes[read_fd]
             while True:
                 try:
                     chunk = os.read(read_fd, 65536)
@@ -206,7 +237,8 @@ class EventDisplayHook(DisplayHook):
 
     def write_format_data(self, format_dict, md_dict=None):
         output.sync()
-        emit({"type": "result", "data": jsonable(format_dict), "main": True})
+        # The cell's last value: nothing of this execution but its hooks' output can follow.
+        emit({"type": "result", "data": jsonable(format_dict), "main": True}, hold=True)
 
     def finish_displayhook(self):
         pass
@@ -334,9 +366,15 @@ class Bridge:
             self.execute(command)
 
     def on_sigint(self, signum, frame):
+        global _interrupt_pending
         # Outside the user's code an interrupt has nothing to stop (it raced the code's end).
-        if self.in_cell:
-            raise KeyboardInterrupt
+        if not self.in_cell:
+            return
+        if _emitting:
+            # Mid-event: emit() raises it once the line is written (the write resumes after this).
+            _interrupt_pending = True
+            return
+        raise KeyboardInterrupt
 
     def run_cell(self, execution_id, code):
         """Runs one cell; returns its execution count. Interruptible only while it runs."""

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { InvalidArgumentError } from '../errors.js';
 import { sendEnvdError } from './http-response.js';
+import { readJsonBody } from './read-json-body.js';
 
 /** What the runner sends when it hands a pooled sandbox to its owner. */
 const handoverSchema = z.strictObject({ envVars: z.record(z.string(), z.string()) });
@@ -24,7 +25,7 @@ export function handoverHandler(deps: { readonly apply: (envVars: Record<string,
         sendEnvdError(response, 404, 'no route POST /init in envd');
         return;
       }
-      const parsed = handoverSchema.safeParse(await readJson(request));
+      const parsed = handoverSchema.safeParse(await readJsonBody(request, { maxBytes: MAX_BODY_BYTES, what: 'hand-over body' }));
       if (!parsed.success) throw new InvalidArgumentError(`invalid hand-over: ${parsed.error.issues[0]?.message ?? 'does not match the schema'}`);
       done = true;
       deps.apply(parsed.data.envVars);
@@ -32,19 +33,4 @@ export function handoverHandler(deps: { readonly apply: (envVars: Record<string,
       response.writeHead(204).end();
     },
   };
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new InvalidArgumentError(`hand-over body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new InvalidArgumentError('hand-over body is not valid JSON');
-  }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONTEXT_LIMIT_STATUS, createContextRequestSchema, executeRequestSchema } from '@codebox/protocol';
+import { CONTEXT_LIMIT_STATUS, createContextRequestSchema, executeRequestSchema, TurnCork } from '@codebox/protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { AgentError, InvalidArgumentError, httpStatusOf } from '../errors.js';
@@ -9,10 +9,16 @@ import type { InterpreterService } from '../interpreter/interpreter-service.js';
 import { KernelError } from '../interpreter/kernels/kernel-errors.js';
 import type { RouteParams, ServiceAnswers } from '../router.js';
 import { sendJson } from './http-response.js';
+import { readJsonBody } from './read-json-body.js';
 
 /** Largest request body accepted (code is sent inline). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * How long `/execute`'s headers wait for the first output. The SDKs only need them before their
+ * request timeout (seconds); a cell that answers within this sends them with its lines.
+ */
+const HEADER_HOLD_MS = 20;
 
 export interface InterpreterHandlerOptions {
   readonly service: InterpreterService;
@@ -31,7 +37,7 @@ export function interpreterHandler(options: InterpreterHandlerOptions) {
   const { service, logger } = options;
 
   const execute = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const body = parseBody(executeRequestSchema, await readJson(request));
+    const body = parseBody(executeRequestSchema, await readJsonBody(request, { maxBytes: MAX_BODY_BYTES, what: 'request body', empty: {} }));
     const envVars = body.env_vars ?? {};
     if (body.code.includes('\0')) throw new InvalidArgumentError('code contains a NUL byte; remove it');
     for (const [name, value] of Object.entries(envVars)) {
@@ -41,10 +47,17 @@ export function interpreterHandler(options: InterpreterHandlerOptions) {
     const context = service.select({ contextId: body.context_id, language: body.language });
 
     const abort = new AbortController();
+    // The headers wait a moment for the first lines, and the lines of one turn (a result, the
+    // count, the end) leave together: a short execution is one write, not five.
+    const cork = new TurnCork(response.socket);
+    cork.holdHeaders(HEADER_HOLD_MS);
     response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
     response.flushHeaders();
     const stream = new ExecutionStream({
-      write: (line) => response.write(line),
+      write: (line) => {
+        cork.beforeWrite();
+        response.write(line);
+      },
       onLimit: () => abort.abort(),
       framing: context.kernel.outputFraming ?? 'lines',
       ...(options.outputLimitBytes === undefined ? {} : { outputLimitBytes: options.outputLimitBytes }),
@@ -69,13 +82,14 @@ export function interpreterHandler(options: InterpreterHandlerOptions) {
     stream.end(executionCount);
     response.off('close', onClose);
     response.end();
+    cork.close();
   };
 
   const answers: ServiceAnswers = {
     notFound(request, response, pathname) {
       sendText(response, 404, `no route ${request.method ?? 'GET'} ${pathname} in the code interpreter`);
     },
-    fail(error, _request, response) {
+    fail(error, request, response) {
       if (error instanceof ContextLimitError && !response.headersSent) {
         sendText(response, CONTEXT_LIMIT_STATUS, error.message, error.reasonPhrase);
         return;
@@ -86,6 +100,8 @@ export function interpreterHandler(options: InterpreterHandlerOptions) {
         response.destroy();
         return;
       }
+      // A body refused before it was all read (too large): close afterwards, so the rest is not read as the next request.
+      if (!request.complete) response.setHeader('connection', 'close');
       sendText(response, status, status === 500 ? 'internal code interpreter error; see the agent log' : (error as Error).message);
     },
   };
@@ -100,7 +116,7 @@ export function interpreterHandler(options: InterpreterHandlerOptions) {
       sendJson(response, 200, service.list());
     },
     async createContext(request: IncomingMessage, response: ServerResponse): Promise<void> {
-      const body = parseBody(createContextRequestSchema, await readJson(request));
+      const body = parseBody(createContextRequestSchema, await readJsonBody(request, { maxBytes: MAX_BODY_BYTES, what: 'request body', empty: {} }));
       sendJson(response, 200, service.create(body));
     },
     async restartContext(_request: IncomingMessage, response: ServerResponse, params: RouteParams): Promise<void> {
@@ -122,23 +138,6 @@ function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
     throw new InvalidArgumentError(`invalid request: ${where}: ${issue?.message ?? 'does not match the schema'}`);
   }
   return parsed.data;
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new InvalidArgumentError(`request body is larger than ${MAX_BODY_BYTES} bytes; send less code at once`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InvalidArgumentError('request body is not valid JSON');
-  }
 }
 
 function sendText(response: ServerResponse, status: number, text: string, reason?: string): void {

@@ -187,7 +187,7 @@ export abstract class KernelProcess implements Kernel {
     if (request.signal.aborted) onAbort();
     else request.signal.addEventListener('abort', onAbort, { once: true });
     const memoryEntry = this.memory();
-    this.memoryRegistry.resetSample(memoryEntry);
+    this.memoryRegistry.startExecution(memoryEntry);
     const sampler = setInterval(() => this.memoryRegistry.sample(memoryEntry), MEMORY_SAMPLE_MS);
     sampler.unref();
     try {

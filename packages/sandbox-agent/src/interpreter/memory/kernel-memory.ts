@@ -34,6 +34,8 @@ export interface OomVerdict {
 export class KernelMemory {
   private readonly entries = new Set<KernelMemoryEntry>();
   private readonly lastRss = new WeakMap<KernelMemoryEntry, number>();
+  /** The most recent reading, whatever the period. */
+  private readonly latestRss = new WeakMap<KernelMemoryEntry, number>();
   /** The `oom_kill` count already explained by a reported death: each kill is blamed once. */
   private claimedOomKills = 0;
 
@@ -55,13 +57,29 @@ export class KernelMemory {
   /** Records the entry's current resident memory; keeps the largest seen since `resetSample`. */
   sample(entry: KernelMemoryEntry): void {
     const rss = rssOf(entry.pid());
-    if (rss !== undefined) this.lastRss.set(entry, Math.max(rss, this.lastRss.get(entry) ?? 0));
+    if (rss === undefined) return;
+    this.latestRss.set(entry, rss);
+    this.lastRss.set(entry, Math.max(rss, this.lastRss.get(entry) ?? 0));
   }
 
-  /** Starts a new sampling period for the entry (a new execution or a new process). */
+  /** Starts a new sampling period for the entry's new process, from a fresh reading. */
   resetSample(entry: KernelMemoryEntry): void {
     this.lastRss.delete(entry);
+    this.latestRss.delete(entry);
     this.sample(entry);
+  }
+
+  /**
+   * Starts a new sampling period for an execution, from the reading the previous one ended with
+   * (an idle kernel barely changes): one `/proc` read less per execution.
+   */
+  startExecution(entry: KernelMemoryEntry): void {
+    const latest = this.latestRss.get(entry);
+    if (latest === undefined) {
+      this.resetSample(entry);
+      return;
+    }
+    this.lastRss.set(entry, latest);
   }
 
   /**
