@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { isDebianPackageName } from '../../packages/host-runner/dist/templates/debian-package-name.js';
+import { debianPackages, ijavascriptDockerfile, imageDockerfile, parsePins, REQUIREMENTS, versionProbe, versionText } from './recipe.ts';
+
+describe("the offline recipe of E2B's server image", () => {
+  it("reads E2B's pins, extras and comments aside", () => {
+    const pins = parsePins('# Jupyter\njupyter-server==2.20.0\nuvicorn[standard]==0.30.1  # server\ne2b_charts\n\nPyYAML == 6.0 ; python_version>"3"\n');
+    expect([...pins]).toEqual([
+      ['jupyter-server', '2.20.0'],
+      ['uvicorn', '0.30.1'],
+      ['pyyaml', '6.0'],
+    ]);
+  });
+
+  it('says how each installed version stands to the pin', () => {
+    expect(versionText({ name: 'fastapi', installed: '0.115.11', pinned: '0.111.0' })).toBe('fastapi 0.115.11 (E2B pins 0.111.0)');
+    expect(versionText({ name: 'httpx', installed: '0.28.1', pinned: '0.28.1' })).toBe('httpx 0.28.1 (as E2B pins)');
+    expect(versionText({ name: 'python', installed: '3.13.5', pinned: undefined })).toBe('python 3.13.5');
+  });
+
+  it('installs only Debian package names, the JavaScript runtime only when asked', () => {
+    for (const name of debianPackages(true)) expect(isDebianPackageName(name), name).toBe(true);
+    expect(debianPackages(true)).toContain('nodejs');
+    expect(debianPackages(false)).not.toContain('nodejs');
+    expect(debianPackages(false)).toEqual(expect.arrayContaining(['python3-fastapi', 'python3-jupyter-server', 'jupyter-core', 'uvicorn']));
+  });
+
+  it("puts E2B's files where its start-up.sh and server look for them", () => {
+    const dockerfile = imageDockerfile({ from: 'sha256:abc', ijavascript: undefined });
+    expect(dockerfile.split('\n')[0]).toBe('FROM sha256:abc');
+    expect(dockerfile).toContain('COPY e2b/server /root/.server');
+    expect(dockerfile).toContain('ln -s /usr/bin/uvicorn /root/.server/.venv/bin/uvicorn');
+    expect(dockerfile).toContain('COPY e2b/jupyter-healthcheck.sh e2b/start-up.sh e2b/jupyter_server_config.py /root/.jupyter/');
+    expect(dockerfile).toContain('COPY e2b/startup_scripts /root/.ipython/profile_default/startup');
+    expect(dockerfile).toContain('useradd -m user');
+    expect(dockerfile).toContain('CMD ["/root/.jupyter/start-up.sh"]');
+    expect(dockerfile).not.toContain('ijavascript');
+    expect(imageDockerfile({ from: 'sha256:abc', ijavascript: 'sha256:def' })).toContain('COPY --from=sha256:def /usr/local/lib/node_modules/ijavascript');
+  });
+
+  it("compiles ijavascript with the host's CA only for the step that downloads", () => {
+    const dockerfile = ijavascriptDockerfile('sha256:abc');
+    expect(dockerfile).toContain('ARG CODEBOX_BUILD_CA_CERT');
+    expect(dockerfile).toContain('NODE_EXTRA_CA_CERTS=/tmp/build-ca.pem npm_config_zmq_external=true');
+    expect(dockerfile.trimEnd().endsWith('rm -f /tmp/build-ca.pem')).toBe(true);
+  });
+
+  it('asks the image for every requirement it installed', () => {
+    const [, , script] = versionProbe(false);
+    for (const r of REQUIREMENTS) expect(script).toContain(`"${r.dist}"`);
+    expect(versionProbe(true)[2]).toContain('ijavascript');
+  });
+});
