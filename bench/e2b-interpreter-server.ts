@@ -63,7 +63,7 @@ export class E2bInterpreterServer {
       for (;;) {
         const ok = await fetch(`${server.url}/health`).then((r) => r.ok, () => false);
         if (ok) break;
-        if (Date.now() > deadline) throw new Error("E2B's server did not answer /health within 120 s");
+        if (Date.now() > deadline) throw new Error(`E2B's server did not answer /health within 120 s; its output ends:\n${await logTail(container)}`);
         await new Promise((r) => setTimeout(r, 250));
       }
       return server;
@@ -83,4 +83,16 @@ export class E2bInterpreterServer {
   async close(): Promise<void> {
     await this.#container.remove({ force: true }).catch(() => undefined);
   }
+}
+
+/** The last lines of a container's output (stdout and stderr, docker's multiplexed frames undone). */
+async function logTail(container: Docker.Container, lines = 20): Promise<string> {
+  const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false }).catch(() => Buffer.alloc(0));
+  const chunks: Buffer[] = [];
+  for (let at = 0; at + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(at + 4);
+    chunks.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(chunks).toString('utf8').trimEnd();
 }

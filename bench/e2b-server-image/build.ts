@@ -26,6 +26,7 @@ import {
   imageDockerfile,
   parsePins,
   REQUIREMENTS,
+  templatePins,
   versionProbe,
   versionText,
   type VersionRow,
@@ -168,9 +169,10 @@ async function main(): Promise<void> {
     const pins = new Map([
       ...parsePins(await readFile(join(source, 'template/requirements.txt'), 'utf8')),
       ...parsePins(await readFile(join(source, 'template/server/requirements.txt'), 'utf8')),
+      ...templatePins(await readFile(join(source, 'template/template.py'), 'utf8')),
     ]);
     progress(`E2B's checkout: ${source}${commit ? ` at ${commit.slice(0, 12)}` : ''}`);
-    const skipped = [...pins.keys()].filter((name) => !REQUIREMENTS.some((r) => r.pip === name));
+    const skipped = [...pins.keys()].filter((name) => !REQUIREMENTS.some((r) => r.pip === name) && name !== 'python' && name !== 'node');
     progress(`not installed (a "1+1" round trip does not import them): ${skipped.join(', ')}`);
 
     const packages = debianPackages(javascript);
@@ -211,23 +213,28 @@ async function main(): Promise<void> {
     const text = `built from Debian 13 packages: ${rows.map(versionText).join(', ')}`;
     progress(text);
 
-    const previous = await images.inspect(args.tag);
-    const finalLabels = { [VERSIONS_LABEL]: text, [SOURCE_LABEL]: `e2b-dev/code-interpreter${commit ? `@${commit}` : ''}` };
-    // The labels need the versions, known only once the image exists: one more build, of no layer.
-    const imageId = await images.build(dockerfileOnly(join(scratch, 'final'), `FROM ${stagedId}\n`), { tags: [args.tag], labels: finalLabels }, logger);
-    if (previous && previous.id !== imageId && (await images.removeIfUnused(previous.id))) progress(`removed the previous ${args.tag} (${previous.id.slice(7, 19)})`);
-
-    const server = await E2bInterpreterServer.start(docker, args.tag);
+    // The smoke test runs before the tag moves, so a failed build leaves the previous image in place.
+    const server = await E2bInterpreterServer.start(docker, stagedId);
     try {
       await server.execute('1+1', 'python');
       if (javascript) await server.execute('1+1', 'javascript');
     } finally {
       await server.close();
     }
-    progress(`${args.tag} (${imageId.slice(7, 19)}) answers POST /execute "1+1"${javascript ? ' in Python and JavaScript' : ''}; done in ${Math.round((Date.now() - started) / 60_000)} min`);
+    progress(`E2B's server answers POST /execute "1+1"${javascript ? ' in Python and JavaScript' : ''}`);
+
+    const previous = await images.inspect(args.tag);
+    const finalLabels = { [VERSIONS_LABEL]: text, [SOURCE_LABEL]: `e2b-dev/code-interpreter${commit ? `@${commit}` : ''}` };
+    // The labels need the versions, known only once the image exists: one more build, of no layer.
+    const imageId = await images.build(dockerfileOnly(join(scratch, 'final'), `FROM ${stagedId}\n`), { tags: [args.tag], labels: finalLabels }, logger);
+    if (previous && previous.id !== imageId && (await images.removeIfUnused(previous.id))) progress(`removed the previous ${args.tag} (${previous.id.slice(7, 19)})`);
+    progress(`${args.tag} (${imageId.slice(7, 19)}) built in ${Math.round((Date.now() - started) / 60_000)} min`);
   } finally {
     // Untagging keeps the layers the final image is made of; the ijavascript stage goes entirely.
     for (const ref of temporary.reverse()) await docker.getImage(ref).remove().catch(() => undefined);
+    // A failed docker build keeps the layers of its finished steps as untagged images.
+    const leftovers = await docker.listImages({ filters: { label: [`codebox.e2b-baseline.build=${step}`], dangling: ['true'] } });
+    for (const image of leftovers) await docker.getImage(image.Id).remove().catch(() => undefined);
     if (!args['work-dir']) await rm(scratch, { recursive: true, force: true });
     else for (const d of ['context', 'ijavascript', 'final', 'e2b-source']) await rm(join(scratch, d), { recursive: true, force: true });
   }

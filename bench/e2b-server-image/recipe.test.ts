@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDebianPackageName } from '../../packages/host-runner/dist/templates/debian-package-name.js';
-import { debianPackages, ijavascriptDockerfile, imageDockerfile, parsePins, REQUIREMENTS, versionProbe, versionText } from './recipe.ts';
+import { debianPackages, ijavascriptDockerfile, imageDockerfile, parsePins, REQUIREMENTS, templatePins, versionProbe, versionText } from './recipe.ts';
 
 describe("the offline recipe of E2B's server image", () => {
   it("reads E2B's pins, extras and comments aside", () => {
@@ -15,7 +15,19 @@ describe("the offline recipe of E2B's server image", () => {
   it('says how each installed version stands to the pin', () => {
     expect(versionText({ name: 'fastapi', installed: '0.115.11', pinned: '0.111.0' })).toBe('fastapi 0.115.11 (E2B pins 0.111.0)');
     expect(versionText({ name: 'httpx', installed: '0.28.1', pinned: '0.28.1' })).toBe('httpx 0.28.1 (as E2B pins)');
-    expect(versionText({ name: 'python', installed: '3.13.5', pinned: undefined })).toBe('python 3.13.5');
+    expect(versionText({ name: 'pandas', installed: '2.2.3+dfsg', pinned: '2.2.3' })).toBe('pandas 2.2.3+dfsg (as E2B pins)');
+    expect(versionText({ name: 'python', installed: '3.13.5', pinned: '3.13' })).toBe('python 3.13.5 (as E2B pins)');
+    expect(versionText({ name: 'node', installed: '20.19.2', pinned: '2' })).toBe('node 20.19.2 (E2B pins 2)');
+    expect(versionText({ name: 'ijavascript', installed: '5.2.1', pinned: undefined })).toBe('ijavascript 5.2.1');
+  });
+
+  it("reads the Python and Node versions E2B's template starts from", () => {
+    const pins = templatePins('Template()\n  .from_image("python:3.13")\n  .run_cmd("curl -fsSL https://deb.nodesource.com/setup_20.x | bash -")');
+    expect([...pins]).toEqual([
+      ['python', '3.13'],
+      ['node', '20'],
+    ]);
+    expect(templatePins('nothing').size).toBe(0);
   });
 
   it('installs only Debian package names, the JavaScript runtime only when asked', () => {

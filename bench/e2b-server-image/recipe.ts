@@ -41,11 +41,12 @@ export const REQUIREMENTS: readonly Requirement[] = [
 ];
 
 /**
- * Debian packages beyond the requirements: the `jupyter` and `uvicorn` commands start-up.sh runs,
+ * Debian packages beyond the requirements: the `jupyter` and `uvicorn` commands start-up.sh runs
+ * (`jupyter kernelspec` too, which ijavascript's installer calls),
  * uvicorn's `[standard]` extra, and the tools E2B's template installs with apt (curl for the
  * health check, sudo and a `user` account as in its Docker variant).
  */
-export const EXTRA_DEBIAN_PACKAGES: readonly string[] = ['jupyter-core', 'jupyter-server', 'uvicorn', 'python3-uvloop', 'python3-httptools', 'curl', 'sudo', 'procps'];
+export const EXTRA_DEBIAN_PACKAGES: readonly string[] = ['jupyter-core', 'jupyter-client', 'jupyter-server', 'uvicorn', 'python3-uvloop', 'python3-httptools', 'curl', 'sudo', 'procps'];
 
 /** The JavaScript kernel's run-time packages (E2B's template uses Node 20 and ijavascript). */
 export const JAVASCRIPT_RUNTIME_PACKAGES: readonly string[] = ['nodejs', 'libzmq5'];
@@ -75,6 +76,7 @@ export const CHECKOUT_FILES = [
   'template/startup_scripts',
   'template/requirements.txt',
   'template/server/requirements.txt',
+  'template/template.py',
   'chart_data_extractor/e2b_charts/__init__.py',
 ] as const;
 
@@ -96,10 +98,25 @@ export interface VersionRow {
   readonly pinned: string | undefined;
 }
 
-/** "fastapi 0.115.11 (E2B pins 0.111.0)", or "(as E2B pins)" when equal. */
+/**
+ * "fastapi 0.115.11 (E2B pins 0.111.0)", or "(as E2B pins)" when the upstream version is the same:
+ * Debian marks repacked sources (`2.2.3+dfsg`), and a pin of a series (`3.13`) covers its releases.
+ */
 export function versionText(row: VersionRow): string {
   if (row.pinned === undefined) return `${row.name} ${row.installed}`;
-  return `${row.name} ${row.installed} (${row.installed === row.pinned ? 'as E2B pins' : `E2B pins ${row.pinned}`})`;
+  const upstream = row.installed.replace(/\+.*$/, '');
+  const same = upstream === row.pinned || upstream.startsWith(`${row.pinned}.`);
+  return `${row.name} ${row.installed} (${same ? 'as E2B pins' : `E2B pins ${row.pinned}`})`;
+}
+
+/** The Python and Node versions E2B's template.py starts from (`python:3.13`, NodeSource `setup_20.x`). */
+export function templatePins(templatePy: string): Map<string, string> {
+  const pins = new Map<string, string>();
+  const python = /from_image\(\s*["']python:(\d+(?:\.\d+)*)/.exec(templatePy)?.[1];
+  const node = /setup_(\d+)\.x/.exec(templatePy)?.[1];
+  if (python) pins.set('python', python);
+  if (node) pins.set('node', node);
+  return pins;
 }
 
 /**
@@ -139,8 +156,11 @@ export function imageDockerfile(input: DockerfileInput): string {
   if (input.ijavascript !== undefined) {
     lines.push(
       `COPY --from=${input.ijavascript} /usr/local/lib/node_modules/ijavascript /usr/local/lib/node_modules/ijavascript`,
-      // E2B's template runs `ijsinstall --install=global`: the kernel spec named "javascript".
-      'RUN node /usr/local/lib/node_modules/ijavascript/bin/ijsinstall.js --install=global',
+      // npm's links for the package's commands (the kernel spec runs `ijskernel` from PATH): the
+      // stage's /usr/local/bin holds nothing else.
+      `COPY --from=${input.ijavascript} /usr/local/bin/ /usr/local/bin/`,
+      // What E2B's template runs: the kernel spec named "javascript".
+      'RUN ijsinstall --install=global',
     );
   }
   lines.push(
