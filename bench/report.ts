@@ -138,7 +138,7 @@ function e2bImageSection(report: BenchReport): string[] {
     'and `e2b_charts` copied from the checkout at build time, at the paths its `start-up.sh` expects. The',
     'versions differ from E2B\'s pins (the script prints both and labels the image with them); the rest of',
     'E2B\'s requirements (scikit-learn, spaCy, ...) is left out, as a `1+1` round trip imports none of it.',
-    'It needs root, debootstrap and dockerd, and takes 10–20 minutes on 2 cores:',
+    'It needs root, debootstrap and dockerd, and took about 3 minutes on the shared 2-core machine (debootstrap ~1 min, apt-get ~1 min, compiling the zeromq binding ~1 min):',
     '',
     '```sh',
     'git clone https://github.com/e2b-dev/code-interpreter /tmp/code-interpreter',

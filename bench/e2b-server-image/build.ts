@@ -44,7 +44,7 @@ Debian's fastapi, uvicorn, jupyter-server, ipykernel, pandas, matplotlib, ... an
 configuration, start-up scripts and e2b_charts package taken from the checkout. Prints the installed
 versions beside E2B's pins and stores them in the image (label ${VERSIONS_LABEL}), where the bench
 reads them for docs/benchmarks.md. Needs root, debootstrap and dockerd; reaches only the Debian mirror
-and (for the JavaScript kernel) the npm registry. Takes ~10-20 min on 2 cores.
+and (for the JavaScript kernel) the npm registry. Takes ~3-5 min on 2 cores.
 
 Options:
   --from <dir>         a checkout of https://github.com/e2b-dev/code-interpreter, or a bare git
@@ -52,9 +52,6 @@ Options:
   --tag <image>        the image to build (default ${E2B_IMAGE})
   --mirror <url>       Debian mirror for debootstrap (default ${BASE_ROOTFS_RECIPE.mirror})
   --work-dir <dir>     scratch space for the Debian tree (default: a new directory under ${tmpdir()})
-  --no-javascript      leave out the JavaScript kernel (ijavascript from npm, its zeromq binding
-                       compiled against Debian's libzmq); E2B's server then cannot start, as it
-                       creates a JavaScript context at start-up
   --verbose            every line of the docker builds
   -h, --help           this text
 
@@ -66,7 +63,6 @@ const { values: args } = parseArgs({
     tag: { type: 'string', default: E2B_IMAGE },
     mirror: { type: 'string', default: BASE_ROOTFS_RECIPE.mirror },
     'work-dir': { type: 'string' },
-    'no-javascript': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -150,7 +146,6 @@ async function buildContext(source: string, dir: string, dockerfile: string): Pr
 
 async function main(): Promise<void> {
   if (!args.from) throw new BuildFailedError(`--from <dir> is required: a checkout of e2b-dev/code-interpreter (git clone https://github.com/e2b-dev/code-interpreter), or its git directory`);
-  const javascript = !args['no-javascript'];
   const choice = chooseRootfsSource('debootstrap', await probeRootfsHost());
   if (choice.unusable) throw new BuildFailedError(`cannot debootstrap: ${choice.unusable}`);
 
@@ -175,7 +170,7 @@ async function main(): Promise<void> {
     const skipped = [...pins.keys()].filter((name) => !REQUIREMENTS.some((r) => r.pip === name) && name !== 'python' && name !== 'node');
     progress(`not installed (a "1+1" round trip does not import them): ${skipped.join(', ')}`);
 
-    const packages = debianPackages(javascript);
+    const packages = debianPackages();
     const recipe = { ...BASE_ROOTFS_RECIPE, mirror: args.mirror };
     progress(`1/5 debootstrap ${recipe.suite} from ${recipe.mirror}`);
     const rootfs = { repo, tag: `rootfs-${step}`, labels };
@@ -187,18 +182,16 @@ async function main(): Promise<void> {
     temporary.push(`${repo}:${layer.tag}`);
     const layerId = await buildPackageLayer(images, { fromImageId: rootfsId, suite: recipe.suite, packages, target: layer, timeoutMs: BUILD_TIMEOUT_MS }, logger);
 
-    let ijavascript: string | undefined;
-    if (javascript) {
-      progress(`3/5 the JavaScript kernel: ${IJAVASCRIPT_PACKAGE} from npm, its zeromq binding compiled against Debian's libzmq`);
-      const ref = `${repo}:ijavascript-${step}`;
-      temporary.push(ref);
-      const ca = await readHostCaBundle();
-      ijavascript = await images.build(
-        dockerfileOnly(join(scratch, 'ijavascript'), ijavascriptDockerfile(layerId)),
-        { tags: [ref], labels, buildArgs: ca ? { [BUILD_CA_ARG]: ca } : {}, signal: AbortSignal.timeout(BUILD_TIMEOUT_MS) },
-        logger,
-      );
-    } else progress('3/5 no JavaScript kernel (--no-javascript)');
+    // E2B's server creates a JavaScript context at start-up and does not start without the kernel.
+    progress(`3/5 the JavaScript kernel: ${IJAVASCRIPT_PACKAGE} from npm, its zeromq binding compiled against Debian's libzmq`);
+    const jsRef = `${repo}:ijavascript-${step}`;
+    temporary.push(jsRef);
+    const ca = await readHostCaBundle();
+    const ijavascript = await images.build(
+      dockerfileOnly(join(scratch, 'ijavascript'), ijavascriptDockerfile(layerId)),
+      { tags: [jsRef], labels, buildArgs: ca ? { [BUILD_CA_ARG]: ca } : {}, signal: AbortSignal.timeout(BUILD_TIMEOUT_MS) },
+      logger,
+    );
 
     progress("4/5 E2B's server, configuration and start-up scripts");
     const staged = `${repo}:image-${step}`;
@@ -207,7 +200,7 @@ async function main(): Promise<void> {
     const stagedId = await images.build(context, { tags: [staged], labels, signal: AbortSignal.timeout(BUILD_TIMEOUT_MS) }, logger);
 
     progress('5/5 versions and a smoke test');
-    const probe = await run('docker', ['run', '--rm', '--network', 'none', '--label', `codebox.e2b-baseline.build=${step}`, stagedId, ...versionProbe(javascript)]);
+    const probe = await run('docker', ['run', '--rm', '--network', 'none', '--label', `codebox.e2b-baseline.build=${step}`, stagedId, ...versionProbe()]);
     const installed = JSON.parse(probe.stdout) as Record<string, string>;
     const rows: VersionRow[] = Object.entries(installed).map(([name, version]) => ({ name, installed: version, pinned: pins.get(name) }));
     const text = `built from Debian 13 packages: ${rows.map(versionText).join(', ')}`;
@@ -217,11 +210,11 @@ async function main(): Promise<void> {
     const server = await E2bInterpreterServer.start(docker, stagedId);
     try {
       await server.execute('1+1', 'python');
-      if (javascript) await server.execute('1+1', 'javascript');
+      await server.execute('1+1', 'javascript');
     } finally {
       await server.close();
     }
-    progress(`E2B's server answers POST /execute "1+1"${javascript ? ' in Python and JavaScript' : ''}`);
+    progress(`E2B's server answers POST /execute "1+1" in Python and JavaScript`);
 
     const previous = await images.inspect(args.tag);
     const finalLabels = { [VERSIONS_LABEL]: text, [SOURCE_LABEL]: `e2b-dev/code-interpreter${commit ? `@${commit}` : ''}` };

@@ -30,15 +30,13 @@ describe("the offline recipe of E2B's server image", () => {
     expect(templatePins('nothing').size).toBe(0);
   });
 
-  it('installs only Debian package names, the JavaScript runtime only when asked', () => {
-    for (const name of debianPackages(true)) expect(isDebianPackageName(name), name).toBe(true);
-    expect(debianPackages(true)).toContain('nodejs');
-    expect(debianPackages(false)).not.toContain('nodejs');
-    expect(debianPackages(false)).toEqual(expect.arrayContaining(['python3-fastapi', 'python3-jupyter-server', 'jupyter-core', 'uvicorn']));
+  it('installs only Debian package names: the server, Jupyter and the JavaScript runtime', () => {
+    for (const name of debianPackages()) expect(isDebianPackageName(name), name).toBe(true);
+    expect(debianPackages()).toEqual(expect.arrayContaining(['python3-fastapi', 'python3-jupyter-server', 'jupyter-core', 'jupyter-client', 'uvicorn', 'nodejs', 'libzmq5']));
   });
 
   it("puts E2B's files where its start-up.sh and server look for them", () => {
-    const dockerfile = imageDockerfile({ from: 'sha256:abc', ijavascript: undefined });
+    const dockerfile = imageDockerfile({ from: 'sha256:abc', ijavascript: 'sha256:def' });
     expect(dockerfile.split('\n')[0]).toBe('FROM sha256:abc');
     expect(dockerfile).toContain('COPY e2b/server /root/.server');
     expect(dockerfile).toContain('ln -s /usr/bin/uvicorn /root/.server/.venv/bin/uvicorn');
@@ -46,8 +44,9 @@ describe("the offline recipe of E2B's server image", () => {
     expect(dockerfile).toContain('COPY e2b/startup_scripts /root/.ipython/profile_default/startup');
     expect(dockerfile).toContain('useradd -m user');
     expect(dockerfile).toContain('CMD ["/root/.jupyter/start-up.sh"]');
-    expect(dockerfile).not.toContain('ijavascript');
-    expect(imageDockerfile({ from: 'sha256:abc', ijavascript: 'sha256:def' })).toContain('COPY --from=sha256:def /usr/local/lib/node_modules/ijavascript');
+    expect(dockerfile).toContain('COPY --from=sha256:def /usr/local/lib/node_modules/ijavascript');
+    expect(dockerfile).toContain('COPY --from=sha256:def /usr/local/bin/ /usr/local/bin/');
+    expect(dockerfile).toContain('RUN ijsinstall --install=global');
   });
 
   it("compiles ijavascript with the host's CA only for the step that downloads", () => {
@@ -58,8 +57,8 @@ describe("the offline recipe of E2B's server image", () => {
   });
 
   it('asks the image for every requirement it installed', () => {
-    const [, , script] = versionProbe(false);
+    const [, , script] = versionProbe();
     for (const r of REQUIREMENTS) expect(script).toContain(`"${r.dist}"`);
-    expect(versionProbe(true)[2]).toContain('ijavascript');
+    expect(script).toContain('ijavascript');
   });
 });

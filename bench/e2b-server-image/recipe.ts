@@ -61,8 +61,8 @@ export const JAVASCRIPT_BUILD_PACKAGES: readonly string[] = ['npm', 'node-gyp', 
 /** From npm: the upstream of E2B's fork (E2B installs e2b-dev/ijavascript from git, which is not a registry). */
 export const IJAVASCRIPT_PACKAGE = 'ijavascript@5.2.1';
 
-export function debianPackages(javascript: boolean): string[] {
-  return [...REQUIREMENTS.map((r) => r.deb), ...EXTRA_DEBIAN_PACKAGES, ...(javascript ? JAVASCRIPT_RUNTIME_PACKAGES : [])];
+export function debianPackages(): string[] {
+  return [...REQUIREMENTS.map((r) => r.deb), ...EXTRA_DEBIAN_PACKAGES, ...JAVASCRIPT_RUNTIME_PACKAGES];
 }
 
 /** E2B's checkout, the files the build reads: the server, its config, its scripts and e2b_charts. */
@@ -140,8 +140,8 @@ export function ijavascriptDockerfile(from: string): string {
 export interface DockerfileInput {
   /** The image (id) with the Debian packages installed. */
   readonly from: string;
-  /** The image (id) ijavascriptDockerfile built, or undefined to leave the JavaScript kernel out. */
-  readonly ijavascript: string | undefined;
+  /** The image (id) ijavascriptDockerfile built. */
+  readonly ijavascript: string;
 }
 
 /**
@@ -152,18 +152,14 @@ export interface DockerfileInput {
  * virtualenv holds only the uvicorn command: every package it imports is Debian's.
  */
 export function imageDockerfile(input: DockerfileInput): string {
-  const lines = [`FROM ${input.from}`];
-  if (input.ijavascript !== undefined) {
-    lines.push(
-      `COPY --from=${input.ijavascript} /usr/local/lib/node_modules/ijavascript /usr/local/lib/node_modules/ijavascript`,
-      // npm's links for the package's commands (the kernel spec runs `ijskernel` from PATH): the
-      // stage's /usr/local/bin holds nothing else.
-      `COPY --from=${input.ijavascript} /usr/local/bin/ /usr/local/bin/`,
-      // What E2B's template runs: the kernel spec named "javascript".
-      'RUN ijsinstall --install=global',
-    );
-  }
-  lines.push(
+  return [
+    `FROM ${input.from}`,
+    `COPY --from=${input.ijavascript} /usr/local/lib/node_modules/ijavascript /usr/local/lib/node_modules/ijavascript`,
+    // npm's links for the package's commands (the kernel spec runs `ijskernel` from PATH): the
+    // stage's /usr/local/bin holds nothing else.
+    `COPY --from=${input.ijavascript} /usr/local/bin/ /usr/local/bin/`,
+    // What E2B's template runs: the kernel spec named "javascript".
+    'RUN ijsinstall --install=global',
     'COPY e2b/server /root/.server',
     'COPY e2b/matplotlibrc /root/.config/matplotlib/.matplotlibrc',
     'COPY e2b/jupyter-healthcheck.sh e2b/start-up.sh e2b/jupyter_server_config.py /root/.jupyter/',
@@ -179,23 +175,18 @@ export function imageDockerfile(input: DockerfileInput): string {
     'EXPOSE 8888 49999',
     'CMD ["/root/.jupyter/start-up.sh"]',
     '',
-  );
-  return lines.join('\n');
+  ].join('\n');
 }
 
 /** Printed by the build, run in the image: installed versions of the requirements, as JSON. */
-export function versionProbe(javascript: boolean): string[] {
+export function versionProbe(): string[] {
   const dists = JSON.stringify(REQUIREMENTS.map((r) => [r.pip, r.dist]));
   const py = [
     'import importlib.metadata as m, json, platform, subprocess',
     `out = {pip: m.version(dist) for pip, dist in ${dists}}`,
     'out["python"] = platform.python_version()',
-    ...(javascript
-      ? [
-          'out["node"] = subprocess.check_output(["node", "--version"], text=True).strip().lstrip("v")',
-          'out["ijavascript"] = json.load(open("/usr/local/lib/node_modules/ijavascript/package.json"))["version"]',
-        ]
-      : []),
+    'out["node"] = subprocess.check_output(["node", "--version"], text=True).strip().lstrip("v")',
+    'out["ijavascript"] = json.load(open("/usr/local/lib/node_modules/ijavascript/package.json"))["version"]',
     'print(json.dumps(out))',
   ].join('\n');
   return ['python3', '-c', py];
