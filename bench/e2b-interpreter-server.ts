@@ -11,7 +11,7 @@ export const E2B_IMAGE = process.env.BENCH_E2B_IMAGE ?? 'e2b-code-interpreter:lo
 /** Labels bench/e2b-server-image/build.ts gives the image: what it was built from. */
 export const VERSIONS_LABEL = 'codebox.e2b-baseline.versions';
 export const SOURCE_LABEL = 'codebox.e2b-baseline.source';
-/** The report figure (run-code-python) that carries them to docs/benchmarks.md. */
+/** The report figure (the runCode rows) that carries them to docs/benchmarks.md. */
 export const E2B_IMAGE_FIGURE = "E2B's server image";
 
 /** "built from Debian 13 packages: fastapi 0.115.11 (E2B pins 0.111.0), ...; from e2b-dev/code-interpreter@…", or undefined for an image without the labels. */

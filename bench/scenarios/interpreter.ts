@@ -34,8 +34,9 @@ export const interpreter: Scenario = {
       // Both kernels warm first: a round trip, not a kernel start, is what is measured.
       expectText((await ours.runCode('1+1')).text, '2');
       expectText((await ours.runCode('1+1', { language: 'javascript' })).text, '2');
-      const e2bServer = (await e2bImagePresent(ctx.docker)) ? await E2bInterpreterServer.start(ctx.docker) : undefined;
-      const e2bImage = e2bServer ? await e2bImageDescription(ctx.docker) : undefined;
+      const e2bPresent = await e2bImagePresent(ctx.docker);
+      const e2bImage = e2bPresent ? await e2bImageDescription(ctx.docker) : undefined;
+      const e2bServer = e2bPresent ? await E2bInterpreterServer.start(ctx.docker) : undefined;
       const python = await PlainRepl.start(ctx.docker, { image, runtime: ctx.runtime, cmd: ['python3', '-q', '-u', '-i'] });
       const node = await PlainRepl.start(ctx.docker, { image, runtime: ctx.runtime, cmd: ['/opt/codebox/bin/node', '-i'] });
       try {
