@@ -41,7 +41,8 @@ Options:
   -h, --help           this text
 
 Then: node bench/report.ts --help (docs/benchmarks.md from a report).
-Environment: BENCH_E2B_IMAGE (E2B's interpreter server image, default e2b-code-interpreter:local).`;
+Environment: BENCH_E2B_IMAGE (E2B's interpreter server image, default e2b-code-interpreter:local;
+bench/e2b-server-image/build.ts builds it without PyPI).`;
 
 const { values: args } = parseArgs({
   options: {

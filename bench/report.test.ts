@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { E2B_IMAGE_FIGURE } from './e2b-interpreter-server.ts';
 import type { BenchReport } from './report-schema.ts';
 import { README_BEGIN, README_END, renderDoc, renderReadme, sourceOf, splice, summaryLines } from './report.ts';
 
@@ -37,7 +38,20 @@ describe('bench/report.ts on a fixture report', () => {
     expect(doc).toContain('**Not available**: not available: no warm pool in this build');
     expect(doc).toContain('- achieved rate (executions/s): 19.9');
     expect(doc).toContain("- First error of official: `Error: boom 'x'`");
+  });
+
+  it("says how to build E2B's server image, offline first, and what the measured one was built from", () => {
+    expect(doc).toContain('node bench/e2b-server-image/build.ts --from /tmp/code-interpreter');
+    expect(doc).toContain("### Alternative: E2B's own recipe (needs PyPI)");
     expect(doc).toContain('docker build -t e2b-code-interpreter:local .');
+    expect(doc.indexOf('build.ts --from')).toBeLessThan(doc.indexOf('docker build -t'));
+    expect(doc).toContain('The image measured in this run carries no version label');
+    const built = 'built from Debian 13 packages: fastapi 0.115.11 (E2B pins 0.111.0)';
+    const withImage: BenchReport = {
+      ...fixture,
+      scenarios: fixture.scenarios.map((r, i) => (i === 0 ? { ...r, figures: { ...r.figures, [E2B_IMAGE_FIGURE]: built } } : r)),
+    };
+    expect(renderDoc(withImage, 'x.json')).toContain(`The image measured in this run: ${built}.`);
   });
 
   it('prints the same verdicts at the end of a run', () => {

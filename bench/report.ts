@@ -3,6 +3,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { E2B_IMAGE_FIGURE } from './e2b-interpreter-server.ts';
 import type { BenchReport, SampleSummary, ScenarioResult, Target } from './report-schema.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -105,27 +106,61 @@ function scenarioSection(r: ScenarioResult): string[] {
   return out;
 }
 
-const E2B_IMAGE_HOWTO = [
-  "## E2B's interpreter server as a baseline",
-  '',
-  "The runCode rows compare against E2B's own interpreter server (Jupyter and its FastAPI server on port",
-  "49999) when its image is on the machine (`BENCH_E2B_IMAGE`, default `e2b-code-interpreter:local`); the",
-  'bench starts it beside our sandboxes, published on 127.0.0.1 only. Otherwise the row says **image',
-  'absent** and that target fails. To build the image from [e2b-dev/code-interpreter](https://github.com/e2b-dev/code-interpreter)',
-  '(its `template/` directory; PyPI must be reachable, as the image installs Jupyter and the server\'s',
-  'requirements):',
-  '',
-  '```sh',
-  'git clone https://github.com/e2b-dev/code-interpreter && cd code-interpreter/template',
-  'pip install e2b                      # its Template.to_dockerfile() writes the Dockerfile',
-  'python build_docker.py > Dockerfile  # python + javascript kernels, start-up.sh as the start command',
-  'docker build -t e2b-code-interpreter:local .',
-  '```',
-  '',
-  "The container runs `/root/.jupyter/start-up.sh` (Jupyter, then the server once Jupyter is healthy);",
-  'the bench waits for `GET /health` and times `POST /execute` with `{"code": "1+1"}`, reading the',
-  'whole streamed answer.',
-];
+/**
+ * How to get E2B's server image, and what the measured one was built from: the build script stores
+ * its versions in the image and the interpreter scenario copies them into the report
+ * (E2B_IMAGE_FIGURE), so the page says which fastapi, Jupyter, ... answered.
+ */
+function e2bImageSection(report: BenchReport): string[] {
+  const built = [...new Set(report.scenarios.map((r) => r.figures?.[E2B_IMAGE_FIGURE]).filter((v): v is string => typeof v === 'string'))];
+  return [
+    "## E2B's interpreter server as a baseline",
+    '',
+    "The runCode rows compare against E2B's own interpreter server (Jupyter and its FastAPI server on port",
+    "49999) when its image is on the machine (`BENCH_E2B_IMAGE`, default `e2b-code-interpreter:local`); the",
+    'bench starts it beside our sandboxes, published on 127.0.0.1 only, with `E2B_LOCAL=true` as E2B\'s own',
+    'Makefile runs it, and removes it when the scenario ends. Otherwise the row says **image absent** and',
+    'that target fails.',
+    '',
+    ...(built.length > 0
+      ? ['The image measured in this run: ' + built.map((b) => md(b)).join('; ') + '.']
+      : ['The image measured in this run carries no version label (absent, or not built by the script below).']),
+    '',
+    '### Building it offline (Debian packages, no PyPI)',
+    '',
+    '`bench/e2b-server-image/build.ts` builds the image from a checkout of',
+    '[e2b-dev/code-interpreter](https://github.com/e2b-dev/code-interpreter) with only the Debian mirror',
+    'and the npm registry: debootstrap of Debian 13 (the machinery our templates use), Debian\'s packages',
+    'for what the server and Jupyter import (fastapi, uvicorn with uvloop and httptools, httpx, websockets,',
+    'pydantic, jupyter-server, ipykernel, IPython, orjson, numpy, pandas, matplotlib, Pillow), ijavascript',
+    'from npm with its zeromq binding compiled against Debian\'s libzmq for the JavaScript kernel (E2B',
+    'installs its own fork from git), and E2B\'s server, Jupyter and IPython configuration, start-up scripts',
+    'and `e2b_charts` copied from the checkout at build time, at the paths its `start-up.sh` expects. The',
+    'versions differ from E2B\'s pins (the script prints both and labels the image with them); the rest of',
+    'E2B\'s requirements (scikit-learn, spaCy, ...) is left out, as a `1+1` round trip imports none of it.',
+    'It needs root, debootstrap and dockerd, and took about 3 minutes on the shared 2-core machine (debootstrap ~1 min, apt-get ~1 min, compiling the zeromq binding ~1 min):',
+    '',
+    '```sh',
+    'git clone https://github.com/e2b-dev/code-interpreter /tmp/code-interpreter',
+    'node bench/e2b-server-image/build.ts --from /tmp/code-interpreter   # --help for the options',
+    '```',
+    '',
+    '### Alternative: E2B\'s own recipe (needs PyPI)',
+    '',
+    "Where PyPI is reachable, E2B's `template/` builds the image with the pinned versions:",
+    '',
+    '```sh',
+    'git clone https://github.com/e2b-dev/code-interpreter && cd code-interpreter/template',
+    'pip install e2b                      # its Template.to_dockerfile() writes the Dockerfile',
+    'python build_docker.py > Dockerfile  # python + javascript kernels, start-up.sh as the start command',
+    'docker build -t e2b-code-interpreter:local .',
+    '```',
+    '',
+    "Either way the container runs `/root/.jupyter/start-up.sh` (Jupyter, then the server once Jupyter is",
+    'healthy); the bench waits for `GET /health` and times `POST /execute` with `{"code": "1+1"}`, reading the',
+    'whole streamed answer.',
+  ];
+}
 
 export function renderDoc(report: BenchReport, source: string): string {
   const m = report.machine;
@@ -156,7 +191,7 @@ export function renderDoc(report: BenchReport, source: string): string {
     '## Scenarios',
     '',
     ...report.scenarios.flatMap((r) => [...scenarioSection(r), '']),
-    ...E2B_IMAGE_HOWTO,
+    ...e2bImageSection(report),
     '',
     '## Reproduce',
     '',

@@ -4,7 +4,7 @@
 // attach with no protocol at all, is shown beside them as the floor.
 import * as e2bInterpreter from '@e2b/code-interpreter';
 import { Sandbox } from '@codebox/core-client';
-import { E2B_IMAGE, E2bInterpreterServer, e2bImagePresent } from '../e2b-interpreter-server.ts';
+import { E2B_IMAGE, E2B_IMAGE_FIGURE, E2bInterpreterServer, e2bImageDescription, e2bImagePresent } from '../e2b-interpreter-server.ts';
 import { createPlain, PlainRepl, removePlain, sandboxImage } from '../plain-container.ts';
 import type { SampleSummary, ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario, type ScenarioContext } from '../scenario.ts';
@@ -35,7 +35,9 @@ export const interpreter: Scenario = {
       // Both kernels warm first: a round trip, not a kernel start, is what is measured.
       expectText((await ours.runCode('1+1')).text, '2');
       expectText((await ours.runCode('1+1', { language: 'javascript' })).text, '2');
-      const e2bServer = (await e2bImagePresent(ctx.docker)) ? await E2bInterpreterServer.start(ctx.docker) : undefined;
+      const e2bPresent = await e2bImagePresent(ctx.docker);
+      const e2bImage = e2bPresent ? await e2bImageDescription(ctx.docker) : undefined;
+      const e2bServer = e2bPresent ? await E2bInterpreterServer.start(ctx.docker) : undefined;
       const python = await PlainRepl.start(ctx.docker, { image, runtime: ctx.runtime, cmd: ['python3', '-q', '-u', '-i'] });
       const node = await PlainRepl.start(ctx.docker, { image, runtime: ctx.runtime, cmd: ['/opt/codebox/bin/node', '-i'] });
       try {
@@ -66,7 +68,7 @@ export const interpreter: Scenario = {
               measured: officialName,
               baseline: e2bServer
                 ? { sample: e2bName, note: "E2B's own server (Jupyter + FastAPI) answering the same code, warm, on this machine" }
-                : { note: "E2B's own server (Jupyter + FastAPI) answering the same code, warm, on this machine", absent: `image absent (${E2B_IMAGE}; docs/benchmarks.md says how to build it)` },
+                : { note: "E2B's own server (Jupyter + FastAPI) answering the same code, warm, on this machine", absent: `image absent (${E2B_IMAGE}; bench/e2b-server-image/build.ts builds it, docs/benchmarks.md says how)` },
               targets:
                 language === 'python'
                   ? [
@@ -81,7 +83,10 @@ export const interpreter: Scenario = {
                       },
                     ]
                   : [],
-              ...(language === 'python' ? { quoted: [QUOTED.issueE2bServer], figures: pathShares(samples, officialName) } : {}),
+              ...(language === 'python' ? { quoted: [QUOTED.issueE2bServer] } : {}),
+              ...(language === 'python' || e2bImage
+                ? { figures: { ...(language === 'python' ? pathShares(samples, officialName) : {}), ...(e2bImage ? { [E2B_IMAGE_FIGURE]: e2bImage } : {}) } }
+                : {}),
             }),
           );
         }
