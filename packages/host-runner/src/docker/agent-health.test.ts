@@ -32,6 +32,23 @@ describe('waitForAgentHealth', () => {
     expect(!result.healthy && result.lastError).toMatch(/ENOENT/);
   });
 
+  it('asks whether the container still runs at most every stillRunningEveryMs', async () => {
+    let asked = 0;
+    const result = await waitForAgentHealth(join(dir, 'never.sock'), {
+      timeoutMs: 300,
+      intervalMs: 5,
+      stillRunningEveryMs: 100,
+      stillRunning: async () => {
+        asked++;
+        return true;
+      },
+    });
+    expect(result).toMatchObject({ healthy: false, reason: 'timeout' });
+    // At the first failed probe, then about every 100 ms (and once more near the deadline): not every 5 ms.
+    expect(asked).toBeGreaterThanOrEqual(2);
+    expect(asked).toBeLessThanOrEqual(6);
+  });
+
   it('gives up at once when the container stopped', async () => {
     const socket = join(dir, 'b.sock');
     await serve(socket, [500, 500, 500]);

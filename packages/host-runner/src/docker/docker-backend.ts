@@ -157,7 +157,7 @@ export class DockerBackend implements SandboxBackend {
       dnsServer: undefined,
       egressChains: { policyChain: sandboxNetworkNames(this.runnerName).policyChain, runnerHash: sandboxNetworkNames(this.runnerName).hash },
       healthTimeoutMs: options.healthTimeoutMs ?? 30_000,
-      healthIntervalMs: 50,
+      healthIntervalMs: 10,
       uids: new SandboxUidAllocator(
         claimsDir,
         options.sandboxUids ?? DEFAULT_SANDBOX_UIDS,

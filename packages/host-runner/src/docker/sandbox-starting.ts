@@ -19,6 +19,7 @@ import { writeSandboxEgressCa } from './sandbox-egress-ca.js';
 import { writeSandboxUidFile } from './sandbox-uid-file.js';
 import type { DockerBackendContext } from './docker-backend-context.js';
 import { sandboxNetworkNames } from './sandbox-network.js';
+import { PhaseTimer } from './phase-timer.js';
 import { sandboxPaths } from './sandbox-paths.js';
 import { destroySandbox } from './sandbox-stopping.js';
 import { OPEN_EGRESS } from '../egress/egress-policy.js';
@@ -48,6 +49,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     throw new SandboxNetworkNotReadyError(sandboxNetworkNames(context.runnerName).network);
   }
   const started = Date.now();
+  const phases = new PhaseTimer();
   const network = spec.network ?? { egress: OPEN_EGRESS, allowPublicTraffic: spec.trafficAccessToken === undefined };
   await mkdir(sandboxesDir(context.dataDir), { recursive: true, mode: 0o700 });
   // Before anything exists: a full disk is refused up front, not found out halfway.
@@ -69,6 +71,7 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     const uid = await (rootMode ? context.uidBlocks : context.uids).claim(spec.sandboxId);
     crashPoint('create:after-uid-claim');
     await writeSandboxUidFile(paths.root, uid);
+    phases.mark('prepare');
     const user = { uid, gid: uid };
     let home: HomeVolume;
     let rootContext: ContainerSpecContext['root'];
@@ -89,14 +92,14 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       home = await prepareHome(context, spec, paths.homeImage, paths.homeMount, user);
     }
     const volumes = spec.volumeMounts?.length ? await mountVolumes(context, spec, uid, rootMode) : undefined;
+    phases.mark('disks');
     // Every bridge sandbox: header-transform rules can arrive after create (updateNetwork), and the
     // bundle must be in place before user code reads it. Offline sandboxes make no connections.
-    const egressCaStarted = performance.now();
     const egressCa = spec.allowInternetAccess
       ? await writeSandboxEgressCa(paths.root, spec.sandboxId, (await context.accounts.of(spec.image)).caBundle, systemDir ? { systemDir, hostFirst: uid } : undefined)
       : undefined;
-    const egressCaMs = Math.round(performance.now() - egressCaStarted);
     const gvisorPreload = spec.runtime === 'runsc' ? await writeGvisorPreload(paths.root) : undefined;
+    phases.mark('egressCa');
     crashPoint('create:after-home-disk');
     const body = containerSpec(spec, {
       runnerName: context.runnerName,
@@ -114,14 +117,17 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
     // Before the container exists, so a restarted runner always finds the policy it must enforce.
     await writeNetworkFile(paths.networkFile, network);
     const container = await context.docker.createContainer(body);
+    phases.mark('dockerCreate');
     crashPoint('create:after-container-create');
     await container.start();
+    phases.mark('dockerStart');
     crashPoint('create:after-container-start');
     // The address exists once the container runs; the policy holds before the agent answers, so
     // before the caller (the only one who can run code in it) learns the sandbox exists.
     const address = spec.allowInternetAccess ? bridgeAddress(await container.inspect(), context.networkName) : undefined;
     // A new sandbox has no chain yet: only a policy with a deny needs one (no iptables call otherwise).
     if (address !== undefined && needsSandboxChain(network.egress)) await applySandboxChain(context.egressChains, spec.sandboxId, address, network.egress, log);
+    phases.mark('network');
     const health = await waitForAgentHealth(paths.agentSocket, {
       timeoutMs: context.healthTimeoutMs,
       intervalMs: context.healthIntervalMs,
@@ -135,13 +141,15 @@ async function startSandboxSteps(context: DockerBackendContext, spec: SandboxSpe
       }
       throw new AgentHealthTimeoutError(spec.sandboxId, context.healthTimeoutMs, health.lastError, logs);
     }
+    phases.mark('agentHealth');
     crashPoint('create:after-agent-health');
     // Before the caller learns the sandbox exists, so its first command is as fast as the next.
     const warmUpFailed = await warmAgentCommandPath(paths.agentSocket, context.healthTimeoutMs);
     if (warmUpFailed) log.warn({ reason: warmUpFailed }, 'agent warm-up command failed; the first command will be slower');
     // The create is complete from here: a restarted runner adopts this sandbox.
     await unlink(paths.creatingMarker);
-    log.info({ durationMs: Date.now() - started, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid, rootMode, egressCaMs }, 'sandbox started');
+    phases.mark('warmUp');
+    log.info({ durationMs: Date.now() - started, phasesMs: phases.phases, image: spec.image, home: home.kind, runtime: body.HostConfig.Runtime, uid, rootMode }, 'sandbox started');
     return startedSandboxRecord(spec, network, paths.agentSocket, address);
   } catch (err) {
     log.warn({ err, container: containerName(spec.sandboxId) }, 'sandbox start failed; cleaning up');
