@@ -8,6 +8,7 @@ import type { ScenarioResult } from '../report-schema.ts';
 import { measuredResult, unavailableResult, type Scenario } from '../scenario.ts';
 import { percentile, summarize } from '../stats.ts';
 import { QUOTED } from './quoted.ts';
+import { poolReadyCount } from '../pool-ready.ts';
 
 const POOL_SIZES = { 'code-interpreter-v1': 2, base: 1 } as const;
 export const POOL_SETTING = Object.entries(POOL_SIZES).map(([name, size]) => `${name}=${size}`).join(',');
@@ -46,16 +47,9 @@ export const warmPool: Scenario = {
     }
     // sandboxUrl too: the environment's E2B_SANDBOX_URL points at the bench's other runner.
     const opts = { apiKey: runner.keys[0], apiUrl: runner.url, sandboxUrl: runner.url };
-    // A pooled container exists before its agent answers; the runner logs it once it is ready to hand over.
     const taken: Record<string, number> = {};
     const readyFor = async (template: string, size: number): Promise<void> => {
-      const needed = size + (taken[template] ?? 0);
-      const deadline = Date.now() + FILL_TIMEOUT_MS;
-      const ready = (): number => runner.output().split('\n').filter((line) => line.includes('"msg":"pooled container ready"') && line.includes(`"template":"${template}"`)).length;
-      while (ready() < needed) {
-        if (Date.now() > deadline) throw new Error(`the ${template} pool did not refill within ${FILL_TIMEOUT_MS / 1000} s`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await poolReadyCount(runner, template, size + (taken[template] ?? 0), FILL_TIMEOUT_MS);
       taken[template] = (taken[template] ?? 0) + 1;
     };
     try {
