@@ -14,6 +14,7 @@ import { HeaderInterceptor } from '../egress/header-interception.js';
 import { TransformInterceptor } from '../egress/transform-interceptor.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
 import { isDockerNotFound } from './errors.js';
+import { probeAgentHealth } from './agent-health.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
 import { writeExpiryFile } from './expiry-file.js';
 import { probeLoopDisks } from './home-disk.js';
@@ -88,6 +89,9 @@ export interface DockerBackendOptions {
 
 /** Where the egress proxy listens on the bridge gateway unless configured otherwise. */
 export const DEFAULT_EGRESS_PROXY_PORT = 15001;
+
+/** An idle agent answers /health in milliseconds; one that takes seconds would fail the create it is handed to. */
+const POOLED_HEALTH_TIMEOUT_MS = 2_000;
 
 /** Accounts probe containers older than this are leftovers of a killed runner. */
 const STALE_PROBE_S = 120;
@@ -293,6 +297,10 @@ export class DockerBackend implements SandboxBackend {
     listPooled: async (): Promise<PooledSandbox[]> => {
       const pooled = await Promise.all((await this.listContainers()).map((c) => pooledFromContainer(c, this.dataDir)));
       return pooled.filter((p): p is PooledSandbox => p !== undefined);
+    },
+    agentAnswers: async (sandboxId: string): Promise<boolean> => {
+      const status = await probeAgentHealth(sandboxPaths(this.dataDir, sandboxId).agentSocket, POOLED_HEALTH_TIMEOUT_MS).catch(() => 0);
+      return status >= 200 && status < 300;
     },
   };
 
