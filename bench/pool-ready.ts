@@ -1,4 +1,5 @@
 import type { RunnerHandle } from '../test/support/runner.ts';
+import { pooledReadyIds } from '../test/support/pool-log.ts';
 
 /**
  * Waits until `runner` has logged `count` pooled containers of `template` ready since it started
@@ -7,11 +8,7 @@ import type { RunnerHandle } from '../test/support/runner.ts';
  */
 export async function poolReadyCount(runner: RunnerHandle, template: string, count: number, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const ready = (): number =>
-    runner
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('"msg":"pooled container ready"') && line.includes(`"template":"${template}"`)).length;
+  const ready = (): number => pooledReadyIds(runner.output(), template).length;
   while (ready() < count) {
     if (Date.now() > deadline) throw new Error(`the ${template} pool did not reach ${count} ready within ${timeoutMs / 1000} s (${ready()} ready)`);
     await new Promise((r) => setTimeout(r, 100));
