@@ -130,6 +130,16 @@ describe('WarmPool', () => {
     expect(backend.destroyed).toEqual([dead, next, after]);
   });
 
+  it('serves as many creates of a burst as it holds ready; the rest go cold at once, none waits for a fill', async () => {
+    const { backend, pool, serve } = setup({ base: 2 }, { refillDeferMs: 60_000 });
+    await pool.start();
+    await expect.poll(() => pool.ready()).toEqual({ base: 2 });
+    const served = await Promise.all(Array.from({ length: 5 }, () => serve('base')));
+    expect(served.filter((record) => record !== undefined)).toHaveLength(2);
+    expect(backend.handOvers).toHaveLength(2);
+    await expect.poll(() => pool.ready()).toEqual({ base: 2 });
+  });
+
   it('starts no refill while hand-overs are in flight, then fills once they are done', async () => {
     const { backend, pool } = setup({ base: 2 }, { refillDeferMs: 60_000 });
     await pool.start();
