@@ -198,6 +198,8 @@ export class WarmPool {
    */
   async check(): Promise<void> {
     if (this.#stopped || this.#checking) return this.#checking;
+    // Not beside a burst of hand-overs (they check their containers themselves): the next tick.
+    if (this.#handingOver > 0) return undefined;
     this.#checking = this.#checkReady().finally(() => {
       this.#checking = undefined;
     });
