@@ -7,6 +7,7 @@ import * as codebox from '@codebox/core-client';
 import { Sandbox } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNetnsTargets, TARGETS_PROBE, type NetnsTargets } from '../support/netns-targets.js';
+import { pooledContainers as pooledContainersOf, poolReady as poolReadyOf, waitingPooledIds } from '../support/warm-pool.js';
 import { useRunner } from '../support/use-runner.js';
 
 /**
@@ -40,37 +41,9 @@ afterAll(async () => {
   await targets?.close();
 });
 
-/** Containers of this runner labelled as pooled, with whether a hand-over gave them an owner. */
-function pooledContainers(): Array<{ id: string; owned: boolean }> {
-  const out = execFileSync(
-    'docker',
-    ['ps', '-a', '--filter', `label=codebox.runner=${runner().runnerName}`, '--filter', 'label=codebox.pooled=true', '--format', '{{.Label "codebox.sandbox-id"}}'],
-    { encoding: 'utf8' },
-  );
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((id) => ({ id, owned: existsSync(join(runner().dataDir, 'sandboxes', id, 'owner.json')) }));
-}
-
-/** Pooled containers ready to be handed out: no owner yet, and the runner logged them ready (a container exists before its agent answers). */
-const waitingIds = (): string[] => {
-  const ready = new Set(
-    runner()
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('pooled container ready'))
-      .map((line) => /"sandboxId":"([a-z0-9]+)"/.exec(line)?.[1]),
-  );
-  return pooledContainers()
-    .filter((c) => !c.owned && ready.has(c.id))
-    .map((c) => c.id);
-};
-
-async function poolReady(): Promise<string[]> {
-  await expect.poll(() => waitingIds().length, { timeout: 120_000, interval: 250 }).toBe(1);
-  return waitingIds();
-}
+const pooledContainers = (): Array<{ id: string; owned: boolean }> => pooledContainersOf(runner());
+const waitingIds = (): string[] => waitingPooledIds(runner());
+const poolReady = (): Promise<string[]> => poolReadyOf(runner());
 
 async function probe(sandbox: Sandbox): Promise<Record<string, string>> {
   await sandbox.files.write('/home/user/probe.py', TARGETS_PROBE);
@@ -143,6 +116,20 @@ describe('hand-over exactness', () => {
     expect(sandbox.sandboxId).toBe(pooledId);
     expect((await sandbox.commands.run('echo $FROM')).stdout.trim()).toBe('codebox');
     expect((await sandbox.runCode('import os; print(os.environ["FROM"])')).logs.stdout.join('').trim()).toBe('codebox');
+  });
+
+  it('a pooled container that died is never handed out: the create still succeeds, and the pool replaces it', async () => {
+    const [deadId] = await poolReady();
+    execFileSync('docker', ['kill', `codebox-${deadId}`]);
+    const sandbox = await Sandbox.create(TEMPLATE);
+    expect(sandbox.sandboxId).not.toBe(deadId);
+    expect((await sandbox.commands.run('echo ok')).stdout.trim()).toBe('ok');
+    expect(runner().output()).toMatch(new RegExp(`"sandboxId":"${deadId}".*"msg":"hand-over of a pooled container failed`));
+    expect(pooledContainers().map((c) => c.id)).not.toContain(deadId);
+    // Room for the replacement (the cap of four is full with it).
+    await sandbox.kill();
+    const [replacement] = await poolReady();
+    expect(replacement).not.toBe(deadId);
   });
 });
 

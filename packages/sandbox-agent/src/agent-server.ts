@@ -156,6 +156,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
   const handover = options.pooled
     ? handoverHandler({
         logger,
+        ready: () => interpreter?.ready() ?? Promise.resolve(),
         apply(envVars) {
           if (sameEnvs(sandboxEnvs, envVars)) return;
           for (const name of Object.keys(sandboxEnvs)) delete sandboxEnvs[name];

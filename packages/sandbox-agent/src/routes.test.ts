@@ -50,9 +50,11 @@ describe('agentRoutes', () => {
     expect(Object.keys(table.services)).toEqual(['envd', 'interpreter']);
   });
 
-  it('serves POST /init only with a hand-over handler (a pooled agent)', () => {
-    expect(rows(agentRoutes(handlers))).not.toContain('envd POST /init');
-    expect(rows(agentRoutes({ ...handlers, handover: { init: async () => undefined } }))).toContain('envd POST /init');
+  it('serves POST and GET /init only with a hand-over handler (a pooled agent)', () => {
+    expect(rows(agentRoutes(handlers)).filter((row) => row.endsWith(' /init'))).toEqual([]);
+    const pooled = rows(agentRoutes({ ...handlers, handover: { init: async () => undefined, warm: async () => undefined } }));
+    expect(pooled).toContain('envd POST /init');
+    expect(pooled).toContain('envd GET /init');
   });
 
   it('has no interpreter routes or service when the interpreter does not run', () => {

@@ -13,7 +13,7 @@ export interface AgentHandlers {
   readonly files: ReturnType<typeof filesHandler>;
   readonly system: ReturnType<typeof systemHandler>;
   readonly envd: ServiceAnswers;
-  /** Pooled agents only: the runner's one hand-over call. */
+  /** Pooled agents only: the runner's one hand-over call, and its wait for the sandbox to be warm. */
   readonly handover?: ReturnType<typeof handoverHandler>;
   /** Absent when the code interpreter does not run (`codeInterpreter: false`, or no user for its kernels). */
   readonly interpreter?: ReturnType<typeof interpreterHandler>;
@@ -44,7 +44,12 @@ export function agentRoutes(handlers: AgentHandlers): RouteTable {
     { service: 'envd', method: 'GET', path: '/envs', handle: system.envs },
   ];
   const { handover } = handlers;
-  if (handover) routes.push({ service: 'envd', method: 'POST', path: '/init', handle: (request, response) => handover.init(request, response) });
+  if (handover) {
+    routes.push(
+      { service: 'envd', method: 'POST', path: '/init', handle: (request, response) => handover.init(request, response) },
+      { service: 'envd', method: 'GET', path: '/init', handle: (request, response) => handover.warm(request, response) },
+    );
+  }
   if (interpreter) {
     // The code interpreter (49999): E2B's code-interpreter server.
     routes.push(

@@ -14,6 +14,8 @@ import { HeaderInterceptor } from '../egress/header-interception.js';
 import { TransformInterceptor } from '../egress/transform-interceptor.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
 import { isDockerNotFound } from './errors.js';
+import { probeAgentHealth } from './agent-health.js';
+import { waitPooledAgentWarm } from './agent-init.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
 import { writeExpiryFile } from './expiry-file.js';
 import { probeLoopDisks } from './home-disk.js';
@@ -88,6 +90,12 @@ export interface DockerBackendOptions {
 
 /** Where the egress proxy listens on the bridge gateway unless configured otherwise. */
 export const DEFAULT_EGRESS_PROXY_PORT = 15001;
+
+/** An idle agent answers /health in milliseconds; one that takes seconds would fail the create it is handed to. */
+const POOLED_HEALTH_TIMEOUT_MS = 2_000;
+
+/** A Python kernel starts in about a second under gVisor on a busy 2-core host; the kernel's own start timeout is 30 s. */
+const POOLED_WARM_TIMEOUT_MS = 60_000;
 
 /** Accounts probe containers older than this are leftovers of a killed runner. */
 const STALE_PROBE_S = 120;
@@ -277,6 +285,15 @@ export class DockerBackend implements SandboxBackend {
       const record = await this.create({ ...spec, pooled: true });
       // A pooled container is nobody's yet: no registry entry, so no tenant's policy follows its address around.
       await this.releaseEgress(record.sandboxId);
+      // Ready means warm: the default kernel up, so the first runCode after a hand-over waits for nothing.
+      try {
+        await waitPooledAgentWarm(record.sandboxId, record.agentSocketPath, POOLED_WARM_TIMEOUT_MS);
+      } catch (err) {
+        await this.destroy(record.sandboxId).catch((cleanupErr: unknown) =>
+          this.logger.error({ err: cleanupErr, sandboxId: record.sandboxId }, 'removing a pooled container that did not warm up failed; the next start removes it'),
+        );
+        throw err;
+      }
       return { sandboxId: record.sandboxId, templateId: record.templateId, image: spec.image, runtime: record.runtime ?? 'runc', limits: record.limits, status: 'running' };
     },
     handOver: async (sandboxId: string, owner: SandboxOwner): Promise<SandboxRecord> => {
@@ -293,6 +310,10 @@ export class DockerBackend implements SandboxBackend {
     listPooled: async (): Promise<PooledSandbox[]> => {
       const pooled = await Promise.all((await this.listContainers()).map((c) => pooledFromContainer(c, this.dataDir)));
       return pooled.filter((p): p is PooledSandbox => p !== undefined);
+    },
+    agentAnswers: async (sandboxId: string): Promise<boolean> => {
+      const status = await probeAgentHealth(sandboxPaths(this.dataDir, sandboxId).agentSocket, POOLED_HEALTH_TIMEOUT_MS).catch(() => 0);
+      return status >= 200 && status < 300;
     },
   };
 

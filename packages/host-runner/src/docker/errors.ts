@@ -31,7 +31,7 @@ export class SandboxExitedDuringStartError extends Error {
   }
 }
 
-/** A warm-pool container's agent refused or missed its hand-over; the pool drops it and the create goes cold. */
+/** A warm-pool container's agent refused or missed its hand-over; the pool drops it and the create takes another or goes cold. */
 export class AgentInitFailedError extends Error {
   override readonly name = 'AgentInitFailedError';
   constructor(
@@ -39,6 +39,17 @@ export class AgentInitFailedError extends Error {
     readonly reason: string,
   ) {
     super(`The agent of pooled sandbox ${sandboxId} did not take its hand-over (${reason}); the pool removes it.`);
+  }
+}
+
+/** A warm-pool container found stopped at hand-over; the pool drops it and the create takes another or goes cold. */
+export class PooledSandboxUnusableError extends Error {
+  override readonly name = 'PooledSandboxUnusableError';
+  constructor(
+    readonly sandboxId: string,
+    readonly reason: string,
+  ) {
+    super(`Pooled sandbox ${sandboxId} cannot be handed over (${reason}); the pool removes it.`);
   }
 }
 

@@ -6,7 +6,7 @@ import { initPooledAgent } from './agent-init.js';
 import { agentSandboxEnvs, containerName } from './container-spec.js';
 import type { DockerBackendContext } from './docker-backend-context.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
-import { isDockerNotFound } from './errors.js';
+import { isDockerNotFound, PooledSandboxUnusableError } from './errors.js';
 import { writeExpiryFile } from './expiry-file.js';
 import { writeNetworkFile } from './network-file.js';
 import { writeOwnerFile } from './owner-file.js';
@@ -40,16 +40,23 @@ export async function handOverSandbox(context: DockerBackendContext, sandboxId: 
   const labelled = parseSandboxLabels(container.Config.Labels ?? {});
   if (!labelled || container.Config.Labels?.[LABEL.pooled] !== 'true') throw new SandboxNotFoundError(sandboxId);
   try {
+    // A container that stopped while it waited (its agent died, OOM, someone stopped it) serves no one.
+    if (!container.State.Running || container.State.Paused) throw new PooledSandboxUnusableError(sandboxId, `its container is ${container.State.Status}`);
     await writeFile(paths.creatingMarker, '', { mode: 0o600, flag: 'wx' });
-    await writeOwnerFile(paths.ownerFile, {
-      tenant: owner.tenant,
-      metadata: owner.metadata,
-      ...(owner.accessToken ? { accessToken: owner.accessToken } : {}),
-      ...(owner.trafficAccessToken ? { trafficAccessToken: owner.trafficAccessToken } : {}),
-      startedAt: owner.startedAt,
-    });
-    await writeExpiryFile(paths.expiresAtFile, owner.expiresAt);
-    await writeNetworkFile(paths.networkFile, owner.network);
+    // Independent of each other (the marker covers all three): written at once, each atomically;
+    // all settled before a failure is handled, so the clean-up races no write.
+    const written = await Promise.allSettled([
+      writeOwnerFile(paths.ownerFile, {
+        tenant: owner.tenant,
+        metadata: owner.metadata,
+        ...(owner.accessToken ? { accessToken: owner.accessToken } : {}),
+        ...(owner.trafficAccessToken ? { trafficAccessToken: owner.trafficAccessToken } : {}),
+        startedAt: owner.startedAt,
+      }),
+      writeExpiryFile(paths.expiresAtFile, owner.expiresAt),
+      writeNetworkFile(paths.networkFile, owner.network),
+    ]);
+    for (const result of written) if (result.status === 'rejected') throw result.reason;
     crashPoint('handover:after-owner-file');
     await initPooledAgent(sandboxId, paths.agentSocket, agentSandboxEnvs(owner.envVars, labelled.allowInternetAccess), INIT_TIMEOUT_MS);
     const address = labelled.allowInternetAccess ? bridgeAddress(container, context.networkName) : undefined;

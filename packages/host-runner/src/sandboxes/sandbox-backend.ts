@@ -111,8 +111,10 @@ export interface PoolBackend {
    * as `create` would have. A hand-over the runner dies in leaves an `incomplete` sandbox.
    */
   handOver(sandboxId: string, owner: SandboxOwner): Promise<SandboxRecord>;
-  /** Pooled containers nobody owns yet (adopted or removed at runner start). */
+  /** Pooled containers nobody owns yet (adopted or removed at runner start, checked while they wait). */
   listPooled(): Promise<PooledSandbox[]>;
+  /** Whether a pooled container's agent answers `/health` now (the pool's periodic check; a hand-over finds out by itself). */
+  agentAnswers(sandboxId: string): Promise<boolean>;
 }
 
 export interface SandboxBackend {

@@ -373,6 +373,18 @@ describe('SandboxManager with a warm pool', () => {
     expect(manager.list('t1').map((r) => r.sandboxId)).toEqual([record.sandboxId]);
   });
 
+  it('skips a dead pooled container: the create takes the next ready one, and the dead one is removed', async () => {
+    const { backend, manager } = pooled({ pool: { base: 2 } });
+    await manager.start();
+    await expect.poll(() => manager.pool?.ready()).toEqual({ base: 2 });
+    const [dead, alive] = [...backend.pooled.keys()] as [string, string];
+    backend.silentAgents.add(dead);
+    const record = await manager.create({ tenant: 't1', templateId: 'base' });
+    expect(record.sandboxId).toBe(alive);
+    expect(backend.destroyed).toEqual([dead]);
+    expect(manager.list('t1').map((r) => r.sandboxId)).toEqual([alive]);
+  });
+
   it('counts pooled containers against the cap: a cold create at the cap evicts one, the pool never fills past it', async () => {
     const { backend, manager } = pooled({ maxSandboxes: 2, pool: { base: 1, 'code-interpreter-v1': 1 } });
     await manager.start();

@@ -215,52 +215,50 @@ export class SandboxManager {
       },
     };
     const allowInternetAccess = request.allowInternetAccess ?? true;
-    const pooled = this.#pool?.take(request.templateId, { allowInternetAccess, volumeMountCount: request.volumeMounts?.length ?? 0 }, shape);
 
-    const sandboxId = pooled?.sandboxId ?? generateSandboxId();
+    const sandboxId = generateSandboxId();
+    // Ids of this create's containers (tried pooled ones, the cold one): pending until adopted, so a reconcile skips them.
+    const pendingIds: string[] = [];
+    const pending = (id: string): void => {
+      pendingIds.push(id);
+      this.#pendingIds.add(id);
+    };
     this.#pendingByTenant.set(request.tenant, (this.#pendingByTenant.get(request.tenant) ?? 0) + 1);
-    this.#pendingIds.add(sandboxId);
     try {
-      let record: SandboxRecord | undefined;
-      if (pooled && this.#backend.pool) {
-        try {
-          record = await this.#backend.pool.handOver(pooled.sandboxId, owner);
-        } catch (error) {
-          // The pooled container is removed by the failed hand-over; this create goes cold.
-          this.#logger.warn({ err: error, sandboxId, template: request.templateId }, 'hand-over of a pooled sandbox failed; creating cold');
-        }
-      }
+      const poolBackend = this.#backend.pool;
+      let record =
+        poolBackend &&
+        (await this.#pool?.serve(request.templateId, { allowInternetAccess, volumeMountCount: request.volumeMounts?.length ?? 0 }, shape, (pooled) => {
+          pending(pooled.sandboxId);
+          return poolBackend.handOver(pooled.sandboxId, owner);
+        }));
+      const warm = record !== undefined;
       if (!record) {
         await this.#makeRoom();
-        const coldId = pooled ? generateSandboxId() : sandboxId;
-        if (coldId !== sandboxId) this.#pendingIds.add(coldId);
-        try {
-          record = await this.#backend.create({
-            sandboxId: coldId,
-            templateId: request.templateId,
-            image: template.image,
-            allowInternetAccess,
-            limits: shape.limits,
-            // A template that needs the stronger (or the faster) level says so; the runner's is the default.
-            runtime: shape.runtime,
-            ...owner,
-            ...(request.volumeMounts?.length ? { volumeMounts: request.volumeMounts } : {}),
-          });
-        } finally {
-          if (coldId !== sandboxId) this.#pendingIds.delete(coldId);
-        }
+        pending(sandboxId);
+        record = await this.#backend.create({
+          sandboxId,
+          templateId: request.templateId,
+          image: template.image,
+          allowInternetAccess,
+          limits: shape.limits,
+          // A template that needs the stronger (or the faster) level says so; the runner's is the default.
+          runtime: shape.runtime,
+          ...owner,
+          ...(request.volumeMounts?.length ? { volumeMounts: request.volumeMounts } : {}),
+        });
       }
       this.#adopt(record);
       this.#logger.info(
-        { sandboxId: record.sandboxId, tenant: request.tenant, template: request.templateId, runtime: shape.runtime, expiresAt: record.expiresAt, warm: record.sandboxId === pooled?.sandboxId },
+        { sandboxId: record.sandboxId, tenant: request.tenant, template: request.templateId, runtime: shape.runtime, expiresAt: record.expiresAt, warm },
         'sandbox created',
       );
       crashPoint('create:before-response');
       return record;
     } finally {
-      this.#pendingIds.delete(sandboxId);
-      const pending = (this.#pendingByTenant.get(request.tenant) ?? 1) - 1;
-      if (pending > 0) this.#pendingByTenant.set(request.tenant, pending);
+      for (const id of pendingIds) this.#pendingIds.delete(id);
+      const inFlight = (this.#pendingByTenant.get(request.tenant) ?? 1) - 1;
+      if (inFlight > 0) this.#pendingByTenant.set(request.tenant, inFlight);
       else this.#pendingByTenant.delete(request.tenant);
     }
   }

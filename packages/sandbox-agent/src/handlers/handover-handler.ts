@@ -16,10 +16,31 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * `CODEBOX_SANDBOX_ENVS`. No caller reaches a pooled agent before the runner has done this (the
  * gateway knows no pooled sandbox), and afterwards the route answers as a cold agent does (404),
  * so an owner can never change the environment behind the runner's back.
+ *
+ * `GET /init`, before the hand-over only: answers 204 once the sandbox is warm (`ready`: the
+ * default Python kernel started), so the runner counts a pooled container ready only then and a
+ * create's first runCode never waits for a kernel start; 503 when warming up failed.
  */
-export function handoverHandler(deps: { readonly apply: (envVars: Record<string, string>) => void; readonly logger: Logger }) {
+export function handoverHandler(deps: {
+  readonly apply: (envVars: Record<string, string>) => void;
+  readonly ready: () => Promise<void>;
+  readonly logger: Logger;
+}) {
   let done = false;
   return {
+    async warm(_request: IncomingMessage, response: ServerResponse): Promise<void> {
+      if (done) {
+        sendEnvdError(response, 404, 'no route GET /init in envd');
+        return;
+      }
+      try {
+        await deps.ready();
+      } catch (error) {
+        sendEnvdError(response, 503, `the pooled sandbox did not warm up: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      response.writeHead(204).end();
+    },
     async init(request: IncomingMessage, response: ServerResponse): Promise<void> {
       if (done) {
         sendEnvdError(response, 404, 'no route POST /init in envd');

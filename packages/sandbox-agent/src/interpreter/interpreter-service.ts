@@ -75,6 +75,11 @@ export class InterpreterService {
     python?.kernel.start().catch((error: unknown) => this.options.logger.error({ err: error }, 'default python kernel did not start'));
   }
 
+  /** Resolves once the default python kernel can execute (at once when nothing warms up); rejects when it cannot start. */
+  async ready(): Promise<void> {
+    if (this.warm) await this.defaults.get('python')?.kernel.start();
+  }
+
   /**
    * A pooled sandbox's hand-over (the runner's `POST /init`): its env vars became known after the
    * kernels started, so every context goes and the default ones come back on the new environment,

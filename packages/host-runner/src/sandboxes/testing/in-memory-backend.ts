@@ -22,6 +22,8 @@ export class InMemoryBackend implements SandboxBackend {
   readonly handOvers: Array<{ sandboxId: string; owner: SandboxOwner }> = [];
   /** When set, `handOver` rejects with it (and drops the pooled container, as the Docker backend does). */
   failHandOver: Error | undefined;
+  /** Pooled containers whose agent does not answer (`agentAnswers` false). */
+  readonly silentAgents = new Set<string>();
   /** Absent until `withPool()`: a backend without a pool makes every create cold. */
   pool: PoolBackend | undefined;
 
@@ -37,15 +39,16 @@ export class InMemoryBackend implements SandboxBackend {
       handOver: async (sandboxId, owner) => {
         const pooled = this.pooled.get(sandboxId);
         this.pooled.delete(sandboxId);
-        if (this.failHandOver || !pooled) {
+        if (this.failHandOver || !pooled || this.silentAgents.has(sandboxId)) {
           this.destroyed.push(sandboxId);
-          throw this.failHandOver ?? new Error(`no pooled ${sandboxId}`);
+          throw this.failHandOver ?? new Error(pooled ? `the agent of ${sandboxId} does not answer` : `no pooled ${sandboxId}`);
         }
         this.handOvers.push({ sandboxId, owner });
         const { envVars: _envVars, ...rest } = owner;
         return this.create({ ...pooled.spec, ...rest, envVars: owner.envVars, pooled: true });
       },
       listPooled: async () => [...this.pooled.values()].map(({ spec: _spec, ...pooled }) => ({ ...pooled })),
+      agentAnswers: async (sandboxId) => this.pooled.has(sandboxId) && !this.silentAgents.has(sandboxId),
     };
     return this;
   }

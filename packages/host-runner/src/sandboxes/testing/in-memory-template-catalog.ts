@@ -16,6 +16,11 @@ export class InMemoryTemplateCatalog implements TemplateCatalog {
     );
   }
 
+  /** Adds (or replaces) a template, as a build would. */
+  add(name: string): void {
+    this.#templates.set(name, { name, image: `codebox/${name}:latest`, contentHash: `hash-${name}`, createdAt: new Date(0) });
+  }
+
   async resolve(name: string): Promise<TemplateImage | undefined> {
     return this.#templates.get(name);
   }
