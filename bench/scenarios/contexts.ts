@@ -1,6 +1,7 @@
 // Code contexts: how fast an extra Python context has pandas and matplotlib importable, what it
 // holds of its own, and whether the six languages plus four extra Python contexts fit in the
 // sandbox's default memory (issue 12's contexts targets).
+import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import * as e2bInterpreter from '@e2b/code-interpreter';
 import { Sandbox } from '@codebox/core-client';
@@ -38,6 +39,48 @@ function check(execution: e2bInterpreter.Execution, what: string): void {
   if (execution.error) throw new Error(`${what}: ${execution.error.name}: ${execution.error.value}`);
 }
 
+/**
+ * The sandbox's memory limit as its creator asked for it. Under gVisor the runner gives the container
+ * more (the sentry's own memory) and says the sandbox's limit in CODEBOX_MEMORY_LIMIT_MIB, which the
+ * agent's watchdog enforces; under runc it is the container's limit.
+ */
+function sandboxLimitMiB(inspect: Docker.ContainerInspectInfo): number {
+  const env = inspect.Config.Env?.find((e) => e.startsWith('CODEBOX_MEMORY_LIMIT_MIB='));
+  return env ? Number(env.split('=')[1]) : (inspect.HostConfig.Memory ?? 0) / 2 ** 20;
+}
+
+interface ProcessMemory {
+  /** Private pages (Private_Clean + Private_Dirty), MiB: what the process holds alone. */
+  readonly uss: number;
+  /** Proportional set size, MiB: private pages plus its share of the shared ones. */
+  readonly pss: number;
+}
+
+/**
+ * USS and PSS of each python3 in the sandbox, by host pid, from the host's /proc/<pid>/smaps_rollup:
+ * the kernels run under a user of their own after a setuid, which makes them unreadable from inside
+ * the sandbox. Under runc only (gVisor's processes are not host processes, and its own smaps report
+ * every resident page as private), and only where the bench may read other users' /proc (root):
+ * empty otherwise.
+ */
+async function pythonMemory(container: Docker.Container, runtime: string): Promise<Map<number, ProcessMemory>> {
+  const result = new Map<number, ProcessMemory>();
+  if (runtime !== 'runc') return result;
+  const top = (await container.top({ ps_args: '-o pid,comm' })) as { Processes?: string[][] };
+  for (const [pid, comm] of top.Processes ?? []) {
+    if (comm !== 'python3') continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    } catch {
+      return new Map();
+    }
+    const kib = (field: RegExp): number => [...text.matchAll(field)].reduce((sum, m) => sum + Number(m[1]), 0);
+    result.set(Number(pid), { uss: kib(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm) / 1024, pss: kib(/^Pss:\s+(\d+) kB/gm) / 1024 });
+  }
+  return result;
+}
+
 /** `docker exec` of a python3 that imports the data stack and says so, left running; the ms to "ready". */
 async function freshPython(container: Docker.Container): Promise<number> {
   const started = performance.now();
@@ -61,7 +104,7 @@ async function freshPython(container: Docker.Container): Promise<number> {
 
 export const contexts: Scenario = {
   id: 'contexts',
-  title: 'Code contexts: extra Python context, memory of its own, six languages in 512 MiB',
+  title: 'Code contexts: an extra Python context, its memory, six languages in one sandbox',
   async run(ctx): Promise<ScenarioResult[]> {
     const sandboxes = ctx.runs(2, 1);
     const readyMs: number[] = [];
@@ -69,6 +112,8 @@ export const contexts: Scenario = {
     const laterGrowth: number[] = [];
     const allMiB: number[] = [];
     const defaultImportMs: number[] = [];
+    const uss: number[] = [];
+    const pss: number[] = [];
     const failures: string[] = [];
     const firstCall: Record<string, number[]> = {};
     let limitMiB = Number.NaN;
@@ -81,13 +126,14 @@ export const contexts: Scenario = {
         const container = ctx.docker.getContainer(`codebox-${ours.sandboxId}`);
         const inspect = await container.inspect();
         image = inspect.Image;
-        limitMiB = (inspect.HostConfig.Memory ?? 0) / 2 ** 20;
+        limitMiB = sandboxLimitMiB(inspect);
         // The default context used as a notebook would be: an answer, then the data stack.
         check(await official.runCode('1+1'), 'default context');
         const importStart = performance.now();
         check(await official.runCode('import pandas, matplotlib.pyplot'), 'default context import');
         defaultImportMs.push(performance.now() - importStart);
         const made: e2bInterpreter.Context[] = [];
+        const pidsBefore = new Set((await pythonMemory(container, ctx.runtime)).keys());
         let before = await sandboxMiB(container);
         for (let i = 0; i < EXTRA_CONTEXTS; i++) {
           const created = performance.now();
@@ -98,6 +144,11 @@ export const contexts: Scenario = {
           const after = await sandboxMiB(container);
           (i === 0 ? firstGrowth : laterGrowth).push(after - before);
           before = after;
+        }
+        for (const [pid, m] of await pythonMemory(container, ctx.runtime)) {
+          if (pidsBefore.has(pid)) continue;
+          uss.push(m.uss);
+          pss.push(m.pss);
         }
         for (const [language, code] of OTHER_LANGUAGES) {
           const started = performance.now();
@@ -152,8 +203,8 @@ export const contexts: Scenario = {
     const fitFailed = failures.length > 0;
     const method = {
       ready: `${n} of code-interpreter-v1 (warm pool where it has one); in each, the default context answers "1+1" and imports pandas and matplotlib.pyplot, then ${EXTRA_CONTEXTS} extra Python contexts are created one after another through the official @e2b/code-interpreter SDK, each timed from createCodeContext until runCode of "import pandas, matplotlib.pyplot; pd.DataFrame(...)" answered. The first extra context waits for the preloaded parent to load the data stack (it is loaded when a second kernel is first asked for), later ones are forks of it; the p50 is over all of them. The baseline is what a context started afresh pays: a new python3 importing the same modules, by docker exec in a plain container of the same image.`,
-      memory: `"Of its own" is what the context adds to the sandbox's memory as its limit counts it: the growth of the sandbox container's cgroup (memory less inactive file, read from the host, so the same under runc and gVisor) across the context's creation and import, ${SETTLE_MS / 1000} s after each. A forked kernel shares the parent's pages copy-on-write; those are counted once, when the parent loads them, which happens with the first extra context: its growth is that one-time load plus its own and is shown apart, and the target is checked on the contexts after it. The baseline is the same growth for a fresh python3 holding the same modules in a plain container of the same image.`,
-      fit: `In the same sandboxes, after the ${EXTRA_CONTEXTS} extra contexts, the other five languages (R, Java, JavaScript, TypeScript, Bash) run their first code; the cgroup's memory is read, then every kernel (the default context, the ${EXTRA_CONTEXTS} extra ones, the five others) must answer again, so none was OOM-killed or evicted to make room. A failure makes the number unmeasured (FAIL).`,
+      memory: `"Of its own" is what the context adds to the sandbox's memory as its limit counts it: the growth of the sandbox container's cgroup (memory less inactive file, read from the host, so the same under runc and gVisor) across the context's creation and import, ${SETTLE_MS / 1000} s after each. A forked kernel shares the parent's pages copy-on-write; those are counted once, when the parent loads them, which happens with the first extra context: its growth is that one-time load plus its own and is shown apart, and the target is checked on the contexts after it. The baseline is the same growth for a fresh python3 holding the same modules in a plain container of the same image. Under runc, USS and PSS of each extra context's process (the host's smaps_rollup) are shown beside: USS leaves out what the kernel keeps for a process outside its mappings (page tables, socket buffers), which the cgroup counts.`,
+      fit: `In the same sandboxes, after the ${EXTRA_CONTEXTS} extra contexts, the other five languages (R, Java, JavaScript, TypeScript, Bash) run their first code; the cgroup's memory is read, then every kernel (the default context, the ${EXTRA_CONTEXTS} extra ones, the five others) must answer again, so none was OOM-killed or evicted to make room. A failure makes the number unmeasured (FAIL). The limit is the sandbox's (the runner's default); the memory is the container cgroup's as above, which under gVisor also holds the sentry (the runner lets the container have more than the sandbox's limit for it, and the agent's watchdog enforces the sandbox's limit by its own count), so there every kernel answering is what decides.`,
     };
     const firstCallFigures = Object.fromEntries(
       Object.entries(firstCall).map(([language, ms]) => [`first call to ${language} (kernel start), p50 ms`, Math.round(percentile(ms, 50))]),
@@ -180,7 +231,14 @@ export const contexts: Scenario = {
         title: 'Memory of its own per extra Python context',
         runtime: ctx.runtime,
         method: method.memory,
-        samples: [summarize(laterName, laterGrowth, { unit: 'MiB' }), summarize(firstName, firstGrowth, { unit: 'MiB' }), summarize(baseMemName, baseGrowth, { unit: 'MiB' })],
+        samples: [summarize(laterName, laterGrowth, { unit: 'MiB' }), summarize(firstName, firstGrowth, { unit: 'MiB' }), summarize(baseMemName, baseGrowth, { unit: 'MiB' }),
+          ...(uss.length === 0
+            ? []
+            : [
+                summarize("extra Python context: USS (private pages, the host's /proc/<pid>/smaps_rollup)", uss, { unit: 'MiB' }),
+                summarize('extra Python context: PSS (private pages and its share of the shared ones)', pss, { unit: 'MiB' }),
+              ]),
+        ],
         measured: laterName,
         baseline: { sample: baseMemName, note: 'a context started afresh holds its own interpreter and imports' },
         targets: [{ description: 'an extra Python context with pandas and matplotlib holds ≤ 20 MiB of its own', metric: 'p50 sandbox cgroup growth per context after the first', op: '<=', value: 20, unit: 'MiB', actual: percentile(laterGrowth, 50) }],
