@@ -13,13 +13,16 @@ import { summaryLines } from './report.ts';
 import { unavailableResult, type Scenario, type ScenarioContext } from './scenario.ts';
 import { commandsAndFiles } from './scenarios/commands-files.ts';
 import { concurrency } from './scenarios/concurrency.ts';
+import { contexts } from './scenarios/contexts.ts';
 import { density } from './scenarios/density.ts';
 import { interpreter } from './scenarios/interpreter.ts';
 import { lifecycle } from './scenarios/lifecycle.ts';
 import { mcp } from './scenarios/mcp.ts';
+import { pty } from './scenarios/pty.ts';
+import { userPorts } from './scenarios/user-ports.ts';
 import { warmPool } from './scenarios/warm-pool.ts';
 
-const SCENARIOS: readonly Scenario[] = [lifecycle, warmPool, interpreter, commandsAndFiles, concurrency, density, mcp];
+const SCENARIOS: readonly Scenario[] = [lifecycle, warmPool, interpreter, commandsAndFiles, concurrency, density, contexts, mcp, userPorts, pty];
 const ROOT = resolve(import.meta.dirname, '..');
 
 const HELP = `Usage: npm run bench -- [options]      (bash bench/run.sh [options] is the same)

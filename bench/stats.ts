@@ -1,12 +1,6 @@
 /** Timing helpers shared by the benchmarks: percentiles, series and their summaries. */
 import type { SampleSummary } from './report-schema.ts';
 
-/** A named series of times in ms (the standalone PTY bench). */
-export interface Sample {
-  readonly name: string;
-  readonly ms: number[];
-}
-
 /** Nearest-rank percentile (the smallest value with at least p % of the values at or below it). */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

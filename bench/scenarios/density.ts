@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { Sandbox } from '@codebox/core-client';
 import { loadConfig } from '../../packages/host-runner/dist/config.js';
+import { containerUsage as usage } from '../container-memory.ts';
 import { createPlain, removePlain, sandboxImage } from '../plain-container.ts';
 import type { ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario } from '../scenario.ts';
@@ -13,19 +14,6 @@ import { QUOTED } from './quoted.ts';
 const BUDGET_GIB = 24;
 /** Idle means idle: let the kernels' start-up garbage settle before reading the cgroups. */
 const SETTLE_MS = 5_000;
-
-interface Usage {
-  readonly mib: number;
-  readonly pids: number;
-}
-
-/** The container cgroup's memory less reclaimable page cache (cgroup v1 and v2), and its task count. */
-async function usage(container: Docker.Container): Promise<Usage> {
-  const stats = await container.stats({ stream: false });
-  const extra = stats.memory_stats.stats as Record<string, number> | undefined;
-  const cache = extra?.total_inactive_file ?? extra?.inactive_file ?? extra?.cache ?? 0;
-  return { mib: ((stats.memory_stats.usage ?? 0) - cache) / 2 ** 20, pids: stats.pids_stats?.current ?? Number.NaN };
-}
 
 export const density: Scenario = {
   id: 'density',
