@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HEADERS } from '@codebox/protocol';
 import type { SampleSummary } from './report-schema.ts';
 import type { ScenarioContext } from './scenario.ts';
-import { summarize } from './stats.ts';
+import { errorText, summarize } from './stats.ts';
 
 interface Target {
   readonly socketPath?: string;
@@ -44,7 +44,44 @@ function call(target: Target, agent: Agent, path: string, headers: Record<string
  * The path samples for `sandboxId` (a code-interpreter sandbox of `ctx.runner`, its Python kernel
  * warm), measured in interleaved rounds so that a slow spell of the machine lands on every point.
  */
-export async function runCodePathSamples(ctx: ScenarioContext, sandboxId: string, runs: number): Promise<SampleSummary[]> {
+/** A measured call: one `once` is one timed run; a throw counts as an error. */
+export interface TimedPoint {
+  readonly name: string;
+  readonly once: () => Promise<unknown>;
+}
+
+/**
+ * Each point timed `runs` times in interleaved rounds (after as many untimed calls), so that a slow
+ * spell of the machine lands on every point alike; summaries in the points' order.
+ */
+export async function interleaved(points: readonly TimedPoint[], runs: number, rounds = 4): Promise<SampleSummary[]> {
+  const times = points.map(() => [] as number[]);
+  const errors = points.map(() => ({ count: 0, first: undefined as string | undefined }));
+  // Untimed first, as many calls as are timed: connections open and the runner's, the agent's and
+  // the clients' code compiled by V8's optimising tiers (20 calls left p50s ~50 % higher).
+  for (const point of points) for (let i = 0; i < Math.max(20, runs); i++) await point.once();
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, point] of points.entries()) {
+      for (let i = 0; i < Math.ceil(runs / rounds); i++) {
+        const began = performance.now();
+        try {
+          await point.once();
+          times[index]!.push(performance.now() - began);
+        } catch (error) {
+          errors[index]!.count++;
+          errors[index]!.first ??= errorText(error);
+        }
+      }
+    }
+  }
+  return points.map((point, index) => summarize(point.name, times[index]!, { errors: errors[index]!.count, firstError: errors[index]!.first }));
+}
+
+/**
+ * `clients` (the SDK calls) and the path points for `sandboxId` (a code-interpreter sandbox of
+ * `ctx.runner`, its Python kernel warm), timed together in interleaved rounds: clients first.
+ */
+export async function runCodePathSamples(ctx: ScenarioContext, sandboxId: string, runs: number, clients: readonly TimedPoint[] = []): Promise<SampleSummary[]> {
   const info = (await (await fetch(`${ctx.opts.apiUrl}/sandboxes/${sandboxId}`, { headers: { [HEADERS.apiKey]: ctx.opts.apiKey } })).json()) as { envdAccessToken?: string };
   const headers: Record<string, string> = {
     [HEADERS.sandboxId]: sandboxId,
@@ -61,31 +98,14 @@ export async function runCodePathSamples(ctx: ScenarioContext, sandboxId: string
       proxy.once('exit', (code) => reject(new Error(`the minimal proxy exited (${code})`)));
     }));
     const body = JSON.stringify({ code: '1+1' });
-    const points: Array<{ name: string; once: () => Promise<void> }> = [
+    const points: TimedPoint[] = [
+      ...clients,
       { name: PATH_SAMPLES.agentHealth, once: () => call({ socketPath }, agents[0], '/health', headers) },
       { name: PATH_SAMPLES.agentExecute, once: () => call({ socketPath }, agents[0], '/execute', headers, body) },
       { name: PATH_SAMPLES.proxyExecute, once: () => call({ port: proxyPort }, agents[1], '/execute', headers, body) },
       { name: PATH_SAMPLES.runnerExecute, once: () => call({ port: Number(new URL(ctx.opts.apiUrl).port) }, agents[2], '/execute', headers, body) },
     ];
-    const rounds = 4;
-    const times = points.map(() => [] as number[]);
-    const errors = points.map(() => ({ count: 0, first: undefined as string | undefined }));
-    for (const point of points) for (let i = 0; i < 20; i++) await point.once(); // untimed: connections open, paths warm
-    for (let round = 0; round < rounds; round++) {
-      for (const [index, point] of points.entries()) {
-        for (let i = 0; i < Math.ceil(runs / rounds); i++) {
-          const began = performance.now();
-          try {
-            await point.once();
-            times[index]!.push(performance.now() - began);
-          } catch (error) {
-            errors[index]!.count++;
-            errors[index]!.first ??= String(error);
-          }
-        }
-      }
-    }
-    return points.map((point, index) => summarize(point.name, times[index]!, { errors: errors[index]!.count, firstError: errors[index]!.first }));
+    return await interleaved(points, runs);
   } finally {
     proxy.kill();
     for (const agent of agents) agent.destroy();

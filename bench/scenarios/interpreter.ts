@@ -8,15 +8,11 @@ import { E2B_IMAGE, E2B_IMAGE_FIGURE, E2bInterpreterServer, e2bImageDescription,
 import { createPlain, PlainRepl, removePlain, sandboxImage } from '../plain-container.ts';
 import type { SampleSummary, ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario, type ScenarioContext } from '../scenario.ts';
-import { errorText, summarize, summarizeTimed, timeEach } from '../stats.ts';
+import { errorText, summarize } from '../stats.ts';
 import { QUOTED } from './quoted.ts';
-import { pathShares, runCodePathSamples } from '../run-code-path.ts';
+import { interleaved, pathShares, runCodePathSamples } from '../run-code-path.ts';
 
 const PRINT_THEN_WAIT = 'print("x", flush=True); __import__("time").sleep(0.2)';
-
-async function series(name: string, runs: number, once: () => Promise<unknown>): Promise<SampleSummary> {
-  return summarizeTimed(name, await timeEach(runs, once));
-}
 
 function expectText(text: string | undefined, want: string): void {
   if (text !== want) throw new Error(`runCode answered ${JSON.stringify(text)}, not ${want}`);
@@ -35,38 +31,71 @@ export const interpreter: Scenario = {
       // Both kernels warm first: a round trip, not a kernel start, is what is measured.
       expectText((await ours.runCode('1+1')).text, '2');
       expectText((await ours.runCode('1+1', { language: 'javascript' })).text, '2');
+      const languages = ['python', 'javascript'] as const;
+      const names = (language: (typeof languages)[number]) => ({
+        official: `official @e2b/code-interpreter runCode("1+1"${language === 'python' ? '' : ', javascript'})`,
+        ours: `Codebox client runCode("1+1"${language === 'python' ? '' : ', javascript'})`,
+        e2b: `E2B's interpreter server POST /execute "1+1" (${language})`,
+        floor: `floor: warm ${language === 'python' ? 'python3' : 'node'} REPL in a plain container over docker attach, "1+1"`,
+      });
+      // Each alternative is timed with none of the others' containers running: on 2 cores an idle
+      // Jupyter or REPL beside a measurement is not idle enough to leave it alone.
+      const ourSamples = new Map<string, SampleSummary[]>();
+      for (const language of languages) {
+        ctx.progress(`runCode("1+1") ${language}, ${runs} each, official SDK and ours interleaved`);
+        const opts = language === 'python' ? {} : { language };
+        const clients = [
+          { name: names(language).official, once: async () => expectText((await official.runCode('1+1', opts)).text, '2') },
+          { name: names(language).ours, once: async () => expectText((await ours.runCode('1+1', opts)).text, '2') },
+        ];
+        ourSamples.set(language, language === 'python' ? await runCodePathSamples(ctx, ours.sandboxId, runs, clients) : await interleaved(clients, runs));
+      }
       const e2bPresent = await e2bImagePresent(ctx.docker);
       const e2bImage = e2bPresent ? await e2bImageDescription(ctx.docker) : undefined;
-      const e2bServer = e2bPresent ? await E2bInterpreterServer.start(ctx.docker) : undefined;
+      const e2bSamples = new Map<string, SampleSummary>();
+      if (e2bPresent) {
+        const e2bServer = await E2bInterpreterServer.start(ctx.docker);
+        try {
+          for (const language of languages) {
+            ctx.progress(`E2B's server, "1+1" ${language}, ${Math.min(runs, 100)} calls`);
+            const [sample] = await interleaved([{ name: names(language).e2b, once: () => e2bServer.execute('1+1', language) }], Math.min(runs, 100));
+            if (sample) e2bSamples.set(language, sample);
+          }
+        } finally {
+          await e2bServer.close();
+        }
+      }
       const python = await PlainRepl.start(ctx.docker, { image, runtime: ctx.runtime, cmd: ['python3', '-q', '-u', '-i'] });
-      const node = await PlainRepl.start(ctx.docker, { image, runtime: ctx.runtime, cmd: ['/opt/codebox/bin/node', '-i'] });
       try {
-        await python.send('1+1', '2\n', 60_000);
-        await node.send('1+1', '2\n', 60_000);
-        for (const language of ['python', 'javascript'] as const) {
-          ctx.progress(`runCode("1+1") ${language}, ${runs} each`);
-          const opts = language === 'python' ? {} : { language };
-          const repl = language === 'python' ? python : node;
-          const officialName = `official @e2b/code-interpreter runCode("1+1"${language === 'python' ? '' : ', javascript'})`;
-          const e2bName = `E2B's interpreter server POST /execute "1+1" (${language})`;
-          const samples = [
-            await series(officialName, runs, async () => expectText((await official.runCode('1+1', opts)).text, '2')),
-            await series(`Codebox client runCode("1+1"${language === 'python' ? '' : ', javascript'})`, runs, async () => expectText((await ours.runCode('1+1', opts)).text, '2')),
-            ...(e2bServer ? [await series(e2bName, Math.min(runs, 100), () => e2bServer.execute('1+1', language))] : []),
-            await series(`floor: warm ${language === 'python' ? 'python3' : 'node'} REPL in a plain container over docker attach, "1+1"`, runs, () => repl.send('1+1', '2\n')),
-            ...(language === 'python' ? await runCodePathSamples(ctx, ours.sandboxId, runs) : []),
-          ];
+        const node = await PlainRepl.start(ctx.docker, { image, runtime: ctx.runtime, cmd: ['/opt/codebox/bin/node', '-i'] });
+        const floors = new Map<string, SampleSummary>();
+        try {
+          await python.send('1+1', '2\n', 60_000);
+          await node.send('1+1', '2\n', 60_000);
+          for (const language of languages) {
+            const repl = language === 'python' ? python : node;
+            const [sample] = await interleaved([{ name: names(language).floor, once: () => repl.send('1+1', '2\n') }], runs);
+            if (sample) floors.set(language, sample);
+          }
+        } finally {
+          await node.close();
+        }
+        for (const language of languages) {
+          const { official: officialName, e2b: e2bName } = names(language);
+          const mine = ourSamples.get(language) ?? [];
+          const e2bSample = e2bSamples.get(language);
+          const samples = [...mine.slice(0, 2), ...(e2bSample ? [e2bSample] : []), floors.get(language)!, ...mine.slice(2)];
           const official50 = samples[0]?.p50;
-          const e2b50 = e2bServer ? samples[2]?.p50 : undefined;
+          const e2b50 = e2bSample?.p50;
           results.push(
             measuredResult({
               id: `run-code-${language}`,
               title: `runCode round trip (${language === 'python' ? 'Python' : 'JavaScript'})`,
               runtime: ctx.runtime,
-              method: `One code-interpreter sandbox, its ${language} kernel warm; ${runs} runCode("1+1") one after another through each client, the result checked. The floor is the same expression in a warm interpreter of the same image with no protocol (docker attach), not a fresh process.${language === 'python' ? ' The "path:" samples time the same call at each point of its way with a plain Node HTTP client (interleaved rounds): their differences are the SDK\'s, the runner\'s and the agent\'s shares; the minimal proxy (bench/fixtures/minimal-proxy.ts) shows what a hop costs with no gateway logic.' : ''}`,
+              method: `One code-interpreter sandbox, its ${language} kernel warm; ${runs} runCode("1+1") through each client, the result checked, the clients interleaved in rounds. E2B's server and the floor are timed afterwards, each with only its own container running; every series after as many untimed calls as it times. The floor is the same expression in a warm interpreter of the same image with no protocol (docker attach), not a fresh process.${language === 'python' ? ' The "path:" samples time the same call at each point of its way with a plain Node HTTP client, in the same rounds as the clients: their differences are the SDK\'s, the runner\'s and the agent\'s shares; the minimal proxy (bench/fixtures/minimal-proxy.ts) shows what a hop costs with no gateway logic.' : ''}`,
               samples,
               measured: officialName,
-              baseline: e2bServer
+              baseline: e2bSample
                 ? { sample: e2bName, note: "E2B's own server (Jupyter + FastAPI) answering the same code, warm, on this machine" }
                 : { note: "E2B's own server (Jupyter + FastAPI) answering the same code, warm, on this machine", absent: `image absent (${E2B_IMAGE}; bench/e2b-server-image/build.ts builds it, docs/benchmarks.md says how)` },
               targets:
@@ -93,8 +122,6 @@ export const interpreter: Scenario = {
         results.push(await firstStdout(ctx, official, python));
       } finally {
         await python.close();
-        await node.close();
-        await e2bServer?.close();
       }
       results.push(await createToFirstResult(ctx, image));
     } finally {
