@@ -31,7 +31,7 @@ Starts a real runner per container runtime (runc, and runsc where dockerd has gV
 scripts/register-runsc.sh) and measures every scenario through the official SDKs and our client,
 each beside a baseline doing the same operation (plain Docker, a warm interpreter, E2B's own
 interpreter server when its image is present). Prints progress on stderr, then a summary with each
-target of issue 12 as PASS/FAIL, and writes the report as JSON. About 15 minutes on a 2-core machine.
+target of issue 12 as PASS/FAIL, and writes the report as JSON. About 12 minutes on a 2-core machine.
 
 Scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
 

@@ -196,7 +196,7 @@ export function renderDoc(report: BenchReport, source: string): string {
     '## Reproduce',
     '',
     '```sh',
-    'npm run bench                                          # ~15 min; BENCH_QUICK=1 for a smoke run',
+    'npm run bench                                          # ~12 min; BENCH_QUICK=1 for a smoke run',
     'node bench/report.ts --from artifacts/bench/latest.json   # copies it to docs/benchmarks.json, regenerates this page and the README table',
     '```',
   ];
