@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HEADERS } from '@codebox/protocol';
 import type { SampleSummary } from './report-schema.ts';
 import type { ScenarioContext } from './scenario.ts';
-import { errorText, summarize } from './stats.ts';
+import { interleaved, type TimedPoint } from './stats.ts';
 
 interface Target {
   readonly socketPath?: string;
@@ -44,39 +44,6 @@ function call(target: Target, agent: Agent, path: string, headers: Record<string
  * The path samples for `sandboxId` (a code-interpreter sandbox of `ctx.runner`, its Python kernel
  * warm), measured in interleaved rounds so that a slow spell of the machine lands on every point.
  */
-/** A measured call: one `once` is one timed run; a throw counts as an error. */
-export interface TimedPoint {
-  readonly name: string;
-  readonly once: () => Promise<unknown>;
-}
-
-/**
- * Each point timed `runs` times in interleaved rounds (after as many untimed calls), so that a slow
- * spell of the machine lands on every point alike; summaries in the points' order.
- */
-export async function interleaved(points: readonly TimedPoint[], runs: number, rounds = 4): Promise<SampleSummary[]> {
-  const times = points.map(() => [] as number[]);
-  const errors = points.map(() => ({ count: 0, first: undefined as string | undefined }));
-  // Untimed first, as many calls as are timed: connections open and the runner's, the agent's and
-  // the clients' code compiled by V8's optimising tiers (20 calls left p50s ~50 % higher).
-  for (const point of points) for (let i = 0; i < Math.max(20, runs); i++) await point.once();
-  for (let round = 0; round < rounds; round++) {
-    for (const [index, point] of points.entries()) {
-      for (let i = 0; i < Math.ceil(runs / rounds); i++) {
-        const began = performance.now();
-        try {
-          await point.once();
-          times[index]!.push(performance.now() - began);
-        } catch (error) {
-          errors[index]!.count++;
-          errors[index]!.first ??= errorText(error);
-        }
-      }
-    }
-  }
-  return points.map((point, index) => summarize(point.name, times[index]!, { errors: errors[index]!.count, firstError: errors[index]!.first }));
-}
-
 /**
  * `clients` (the SDK calls) and the path points for `sandboxId` (a code-interpreter sandbox of
  * `ctx.runner`, its Python kernel warm), timed together in interleaved rounds: clients first.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkTarget, measuredResult, unavailableResult } from './scenario.ts';
-import { percentile, summarize, timeEach } from './stats.ts';
+import { interleaved, percentile, summarize, timeEach } from './stats.ts';
 
 describe('percentile', () => {
   it('is the nearest rank, whatever the order', () => {
@@ -63,5 +63,23 @@ describe('targets and results', () => {
   it('keeps an unavailable scenario in the report with its targets failed', () => {
     const result = unavailableResult({ id: 'w', title: 'W', runtime: 'runsc', method: 'm', reason: 'no pool', targets: [{ description: 'd', metric: 'm', op: '<=', value: 30, unit: 'ms' }] });
     expect(result).toMatchObject({ status: 'unavailable', reason: 'no pool', samples: [], targets: [{ pass: false }] });
+  });
+});
+
+describe('interleaved', () => {
+  it('warms each point up with as many untimed calls as it times (20 at least), then times them in alternating rounds', async () => {
+    const calls: string[] = [];
+    const point = (name: string) => ({ name, once: async () => void calls.push(name) });
+    const [a, b] = await interleaved([point('a'), point('b')], 4, 2);
+    expect([a?.n, b?.n]).toEqual([4, 4]);
+    const timed = ['a', 'a', 'b', 'b', 'a', 'a', 'b', 'b'];
+    expect(calls).toEqual([...Array(20).fill('a'), ...Array(20).fill('b'), ...timed]);
+  });
+
+  it('counts a timed call that throws as an error of its point, not a time', async () => {
+    let n = 0;
+    const flaky = { name: 'flaky', once: async () => (++n > 20 && n % 2 === 0 ? Promise.reject(new Error('boom')) : undefined) };
+    const [summary] = await interleaved([flaky], 4, 1);
+    expect(summary).toMatchObject({ n: 2, errors: 2, firstError: 'Error: boom' });
   });
 });

@@ -8,9 +8,9 @@ import { E2B_IMAGE, E2B_IMAGE_FIGURE, E2bInterpreterServer, e2bImageDescription,
 import { createPlain, PlainRepl, removePlain, sandboxImage } from '../plain-container.ts';
 import type { SampleSummary, ScenarioResult } from '../report-schema.ts';
 import { measuredResult, type Scenario, type ScenarioContext } from '../scenario.ts';
-import { errorText, summarize } from '../stats.ts';
+import { errorText, interleaved, summarize } from '../stats.ts';
 import { QUOTED } from './quoted.ts';
-import { interleaved, pathShares, runCodePathSamples } from '../run-code-path.ts';
+import { pathShares, runCodePathSamples } from '../run-code-path.ts';
 
 const PRINT_THEN_WAIT = 'print("x", flush=True); __import__("time").sleep(0.2)';
 
