@@ -188,30 +188,6 @@ describe('a runsc runner', () => {
       await sandbox.kill();
     }
   });
-
-  // What runscExclusion('pty-ctrl-c-gvisor-2022') leaves out of test/conformance/pty: this gVisor's pty
-  // line discipline turns no ^C into SIGINT. When it does (a newer runsc), this fails: drop the exclusion.
-  it('runs PTYs (isatty, size), passes Ctrl-C to the program as a byte, and ends the terminal and its job on pty.kill', async () => {
-    const sandbox = await Sandbox.create('base', opts);
-    try {
-      let screen = '';
-      const terminal = await sandbox.pty.create({ cols: 90, rows: 20, onData: (data) => void (screen += new TextDecoder().decode(data)) });
-      const type = (text: string) => sandbox.pty.sendInput(terminal.pid, new TextEncoder().encode(text));
-      await type('test -t 0 && echo "tty-$(stty size)"\n');
-      await expect.poll(() => screen, { timeout: 30_000 }).toContain('tty-20 90');
-      await type('sleep 300\n');
-      const sleeping = () => sandbox.commands.run('pgrep -c -x sleep || true').then((r) => r.stdout.trim());
-      await expect.poll(sleeping, { timeout: 30_000 }).toBe('1');
-      await type('\x03');
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(await sleeping()).toBe('1');
-      await expect(sandbox.pty.kill(terminal.pid)).resolves.toBe(true);
-      await expect(terminal.wait()).rejects.toMatchObject({ exitCode: -1 });
-      await expect.poll(sleeping, { timeout: 30_000 }).toBe('0');
-    } finally {
-      await sandbox.kill();
-    }
-  });
 });
 
 describe('the egress filter under runsc', () => {

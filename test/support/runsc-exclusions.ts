@@ -20,11 +20,6 @@ export const RUNSC_EXCLUSIONS = {
     'without either here, so a runsc sandbox of a runner with root access on runs without root (sandbox-starting.ts, ' +
     'wantsRootMode). root-access.integration.test.ts checks what happens instead under runsc: root refused with a typed ' +
     'error naming the runtime, sudo says root access is off and runs nothing, the host uid is not a block.',
-  'pty-ctrl-c-gvisor-2022':
-    "Ctrl-C typed into a PTY: the runsc here (release 20221219) predates gVisor's PR #8562 (Feb 2023), which made its pty line " +
-    'discipline send SIGINT/SIGTSTP for ^C/^Z; before it the byte reaches the program as input and the foreground job keeps ' +
-    'running (measured: no ^C echo, `sleep 300` still running). Everything else of the PTY suite passes under runsc; ' +
-    'test/runsc/gvisor-isolation.integration.test.ts checks what happens instead (^C stays a byte, pty.kill ends the job).',
   'file-metadata-gvisor-xattrs':
     'File metadata (envd 0.6.2) is kept in user.e2b.* xattrs, and the Debian gVisor (runsc 20221219) has none on mounted ' +
     'directories: its gofer answers every xattr call in /home/user with EOPNOTSUPP (gVisor added gofer xattrs in 2026). ' +

@@ -9,7 +9,8 @@
  * through the same privilege drop, seccomp filter and exec as every other user process. No
  * relay process stays behind, and the process the client sees (its pid) is the command itself.
  *
- *   sandbox-exec --pty <cols> <rows> <uid> <gid> <cwd> -- <cmd> [args...]   (master at fd 3)
+ *   sandbox-exec --pty <cols> <rows> <uid> <gid> <cwd> -- <cmd> [args...]   (master at fd 3,
+ *                                                                             ready pipe at fd 4)
  *   sandbox-exec --pty-resize <cols> <rows>                                   (master at fd 0)
  *
  * The slave stays owned by the uid that opened the master (the agent), mode 0620 group tty, as
@@ -30,6 +31,11 @@
 #endif
 
 #define PTY_MASTER_FD 3
+/*
+ * Closed once the slave is this process's terminal: the agent reads the master only then, since
+ * gVisor reads a master whose slave was never opened as hung up (EIO), where Linux says EAGAIN.
+ */
+#define PTY_READY_FD 4
 
 static int fail(const char *what) {
   fprintf(stderr, "sandbox-exec: %s: %s\n", what, strerror(errno));
@@ -86,6 +92,7 @@ int sandbox_pty_attach(const char *cols, const char *rows) {
   /* The command must not hold the master: the agent sees the terminal hang up when it ends. */
   if (slave > 2) close(slave);
   close(PTY_MASTER_FD);
+  close(PTY_READY_FD);
   return 0;
 }
 

@@ -54,8 +54,8 @@ export const HARDENING = {
   oomScoreAdj: 500,
   logMaxSize: '1m',
   /**
-   * gVisor (ptrace platform) runs guest processes on host tasks of its own (stub processes and
-   * sentry threads: 254 idle guest processes took 1376), and a sentry that cannot make a thread dies
+   * gVisor runs guest processes on host tasks of its own (stub processes and sentry threads: 254
+   * idle guest processes took 1376 on ptrace, 2106 on systrap), and a sentry that cannot make a thread dies
    * with the whole sandbox. So under runsc the sandbox's pids limit is enforced inside gVisor as
    * RLIMIT_NPROC (its own kernel, so per sandbox, unlike runc where it is per host uid), and the
    * cgroup's is a host backstop this many times larger. A bash fork bomb held at 256 guest processes

@@ -77,7 +77,8 @@ export class ManagedProcess {
   private deadlineHit = false;
   private paused = false;
   private stallCheck: NodeJS.Timeout | undefined;
-  private readonly sources: readonly (readonly [OutputKind, Readable])[];
+  /** What backpressure pauses and resumes: the pipes, or the terminal (which gates its own reading). */
+  private readonly flows: readonly { pause(): unknown; resume(): unknown }[];
   /** Resolves with the end, after the last output was handed to the subscribers. */
   readonly done: Promise<ProcessEnd>;
 
@@ -97,7 +98,7 @@ export class ManagedProcess {
     if (terminal) sources.push(['pty', terminal.output]);
     if (child.stdout) sources.push(['stdout', child.stdout]);
     if (child.stderr) sources.push(['stderr', child.stderr]);
-    this.sources = sources;
+    this.flows = [...(terminal ? [terminal] : []), ...sources.filter(([kind]) => kind !== 'pty').map(([, stream]) => stream)];
     for (const [kind, stream] of sources) stream.on('data', (data: Buffer) => this.emit({ kind, data }));
     // A process that exits before reading its stdin must not crash the agent with EPIPE.
     child.stdin?.on('error', () => undefined);
@@ -261,7 +262,7 @@ export class ManagedProcess {
     const subscribers = [...this.subscribers];
     if (!this.paused && subscribers.some((subscriber) => subscriber.queue.full)) {
       this.paused = true;
-      for (const [, stream] of this.sources) stream.pause();
+      for (const flow of this.flows) flow.pause();
       this.stallCheck = setInterval(() => this.cutStalled(), Math.max(10, Math.min(1_000, this.limits.stallMs / 4)));
       this.stallCheck.unref();
     }
@@ -273,7 +274,7 @@ export class ManagedProcess {
     if (subscribers.every((subscriber) => subscriber.queue.drained)) {
       this.paused = false;
       clearInterval(this.stallCheck);
-      for (const [, stream] of this.sources) stream.resume();
+      for (const flow of this.flows) flow.resume();
     }
   }
 

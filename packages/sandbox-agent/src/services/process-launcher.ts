@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { FailedPreconditionError } from '../errors.js';
 import { PtyTerminal, type TerminalSize } from './pty-terminal.js';
@@ -65,7 +66,18 @@ export class ProcessLauncher {
     if (!this.helper) throw new FailedPreconditionError('PTY processes need the sandbox-exec helper, which this agent runs without');
     const terminal = PtyTerminal.open(this.helper);
     try {
-      const child = this.spawnAs(user, request, ['ignore', 'ignore', 'ignore', terminal.fd], ['--pty', String(size.cols), String(size.rows)]);
+      // fd 4: the helper closes it once the slave is the command's terminal (PTY_READY_FD in
+      // sandbox-pty.c); its end (or the helper's exit) lets the agent read the master.
+      const child = this.spawnAs(user, request, ['ignore', 'ignore', 'ignore', terminal.fd, 'pipe'], ['--pty', String(size.cols), String(size.rows)]);
+      // A 'pipe' past stdio is a duplex socket; it is only read, to see its end.
+      const ready = child.stdio[4] as Readable | null | undefined;
+      if (ready) {
+        ready.on('error', () => undefined);
+        ready.once('close', () => terminal.attach());
+        ready.resume();
+      } else {
+        terminal.attach();
+      }
       return { child, terminal };
     } catch (error) {
       terminal.close();

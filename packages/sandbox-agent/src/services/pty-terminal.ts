@@ -53,12 +53,22 @@ export class PtyTerminal {
   /** The size to set next, and the run of the resize helper setting sizes, if one is running. */
   private wantedSize: TerminalSize | undefined;
   private resizing: Promise<void> | undefined;
+  /**
+   * Whether the command may hold the slave side yet. Until then the master is not read: gVisor
+   * (2024) answers EIO, a hang-up, to reading a master whose slave was never opened, where Linux
+   * answers EAGAIN, and an EIO ends the output before the command has started.
+   */
+  private attached = false;
+  /** Whether the reader (ManagedProcess's backpressure) wants output flowing. */
+  private flowWanted = true;
 
   private constructor(
     readonly fd: number,
     private readonly helperPath: string,
   ) {
     this.output = new ReadStream(fd);
+    // Not flowing until attach(): a 'data' listener does not start a stream paused explicitly.
+    this.output.pause();
     this.output.on('data', () => {
       this.lastOutputAt = Date.now();
     });
@@ -85,6 +95,28 @@ export class PtyTerminal {
       closeSync(fd);
       throw error;
     }
+  }
+
+  /**
+   * The command holds the slave now, or its start failed (then the first read is the hang-up):
+   * the output may be read. Called when the helper closes its ready descriptor (sandbox-pty.c).
+   */
+  attach(): void {
+    if (this.attached) return;
+    this.attached = true;
+    if (this.flowWanted && !this.output.destroyed) this.output.resume();
+  }
+
+  /** Stops reading the output (backpressure); use instead of `output.pause()`. */
+  pause(): void {
+    this.flowWanted = false;
+    this.output.pause();
+  }
+
+  /** Reads the output again once the command holds the terminal; use instead of `output.resume()`. */
+  resume(): void {
+    this.flowWanted = true;
+    if (this.attached) this.output.resume();
   }
 
   get isClosed(): boolean {
@@ -175,6 +207,8 @@ export class PtyTerminal {
    */
   drainAfterExit(): Promise<void> {
     if (this.output.closed) return Promise.resolve();
+    // The command's helper is gone, so it holds the slave or never will: reading is safe.
+    this.attach();
     return new Promise((resolve) => {
       const timer = setInterval(() => {
         if (!this.output.isPaused() && Date.now() - this.lastOutputAt >= QUIET_AFTER_EXIT_MS) this.close();
