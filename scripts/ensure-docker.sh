@@ -27,11 +27,12 @@ fi
 
 # gVisor is an optional isolation level: a host without it still runs runc sandboxes, so a
 # failed install only warns (a runner configured for runsc then refuses to start, saying why).
-# It must be a gVisor with the systrap platform (2023 on): without KVM the alternative, ptrace,
-# makes every system call ~20x dearer (measured here: stat 63 us against 3.2 us under systrap,
-# runc 0.6 us). Debian 12 ships a 2022 gVisor (ptrace only) and its backports suite a 2024 one,
+# It must be a gVisor from 2023 on (it has the systrap platform, which is how it is recognised):
+# Debian 12's own is a 2022 build that echoes ^C into a PTY as a byte instead of interrupting and
+# fails statx for coreutils (a shim works around it), and it lacks 18 months of fixes to the
+# kernel that stands between user code and the host. Debian 12's backports suite has a 2024 one,
 # so on bookworm runsc comes from bookworm-backports (pinned at priority 100 by Debian: nothing
-# else is taken from there); later releases ship a recent gVisor in main.
+# else is taken from there); later releases ship it in main.
 install_runsc() {
   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || return 0
   local runsc
@@ -42,19 +43,19 @@ install_runsc() {
   if [ "$codename" = bookworm ]; then
     target=(-t bookworm-backports)
     if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-      log "adding Debian's bookworm-backports suite (for a gVisor with the systrap platform)"
+      log "adding Debian's bookworm-backports suite (for a gVisor from 2024)"
       printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' 'Components: main' \
         'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' >/etc/apt/sources.list.d/codebox-bookworm-backports.sources
     fi
   fi
   if [ -x "$runsc" ]; then
-    log "upgrading runsc: $("$runsc" --version 2>/dev/null | head -n1) has no systrap platform; sandboxes already running keep their gVisor"
+    log "upgrading runsc: $("$runsc" --version 2>/dev/null | head -n1) is from before 2023; sandboxes already running keep their gVisor"
   else
     log "installing runsc (gVisor) from the distribution's packages"
   fi
   export DEBIAN_FRONTEND=noninteractive
   { apt-get update -qq && apt-get install -y -qq "${target[@]}" runsc >/dev/null; } ||
-    log "could not install a gVisor with the systrap platform; runsc sandboxes use $([ -x "$runsc" ] && echo ptrace || echo nothing)"
+    log "could not install a gVisor from 2023 on; runsc sandboxes $([ -x "$runsc" ] && echo "use the old one" || echo "are unavailable")"
 }
 install_runsc
 

@@ -20,12 +20,12 @@ if [ -z "$runsc" ]; then
   log "runsc (gVisor) is not installed; the runsc runtime is unavailable (apt-get install runsc, then rerun)"
   exit 0
 fi
-# systrap (gVisor 2023 on) needs no KVM and makes system calls ~20x cheaper than ptrace, the only
-# other platform without /dev/kvm (scripts/ensure-docker.sh installs a gVisor that has it); an
-# operator with /dev/kvm on bare metal may choose kvm.
-default_platform=ptrace
-"$runsc" flags 2>&1 | grep -q systrap && default_platform=systrap
-platform="${CODEBOX_RUNSC_PLATFORM:-$default_platform}"
+# ptrace by default: on the 2-core VMs Codebox is measured on, systrap (gVisor 2023 on, also
+# without KVM) makes a lone system call ~20x cheaper (stat 3.2 us against 63 us) but a wake-up of
+# another process dearer, and sandboxes are made of processes waking each other: cold create
+# 1313 ms against 1041, a new Python context 304 against 182 ms, runCode 4.31 against 4.54 ms
+# (bench --quick, 2026-12-06). CODEBOX_RUNSC_PLATFORM=systrap, or kvm with /dev/kvm, to choose.
+platform="${CODEBOX_RUNSC_PLATFORM:-ptrace}"
 config="${CODEBOX_DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"
 
 registered() {
