@@ -82,7 +82,14 @@ function dockerClientFor(config: RunnerConfig): ReturnType<typeof createDockerCl
 }
 
 function templateStoreFor(config: RunnerConfig, logger: Logger, docker = dockerClientFor(config)): TemplateStore {
-  return new TemplateStore({ dataDir: config.dataDir, rootfsSource: config.rootfsSource, logger, images: new DockerImageBackend(docker) });
+  return new TemplateStore({
+    dataDir: config.dataDir,
+    runnerName: config.runnerName,
+    rootfsSource: config.rootfsSource,
+    staleImageGraceMs: config.templateImageGraceHours * 3_600_000,
+    logger,
+    images: new DockerImageBackend(docker),
+  });
 }
 
 async function serve(flags: ServeFlags): Promise<void> {

@@ -29,6 +29,15 @@ export class DockerImageBackend implements ImageBackend {
     await this.docker.getImage(imageId).tag({ repo, tag });
   }
 
+  async untag(ref: string): Promise<void> {
+    try {
+      // With other references left the daemon only untags; noprune keeps untagged parents.
+      await this.docker.getImage(ref).remove({ noprune: true });
+    } catch (err) {
+      if (!isDockerNotFound(err)) throw err;
+    }
+  }
+
   /** `docker import`: the labels go in as `LABEL` changes. */
   async importRootfs(tar: Readable, target: RootfsTarget, logger: Logger): Promise<string> {
     const ref = `${target.repo}:${target.tag}`;

@@ -1,0 +1,94 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pinOwner, pinsOf } from './image-pins.js';
+import { TemplateStore } from './template-store.js';
+import { FakeImageBackend } from './testing/fake-image-backend.js';
+
+const HOUR = 3_600_000;
+const logger = pino({ level: 'silent' });
+const healthAgent = fileURLToPath(new URL('../docker/testing/health-agent.mjs', import.meta.url));
+const sandboxExec = fileURLToPath(new URL('../docker/testing/sandbox-exec.sh', import.meta.url));
+
+let dir: string;
+/** The build context, apart from the data dirs (whose lock files come and go during a build). */
+let context: string;
+let clock: number;
+let images: FakeImageBackend;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'codebox-tpl-unit-'));
+  clock = Date.parse('2026-12-06T12:00:00Z');
+  images = new FakeImageBackend(() => clock);
+  context = join(dir, 'context');
+  await mkdir(context);
+  await writeFile(join(context, 'Dockerfile'), 'FROM debian:trixie-slim\n');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A runner of its own agent build (`version` changes the agent's bytes, so its content hash) and data dir. */
+async function runner(runnerName: string, version: string, defaultTemplates: { name: string; kernelPackages: boolean }[] = []): Promise<TemplateStore> {
+  const agent = join(dir, `agent-${version}.mjs`);
+  await copyFile(healthAgent, agent);
+  await writeFile(agent, `${await readFile(agent, 'utf8')}\n// ${version}\n`);
+  return new TemplateStore({
+    dataDir: join(dir, `data-${runnerName}`),
+    runnerName,
+    logger,
+    images,
+    now: () => clock,
+    rootfsSource: 'registry',
+    defaultTemplates,
+    agentBundle: { agent, sandboxExec, node: process.execPath },
+  });
+}
+
+function idOf(image: string): string {
+  const found = [...images.images.values()].find((i) => i.repoTags.includes(image));
+  if (!found) throw new Error(`${image} is gone`);
+  return found.id;
+}
+
+describe('TemplateStore and other runners on the same dockerd', () => {
+  it("removes its own earlier build, keeps another runner's young one, and removes that once it is old", async () => {
+    const blue = await runner('blue', 'v1');
+    const green = await runner('green', 'v2');
+    const blueFirst = idOf((await blue.build({ name: 'app', contextDir: context })).image);
+    const greenFirst = idOf((await green.build({ name: 'app', contextDir: context })).image);
+    expect(images.has(blueFirst)).toBe(true);
+
+    await writeFile(join(context, 'extra.txt'), 'changed\n');
+    clock += HOUR;
+    const blueSecond = idOf((await blue.build({ name: 'app', contextDir: context })).image);
+    expect(images.has(blueFirst)).toBe(false);
+    expect(images.has(greenFirst)).toBe(true);
+
+    // Green stopped; a day on, blue's next build (a cache hit here) finds green's pin old.
+    clock += 24 * HOUR;
+    await blue.build({ name: 'app', contextDir: context });
+    expect(images.has(greenFirst)).toBe(false);
+    expect(images.has(blueSecond)).toBe(true);
+    expect(pinsOf(images.images.get(blueSecond)?.repoTags ?? [], 'codebox/app').map((p) => [p.owner, p.usedAtMs])).toEqual([[pinOwner('blue', join(dir, 'data-blue')), clock]]);
+  });
+
+  it('keeps renewing the pin of a default template it resolves, so a runner of another build keeps it past the grace period', async () => {
+    const blue = await runner('blue', 'v1', [{ name: 'tpl', kernelPackages: false }]);
+    const [ensured] = await blue.ensureDefaultTemplates();
+    if (!ensured) throw new Error('nothing ensured');
+    const blueId = idOf(ensured.image);
+
+    clock += 20 * HOUR;
+    expect((await blue.resolve('tpl'))?.image).toBe(ensured.image);
+    await vi.waitFor(() => expect(pinsOf(images.images.get(blueId)?.repoTags ?? [], 'codebox/tpl').map((p) => p.usedAtMs)).toEqual([clock]));
+
+    clock += 10 * HOUR;
+    const green = await runner('green', 'v2', [{ name: 'tpl', kernelPackages: false }]);
+    await green.ensureDefaultTemplates();
+    expect(images.has(blueId)).toBe(true);
+  });
+});
