@@ -67,7 +67,7 @@ describe('removeStaleTemplateImages', () => {
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'removed stale template image', why: 'no runner used it within the grace period' }));
   });
 
-  it('keeps an old build a container still uses, and removes it at a later sweep once the container is gone', async () => {
+  it('keeps an old build a container still uses', async () => {
     const store = new FakeImageBackend();
     const busy = image(store, 'busy', 72, [[other, 48]]);
     store.markInUse(busy);
@@ -76,6 +76,14 @@ describe('removeStaleTemplateImages', () => {
     expect(decisions.get(busy)).toBe('kept-in-use');
     expect(store.has(busy)).toBe(true);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'stale template image in use by a container; kept' }));
+  });
+
+  it("drops other runners' old pins from the images that stay, and keeps the recent ones", async () => {
+    const store = new FakeImageBackend();
+    const recent = pinOwner('ci-1', '/tmp/ci-1');
+    const current = image(store, 'new', 48, [[me, 0], [other, 30], [recent, 1]]);
+    await sweep(store, current);
+    expect(pinsOf(store.images.get(current)?.repoTags ?? [], repo).map((pin) => pin.owner).sort()).toEqual([me, recent].sort());
   });
 
   it('treats an unpinned image (a runner before pins built it) by its build time', async () => {

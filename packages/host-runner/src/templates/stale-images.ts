@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ImageBackend } from './image-backend.js';
-import { pinsOf } from './image-pins.js';
+import { pinsOf, type ImagePin } from './image-pins.js';
 import { TEMPLATE_LABEL, templateRepo } from './template-names.js';
 
 export interface StaleImageSweep {
@@ -43,8 +43,11 @@ export async function removeStaleTemplateImages(sweep: StaleImageSweep): Promise
   const log = sweep.logger.child({ template });
   const decisions = new Map<string, StaleImageDecision>();
   for (const image of await images.listWithLabel(`${TEMPLATE_LABEL.template}=${template}`)) {
-    if (image.id === currentId) continue;
     const pins = pinsOf(image.repoTags, repo);
+    if (image.id === currentId) {
+      await dropOldPins(sweep, repo, pins);
+      continue;
+    }
     const recent = pins.filter((pin) => pin.owner !== owner && nowMs - pin.usedAtMs < graceMs);
     const facts = { imageId: image.id, tags: image.repoTags, graceHours: graceMs / 3_600_000 };
     if (recent.length > 0) {
@@ -59,8 +62,21 @@ export async function removeStaleTemplateImages(sweep: StaleImageSweep): Promise
     }
     const removed = await images.removeIfUnused(image.id);
     decisions.set(image.id, removed ? 'removed' : 'kept-in-use');
+    if (!removed) await dropOldPins(sweep, repo, pins);
     const why = pins.some((pin) => pin.owner === owner) ? 'an earlier build of this runner' : pins.length > 0 ? 'no runner used it within the grace period' : 'unpinned and older than the grace period';
     log.info({ ...facts, why }, removed ? 'removed stale template image' : 'stale template image in use by a container; kept');
   }
   return decisions;
+}
+
+/**
+ * Other runners' pins older than the grace period protect nothing any more; dropped from an image
+ * that stays, so runners that came and went (a data dir per CI run) leave no tags behind. A runner
+ * that still uses the image pins it again at its next resolve.
+ */
+async function dropOldPins(sweep: StaleImageSweep, repo: string, pins: readonly ImagePin[]): Promise<void> {
+  for (const pin of pins) {
+    if (pin.owner === sweep.owner || sweep.nowMs - pin.usedAtMs < sweep.graceMs) continue;
+    await sweep.images.untag(`${repo}:${pin.tag}`).catch((err: unknown) => sweep.logger.warn({ err, template: sweep.template, tag: pin.tag }, 'old pin of another runner not removed; tried again at the next sweep'));
+  }
 }
