@@ -19,7 +19,7 @@ export interface ImageBackend {
   build(context: Readable, target: ImageBuildTarget, logger: Logger): Promise<string>;
   /** Imports a root filesystem tar stream as an image; returns the image id. */
   importRootfs(tar: Readable, target: RootfsTarget, logger: Logger): Promise<string>;
-  /** Removes an image unless something still uses it; returns whether it is gone. */
+  /** Removes an image, all its tags with it, unless something still uses it; returns whether it is gone. */
   removeIfUnused(imageId: string): Promise<boolean>;
 }
 

@@ -370,7 +370,8 @@ export class TemplateStore implements TemplateCatalog {
     }
     const started = Date.now();
     log.info({ image: ref, base: baseImageId, kernelFiles: bundle.kernels?.files.length ?? 0 }, 'agent layer: building');
-    // The pin comes with the build, so no other runner's sweep ever sees this image unpinned.
+    // Pinned as part of the build; until the tag is on, another runner's sweep sees an unpinned
+    // image built within the grace period, which it keeps too.
     const pinnedAt = this.now();
     await this.images.build(agentLayerContext(baseImageId, bundle), { tags: [ref, `${repo}:latest`, `${repo}:${pinTag(this.owner, pinnedAt)}`], labels }, log);
     const built = await this.images.inspect(ref);
