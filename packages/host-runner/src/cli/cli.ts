@@ -160,13 +160,17 @@ async function serve(flags: ServeFlags): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests, leaving sandboxes running');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(EXIT.failed);
-      },
-    );
+    server
+      .close()
+      // The pins say this runner uses its template images; once it is gone, they go too.
+      .then(() => templates.releasePins())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(EXIT.failed);
+        },
+      );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

@@ -90,5 +90,12 @@ describe('TemplateStore and other runners on the same dockerd', () => {
     const green = await runner('green', 'v2', [{ name: 'tpl', kernelPackages: false }]);
     await green.ensureDefaultTemplates();
     expect(images.has(blueId)).toBe(true);
+
+    // Blue stops: its pin goes, so green's next sweep removes the image at once.
+    await blue.releasePins();
+    expect(pinsOf(images.images.get(blueId)?.repoTags ?? [], 'codebox/tpl')).toEqual([]);
+    clock += HOUR;
+    await green.ensureDefaultTemplates();
+    expect(images.has(blueId)).toBe(false);
   });
 });

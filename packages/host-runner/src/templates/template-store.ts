@@ -101,8 +101,8 @@ export class TemplateStore implements TemplateCatalog {
   private readonly owner: string;
   private readonly graceMs: number;
   private readonly now: () => number;
-  /** When this runner last pinned each image it uses, by image id: renewed after a quarter of the grace period. */
-  private readonly pinnedAt = new Map<string, number>();
+  /** This runner's pin on each image it used, by image id: renewed after a quarter of the grace period. */
+  private readonly pins = new Map<string, { template: string; atMs: number }>();
   private sourceChoice: Promise<RootfsSourceChoice> | undefined;
   /** One build per key at a time: concurrent callers share the running build. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -377,7 +377,7 @@ export class TemplateStore implements TemplateCatalog {
     const built = await this.images.inspect(ref);
     log.info({ image: ref, durationMs: Date.now() - started }, 'agent layer: built');
     if (built) {
-      this.pinnedAt.set(built.id, pinnedAt);
+      this.pins.set(built.id, { template: name, atMs: pinnedAt });
       await this.removeStaleImages(name, built.id);
     }
     return toTemplateImage(name, built?.labels ?? labels, built?.createdAt ?? new Date());
@@ -398,9 +398,22 @@ export class TemplateStore implements TemplateCatalog {
     const at = this.now();
     const tag = pinTag(this.owner, at);
     await this.images.tag(image.id, repo, tag);
-    this.pinnedAt.set(image.id, at);
+    this.pins.set(image.id, { template: name, atMs: at });
     for (const old of pinsOf(image.repoTags, repo)) {
       if (old.owner === this.owner && old.tag !== tag) await this.images.untag(`${repo}:${old.tag}`);
+    }
+  }
+
+  /**
+   * Drops this runner's pins when it stops, so a runner that is gone protects nothing and leaves no
+   * tags (one per test runner otherwise, on the shared default templates); the next start pins
+   * again. A runner that crashes leaves them to age past the grace period.
+   */
+  async releasePins(): Promise<void> {
+    const pins = [...this.pins.values()];
+    this.pins.clear();
+    for (const { template, atMs } of pins) {
+      await this.images.untag(`${templateRepo(template)}:${pinTag(this.owner, atMs)}`).catch((err: unknown) => this.logger.warn({ err, template }, 'template image pin not released; it ages out'));
     }
   }
 
@@ -409,11 +422,11 @@ export class TemplateStore implements TemplateCatalog {
    * create path) once a quarter of the grace period has passed since the last pin.
    */
   private renewPin(name: string, image: ImageFacts): void {
-    const last = this.pinnedAt.get(image.id);
+    const last = this.pins.get(image.id)?.atMs;
     if (last !== undefined && this.now() - last < this.graceMs / 4) return;
-    this.pinnedAt.set(image.id, this.now());
+    this.pins.set(image.id, { template: name, atMs: this.now() });
     this.pin(name, image).catch((err: unknown) => {
-      this.pinnedAt.delete(image.id);
+      this.pins.delete(image.id);
       this.logger.warn({ err, template: name, image: image.id }, 'template image pin not renewed; retried at the next resolve');
     });
   }
