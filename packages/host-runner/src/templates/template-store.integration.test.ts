@@ -237,7 +237,10 @@ async function expectedKernelListing(): Promise<string[]> {
   ].sort();
 }
 
-/** Another runner (another version) on the same dockerd removes the template images no container uses. */
+/**
+ * Another runner on the same dockerd may remove this runner's image: one of a version before pins,
+ * or any once this runner's pin aged past the grace period (stale-images.ts).
+ */
 describe('a default template image removed from under the runner (fixture agent)', () => {
   const name = `codebox-test-heal-${randomBytes(3).toString('hex')}`;
   const dataDir = join(tmpdir(), `codebox-tpl-heal-${randomBytes(3).toString('hex')}`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,19 @@ describe('TemplateStore and other runners on the same dockerd', () => {
     expect(images.has(greenFirst)).toBe(false);
     expect(images.has(blueSecond)).toBe(true);
     expect(pinsOf(images.images.get(blueSecond)?.repoTags ?? [], 'codebox/app').map((p) => [p.owner, p.usedAtMs])).toEqual([[pinOwner('blue', join(dir, 'data-blue')), clock]]);
+  });
+
+  it('removes an older build left by a version before pins once it is older than the grace period, at a resolve of a long-running runner', async () => {
+    const blue = await runner('blue', 'v2', [{ name: 'tpl', kernelPackages: false }]);
+    const before = images.add({ labels: { 'codebox.template': 'tpl', 'codebox.content-hash': 'v1' }, repoTags: ['codebox/tpl:v1'], createdAt: new Date(clock - HOUR) });
+    await blue.ensureDefaultTemplates();
+    expect(images.has(before)).toBe(true);
+
+    clock += 24 * HOUR;
+    await blue.resolve('tpl');
+    await vi.waitFor(() => expect(images.has(before)).toBe(false));
+    // The background sweep held the build lock; it is released before the data dir goes.
+    await vi.waitFor(() => expect(existsSync(join(dir, 'data-blue', 'templates.lock'))).toBe(false));
   });
 
   it('keeps renewing the pin of a default template it resolves, so a runner of another build keeps it past the grace period', async () => {

@@ -419,16 +419,21 @@ export class TemplateStore implements TemplateCatalog {
 
   /**
    * A runner that keeps using its image keeps it pinned: renewed in the background (off the
-   * create path) once a quarter of the grace period has passed since the last pin.
+   * create path) once a quarter of the grace period has passed since the last pin, followed by a
+   * sweep of the template's stale images (under the build lock, as at a build).
    */
   private renewPin(name: string, image: ImageFacts): void {
     const last = this.pins.get(image.id)?.atMs;
     if (last !== undefined && this.now() - last < this.graceMs / 4) return;
     this.pins.set(image.id, { template: name, atMs: this.now() });
-    this.pin(name, image).catch((err: unknown) => {
-      this.pins.delete(image.id);
-      this.logger.warn({ err, template: name, image: image.id }, 'template image pin not renewed; retried at the next resolve');
-    });
+    this.pin(name, image)
+      // A runner that runs for weeks sweeps as it renews, so what a sweep kept (young, or pinned by
+      // a runner since gone) does not wait for the next start or build.
+      .then(() => this.exclusive(`sweep:${name}`, () => this.removeStaleImages(name, image.id)))
+      .catch((err: unknown) => {
+        this.pins.delete(image.id);
+        this.logger.warn({ err, template: name, image: image.id }, 'template image pin not renewed or stale images not swept; retried at the next resolve');
+      });
   }
 
   /**
