@@ -162,7 +162,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests, leaving sandboxes running');
     server
       .close()
-      // The pins say this runner uses its template images; once it is gone, they go too.
+      // The pins say this runner uses its template images; once it is gone, they protect nothing.
       .then(() => templates.releasePins())
       .then(
         () => process.exit(0),

@@ -105,11 +105,25 @@ describe('TemplateStore and other runners on the same dockerd', () => {
     await green.ensureDefaultTemplates();
     expect(images.has(blueId)).toBe(true);
 
-    // Blue stops: its pin goes, so green's next sweep removes the image at once.
+    // Blue stops: its pin is released, so green's next sweep removes the image at once.
     await blue.releasePins();
-    expect(pinsOf(images.images.get(blueId)?.repoTags ?? [], 'codebox/tpl')).toEqual([]);
+    expect(pinsOf(images.images.get(blueId)?.repoTags ?? [], 'codebox/tpl').map((p) => p.usedAtMs)).toEqual([0]);
     clock += HOUR;
     await green.ensureDefaultTemplates();
     expect(images.has(blueId)).toBe(false);
+  });
+
+  it('removes its own earlier build at once after a restart with another agent (an update), however young', async () => {
+    const before = await runner('blue', 'v1', [{ name: 'tpl', kernelPackages: false }]);
+    const [old] = await before.ensureDefaultTemplates();
+    if (!old) throw new Error('nothing ensured');
+    const oldId = idOf(old.image);
+    await before.releasePins();
+
+    clock += HOUR;
+    const after = await runner('blue', 'v2', [{ name: 'tpl', kernelPackages: false }]);
+    const [updated] = await after.ensureDefaultTemplates();
+    expect(updated?.image).not.toBe(old.image);
+    expect(images.has(oldId)).toBe(false);
   });
 });

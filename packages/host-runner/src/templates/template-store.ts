@@ -405,15 +405,24 @@ export class TemplateStore implements TemplateCatalog {
   }
 
   /**
-   * Drops this runner's pins when it stops, so a runner that is gone protects nothing and leaves no
-   * tags (one per test runner otherwise, on the shared default templates); the next start pins
-   * again. A runner that crashes leaves them to age past the grace period.
+   * When the runner stops its pins protect nothing any more: each becomes a released pin (time 0),
+   * which every other runner's sweep finds old, while this runner, started again (say after an
+   * agent update), still knows the image for its own earlier build and removes it at once. Other
+   * runners' sweeps drop released pins from images that stay, so test runners (one each) leave no
+   * tags. A runner that crashes leaves its pins to age past the grace period.
    */
   async releasePins(): Promise<void> {
-    const pins = [...this.pins.values()];
+    const pins = [...this.pins.entries()];
     this.pins.clear();
-    for (const { template, atMs } of pins) {
-      await this.images.untag(`${templateRepo(template)}:${pinTag(this.owner, atMs)}`).catch((err: unknown) => this.logger.warn({ err, template }, 'template image pin not released; it ages out'));
+    for (const [imageId, { template, atMs }] of pins) {
+      const repo = templateRepo(template);
+      try {
+        await this.images.tag(imageId, repo, pinTag(this.owner, 0));
+        await this.images.untag(`${repo}:${pinTag(this.owner, atMs)}`);
+      } catch (err) {
+        // Gone already (removed by another runner, or superseded): nothing to release.
+        this.logger.warn({ err, template, image: imageId }, 'template image pin not released; it ages out');
+      }
     }
   }
 
