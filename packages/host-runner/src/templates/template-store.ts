@@ -377,7 +377,7 @@ export class TemplateStore implements TemplateCatalog {
     const built = await this.images.inspect(ref);
     log.info({ image: ref, durationMs: Date.now() - started }, 'agent layer: built');
     if (built) {
-      this.pins.set(built.id, { template: name, atMs: pinnedAt });
+      this.remember(built.id, name, pinnedAt);
       await this.removeStaleImages(name, built.id);
     }
     return toTemplateImage(name, built?.labels ?? labels, built?.createdAt ?? new Date());
@@ -392,13 +392,19 @@ export class TemplateStore implements TemplateCatalog {
     await removeStaleTemplateImages({ images: this.images, template: name, currentId, owner: this.owner, graceMs: this.graceMs, nowMs: this.now(), logger: this.logger });
   }
 
+  /** This runner uses one image per template at a time; its pins on earlier ones are left as they are. */
+  private remember(imageId: string, template: string, atMs: number): void {
+    for (const [id, pin] of this.pins) if (pin.template === template && id !== imageId) this.pins.delete(id);
+    this.pins.set(imageId, { template, atMs });
+  }
+
   /** Tags the image with this runner's pin as of now and drops this runner's older pins on it. */
   private async pin(name: string, image: ImageFacts): Promise<void> {
     const repo = templateRepo(name);
     const at = this.now();
     const tag = pinTag(this.owner, at);
     await this.images.tag(image.id, repo, tag);
-    this.pins.set(image.id, { template: name, atMs: at });
+    this.remember(image.id, name, at);
     for (const old of pinsOf(image.repoTags, repo)) {
       if (old.owner === this.owner && old.tag !== tag) await this.images.untag(`${repo}:${old.tag}`);
     }
@@ -434,7 +440,7 @@ export class TemplateStore implements TemplateCatalog {
   private renewPin(name: string, image: ImageFacts): void {
     const last = this.pins.get(image.id)?.atMs;
     if (last !== undefined && this.now() - last < this.graceMs / 4) return;
-    this.pins.set(image.id, { template: name, atMs: this.now() });
+    this.remember(image.id, name, this.now());
     this.pin(name, image)
       // A runner that runs for weeks sweeps as it renews, so what a sweep kept (young, or pinned by
       // a runner since gone) does not wait for the next start or build.
