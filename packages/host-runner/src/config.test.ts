@@ -75,6 +75,15 @@ describe('loadConfig', () => {
     expect((await loadConfig({ env: { CODEBOX_EGRESS_TRUSTED_CA_FILE: '/etc/codebox/upstream-ca.pem' } })).network.egressTrustedCaFile).toBe('/etc/codebox/upstream-ca.pem');
   });
 
+  it('takes the template image grace period in hours, 24 by default, and rejects zero, negatives and more than a year', async () => {
+    expect((await loadConfig({ env: {} })).templateImageGraceHours).toBe(24);
+    expect((await loadConfig({ env: { CODEBOX_TEMPLATE_IMAGE_GRACE_HOURS: '1.5' } })).templateImageGraceHours).toBe(1.5);
+    expect((await loadConfig({ flags: { templateImageGraceHours: 72 } })).templateImageGraceHours).toBe(72);
+    for (const bad of ['0', '-1', '9000', 'soon']) {
+      await expect(loadConfig({ env: { CODEBOX_TEMPLATE_IMAGE_GRACE_HOURS: bad } })).rejects.toThrow(/TEMPLATE_IMAGE_GRACE_HOURS|templateImageGraceHours/);
+    }
+  });
+
   it('takes the rootfs source from CODEBOX_ROOTFS_SOURCE, auto by default, and rejects others', async () => {
     expect((await loadConfig({ env: {} })).rootfsSource).toBe('auto');
     expect((await loadConfig({ env: { CODEBOX_ROOTFS_SOURCE: 'registry' } })).rootfsSource).toBe('registry');

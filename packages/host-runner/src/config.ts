@@ -127,6 +127,13 @@ export const runnerConfigSchema = z.strictObject({
     }),
   /** Where the default templates' Debian tree comes from: debootstrap, a registry's debian image, or whichever this host can do. */
   rootfsSource: z.enum(ROOTFS_SOURCE_SETTINGS).default('auto'),
+  /**
+   * How long a template image another runner on this dockerd used (its pin, renewed while that
+   * runner resolves the template) is kept by this runner's stale-image removal; unpinned images
+   * of other runners are kept this long after their build. This runner's own earlier builds go
+   * as soon as no container uses them (docs/internals.md, template images).
+   */
+  templateImageGraceHours: z.number().positive().max(24 * 365).default(24),
   network: z
     .strictObject({
       /** Resolvers the sandboxes' DNS forwarder asks (`ip` or `ip:port`). Empty: the host's resolv.conf. */
@@ -210,6 +217,7 @@ const ENV_VARIABLES: ReadonlyArray<[name: string, path: readonly string[], kind:
   ['CODEBOX_KEEP_ALIVE_TIMEOUT_SECONDS', ['http', 'keepAliveTimeoutSeconds'], 'number'],
   ['CODEBOX_MAX_HEADER_BYTES', ['http', 'maxHeaderBytes'], 'number'],
   ['CODEBOX_ROOTFS_SOURCE', ['rootfsSource'], 'string'],
+  ['CODEBOX_TEMPLATE_IMAGE_GRACE_HOURS', ['templateImageGraceHours'], 'number'],
   ['CODEBOX_DNS_UPSTREAMS', ['network', 'dnsUpstreams'], 'list'],
   ['CODEBOX_EGRESS_ALLOW', ['network', 'egressAllow'], 'list'],
   ['CODEBOX_EGRESS_PROXY_PORT', ['network', 'egressProxyPort'], 'number'],

@@ -82,7 +82,14 @@ function dockerClientFor(config: RunnerConfig): ReturnType<typeof createDockerCl
 }
 
 function templateStoreFor(config: RunnerConfig, logger: Logger, docker = dockerClientFor(config)): TemplateStore {
-  return new TemplateStore({ dataDir: config.dataDir, rootfsSource: config.rootfsSource, logger, images: new DockerImageBackend(docker) });
+  return new TemplateStore({
+    dataDir: config.dataDir,
+    runnerName: config.runnerName,
+    rootfsSource: config.rootfsSource,
+    staleImageGraceMs: config.templateImageGraceHours * 3_600_000,
+    logger,
+    images: new DockerImageBackend(docker),
+  });
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -153,13 +160,17 @@ async function serve(flags: ServeFlags): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests, leaving sandboxes running');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(EXIT.failed);
-      },
-    );
+    server
+      .close()
+      // The pins say this runner uses its template images; once it is gone, they protect nothing.
+      .then(() => templates.releasePins())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(EXIT.failed);
+        },
+      );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

@@ -29,6 +29,15 @@ export class DockerImageBackend implements ImageBackend {
     await this.docker.getImage(imageId).tag({ repo, tag });
   }
 
+  async untag(ref: string): Promise<void> {
+    try {
+      // With other references left the daemon only untags; noprune keeps untagged parents.
+      await this.docker.getImage(ref).remove({ noprune: true });
+    } catch (err) {
+      if (!isDockerNotFound(err)) throw err;
+    }
+  }
+
   /** `docker import`: the labels go in as `LABEL` changes. */
   async importRootfs(tar: Readable, target: RootfsTarget, logger: Logger): Promise<string> {
     const ref = `${target.repo}:${target.tag}`;
@@ -57,9 +66,19 @@ export class DockerImageBackend implements ImageBackend {
     return imageId;
   }
 
-  /** The daemon answers 409 while a container or a child image uses it; the image then stays for a later attempt. */
+  /**
+   * The daemon answers 409 while a container or a child image uses it; the image then stays for a
+   * later attempt. It also refuses (409) to delete by id an image with more than one tag, which
+   * template images have (hash, pins), so the tags go first; a container using the image is looked
+   * for before that, so an image in use keeps its tags.
+   */
   async removeIfUnused(imageId: string): Promise<boolean> {
     try {
+      const users = await this.docker.listContainers({ all: true, filters: { ancestor: [imageId] } });
+      if (users.length > 0) return false;
+      const refs = (await this.docker.getImage(imageId).inspect()).RepoTags ?? [];
+      // One reference stays: an image found in use after all (a race) stays findable by it.
+      for (const ref of refs.slice(1)) await this.untag(ref);
       await this.docker.getImage(imageId).remove({ noprune: false });
       return true;
     } catch (err) {

@@ -13,11 +13,13 @@ export interface ImageBackend {
   /** Images carrying a label: `key` (any value) or `key=value`. */
   listWithLabel(label: string): Promise<ImageFacts[]>;
   tag(imageId: string, repo: string, tag: string): Promise<void>;
+  /** Removes one `repo:tag` reference; the image stays under its other references. Gone already is fine. */
+  untag(ref: string): Promise<void>;
   /** Builds a tar stream build context; returns the image id. */
   build(context: Readable, target: ImageBuildTarget, logger: Logger): Promise<string>;
   /** Imports a root filesystem tar stream as an image; returns the image id. */
   importRootfs(tar: Readable, target: RootfsTarget, logger: Logger): Promise<string>;
-  /** Removes an image unless something still uses it; returns whether it is gone. */
+  /** Removes an image, all its tags with it, unless something still uses it; returns whether it is gone. */
   removeIfUnused(imageId: string): Promise<boolean>;
 }
 

@@ -115,6 +115,11 @@ describe('user templates (fixture agent)', () => {
       expect((await execIn(container, ['sh', '-c', 'ls /tmp; grep -rl "BEGIN CERTIFICATE" /tmp /etc/hello.txt || true'])).output.trim()).toBe('');
       const history = await docker.getImage(built.image).inspect();
       expect(history.Config.Entrypoint ?? []).toEqual([]);
+      // This runner's pin (stale-images.ts): one tag, and dropping a tag leaves the image.
+      expect(history.RepoTags.filter((tag) => tag.startsWith(`codebox/${name}:pin-default-`))).toHaveLength(1);
+      await images.tag(history.Id, `codebox/${name}`, 'extra');
+      await images.untag(`codebox/${name}:extra`);
+      expect((await docker.getImage(built.image).inspect()).RepoTags).toEqual(history.RepoTags);
       expect(history.Config.Labels).toMatchObject({ 'codebox.template': name, 'codebox.content-hash': built.contentHash });
     } finally {
       await backend.destroy(spec.sandboxId);
@@ -232,7 +237,10 @@ async function expectedKernelListing(): Promise<string[]> {
   ].sort();
 }
 
-/** Another runner (another version) on the same dockerd removes the template images no container uses. */
+/**
+ * Another runner on the same dockerd may remove this runner's image: one of a version before pins,
+ * or any once this runner's pin aged past the grace period (stale-images.ts).
+ */
 describe('a default template image removed from under the runner (fixture agent)', () => {
   const name = `codebox-test-heal-${randomBytes(3).toString('hex')}`;
   const dataDir = join(tmpdir(), `codebox-tpl-heal-${randomBytes(3).toString('hex')}`);

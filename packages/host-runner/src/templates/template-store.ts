@@ -14,6 +14,8 @@ import { buildRootfsImage } from './rootfs-builder.js';
 import { chooseRootfsSource, probeRootfsHost, type RootfsSourceChoice, type RootfsSourceSetting } from './rootfs-source.js';
 import { withBuildLock } from './build-lock.js';
 import type { ImageBackend, ImageFacts } from './image-backend.js';
+import { pinOwner, pinsOf, pinTag } from './image-pins.js';
+import { removeStaleTemplateImages } from './stale-images.js';
 import type { TemplateCatalog, TemplateImage } from './template-catalog.js';
 import { ROOTFS_REPO, USER_BUILD_REPO, TEMPLATE_LABEL, assertTemplateName, isTemplateReference, templateRepo } from './template-names.js';
 import { BUILD_CA_ARG, readHostCaBundle, usesBuildCaArg } from './build-ca.js';
@@ -43,6 +45,15 @@ export interface TemplateStoreOptions {
   kernelPackageList?: string;
   /** How long a build waits for another process's build in the same data dir. Default 30 minutes. */
   lockTimeoutMs?: number;
+  /** The runner's name on the dockerd (`runnerName`); with the data dir it names this runner's image pins. Default `default`. */
+  runnerName?: string;
+  /**
+   * How long another runner's use of a template image (its pin, renewed while it resolves the
+   * template) protects that image from this runner's stale-image removal. Default 24 hours.
+   */
+  staleImageGraceMs?: number;
+  /** The clock pins and the grace period are judged by; tests pass a fake one. */
+  now?: () => number;
 }
 
 /** A `codebox/rootfs:<hash>` image. */
@@ -58,6 +69,8 @@ const DEFAULT_REGISTRY_BUILD_TIMEOUT_MS = 30 * 60_000;
 // A cold build of both default templates (a debootstrap, apt-get of R, a JDK and the Python stack,
 // two agent layers) takes several minutes; waiting for one must outlast it.
 const DEFAULT_LOCK_TIMEOUT_MS = 45 * 60_000;
+/** Outlasts a blue/green switch-over or an upgrade's overlap; config `templateImageGraceHours`. */
+export const DEFAULT_STALE_IMAGE_GRACE_MS = 24 * 3_600_000;
 
 export interface TemplateBuildRequest {
   /** Template name users will pass as `templateID`. */
@@ -85,6 +98,11 @@ export class TemplateStore implements TemplateCatalog {
   private readonly registryBuildTimeoutMs: number;
   private readonly defaultTemplates: readonly DefaultTemplate[];
   private readonly lockTimeoutMs: number;
+  private readonly owner: string;
+  private readonly graceMs: number;
+  private readonly now: () => number;
+  /** This runner's pin on each image it used, by image id: renewed after a quarter of the grace period. */
+  private readonly pins = new Map<string, { template: string; atMs: number }>();
   private sourceChoice: Promise<RootfsSourceChoice> | undefined;
   /** One build per key at a time: concurrent callers share the running build. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -109,6 +127,9 @@ export class TemplateStore implements TemplateCatalog {
     this.defaultTemplates = options.defaultTemplates ?? DEFAULT_TEMPLATES;
     for (const { name } of this.defaultTemplates) assertTemplateName(name);
     this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.owner = pinOwner(options.runnerName ?? 'default', dataDir);
+    this.graceMs = options.staleImageGraceMs ?? DEFAULT_STALE_IMAGE_GRACE_MS;
+    this.now = options.now ?? Date.now;
   }
 
   async resolve(name: string): Promise<TemplateImage | undefined> {
@@ -117,15 +138,20 @@ export class TemplateStore implements TemplateCatalog {
     const own = this.ensured.get(name);
     if (own) {
       const info = (await this.images.inspect(own)) ?? (await this.rebuildEnsured(name, own));
-      if (info) return toTemplateImage(name, info.labels, info.createdAt);
+      if (info) {
+        this.renewPin(name, info);
+        return toTemplateImage(name, info.labels, info.createdAt);
+      }
     }
     const latest = await this.images.inspect(`${templateRepo(name)}:latest`);
     return latest ? toTemplateImage(name, latest.labels, latest.createdAt) : undefined;
   }
 
   /**
-   * Another runner on the same dockerd (another version, so another agent) removes the template
-   * images no container uses once it has built its own. Falling back to `:latest` would then start
+   * Another runner on the same dockerd (another version, so another agent) may remove this
+   * runner's image once this runner's pin on it is older than the grace period (nothing resolved
+   * it for that long) and no container uses it; a runner of a version before pins removes it at
+   * once. Falling back to `:latest` would then start
    * sandboxes with that runner's agent; this runner builds its own again instead (from the cached
    * Debian tree when it is still there: seconds, not minutes).
    */
@@ -337,28 +363,92 @@ export class TemplateStore implements TemplateCatalog {
     if (cached) {
       // `latest` may point elsewhere (an older build); the hash tag is the truth.
       await this.images.tag(cached.id, repo, 'latest');
+      await this.pin(name, cached);
       log.info({ image: ref }, 'agent layer: cache hit');
+      await this.removeStaleImages(name, cached.id);
       return toTemplateImage(name, cached.labels, cached.createdAt);
     }
     const started = Date.now();
     log.info({ image: ref, base: baseImageId, kernelFiles: bundle.kernels?.files.length ?? 0 }, 'agent layer: building');
-    await this.images.build(agentLayerContext(baseImageId, bundle), { tags: [ref, `${repo}:latest`], labels }, log);
+    // Pinned as part of the build; until the tag is on, another runner's sweep sees an unpinned
+    // image built within the grace period, which it keeps too.
+    const pinnedAt = this.now();
+    await this.images.build(agentLayerContext(baseImageId, bundle), { tags: [ref, `${repo}:latest`, `${repo}:${pinTag(this.owner, pinnedAt)}`], labels }, log);
     const built = await this.images.inspect(ref);
     log.info({ image: ref, durationMs: Date.now() - started }, 'agent layer: built');
-    if (built) await this.removeStaleImages(name, built.id);
+    if (built) {
+      this.remember(built.id, name, pinnedAt);
+      await this.removeStaleImages(name, built.id);
+    }
     return toTemplateImage(name, built?.labels ?? labels, built?.createdAt ?? new Date());
   }
 
   /**
    * Older builds of a template (e.g. before an agent update) hold a 100+ MB layer each; drop them
-   * once nothing runs from them. Images still in use stay and go on a later build.
+   * once nothing runs from them and no other runner on the dockerd still uses them (the rule is
+   * in stale-images.ts). Runs at every ensure and build, so what is kept goes at a later one.
    */
   private async removeStaleImages(name: string, currentId: string): Promise<void> {
-    for (const image of await this.images.listWithLabel(`${TEMPLATE_LABEL.template}=${name}`)) {
-      if (image.id === currentId) continue;
-      const removed = await this.images.removeIfUnused(image.id);
-      this.logger.info({ template: name, imageId: image.id, removed }, removed ? 'removed stale template image' : 'stale template image in use; kept');
+    await removeStaleTemplateImages({ images: this.images, template: name, currentId, owner: this.owner, graceMs: this.graceMs, nowMs: this.now(), logger: this.logger });
+  }
+
+  /** This runner uses one image per template at a time; its pins on earlier ones are left as they are. */
+  private remember(imageId: string, template: string, atMs: number): void {
+    for (const [id, pin] of this.pins) if (pin.template === template && id !== imageId) this.pins.delete(id);
+    this.pins.set(imageId, { template, atMs });
+  }
+
+  /** Tags the image with this runner's pin as of now and drops this runner's older pins on it. */
+  private async pin(name: string, image: ImageFacts): Promise<void> {
+    const repo = templateRepo(name);
+    const at = this.now();
+    const tag = pinTag(this.owner, at);
+    await this.images.tag(image.id, repo, tag);
+    this.remember(image.id, name, at);
+    for (const old of pinsOf(image.repoTags, repo)) {
+      if (old.owner === this.owner && old.tag !== tag) await this.images.untag(`${repo}:${old.tag}`);
     }
+  }
+
+  /**
+   * When the runner stops its pins protect nothing any more: each becomes a released pin (time 0),
+   * which every other runner's sweep finds old, while this runner, started again (say after an
+   * agent update), still knows the image for its own earlier build and removes it at once. Other
+   * runners' sweeps drop released pins from images that stay, so test runners (one each) leave no
+   * tags. A runner that crashes leaves its pins to age past the grace period.
+   */
+  async releasePins(): Promise<void> {
+    const pins = [...this.pins.entries()];
+    this.pins.clear();
+    for (const [imageId, { template, atMs }] of pins) {
+      const repo = templateRepo(template);
+      try {
+        await this.images.tag(imageId, repo, pinTag(this.owner, 0));
+        await this.images.untag(`${repo}:${pinTag(this.owner, atMs)}`);
+      } catch (err) {
+        // Gone already (removed by another runner, or superseded): nothing to release.
+        this.logger.warn({ err, template, image: imageId }, 'template image pin not released; it ages out');
+      }
+    }
+  }
+
+  /**
+   * A runner that keeps using its image keeps it pinned: renewed in the background (off the
+   * create path) once a quarter of the grace period has passed since the last pin, followed by a
+   * sweep of the template's stale images (under the build lock, as at a build).
+   */
+  private renewPin(name: string, image: ImageFacts): void {
+    const last = this.pins.get(image.id)?.atMs;
+    if (last !== undefined && this.now() - last < this.graceMs / 4) return;
+    this.remember(image.id, name, this.now());
+    this.pin(name, image)
+      // A runner that runs for weeks sweeps as it renews, so what a sweep kept (young, or pinned by
+      // a runner since gone) does not wait for the next start or build.
+      .then(() => this.exclusive(`sweep:${name}`, () => this.removeStaleImages(name, image.id)))
+      .catch((err: unknown) => {
+        this.pins.delete(image.id);
+        this.logger.warn({ err, template: name, image: image.id }, 'template image pin not renewed or stale images not swept; retried at the next resolve');
+      });
   }
 
   /**
