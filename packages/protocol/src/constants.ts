@@ -28,6 +28,12 @@ export const SANDBOX_HOME = '/home/user';
  */
 export const AGENT_DIR = '/opt/codebox';
 /**
+ * V8's code cache of the agent's bundle, written when the template is built (the agent's
+ * `--prepare-compile-cache`) and read at every agent start through NODE_COMPILE_CACHE: the bundle
+ * is then not compiled again in each new sandbox.
+ */
+export const AGENT_COMPILE_CACHE_DIR = `${AGENT_DIR}/compile-cache`;
+/**
  * Preloaded (/etc/ld.so.preload) into runsc sandboxes only: drops the statx/fstatat flag that
  * Debian's gVisor rejects (packages/sandbox-agent/native/gvisor-compat.c).
  */

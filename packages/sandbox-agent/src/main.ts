@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The agent's entry point inside every sandbox: `node agent.mjs [--socket PATH | --listen HOST:PORT]`.
+import { flushCompileCache } from 'node:module';
 import { agentConfigFrom } from './agent-config.js';
 import { createAgentServer } from './agent-server.js';
 import { createAgentLogger } from './logger.js';
@@ -38,6 +39,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+// The template build's last step, with NODE_COMPILE_CACHE set: this bundle is compiled by now,
+// so writing V8's code cache for it is all there is to do. Agents started with the cache listen
+// sooner: 117 → 95 ms after exec under runc, about 310 → 265 ms under gVisor (2026-12-06).
+if (process.argv[2] === '--prepare-compile-cache') {
+  flushCompileCache();
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {

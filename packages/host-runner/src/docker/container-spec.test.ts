@@ -41,7 +41,7 @@ describe('containerSpec', () => {
     expect(body.Entrypoint).toEqual([]);
     expect(body.User).toBe('0:0');
     expect(body.WorkingDir).toBe('/home/user');
-    expect(body.Env).toEqual(['CODEBOX_AGENT_SOCKET=/run/codebox/agent.sock', 'CODEBOX_SANDBOX_ENVS={"FOO":"bar"}']);
+    expect(body.Env).toEqual(['CODEBOX_AGENT_SOCKET=/run/codebox/agent.sock', 'NODE_COMPILE_CACHE=/opt/codebox/compile-cache', 'CODEBOX_SANDBOX_ENVS={"FOO":"bar"}']);
   });
 
   it('binds a bridge sandbox\'s egress CA bundle read-only over the system bundle and points TLS stacks at it; the caller\'s variables win', () => {

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { AGENT_DIR, AGENT_SOCKET_DIR, AGENT_SOCKET_NAME, SANDBOX_HOME } from '@codebox/protocol';
+import { AGENT_COMPILE_CACHE_DIR, AGENT_DIR, AGENT_SOCKET_DIR, AGENT_SOCKET_NAME, SANDBOX_HOME } from '@codebox/protocol';
 import type { SandboxSpec } from '../sandboxes/sandbox-backend.js';
 import { dockerRuntimeFor } from './container-runtime.js';
 import { InvalidSandboxSpecError } from './errors.js';
@@ -153,6 +153,8 @@ export function containerSpec(spec: SandboxSpec, ctx: ContainerSpecContext): Con
     WorkingDir: SANDBOX_HOME,
     Env: [
       `CODEBOX_AGENT_SOCKET=${AGENT_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
+      // The agent's code cache, made at template build (user processes get none of this env).
+      `NODE_COMPILE_CACHE=${AGENT_COMPILE_CACHE_DIR}`,
       `CODEBOX_SANDBOX_ENVS=${JSON.stringify(envVars)}`,
       ...(root ? ['CODEBOX_ROOT_ACCESS=1'] : []),
       // A warm-pool agent takes its env vars at hand-over (its POST /init), once.

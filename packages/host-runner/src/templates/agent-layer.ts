@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { AGENT_DIR, AGENT_SOCKET_DIR, GVISOR_COMPAT_LIBRARY, SANDBOX_GID, SANDBOX_HOME, SANDBOX_UID, SANDBOX_USER } from '@codebox/protocol';
+import { AGENT_COMPILE_CACHE_DIR, AGENT_DIR, AGENT_SOCKET_DIR, GVISOR_COMPAT_LIBRARY, SANDBOX_GID, SANDBOX_HOME, SANDBOX_UID, SANDBOX_USER } from '@codebox/protocol';
 import type { AgentBundle } from './agent-bundle.js';
 
 /**
@@ -22,6 +22,8 @@ const SETUP_SCRIPT = [
   `mkdir -p ${SANDBOX_HOME} ${AGENT_SOCKET_DIR}`,
   `chown ${SANDBOX_UID}:${SANDBOX_GID} ${SANDBOX_HOME}`,
   `mkdir -p /usr/local/bin && ln -sfn ${AGENT_DIR}/sandbox-exec /usr/local/bin/sudo`,
+  // Last, once /opt/codebox is complete: the agent compiles its bundle and writes V8's code cache.
+  `NODE_COMPILE_CACHE=${AGENT_COMPILE_CACHE_DIR} ${AGENT_DIR}/bin/node ${AGENT_DIR}/agent.mjs --prepare-compile-cache`,
 ].join('; ');
 
 /** In the context; becomes /opt/codebox/kernels, where the agent looks beside its own file. */
