@@ -18,7 +18,12 @@ async function main(): Promise<void> {
     memory: sandboxMemoryFor(config.runtime, config.memoryLimitBytes, logger),
     ...(config.sandboxExecPath ? { sandboxExecPath: config.sandboxExecPath } : {}),
     ...(config.passwdPath ? { passwdPath: config.passwdPath } : {}),
-    codeInterpreter: { pythonZygote: config.pythonZygote, ...(config.maxCodeContexts ? { maxContexts: config.maxCodeContexts } : {}) },
+    codeInterpreter: {
+      pythonZygote: config.pythonZygote,
+      // Under gVisor a fork shares next to nothing, so the parent runs only when forks are wanted.
+      pythonZygoteOnDemand: config.runtime === 'runsc',
+      ...(config.maxCodeContexts ? { maxContexts: config.maxCodeContexts } : {}),
+    },
   });
   await agent.listen(config.listen);
 

@@ -236,6 +236,10 @@ def main():
     gc.collect()
     gc.freeze()
     emit({"type": "stage", "stage": "base"})
+    # Started on demand (under gVisor), this parent is only asked for kernels beside a running
+    # one, the case the data stack is loaded for: load it before the first fork.
+    if "--data-stack-first" in sys.argv[1:]:
+        load_data_stack()
     # The sandbox's default kernel is asked for at once and forked with IPython loaded; the data
     # stack waits for a second kernel (load_data_stack).
     while serve(requests, wakeup, block=True):

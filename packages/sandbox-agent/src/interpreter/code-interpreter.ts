@@ -32,6 +32,8 @@ export interface CodeInterpreterOptions {
    * (`$CODEBOX_PYTHON_ZYGOTE=0` turns it off). Default true.
    */
   readonly pythonZygote?: boolean;
+  /** Start that parent only for a second concurrent Python kernel (`PythonZygoteOptions.onDemand`; the agent sets it under gVisor). */
+  readonly pythonZygoteOnDemand?: boolean;
 }
 
 /** The code-interpreter service, with kernels running as `user`; `handlers/interpreter-handler.ts` serves it on port 49999. */
@@ -54,7 +56,16 @@ export function createCodeInterpreter(
   const factories = options.factories ?? builtInKernelFactories();
   const pythonZygote =
     (options.pythonZygote ?? true) && factories.python
-      ? new PythonZygote({ launcher, user, kernelsDir: options.kernelsDir, cwd: user.home, env: { ...kernelEnv, PWD: user.home }, logger, memory })
+      ? new PythonZygote({
+          launcher,
+          user,
+          kernelsDir: options.kernelsDir,
+          cwd: user.home,
+          env: { ...kernelEnv, PWD: user.home },
+          logger,
+          memory,
+          onDemand: options.pythonZygoteOnDemand ?? false,
+        })
       : undefined;
   const service = new InterpreterService({
     host: {

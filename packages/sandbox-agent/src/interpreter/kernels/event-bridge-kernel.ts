@@ -15,8 +15,11 @@ export interface EventBridgeSpec {
   readonly startTimeoutMs: number;
   /** Default `lines` (see `OutputFraming`). */
   readonly outputFraming?: OutputFraming;
-  /** Starts the bridge another way than running `command` (Python: forked by its zygote). */
-  readonly spawn?: () => Promise<KernelChild>;
+  /**
+   * Starts the bridge another way than running `command` (Python: forked by its zygote), or by
+   * calling `direct`, which runs `command` as without this hook.
+   */
+  readonly spawn?: (direct: () => KernelChild | Promise<KernelChild>) => KernelChild | Promise<KernelChild>;
 }
 
 /** After an interrupt, how long the code may take to stop before the kernel is restarted. */
@@ -48,7 +51,7 @@ export class EventBridgeKernel extends KernelProcess {
   }
 
   protected override spawn(extraPipes: number): KernelChild | Promise<KernelChild> {
-    return this.spec.spawn ? this.spec.spawn() : super.spawn(extraPipes);
+    return this.spec.spawn ? this.spec.spawn(() => super.spawn(extraPipes)) : super.spawn(extraPipes);
   }
 
   protected wire(): KernelWire {

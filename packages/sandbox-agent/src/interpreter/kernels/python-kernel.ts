@@ -23,7 +23,8 @@ export function createPythonKernel(host: KernelHost, options: KernelOptions): Ke
     startTimeoutMs,
     // Forked from the sandbox's preloaded parent when it has one: the same bridge, user, cwd and
     // environment, its own process group, ready in tens of milliseconds (see python-zygote.ts).
-    ...(zygote ? { spawn: () => forkFrom(zygote) } : {}),
+    // An on-demand parent (under gVisor) forks only kernels started beside a running one.
+    ...(zygote ? { spawn: (direct: () => KernelChild | Promise<KernelChild>) => (zygote.forks() ? forkFrom(zygote) : zygote.startedDirectly(direct())) } : {}),
   };
   const kernel = new EventBridgeKernel(spec, host, options);
   async function forkFrom(parent: PythonZygote): Promise<KernelChild> {

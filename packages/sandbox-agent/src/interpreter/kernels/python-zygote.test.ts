@@ -46,10 +46,12 @@ function dial(address: string, hello: string): Socket {
   return socket;
 }
 
-function zygote(): { parent: PythonZygote; processes: FakeZygote[] } {
+function zygote(options: { onDemand?: boolean } = {}): { parent: PythonZygote; processes: FakeZygote[]; args: string[][] } {
+  const args: string[][] = [];
   const processes: FakeZygote[] = [];
   const launcher = {
-    launchPiped: () => {
+    launchPiped: (_user: unknown, request: { args: string[] }) => {
+      args.push(request.args);
       const process = new FakeZygote();
       processes.push(process);
       return process;
@@ -62,8 +64,9 @@ function zygote(): { parent: PythonZygote; processes: FakeZygote[] } {
     cwd: '/home/user',
     env: {},
     logger: pino({ level: 'silent' }),
+    ...options,
   });
-  return { parent, processes };
+  return { parent, processes, args };
 }
 
 afterEach(() => {
@@ -71,6 +74,31 @@ afterEach(() => {
 });
 
 describe('PythonZygote', () => {
+  it('on demand: a lone kernel starts directly, one asked for beside it is forked by a parent that loads the data stack first', async () => {
+    const { parent, processes, args } = zygote({ onDemand: true });
+    expect(parent.forks()).toBe(false);
+    const lone = new EventEmitter();
+    await parent.startedDirectly(lone as unknown as FakeZygote);
+    expect(processes).toHaveLength(0);
+    expect(parent.forks()).toBe(true);
+    lone.emit('exit', 0, null);
+    // A restart of the only kernel starts it directly again.
+    expect(parent.forks()).toBe(false);
+
+    await parent.startedDirectly(new EventEmitter() as unknown as FakeZygote);
+    void parent.fork({ cwd: '/home/user', env: {}, timeoutMs: 10_000 }).catch(() => undefined);
+    const process = processes[0] as FakeZygote;
+    await process.request();
+    expect(args[0]).toEqual(['/opt/codebox/kernels/python/zygote.py', '--data-stack-first']);
+    // From now on the parent runs, so every kernel is forked.
+    expect(parent.forks()).toBe(true);
+    process.die();
+  });
+
+  it('forks every kernel unless on demand', () => {
+    expect(zygote().parent.forks()).toBe(true);
+  });
+
   it('hands over a fork once it reported its pid and connected with its token; strangers are dropped', async () => {
     const { parent, processes } = zygote();
     const forked = parent.fork({ cwd: '/tmp/a', env: { A: '1' }, timeoutMs: 10_000 });
