@@ -3,6 +3,10 @@
 import { createServer } from 'node:http';
 import { rmSync } from 'node:fs';
 
+// The template build runs every agent bundle once with this (agent-layer.ts: the real agent writes
+// its compile cache); this double has nothing to cache.
+if (process.argv[2] === '--prepare-compile-cache') process.exit(0);
+
 const socket = process.env.CODEBOX_AGENT_SOCKET;
 if (!socket) {
   console.error('CODEBOX_AGENT_SOCKET is not set');
