@@ -98,7 +98,7 @@ export class ManagedProcess {
     if (terminal) sources.push(['pty', terminal.output]);
     if (child.stdout) sources.push(['stdout', child.stdout]);
     if (child.stderr) sources.push(['stderr', child.stderr]);
-    this.flows = [...(terminal ? [terminal] : []), ...sources.filter(([kind]) => kind !== 'pty').map(([, stream]) => stream)];
+    this.flows = sources.map(([kind, stream]) => (kind === 'pty' && terminal ? terminal : stream));
     for (const [kind, stream] of sources) stream.on('data', (data: Buffer) => this.emit({ kind, data }));
     // A process that exits before reading its stdin must not crash the agent with EPIPE.
     child.stdin?.on('error', () => undefined);
