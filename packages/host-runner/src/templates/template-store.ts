@@ -86,7 +86,7 @@ export interface TemplateBuildRequest {
  * Builds and finds template images. Images are cached by content hash: a build whose inputs
  * are unchanged finds its image by tag and returns at once.
  */
-export class TemplateStore implements TemplateCatalog {
+export class TemplateStore implements TemplateCatalog, AsyncDisposable {
   private readonly workDir: string;
   private readonly lockPath: string;
   private readonly logger: Logger;
@@ -430,6 +430,11 @@ export class TemplateStore implements TemplateCatalog {
         this.logger.warn({ err, template, image: imageId }, 'template image pin not released; it ages out');
       }
     }
+  }
+
+  /** `await using store = new TemplateStore(…)`: a store that goes out of scope releases its pins. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.releasePins();
   }
 
   /**

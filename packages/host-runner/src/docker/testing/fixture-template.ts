@@ -14,7 +14,7 @@ export const FIXTURE_TEMPLATE = 'codebox-test-health-agent';
  * backend tests exercise real containers without waiting on the real agent.
  */
 export async function buildFixtureTemplate(dataDir: string, logger: Logger): Promise<string> {
-  const store = new TemplateStore({
+  await using store = new TemplateStore({
     dataDir,
     logger,
     images: new DockerImageBackend(),

@@ -22,7 +22,8 @@ const store = new TemplateStore({
     node: process.execPath,
   },
 });
-const templates = await store.ensureDefaultTemplates();
+// Node's type stripping leaves `await using` to V8, which Node 22 lacks: released by hand.
+const templates = await store.ensureDefaultTemplates().finally(() => store.releasePins());
 const images = [];
 for (const template of templates) images.push({ image: template.image, id: (await docker.getImage(template.image).inspect()).Id });
 process.stdout.write(`${JSON.stringify(images)}\n`);
