@@ -19,7 +19,9 @@ trap stop_runner EXIT
 
 # The first start builds the default template (about a minute); show the runner's progress
 # until it listens.
-tail -n +1 -f --pid "$runner" "$log" 2>/dev/null | awk -F'"msg":"' 'NF > 1 { split($2, m, "\""); print "  runner: " m[1]; fflush() }' >&2 &
+# `sed -u` reads line by line: Debian's mawk reads a pipe in 4 KiB blocks and showed the whole
+# build's progress only at its end.
+tail -n +1 -f --pid "$runner" "$log" 2>/dev/null | sed -un 's/.*"msg":"\([^"]*\)".*/  runner: \1/p' >&2 &
 progress=$!
 until curl -fsS -o /dev/null -H "X-API-KEY: $key" "http://127.0.0.1:$port/v2/sandboxes" 2>/dev/null; do
   if ! kill -0 "$runner" 2>/dev/null; then echo "codebox: the runner stopped; its log:" >&2; cat "$log" >&2; exit 1; fi
