@@ -4,7 +4,10 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
+
+const require = createRequire(import.meta.url);
 
 const common = {
   bundle: true,
@@ -49,7 +52,18 @@ execFileSync(
   { stdio: 'inherit' },
 );
 
+// Node-API add-on (headers from node-api-headers): asUser's per-thread identity switch. Like the
+// shim it links only GLIBC_2.2.5 symbols; Node provides the napi_* ones at load.
+execFileSync(
+  'gcc',
+  [
+    '-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden',
+    '-I', dirname(require.resolve('node-api-headers/include/node_api.h')),
+    '-o', 'dist/thread-identity.node', 'native/thread-identity.c',
+  ],
+  { stdio: 'inherit' },
+);
+
 // The prebuilt extended-attribute add-on (glibc >= 2.14, x86-64) that @napi-rs/xattr ships for
 // this platform; file metadata (envd 0.6.2) is stored in user.e2b.* xattrs through it.
-const require = createRequire(import.meta.url);
 copyFileSync(require.resolve('@napi-rs/xattr-linux-x64-gnu/xattr.linux-x64-gnu.node'), 'dist/xattr.node');

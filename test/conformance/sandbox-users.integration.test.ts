@@ -162,3 +162,27 @@ describe('the /files username parameter', () => {
     }
   });
 });
+
+describe("the agent's identity switch", () => {
+  it('acts as user on the JavaScript thread only (the template has its add-on), and the kernel still refuses root-only files', async () => {
+    const { Sandbox } = codeboxClient.module;
+    const sandbox = await Sandbox.create('base');
+    try {
+      // Under gVisor the process-wide fallback costs 17 ms a file request (services/identity.ts):
+      // a template that lost the add-on would still pass every permission test, only slower.
+      const logs = execFileSync('docker', ['logs', `codebox-${sandbox.sandboxId}`], { encoding: 'utf8' });
+      expect(logs).toMatch(/"identitySwitch":"thread".*"msg":"agent listening"/);
+      await expect(sandbox.files.read('/etc/shadow')).rejects.toThrow(/permission|denied|403/i);
+      await expect(sandbox.files.write('/etc/codebox-owned', 'x')).rejects.toThrow(/permission|denied|403/i);
+      // Many file requests at once (async I/O on libuv's pool between the switches) keep every
+      // thread's identity straight: each request sees exactly its own permissions.
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? sandbox.files.write(`/home/user/f${i}`, 'x'.repeat(100_000)) : sandbox.files.read('/etc/shadow'))),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'fulfilled' : 'rejected')));
+      expect((await sandbox.commands.run('stat -c %U /home/user/f0 /home/user/f18')).stdout).toBe('user\nuser\n');
+    } finally {
+      await sandbox.kill();
+    }
+  });
+});

@@ -24,6 +24,7 @@ import type { SandboxMemorySource } from './memory/sandbox-memory.js';
 import { createCodeInterpreter, kernelEnvironment, type CodeInterpreterOptions } from './interpreter/code-interpreter.js';
 import type { InterpreterService } from './interpreter/interpreter-service.js';
 import { FilesystemService } from './services/filesystem-service.js';
+import { identitySwitch } from './services/identity.js';
 import { openInotifyInstance } from './services/inotify-instance.js';
 import { ProcessLauncher } from './services/process-launcher.js';
 import { ProcessService } from './services/process-service.js';
@@ -237,7 +238,7 @@ export function createAgentServer(options: AgentServerOptions = {}): AgentServer
       // A pipe listening on an inherited descriptor has no name Node knows.
       const address = 'fd' in target ? (server.address() ?? `fd:${target.fd}`) : server.address();
       if (address === null) throw new Error('agent server has no address after listen');
-      logger.info({ address }, 'agent listening');
+      logger.info({ address, identitySwitch }, 'agent listening');
       sudoBroker?.start();
       memory.start?.();
       return address;

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AgentBundleMissingError } from './errors.js';
@@ -26,10 +27,18 @@ export interface AgentBundlePaths {
    */
   gvisorCompat?: string;
   /**
-   * The extended-attribute add-on the agent loads beside agent.mjs for file metadata
-   * (packages/sandbox-agent/dist/xattr.node, from @napi-rs/xattr). Agent doubles may leave it out.
+   * Native add-ons the agent loads beside agent.mjs (packages/sandbox-agent/dist/*.node):
+   * xattr.node (from @napi-rs/xattr) for file metadata, thread-identity.node (native/) for
+   * per-thread identity switches. Each keeps its file name. Agent doubles may leave them out.
    */
-  xattrAddon?: string;
+  addons?: readonly string[];
+}
+
+/** A native add-on's bytes, copied to /opt/codebox/<name>. */
+export interface AgentAddon {
+  name: string;
+  content: Buffer;
+  sha256: string;
 }
 
 /** The loaded bundle: bytes to copy and the facts the cache key needs. */
@@ -45,8 +54,8 @@ export interface AgentBundle {
   kernels: KernelTree | undefined;
   /** Undefined when the paths named no gVisor shim. */
   gvisorCompat: { content: Buffer; sha256: string } | undefined;
-  /** Undefined when the paths named no xattr add-on. */
-  xattrAddon: { content: Buffer; sha256: string } | undefined;
+  /** Empty when the paths named none. */
+  addons: readonly AgentAddon[];
 }
 
 const MIN_NODE_MAJOR = 22;
@@ -64,7 +73,7 @@ export function defaultAgentBundlePaths(): AgentBundlePaths {
     sandboxExec: fileURLToPath(new URL('sandbox-exec', agentDist)),
     kernels: fileURLToPath(new URL('kernels/', agentDist)),
     gvisorCompat: fileURLToPath(new URL('gvisor-compat.so', agentDist)),
-    xattrAddon: fileURLToPath(new URL('xattr.node', agentDist)),
+    addons: ['xattr.node', 'thread-identity.node'].map((name) => fileURLToPath(new URL(name, agentDist))),
     node: major >= MIN_NODE_MAJOR ? process.execPath : fileURLToPath(new URL('../../../../.tools/node/bin/node', import.meta.url)),
   };
 }
@@ -73,7 +82,11 @@ export async function loadAgentBundle(paths: AgentBundlePaths): Promise<AgentBun
   const agent = await readRequired(paths.agent, 'sandbox agent bundle (agent.mjs)');
   const sandboxExec = await readRequired(paths.sandboxExec, 'sandbox-exec launcher');
   const gvisorCompat = paths.gvisorCompat === undefined ? undefined : await readRequired(paths.gvisorCompat, 'gVisor statx shim (gvisor-compat.so)');
-  const xattrAddon = paths.xattrAddon === undefined ? undefined : await readRequired(paths.xattrAddon, 'xattr add-on (xattr.node)');
+  const addons: AgentAddon[] = [];
+  for (const path of paths.addons ?? []) {
+    const content = await readRequired(path, `native add-on (${basename(path)})`);
+    addons.push({ name: basename(path), content, sha256: sha256Hex(content) });
+  }
   const nodeStat = await stat(paths.node).catch(() => undefined);
   if (!nodeStat?.isFile()) throw new AgentBundleMissingError(paths.node, 'Node runtime for the agent');
   return {
@@ -86,7 +99,7 @@ export async function loadAgentBundle(paths: AgentBundlePaths): Promise<AgentBun
     sandboxExecSha256: sha256Hex(sandboxExec),
     kernels: paths.kernels === undefined ? undefined : await loadKernelTree(paths.kernels),
     gvisorCompat: gvisorCompat && { content: gvisorCompat, sha256: sha256Hex(gvisorCompat) },
-    xattrAddon: xattrAddon && { content: xattrAddon, sha256: sha256Hex(xattrAddon) },
+    addons,
   };
 }
 

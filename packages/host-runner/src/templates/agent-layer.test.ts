@@ -40,7 +40,7 @@ describe('agentLayerContext', () => {
     await writeFile(nodePath, 'fake node binary');
     const agent = Buffer.from('agent code');
     const sandboxExec = Buffer.from('launcher');
-    return { agent, sandboxExec, nodePath, nodeSize: 16, nodeVersion: 'v22.0.0', agentSha256: sha256Hex(agent), sandboxExecSha256: sha256Hex(sandboxExec), kernels, gvisorCompat: gvisorCompat && { content: gvisorCompat, sha256: sha256Hex(gvisorCompat) }, xattrAddon: undefined };
+    return { agent, sandboxExec, nodePath, nodeSize: 16, nodeVersion: 'v22.0.0', agentSha256: sha256Hex(agent), sandboxExecSha256: sha256Hex(sandboxExec), kernels, gvisorCompat: gvisorCompat && { content: gvisorCompat, sha256: sha256Hex(gvisorCompat) }, addons: [] };
   }
 
   const file = (path: string, mode: number, text: string) => ({ path, mode, content: Buffer.from(text), sha256: sha256Hex(text) });
@@ -89,5 +89,15 @@ describe('agentLayerContext', () => {
     ]);
     expect(`/opt/${lib[1]?.name}`).toBe(GVISOR_COMPAT_LIBRARY);
     expect(lib[1]?.body.toString()).toBe('shim');
+  });
+
+  it('packs each native add-on beside agent.mjs under its own name, where the agent loads it', async () => {
+    const addon = (name: string, text: string) => ({ name, content: Buffer.from(text), sha256: sha256Hex(text) });
+    const entries = await readTar(agentLayerContext('sha256:abc', { ...(await bundle(undefined)), addons: [addon('xattr.node', 'x'), addon('thread-identity.node', 't')] }));
+    const added = entries.filter((e) => e.name.endsWith('.node'));
+    expect(added.map((e) => [e.name, e.type, e.mode?.toString(8), e.uid, e.body.toString()])).toEqual([
+      ['codebox/xattr.node', 'file', '644', 0, 'x'],
+      ['codebox/thread-identity.node', 'file', '644', 0, 't'],
+    ]);
   });
 });

@@ -73,8 +73,8 @@ export function agentLayerContext(baseImage: string, bundle: AgentBundle): Reada
       await add({ name: name.slice(0, name.lastIndexOf('/')), type: 'directory', mode: 0o755 });
       await add({ name, mode: 0o644 }, bundle.gvisorCompat.content);
     }
-    // Beside agent.mjs, where the agent looks for it (sandbox-agent services/xattr.ts).
-    if (bundle.xattrAddon) await add({ name: 'codebox/xattr.node', mode: 0o644 }, bundle.xattrAddon.content);
+    // Beside agent.mjs, where the agent looks for them (sandbox-agent services/native-addon.ts).
+    for (const addon of bundle.addons) await add({ name: `codebox/${addon.name}`, mode: 0o644 }, addon.content);
     if (bundle.kernels) {
       await add({ name: KERNELS_DIR, type: 'directory', mode: 0o755 });
       for (const dir of bundle.kernels.directories) await add({ name: `${KERNELS_DIR}/${dir}`, type: 'directory', mode: 0o755 });

@@ -51,6 +51,15 @@ describe('content hashes', () => {
     const withShim = agentLayerHash({ ...inputs, gvisorCompatSha256: 's1' });
     expect(withShim).not.toBe(h);
     expect(agentLayerHash({ ...inputs, gvisorCompatSha256: 's2' })).not.toBe(withShim);
+    // So do the add-ons' names and bytes, in any order; none is the hash it always was.
+    expect(agentLayerHash({ ...inputs, addons: [] })).toBe(h);
+    const a = { name: 'a.node', sha256: 'a1' };
+    const b = { name: 'b.node', sha256: 'b1' };
+    const withAddons = agentLayerHash({ ...inputs, addons: [a, b] });
+    expect(withAddons).not.toBe(h);
+    expect(agentLayerHash({ ...inputs, addons: [b, a] })).toBe(withAddons);
+    expect(agentLayerHash({ ...inputs, addons: [a, { ...b, sha256: 'b2' }] })).not.toBe(withAddons);
+    expect(agentLayerHash({ ...inputs, addons: [a, { ...b, name: 'c.node' }] })).not.toBe(withAddons);
   });
 
   it("change the agent layer hash with every kernel file's path, mode and bytes, and with the directories", () => {

@@ -49,8 +49,8 @@ export interface AgentLayerInputs {
   } | undefined;
   /** sha256 of GVISOR_COMPAT_LIBRARY's bytes; absent (agent doubles) leaves the hash as it was. */
   gvisorCompatSha256?: string;
-  /** sha256 of /opt/codebox/xattr.node; absent (agent doubles) leaves the hash as it was. */
-  xattrAddonSha256?: string;
+  /** The native add-ons in /opt/codebox by name, with their bytes' sha256; none (agent doubles) leaves the hash as it was. */
+  addons?: readonly { name: string; sha256: string }[];
   /** Runtime written into the image's labels by `template build --runtime`; absent leaves every older hash as it was. */
   runtime?: string;
 }
@@ -67,7 +67,7 @@ export function agentLayerHash(inputs: AgentLayerInputs): string {
     inputs.nodeVersion,
     ...kernelParts(inputs.kernels),
     ...(inputs.gvisorCompatSha256 === undefined ? [] : [`gvisor-compat:${inputs.gvisorCompatSha256}`]),
-    ...(inputs.xattrAddonSha256 === undefined ? [] : [`xattr-addon:${inputs.xattrAddonSha256}`]),
+    ...(inputs.addons ?? []).map((addon) => `addon:${addon.name}:${addon.sha256}`).sort(),
     ...(inputs.runtime === undefined ? [] : [`runtime:${inputs.runtime}`]),
   ]);
 }

@@ -350,7 +350,7 @@ export class TemplateStore implements TemplateCatalog, AsyncDisposable {
       nodeVersion: bundle.nodeVersion,
       kernels: bundle.kernels,
       ...(bundle.gvisorCompat ? { gvisorCompatSha256: bundle.gvisorCompat.sha256 } : {}),
-      ...(bundle.xattrAddon ? { xattrAddonSha256: bundle.xattrAddon.sha256 } : {}),
+      addons: bundle.addons.map(({ name, sha256 }) => ({ name, sha256 })),
     });
     const repo = templateRepo(name);
     const ref = `${repo}:${hash}`;

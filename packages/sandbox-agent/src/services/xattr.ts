@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import { loadNativeAddon } from './native-addon.js';
 
 /** The calls of @napi-rs/xattr the agent uses. They act on a path and do not follow a final symlink. */
 export interface XattrBinding {
@@ -17,18 +17,7 @@ let loaded: XattrBinding | null | undefined;
  * from the source tree (tests), the @napi-rs/xattr package itself.
  */
 export function xattrBinding(): XattrBinding | undefined {
-  if (loaded === undefined) {
-    const require = createRequire(import.meta.url);
-    loaded = null;
-    for (const candidate of [new URL('./xattr.node', import.meta.url).pathname, '@napi-rs/xattr']) {
-      try {
-        loaded = require(candidate) as XattrBinding;
-        break;
-      } catch {
-        // Next candidate; none loading means no metadata support (callers say so).
-      }
-    }
-  }
+  if (loaded === undefined) loaded = loadNativeAddon<XattrBinding>([new URL('./xattr.node', import.meta.url), '@napi-rs/xattr']) ?? null;
   return loaded ?? undefined;
 }
 
