@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -254,6 +254,32 @@ describe('tmpfs home fallback', () => {
       await tmpfsBackend.stop();
     }
     await expectNothingLeft(s.sandboxId);
+  });
+});
+
+describe('a start that fails', () => {
+  it('says the egress proxy port is taken, and leaves no network, firewall chain or listener behind', async () => {
+    // Another process holding the proxy's port on every address (a stale runner did, on its gateway).
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '0.0.0.0', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    const name = `${runnerName}-p`;
+    const names = sandboxNetworkNames(name);
+    try {
+      const failing = new DockerBackend({ runnerName: name, dataDir, logger, egressProxyPort: port });
+      await expect(failing.start()).rejects.toMatchObject({ name: 'EgressProxyPortInUseError', port });
+      await expect(docker.getNetwork(names.network).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      await expect(runHostCommand('iptables', ['-w', '-S', names.inputChain])).rejects.toThrow();
+      await expect(runHostCommand('iptables', ['-w', '-S', names.forwardChain])).rejects.toThrow();
+      await expect(runHostCommand('iptables', ['-w', '-t', 'nat', '-S', names.egressRedirectChain])).rejects.toThrow();
+    } finally {
+      holder.close();
+    }
+    // The port free again, the same runner starts (nothing half-made was left in its way).
+    const again = new DockerBackend({ runnerName: name, dataDir, logger, egressProxyPort: port });
+    await again.start();
+    await again.stop();
+    await expect(docker.getNetwork(names.network).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });
 

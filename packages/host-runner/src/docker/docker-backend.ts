@@ -13,7 +13,7 @@ import { EgressRegistry } from '../egress/egress-registry.js';
 import { HeaderInterceptor } from '../egress/header-interception.js';
 import { TransformInterceptor } from '../egress/transform-interceptor.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
-import { isDockerNotFound } from './errors.js';
+import { EgressProxyPortInUseError, isDockerNotFound } from './errors.js';
 import { probeAgentHealth } from './agent-health.js';
 import { waitPooledAgentWarm } from './agent-init.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
@@ -203,6 +203,18 @@ export class DockerBackend implements SandboxBackend {
       );
     }
     const gateway = await ensureSandboxNetwork(this.docker, this.runnerName, this.logger);
+    try {
+      await this.startOnNetwork(gateway);
+    } catch (err) {
+      // A runner that cannot start leaves no network, firewall chains or listeners behind (stop()
+      // removes them once no sandbox is on the bridge, as at a normal stop).
+      await this.stop().catch((cleanupErr: unknown) => this.logger.error({ err: cleanupErr }, 'cleaning up after a failed start failed'));
+      throw err;
+    }
+  }
+
+  /** start()'s part on the runner's network: firewall, egress proxy, DNS forwarder, stored policies. */
+  private async startOnNetwork(gateway: string): Promise<void> {
     const firewall = firewallConfig(this.runnerName, gateway, this.egressAllow, this.egressProxyPort);
     const networks = await readConnectedNetworks();
     await installEgressFirewall(firewall, networks, this.logger);
@@ -227,8 +239,10 @@ export class DockerBackend implements SandboxBackend {
           }
         : {}),
     });
-    await egress.start();
     this.egress = egress;
+    await egress.start().catch((err: unknown) => {
+      throw isAddressInUse(err) ? new EgressProxyPortInUseError(gateway, this.egressProxyPort) : err;
+    });
     this.hostNetworks = new HostNetworkWatcher({
       logger: this.logger,
       onChange: async (changed) => {
@@ -477,4 +491,8 @@ export class DockerBackend implements SandboxBackend {
   private listContainers(): Promise<Dockerode.ContainerInfo[]> {
     return this.docker.listContainers({ all: true, filters: { label: [`${LABEL.runner}=${this.runnerName}`] } });
   }
+}
+
+function isAddressInUse(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EADDRINUSE';
 }
