@@ -24,6 +24,8 @@ await build({
   outfile: 'dist/agent.mjs',
   // A native add-on: loaded at run time from xattr.node beside agent.mjs (copied below).
   external: ['@napi-rs/xattr'],
+  // Native add-ons load only from beside agent.mjs in the bundle (services/native-addon.ts).
+  define: { CODEBOX_AGENT_BUNDLE: 'true' },
   // Some dependencies are CommonJS and call require(); give the bundle a real one.
   banner: { js: "import { createRequire as __cbCreateRequire } from 'node:module'; const require = __cbCreateRequire(import.meta.url);" },
 });

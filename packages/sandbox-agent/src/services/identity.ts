@@ -9,9 +9,8 @@ interface ThreadIdentityAddon {
 }
 
 // Loaded once, as the agent starts (before any user code runs), from beside agent.mjs in a
-// sandbox or from the package's dist/ (compiled tree: ../, source tree in tests: ../../dist/).
-const threadIdentity = loadNativeAddon<ThreadIdentityAddon>([
-  new URL('./thread-identity.node', import.meta.url),
+// sandbox, else from the package's dist/ (compiled tree: ../, source tree in tests: ../../dist/).
+const threadIdentity = loadNativeAddon<ThreadIdentityAddon>(new URL('./thread-identity.node', import.meta.url), [
   new URL('../thread-identity.node', import.meta.url),
   new URL('../../dist/thread-identity.node', import.meta.url),
 ]);

@@ -17,7 +17,7 @@ let loaded: XattrBinding | null | undefined;
  * from the source tree (tests), the @napi-rs/xattr package itself.
  */
 export function xattrBinding(): XattrBinding | undefined {
-  if (loaded === undefined) loaded = loadNativeAddon<XattrBinding>([new URL('./xattr.node', import.meta.url), '@napi-rs/xattr']) ?? null;
+  if (loaded === undefined) loaded = loadNativeAddon<XattrBinding>(new URL('./xattr.node', import.meta.url), ['@napi-rs/xattr']) ?? null;
   return loaded ?? undefined;
 }
 
