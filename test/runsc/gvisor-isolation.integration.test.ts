@@ -250,6 +250,7 @@ describe('per-template runtime', () => {
   });
   afterAll(async () => {
     await runcRunner?.close();
+    await store?.releasePins();
     rmSync(dir, { recursive: true, force: true });
     for (const name of Object.values(names)) {
       for (const image of await docker.listImages({ filters: { label: [`codebox.template=${name}`] } })) {

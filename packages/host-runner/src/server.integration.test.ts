@@ -49,6 +49,7 @@ afterAll(async () => {
     await runner.close({ graceMs: 1_000 });
   }
   process.env = saved;
+  await templates?.releasePins();
   await rm(dataDir, { recursive: true, force: true });
 });
 
