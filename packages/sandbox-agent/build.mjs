@@ -47,24 +47,15 @@ execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', 'dis
   stdio: 'inherit',
 });
 
-// Shared, for /etc/ld.so.preload in runsc sandboxes; links only syscall@GLIBC_2.2.5, so any glibc loads it.
-execFileSync(
-  'gcc',
-  ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden', '-o', 'dist/gvisor-compat.so', 'native/gvisor-compat.c'],
-  { stdio: 'inherit' },
-);
+/** A shared library for any glibc: both link only GLIBC_2.2.5 symbols (syscall and a few more). */
+const sharedLibrary = (output, source, extra = []) =>
+  execFileSync('gcc', ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden', ...extra, '-o', output, source], { stdio: 'inherit' });
 
-// Node-API add-on (headers from node-api-headers): asUser's per-thread identity switch. Like the
-// shim it links only GLIBC_2.2.5 symbols; Node provides the napi_* ones at load.
-execFileSync(
-  'gcc',
-  [
-    '-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden',
-    '-I', dirname(require.resolve('node-api-headers/include/node_api.h')),
-    '-o', 'dist/thread-identity.node', 'native/thread-identity.c',
-  ],
-  { stdio: 'inherit' },
-);
+// For /etc/ld.so.preload in runsc sandboxes.
+sharedLibrary('dist/gvisor-compat.so', 'native/gvisor-compat.c');
+// Node-API add-on (headers from node-api-headers): asUser's per-thread identity switch; Node
+// provides the napi_* symbols at load.
+sharedLibrary('dist/thread-identity.node', 'native/thread-identity.c', ['-I', dirname(require.resolve('node-api-headers/include/node_api.h'))]);
 
 // The prebuilt extended-attribute add-on (glibc >= 2.14, x86-64) that @napi-rs/xattr ships for
 // this platform; file metadata (envd 0.6.2) is stored in user.e2b.* xattrs through it.

@@ -19,4 +19,5 @@ export type { ImageBackend, ImageFacts, ImageBuildTarget } from './templates/ima
 export { DockerImageBackend } from './docker/docker-image-backend.js';
 export { SANDBOX_RUNTIMES, DEFAULT_SANDBOX_RUNTIME, isSandboxRuntime, type SandboxRuntime } from './sandboxes/sandbox-runtime.js';
 export { DOCKER_RUNTIMES, dockerRuntimeFor } from './docker/container-runtime.js';
-export { RuntimeNotRegisteredError, DockerUnreachableError, DockerTimeoutError, EgressProxyPortInUseError } from './docker/errors.js';
+export { RuntimeNotRegisteredError, DockerUnreachableError, DockerTimeoutError } from './docker/errors.js';
+export { EgressProxyPortInUseError } from './egress/egress-proxy.js';

@@ -14,7 +14,7 @@
  * and the other threads (async file I/O of other requests on libuv's pool) stay root instead of
  * briefly becoming the user.
  *
- * Exports switchThread(uid, gid, groups), which also goes back (to uid 0), and threadIds(). Raw
+ * Exports switchThread(uid, gid, groups), which also goes back (to uid 0). Raw
  * syscall(2) only, like gvisor-compat.c, so the add-on loads into any glibc the template's Node
  * runs on; Node resolves the napi_* symbols at load.
  */
@@ -88,26 +88,9 @@ static napi_value switch_thread(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* threadIds(): [euid, egid] of the calling thread, for tests and the agent's own check. */
-static napi_value thread_ids(napi_env env, napi_callback_info info) {
-  (void)info;
-  uid_t ruid, euid, suid;
-  gid_t rgid, egid, sgid;
-  if (syscall(SYS_getresuid, &ruid, &euid, &suid) != 0) return throw_errno(env, "getresuid", errno);
-  if (syscall(SYS_getresgid, &rgid, &egid, &sgid) != 0) return throw_errno(env, "getresgid", errno);
-  napi_value result, u, g;
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_uint32(env, euid, &u);
-  napi_create_uint32(env, egid, &g);
-  napi_set_element(env, result, 0, u);
-  napi_set_element(env, result, 1, g);
-  return result;
-}
-
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor properties[] = {
       {"switchThread", NULL, switch_thread, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"threadIds", NULL, thread_ids, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;

@@ -13,7 +13,7 @@ import { EgressRegistry } from '../egress/egress-registry.js';
 import { HeaderInterceptor } from '../egress/header-interception.js';
 import { TransformInterceptor } from '../egress/transform-interceptor.js';
 import { installEgressFirewall, removeEgressFirewall, updateHostNetworks } from './egress-firewall.js';
-import { EgressProxyPortInUseError, isDockerNotFound } from './errors.js';
+import { isDockerNotFound } from './errors.js';
 import { probeAgentHealth } from './agent-health.js';
 import { waitPooledAgentWarm } from './agent-init.js';
 import { dataDirFullErrorFor } from './data-dir-space.js';
@@ -240,9 +240,7 @@ export class DockerBackend implements SandboxBackend {
         : {}),
     });
     this.egress = egress;
-    await egress.start().catch((err: unknown) => {
-      throw isAddressInUse(err) ? new EgressProxyPortInUseError(gateway, this.egressProxyPort) : err;
-    });
+    await egress.start();
     this.hostNetworks = new HostNetworkWatcher({
       logger: this.logger,
       onChange: async (changed) => {
@@ -491,8 +489,4 @@ export class DockerBackend implements SandboxBackend {
   private listContainers(): Promise<Dockerode.ContainerInfo[]> {
     return this.docker.listContainers({ all: true, filters: { label: [`${LABEL.runner}=${this.runnerName}`] } });
   }
-}
-
-function isAddressInUse(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EADDRINUSE';
 }

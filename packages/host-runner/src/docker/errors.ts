@@ -87,16 +87,6 @@ export class SandboxNetworkConflictError extends Error {
   }
 }
 
-export class EgressProxyPortInUseError extends Error {
-  override readonly name = 'EgressProxyPortInUseError';
-  constructor(readonly address: string, readonly port: number) {
-    super(
-      `The egress proxy cannot listen on ${address}:${port}: another process holds that address and port (another runner, or one left ` +
-        `running after its network was removed: ss -ltnp 'sport = :${port}'). Stop it, or give this runner another CODEBOX_EGRESS_PROXY_PORT.`,
-    );
-  }
-}
-
 /** dockerode rejects with the Engine API status code; 404 means the object does not exist. */
 export function isDockerNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'statusCode' in err && (err as { statusCode: unknown }).statusCode === 404;

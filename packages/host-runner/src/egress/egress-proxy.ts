@@ -8,6 +8,16 @@ import { readFirstBytes, type FirstBytes } from './first-bytes.js';
 import { originalDestination, type OriginalDestination } from './original-destination.js';
 import { connectUpstream } from './socks-upstream.js';
 
+export class EgressProxyPortInUseError extends Error {
+  override readonly name = 'EgressProxyPortInUseError';
+  constructor(readonly address: string, readonly port: number) {
+    super(
+      `The egress proxy cannot listen on ${address}:${port}: another process holds that address and port (another runner, or one left ` +
+        `running after its network was removed: ss -ltnp 'sport = :${port}'). Stop it, or give this runner another CODEBOX_EGRESS_PROXY_PORT.`,
+    );
+  }
+}
+
 export interface EgressProxyLimits {
   /** Open connections per sandbox address, and in all; past either, new ones are reset. */
   connectionsPerSandbox: number;
@@ -119,10 +129,12 @@ export class EgressProxy {
   async start(): Promise<void> {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
     server.on('error', (err) => this.options.logger.warn({ err }, 'egress proxy: server error'));
+    const { address, port } = this.options.listen;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.listen.port, this.options.listen.address, () => {
-        server.off('error', reject);
+      const failed = (err: NodeJS.ErrnoException): void => reject(err.code === 'EADDRINUSE' ? new EgressProxyPortInUseError(address, port) : err);
+      server.once('error', failed);
+      server.listen(port, address, () => {
+        server.off('error', failed);
         resolve();
       });
     });

@@ -5,7 +5,6 @@ import type { SandboxUser } from './user-directory.js';
 /** native/thread-identity.c: the calling thread's credentials, without glibc's all-threads broadcast. */
 interface ThreadIdentityAddon {
   switchThread(uid: number, gid: number, groups: readonly number[]): void;
-  threadIds(): [euid: number, egid: number];
 }
 
 // Loaded once, as the agent starts (before any user code runs), from beside agent.mjs in a
